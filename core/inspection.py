@@ -84,7 +84,9 @@ def mtime_iso(st: os.stat_result) -> str:
     return datetime.fromtimestamp(st.st_mtime, UTC).isoformat(timespec="seconds")
 
 
-def inventory_from(path: Path, data: Buffer, st: os.stat_result) -> tuple[Inventory, Handler | None, Parsed | None]:
+def inventory_from(
+    path: Path, data: Buffer, st: os.stat_result
+) -> tuple[Inventory, Handler | None, Parsed | None]:
     inv = Inventory(path=str(path), format="", size=st.st_size)
     try:
         handler, parsed = parse_buffer(data)
