@@ -84,12 +84,10 @@ def main() -> None:
         print(f"  {k:16s} {rate[k]:8.1f}  ({len(files) / statistics.median(times[k]):.1f})")
     print("\nratios")
     if have_exiftool:
-        print(
-            f"  inspect / exiftool -j -fast      = {rate['inspect'] / rate['exiftool -fast']:.2f}×  (target ≥ 3)"
-        )
-        print(
-            f"  export  / exiftool -all= -o DIR  = {rate['export'] / rate['exiftool -all=']:.2f}×  (target ≥ 2)"
-        )
+        inspect_ratio = rate["inspect"] / rate["exiftool -fast"]
+        export_ratio = rate["export"] / rate["exiftool -all="]
+        print(f"  inspect / exiftool -j -fast      = {inspect_ratio:.2f}×  (target ≥ 3)")
+        print(f"  export  / exiftool -all= -o DIR  = {export_ratio:.2f}×  (target ≥ 2)")
     else:
         print("  (ExifTool not installed: no ExifTool ratios)")
     print(f"  export time / cp time            = {best['export'] / best['cp']:.2f}   (target ≤ 1.5)")
