@@ -1,0 +1,826 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""PNG: a lossless chunk filter.
+
+``parse`` walks every chunk from the signature to IEND (checking CRCs), itemises what each carries and
+accounts for anything after IEND. ``clean`` writes a new file from an allowlist: the chunks the image
+needs (IHDR, PLTE, tRNS, IDAT, APNG frames, IEND) copied byte for byte, the display chunks and text
+chunks whose keys leave, a rebuilt eXIf holding only the leaving EXIF tags, and nothing else.
+
+Metadata found after IDAT (common with ImageMagick) is moved before the first IDAT in the clean file,
+where every reader sees it. Item keys are the same in the input and the clean output, so the exporter
+can compare them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import struct
+import zlib
+from dataclasses import dataclass, field
+from io import BytesIO
+from typing import TYPE_CHECKING
+
+from core.categories import Category
+from core.exif import build_exif, parse_exif
+from core.formats import Buffer, Cleaned, Parsed, register
+from core.inventory import Item, Need, ParseError, Segment
+from core.iptc import parse_iim
+from core.xmp import filter_xmp, parse_xmp
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# Text chunks are decompressed to show them; a chunk that inflates beyond this is a decompression bomb
+# and is reported as unknown instead of being expanded.
+MAX_TEXT_BYTES = 8 * 1024 * 1024
+# Readable values are cut to this many characters (the full text still leaves or stays as a whole).
+MAX_VALUE_CHARS = 2000
+XMP_KEYWORD = "XML:com.adobe.xmp"
+RAW_PROFILE_PREFIX = "Raw profile type "
+
+# Chunks that make up the image itself: copied byte for byte, and their payloads form pixel_spans.
+IMAGE_CHUNKS = {b"IHDR", b"PLTE", b"tRNS", b"IDAT", b"IEND"}
+# APNG animation control and frames: carried byte for byte in their original order.
+ANIMATION_CHUNKS = {b"acTL", b"fcTL", b"fdAT"}
+# Colour-space hints a viewer needs to show the right colours.
+DISPLAY_CHUNKS = {
+    b"gAMA": "Gamma",
+    b"cHRM": "Primary chromaticities",
+    b"sRGB": "sRGB rendering intent",
+    b"iCCP": "ICC colour profile",
+    b"cICP": "Coding-independent code points",
+    b"sBIT": "Significant bits",
+    b"mDCV": "Mastering display colour volume",
+    b"cLLI": "Content light level",
+    b"mDCv": "Mastering display colour volume",
+    b"cLLi": "Content light level",
+    # ImageMagick's private orientation chunk: as harmless as EXIF Orientation and read by ImageMagick.
+    b"orNT": "Orientation (ImageMagick)",
+}
+# Harmless technical chunks that a policy may keep or remove.
+TECHNICAL_CHUNKS = {
+    b"pHYs": "Pixel dimensions",
+    b"bKGD": "Background colour",
+    b"hIST": "Palette histogram",
+}
+TEXT_CHUNKS = {b"tEXt", b"zTXt", b"iTXt"}
+
+_CATEGORY_PRIORITY = (
+    Category.LOCATION,
+    Category.PEOPLE,
+    Category.DEVICE,
+    Category.TIME,
+    Category.DESCRIPTION,
+    Category.HIDDEN_MEDIA,
+    Category.HISTORY,
+    Category.TECHNICAL,
+    Category.UNKNOWN,
+)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Helpers shared with the WebP handler
+
+
+def dominant_category(items: list[Item], default: Category = Category.TECHNICAL) -> Category:
+    """One category for a byte range holding several items: the most sensitive one wins."""
+    cats = {i.category for i in items}
+    for cat in _CATEGORY_PRIORITY:
+        if cat in cats:
+            return cat
+    return default
+
+
+def trailer_category(tail: bytes) -> tuple[Category, str]:
+    """Classify bytes found after the end of an image: another picture or video, or unknown data."""
+    head = tail[:16]
+    if head.startswith(b"\xff\xd8\xff"):
+        return Category.HIDDEN_MEDIA, "a JPEG image"
+    if head.startswith(SIGNATURE):
+        return Category.HIDDEN_MEDIA, "a PNG image"
+    if head[4:8] == b"ftyp":
+        return Category.HIDDEN_MEDIA, "an MP4/QuickTime/HEIF stream"
+    if head.startswith(b"RIFF"):
+        return Category.HIDDEN_MEDIA, "a RIFF (WebP/AVI/WAV) stream"
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return Category.HIDDEN_MEDIA, "a GIF image"
+    if head.startswith(b"PK\x03\x04"):
+        return Category.HIDDEN_MEDIA, "a ZIP archive"
+    if not tail.strip(b"\x00"):
+        return Category.UNKNOWN, "zero padding"
+    return Category.UNKNOWN, "unrecognised data"
+
+
+def icc_description(profile: bytes) -> str:
+    """The profile's human-readable name ('sRGB IEC61966-2.1', 'Display P3'), or '' when absent."""
+    try:
+        if len(profile) < 132:
+            return ""
+        count = struct.unpack(">I", profile[128:132])[0]
+        for i in range(min(count, 100)):
+            sig, off, size = struct.unpack(">4sII", profile[132 + 12 * i : 144 + 12 * i])
+            if sig != b"desc" or off + size > len(profile):
+                continue
+            tag = profile[off : off + size]
+            if tag[:4] == b"desc":  # ICC v2: ASCII
+                n = struct.unpack(">I", tag[8:12])[0]
+                return tag[12 : 12 + n].split(b"\0")[0].decode("latin-1").strip()
+            if tag[:4] == b"mluc":  # ICC v4: first UTF-16 record
+                rec_off, rec_len = 16, 0
+                if struct.unpack(">I", tag[8:12])[0] >= 1:
+                    rec_len, rec_off = struct.unpack(">II", tag[20:28])
+                    return tag[rec_off : rec_off + rec_len].decode("utf-16-be", "replace").strip("\0 ")
+    except (struct.error, UnicodeError):
+        return ""
+    return ""
+
+
+def short(text: str, limit: int = MAX_VALUE_CHARS) -> str:
+    text = text.strip("\0")
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text)} characters)"
+
+
+def inflate_capped(data: bytes, limit: int = MAX_TEXT_BYTES) -> bytes:
+    """zlib-decompress at most ``limit`` bytes; raise ValueError on bombs and corrupt streams."""
+    d = zlib.decompressobj()
+    try:
+        out = d.decompress(data, limit + 1)
+    except zlib.error as exc:
+        raise ValueError(f"compressed text is corrupt ({exc})") from exc
+    if len(out) > limit or d.unconsumed_tail:
+        raise ValueError(
+            f"compressed text inflates beyond {limit // (1024 * 1024)} MB; refused as a decompression bomb"
+        )
+    return out
+
+
+def with_notes(items: list[Item], notes: list[str]) -> list[Item]:
+    """Attach parser warnings to the first item so that a person sees them next to the data."""
+    if not items or not notes:
+        return items
+    first = items[0]
+    note = "; ".join([first.note, *notes]) if first.note else "; ".join(notes)
+    return [dataclasses.replace(first, note=note), *items[1:]]
+
+
+def error_texts(errors: object) -> list[str]:
+    return [str(e) for e in (errors or [])]  # type: ignore[union-attr]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Chunk walker
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    offset: int  # of the length field
+    ctype: bytes
+    length: int  # of the payload
+    crc_ok: bool
+
+    @property
+    def data_offset(self) -> int:
+        return self.offset + 8
+
+    @property
+    def end(self) -> int:
+        return self.offset + 12 + self.length
+
+    @property
+    def size(self) -> int:
+        return self.length + 12
+
+    @property
+    def name(self) -> str:
+        return self.ctype.decode("latin-1")
+
+    @property
+    def critical(self) -> bool:
+        return not self.ctype[0] & 0x20  # bit 5 of the first letter: uppercase means critical
+
+
+def walk_chunks(data: Buffer) -> tuple[list[Chunk], int]:
+    """All chunks from after the signature through IEND, and the offset where IEND ends."""
+    size = len(data)
+    if size < 8 or bytes(data[:8]) != SIGNATURE:
+        raise ParseError("not a PNG file (the PNG signature is missing)")
+    chunks: list[Chunk] = []
+    pos = 8
+    while True:
+        if pos == size:
+            raise ParseError("truncated PNG: the file ends before the IEND chunk")
+        if pos + 12 > size:
+            raise ParseError(f"truncated PNG: an incomplete chunk header at byte {pos}")
+        length, ctype = struct.unpack(">I4s", data[pos : pos + 8])
+        if not all(65 <= c <= 90 or 97 <= c <= 122 for c in ctype):
+            raise ParseError(f"damaged PNG: an invalid chunk type at byte {pos}")
+        if length > 0x7FFFFFFF or pos + 12 + length > size:
+            raise ParseError(
+                f"truncated PNG: the {ctype.decode('latin-1')} chunk at byte {pos} runs past the end "
+                "of the file"
+            )
+        stored = struct.unpack(">I", data[pos + 8 + length : pos + 12 + length])[0]
+        crc = zlib.crc32(data[pos + 4 : pos + 8 + length]) & 0xFFFFFFFF
+        chunk = Chunk(pos, ctype, length, crc == stored)
+        chunks.append(chunk)
+        pos = chunk.end
+        if ctype == b"IEND":
+            return chunks, pos
+
+
+def chunk_bytes(ctype: bytes, payload: bytes) -> bytes:
+    crc = zlib.crc32(payload, zlib.crc32(ctype)) & 0xFFFFFFFF
+    return struct.pack(">I", len(payload)) + ctype + payload + struct.pack(">I", crc)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Text chunks
+
+
+@dataclass(slots=True)
+class TextChunk:
+    keyword: str
+    text: bytes  # decoded bytes: Latin-1 for tEXt/zTXt, UTF-8 for iTXt
+    encoding: str
+    language: str = ""
+
+
+def decode_text_chunk(ctype: bytes, payload: bytes) -> TextChunk:
+    """Split a tEXt/zTXt/iTXt payload; raises ValueError when malformed or a decompression bomb."""
+    keyword_raw, sep, rest = payload.partition(b"\0")
+    if not sep or not 1 <= len(keyword_raw) <= 79:
+        raise ValueError("the text chunk has no valid keyword")
+    keyword = keyword_raw.decode("latin-1")
+    if ctype == b"tEXt":
+        return TextChunk(keyword, rest, "latin-1")
+    if ctype == b"zTXt":
+        if not rest or rest[0] != 0:
+            raise ValueError("unknown compression method")
+        return TextChunk(keyword, inflate_capped(rest[1:]), "latin-1")
+    # iTXt: flag, method, language \0 translated keyword \0 text
+    if len(rest) < 2:
+        raise ValueError("the iTXt chunk is too short")
+    flag, method = rest[0], rest[1]
+    language, sep1, rest = rest[2:].partition(b"\0")
+    _translated, sep2, text = rest.partition(b"\0")
+    if not (sep1 and sep2):
+        raise ValueError("the iTXt chunk is malformed")
+    if flag:
+        if method != 0:
+            raise ValueError("unknown compression method")
+        text = inflate_capped(text)
+    return TextChunk(keyword, text, "utf-8", language.decode("latin-1", "replace"))
+
+
+_TEXT_NAMES = {
+    "parameters": "parameters (Stable Diffusion generation prompt)",
+    "prompt": "prompt (ComfyUI generation prompt)",
+    "workflow": "workflow (ComfyUI workflow)",
+}
+
+
+def text_category(keyword: str) -> Category:
+    """Which category a free-text chunk belongs to, from its keyword (registered or tool-specific)."""
+    k = keyword.lower()
+    if k.startswith("icc:"):  # ImageMagick copies of the ICC profile's own description strings
+        return Category.TECHNICAL
+    if any(w in k for w in ("gps", "latitude", "longitude", "location", "city", "country", "altitude")):
+        return Category.LOCATION
+    if any(w in k for w in ("creatortool", "history", "documentid", "instanceid", "uniqueid", "derived")):
+        return Category.HISTORY
+    if any(w in k for w in ("date", "time")):
+        return Category.TIME
+    if any(w in k for w in ("author", "artist", "copyright", "creator", "owner", "by-line", "rights")):
+        return Category.PEOPLE
+    if any(
+        w in k
+        for w in ("software", "source", "make", "model", "serial", "lens", "camera", "device", "hostcomputer")
+    ):
+        return Category.DEVICE
+    # Title, Description, Comment, Disclaimer, Warning, AI prompts and anything else a person wrote.
+    return Category.DESCRIPTION
+
+
+# ---------------------------------------------------------------------------------------------------
+# ImageMagick "Raw profile type xxx" texts: a hex dump of a binary profile
+
+
+def decode_raw_profile(text: bytes) -> tuple[str, bytes]:
+    """Returns (profile name line, payload); raises ValueError when the hex dump is malformed."""
+    lines = text.decode("latin-1").split("\n")
+    # "\n<name>\n<spaces><length>\n<hex...>"
+    if len(lines) < 4 or lines[0].strip():
+        raise ValueError("the raw profile text has no header")
+    name = lines[1]
+    try:
+        length = int(lines[2].strip())
+    except ValueError as exc:
+        raise ValueError("the raw profile text has no length") from exc
+    hexdata = "".join("".join(lines[3:]).split())
+    payload = bytes.fromhex(hexdata)
+    if len(payload) < length:
+        raise ValueError(f"the raw profile declares {length} bytes but holds {len(payload)}")
+    return name, payload[:length]
+
+
+def encode_raw_profile(name: str, payload: bytes) -> bytes:
+    """The ImageMagick layout: newline, name, length in 8 columns, hex in lines of 72 characters."""
+    hexed = payload.hex()
+    lines = [hexed[i : i + 72] for i in range(0, len(hexed), 72)]
+    return f"\n{name}\n{len(payload):8d}\n{chr(10).join(lines)}\n".encode("latin-1")
+
+
+def ztxt_chunk(keyword: str, text: bytes) -> bytes:
+    return chunk_bytes(b"zTXt", keyword.encode("latin-1") + b"\0\0" + zlib.compress(text, 9))
+
+
+def itxt_chunk(keyword: str, text: bytes) -> bytes:
+    return chunk_bytes(b"iTXt", keyword.encode("latin-1") + b"\0\0\0\0\0" + text)
+
+
+def iptc_from_irb(irb: bytes) -> tuple[bytes | None, list[str]]:
+    """The IPTC-IIM block (resource 0x0404) inside Photoshop image resources, and other resource ids."""
+    pos, iptc, others = 0, None, []
+    while pos + 12 <= len(irb) and irb[pos : pos + 4] == b"8BIM":
+        rid = struct.unpack(">H", irb[pos + 4 : pos + 6])[0]
+        name_len = irb[pos + 6]
+        pos += 6 + ((name_len + 2) & ~1)
+        if pos + 4 > len(irb):
+            break
+        size = struct.unpack(">I", irb[pos : pos + 4])[0]
+        body = irb[pos + 4 : pos + 4 + size]
+        pos += 4 + size + (size & 1)
+        if rid == 0x0404:
+            iptc = body
+        else:
+            others.append(f"0x{rid:04X}")
+    return iptc, others
+
+
+# ---------------------------------------------------------------------------------------------------
+# Parse
+
+
+@dataclass(slots=True)
+class _ChunkPlan:
+    """What clean() does with one chunk; built by parse and looked up again by clean."""
+
+    kind: str  # image | animation | display | technical | time | exif | xmp | rawexif | rawxmp | text | drop
+    keys: list[str] = field(default_factory=list)  # keys of the items the chunk holds
+    prefix: str = ""
+    keyword: str = ""
+    profile_name: str = ""
+    exif_prefix: bytes = b""  # "Exif\0\0" when the raw profile had it
+    exif: object = None  # ExifResult for eXIf / raw exif, needed by build_exif
+
+
+@dataclass(slots=True)
+class _State:
+    items: list[Item] = field(default_factory=list)
+    segments: list[Segment] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    plans: dict[int, _ChunkPlan] = field(default_factory=dict)  # by chunk offset
+    seen: dict[str, int] = field(default_factory=dict)
+    orientation: int = 0
+    raw_orientation: int = 0
+
+    def unique(self, key: str) -> str:
+        """Keys repeat when a chunk does (two Comment texts): number the repeats in file order."""
+        n = self.seen.get(key, 0) + 1
+        self.seen[key] = n
+        return key if n == 1 else f"{key}#{n}"
+
+    def add(self, chunk: Chunk, items: list[Item], plan: _ChunkPlan, default: Category) -> None:
+        self.items.extend(items)
+        plan.keys = [i.key for i in items]
+        self.plans[chunk.offset] = plan
+        self.segments.append(Segment(chunk.offset, chunk.size, chunk.name, dominant_category(items, default)))
+
+    def unknown(self, data: Buffer, chunk: Chunk, why: str) -> None:
+        key = self.unique(f"png:unknown:{chunk.name}")
+        item = Item(
+            Category.UNKNOWN, f"{chunk.name} chunk", why, f"PNG {chunk.name} chunk", chunk.size, key, note=why
+        )
+        self.add(chunk, [item], _ChunkPlan("drop"), Category.UNKNOWN)
+
+
+def _ihdr(data: Buffer, chunk: Chunk) -> tuple[int, int, str]:
+    if chunk.length != 13:
+        raise ParseError("damaged PNG: the IHDR header chunk has the wrong size")
+    if not chunk.crc_ok:
+        raise ParseError("damaged PNG: the IHDR header chunk fails its checksum")
+    w, h, depth, ctype = struct.unpack(">IIBB", data[chunk.data_offset : chunk.data_offset + 10])
+    if not (0 < w < 2**31 and 0 < h < 2**31):
+        raise ParseError(f"damaged PNG: impossible dimensions {w}×{h}")
+    kinds = {0: "greyscale", 2: "RGB", 3: "palette", 4: "greyscale+alpha", 6: "RGBA"}
+    return w, h, f"{kinds.get(ctype, f'colour type {ctype}')} {depth}-bit"
+
+
+def _payload(data: Buffer, chunk: Chunk) -> bytes:
+    return bytes(data[chunk.data_offset : chunk.data_offset + chunk.length])
+
+
+def _exif_items(
+    state: _State,
+    data: Buffer,
+    chunk: Chunk,
+    block: bytes,
+    where: str,
+    prefix: str,
+    plan: _ChunkPlan,
+    carriable: bool = True,
+    note: str = "",
+) -> None:
+    try:
+        result = parse_exif(block, where=where, key_prefix=prefix)
+    except ParseError as exc:
+        state.unknown(data, chunk, f"unreadable EXIF: {exc}")
+        return
+    items = list(result.items)
+    if not carriable:
+        items = [dataclasses.replace(i, carriable=False, note=note) for i in items]
+    errs = error_texts(result.errors)
+    if not items:
+        state.unknown(data, chunk, "; ".join(errs) or "the EXIF block holds no readable tags")
+        return
+    state.notes.extend(f"{where}: {e}" for e in errs)
+    plan.exif = result
+    state.add(chunk, with_notes(items, errs), plan, Category.TECHNICAL)
+    if any(i.key == f"{prefix}:IFD0:0x0112" for i in items):
+        if prefix == "exif":
+            state.orientation = result.orientation
+        else:
+            state.raw_orientation = result.orientation
+
+
+def _xmp_items(
+    state: _State, data: Buffer, chunk: Chunk, packet: bytes, where: str, prefix: str, plan: _ChunkPlan
+) -> None:
+    result = parse_xmp(packet, where=where, key_prefix=prefix)
+    errs = error_texts(result.errors)
+    if not result.items:
+        state.unknown(data, chunk, "; ".join(errs) or "the XMP packet holds no readable properties")
+        return
+    state.notes.extend(f"{where}: {e}" for e in errs)
+    state.add(chunk, with_notes(list(result.items), errs), plan, Category.DESCRIPTION)
+
+
+def _raw_profile(state: _State, data: Buffer, chunk: Chunk, text: TextChunk) -> None:
+    kind = text.keyword[len(RAW_PROFILE_PREFIX) :].strip().lower()
+    where = f"PNG {chunk.name} '{text.keyword}' · "
+    try:
+        name, payload = decode_raw_profile(text.text)
+    except ValueError as exc:
+        state.unknown(data, chunk, f"malformed ImageMagick profile: {exc}")
+        return
+    if kind in ("exif", "app1"):
+        header = b""
+        if payload.startswith(b"Exif\0\0"):
+            header, payload = payload[:6], payload[6:]
+        if kind == "app1" and not payload.startswith((b"II*\0", b"MM\0*")):
+            state.unknown(data, chunk, "an APP1 profile that is not EXIF")
+            return
+        n = state.seen.get("rawexif", 0)
+        state.seen["rawexif"] = n + 1
+        prefix = "rawexif" if n == 0 else f"rawexif{n + 1}"
+        plan = _ChunkPlan(
+            "rawexif", prefix=prefix, keyword=text.keyword, profile_name=name, exif_prefix=header
+        )
+        _exif_items(state, data, chunk, payload, where + "EXIF", prefix, plan)
+    elif kind == "xmp":
+        n = state.seen.get("rawxmp", 0)
+        state.seen["rawxmp"] = n + 1
+        prefix = "rawxmp" if n == 0 else f"rawxmp{n + 1}"
+        plan = _ChunkPlan("rawxmp", prefix=prefix, keyword=text.keyword, profile_name=name)
+        _xmp_items(state, data, chunk, payload, where + "XMP", prefix, plan)
+    elif kind in ("iptc", "8bim"):
+        # There is no IPTC-IIM writer: these items stay on the device whatever the policy says.
+        note = "ImageMagick IPTC profiles are never copied into a clean file"
+        iim, others = (payload, []) if payload[:1] == b"\x1c" else iptc_from_irb(payload)
+        items: list[Item] = []
+        if iim:
+            items = [
+                dataclasses.replace(i, carriable=False, note=note)
+                for i in parse_iim(iim, where=where + "IPTC").items
+            ]
+        if others or not items:
+            label = f"Photoshop resources {', '.join(others)}" if others else "unreadable IPTC profile"
+            items.append(
+                Item(
+                    Category.UNKNOWN,
+                    "Photoshop image resources",
+                    label,
+                    where + "8BIM",
+                    chunk.size,
+                    state.unique(f"png:rawprofile:{kind}"),
+                    carriable=False,
+                    note=note,
+                )
+            )
+        state.add(chunk, items, _ChunkPlan("drop"), Category.PEOPLE)
+    else:
+        state.unknown(data, chunk, f"an ImageMagick '{name.strip()}' profile this app does not read")
+
+
+def _text(state: _State, data: Buffer, chunk: Chunk) -> None:
+    try:
+        text = decode_text_chunk(chunk.ctype, _payload(data, chunk))
+    except ValueError as exc:
+        state.unknown(data, chunk, f"unreadable {chunk.name} text chunk: {exc}")
+        return
+    where = f"PNG {chunk.name} chunk"
+    if text.keyword == XMP_KEYWORD:
+        n = state.seen.get("xmp", 0)
+        state.seen["xmp"] = n + 1
+        prefix = "xmp" if n == 0 else f"xmp{n + 1}"
+        _xmp_items(state, data, chunk, text.text, f"{where} · XMP", prefix, _ChunkPlan("xmp", prefix=prefix))
+        return
+    if text.keyword.startswith(RAW_PROFILE_PREFIX):
+        _raw_profile(state, data, chunk, text)
+        return
+    category = text_category(text.keyword)
+    value = short(text.text.decode(text.encoding, "replace"))
+    item = Item(
+        category,
+        _TEXT_NAMES.get(text.keyword, text.keyword),
+        value,
+        where,
+        chunk.size,
+        state.unique(f"png:text:{text.keyword}"),
+    )
+    state.add(chunk, [item], _ChunkPlan("text"), category)
+
+
+def _time(data: Buffer, chunk: Chunk) -> str:
+    if chunk.length != 7:
+        raise ValueError("the tIME chunk has the wrong size")
+    y, mo, d, h, mi, s = struct.unpack(">HBBBBB", _payload(data, chunk))
+    return f"{y:04d}-{mo:02d}-{d:02d} {h:02d}:{mi:02d}:{s:02d} UTC"
+
+
+def _display_value(data: Buffer, chunk: Chunk) -> str:
+    payload = _payload(data, chunk)
+    if chunk.ctype == b"iCCP":
+        name, _, rest = payload.partition(b"\0")
+        label = name.decode("latin-1", "replace")
+        try:
+            desc = icc_description(inflate_capped(rest[1:]))
+        except ValueError:
+            desc = ""
+        return f"{desc or label} ({chunk.length} bytes compressed)"
+    if chunk.ctype == b"gAMA" and chunk.length == 4:
+        return f"{struct.unpack('>I', payload)[0] / 100000:g}"
+    if chunk.ctype == b"sRGB" and chunk.length == 1:
+        intents = ["perceptual", "relative colorimetric", "saturation", "absolute colorimetric"]
+        return intents[payload[0]] if payload[0] < 4 else str(payload[0])
+    if chunk.ctype == b"pHYs" and chunk.length == 9:
+        x, y, unit = struct.unpack(">IIB", payload)
+        return f"{round(x * 0.0254)}×{round(y * 0.0254)} dpi" if unit == 1 else f"{x}:{y}"
+    return payload.hex(" ") if chunk.length <= 16 else f"{chunk.length} bytes"
+
+
+@dataclass(slots=True)
+class _Analysis:
+    state: _State
+    chunks: list[Chunk]
+    end: int
+    width: int
+    height: int
+    kind: str
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    image_bytes: int = 8
+    animation_bytes: int = 0
+    idat_count: int = 0
+
+
+def _analyse(data: Buffer) -> _Analysis:
+    """Classify every chunk; parse() turns this into items, clean() into the allowlisted output."""
+    chunks, end = walk_chunks(data)
+    if chunks[0].ctype != b"IHDR":
+        raise ParseError("damaged PNG: the first chunk is not IHDR")
+    width, height, kind = _ihdr(data, chunks[0])
+    state = _State()
+    state.segments.append(Segment(0, 8, "PNG signature", Category.TECHNICAL))
+    a = _Analysis(state, chunks, end, width, height, kind)
+    seen_types: set[bytes] = set()
+    single = set(DISPLAY_CHUNKS) | set(TECHNICAL_CHUNKS) | {b"tIME", b"eXIf"}
+    for chunk in chunks:
+        ctype = chunk.ctype
+        if ctype in IMAGE_CHUNKS or ctype in ANIMATION_CHUNKS:
+            if not chunk.crc_ok:
+                raise ParseError(
+                    f"damaged PNG: the {chunk.name} chunk at byte {chunk.offset} fails its checksum"
+                )
+            if ctype == b"IHDR" and chunk is not chunks[0]:
+                raise ParseError("damaged PNG: a second IHDR chunk")
+            a.spans.append((chunk.data_offset, chunk.length))
+            a.idat_count += ctype == b"IDAT"
+            if ctype in ANIMATION_CHUNKS:
+                a.animation_bytes += chunk.size
+                state.plans[chunk.offset] = _ChunkPlan("animation", keys=["png:animation"])
+            else:
+                a.image_bytes += chunk.size
+                state.plans[chunk.offset] = _ChunkPlan("image", keys=["png:image"])
+            state.segments.append(Segment(chunk.offset, chunk.size, chunk.name, Category.TECHNICAL))
+            continue
+        if chunk.critical:
+            if ctype == b"CgBI":
+                raise ParseError("an Apple-optimised PNG (CgBI), which only Apple software can decode")
+            raise ParseError(f"uses a PNG extension this app does not know (critical chunk {chunk.name})")
+        if not chunk.crc_ok:
+            state.unknown(data, chunk, "the chunk fails its checksum (damaged)")
+            continue
+        repeat = ctype in seen_types
+        seen_types.add(ctype)
+        if repeat and ctype in single:
+            state.unknown(data, chunk, f"a second {chunk.name} chunk, which readers ignore")
+        elif ctype in DISPLAY_CHUNKS or ctype in TECHNICAL_CHUNKS:
+            display = ctype in DISPLAY_CHUNKS
+            item = Item(
+                Category.TECHNICAL,
+                DISPLAY_CHUNKS.get(ctype) or TECHNICAL_CHUNKS[ctype],
+                _display_value(data, chunk),
+                f"PNG {chunk.name} chunk",
+                chunk.size,
+                f"png:{chunk.name}",
+                need=Need.DISPLAY if display else Need.NONE,
+            )
+            state.add(chunk, [item], _ChunkPlan("copy"), Category.TECHNICAL)
+        elif ctype == b"tIME":
+            try:
+                value = _time(data, chunk)
+            except (ValueError, struct.error):
+                state.unknown(data, chunk, "a malformed tIME chunk")
+                continue
+            item = Item(
+                Category.TIME, "Last modification time", value, "PNG tIME chunk", chunk.size, "png:tIME"
+            )
+            state.add(chunk, [item], _ChunkPlan("copy"), Category.TIME)
+        elif ctype == b"eXIf":
+            _exif_items(
+                state,
+                data,
+                chunk,
+                _payload(data, chunk),
+                "PNG eXIf chunk · EXIF",
+                "exif",
+                _ChunkPlan("exif", prefix="exif"),
+            )
+        elif ctype in TEXT_CHUNKS:
+            _text(state, data, chunk)
+        elif ctype == b"iDOT":
+            state.unknown(data, chunk, "Apple private chunk (iDOT, multi-threaded decoding hints)")
+        else:
+            state.unknown(data, chunk, f"an unknown {chunk.name} chunk")
+    if a.idat_count == 0:
+        raise ParseError("damaged PNG: there is no image data (IDAT)")
+    return a
+
+
+def parse(data: Buffer) -> Parsed:
+    a = _analyse(data)
+    state = a.state
+    items = [
+        Item(
+            Category.TECHNICAL,
+            "PNG image data",
+            f"{a.width}×{a.height}, {a.kind}, {a.idat_count} IDAT chunks",
+            "PNG IHDR/PLTE/tRNS/IDAT/IEND chunks",
+            a.image_bytes,
+            "png:image",
+            need=Need.PIXELS,
+        )
+    ]
+    if a.animation_bytes:
+        items.append(
+            Item(
+                Category.TECHNICAL,
+                "APNG animation frames",
+                "animated PNG",
+                "PNG acTL/fcTL/fdAT chunks",
+                a.animation_bytes,
+                "png:animation",
+                need=Need.PIXELS,
+            )
+        )
+    items.extend(state.items)
+    size = len(data)
+    if a.end < size:
+        category, what = trailer_category(bytes(data[a.end : a.end + 64]))
+        items.append(
+            Item(
+                category,
+                "Data after the end of the image",
+                f"{size - a.end} bytes: {what}",
+                "after the PNG IEND chunk",
+                size - a.end,
+                "png:trailer",
+                carriable=False,
+                note="never copied into a clean file",
+            )
+        )
+        state.segments.append(Segment(a.end, size - a.end, "after IEND", category))
+    state.segments.sort(key=lambda s: s.offset)
+    return Parsed(
+        items=items,
+        segments=state.segments,
+        width=a.width,
+        height=a.height,
+        orientation=state.orientation or state.raw_orientation or 1,
+        pixel_spans=a.spans,
+        notes=state.notes,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# Clean
+
+
+def _reencoded_image_chunks(pixels: Image.Image) -> list[bytes]:
+    """IHDR/PLTE/tRNS/IDAT of ``pixels`` encoded by Pillow (used when faces are blurred)."""
+    buf = BytesIO()
+    pixels.save(buf, format="PNG", compress_level=6)
+    out = buf.getvalue()
+    chunks, _ = walk_chunks(out)
+    return [bytes(out[c.offset : c.end]) for c in chunks if c.ctype in (b"IHDR", b"PLTE", b"tRNS", b"IDAT")]
+
+
+def clean(
+    data: Buffer, parsed: Parsed, leaving: frozenset[str], pixels: Image.Image | None = None
+) -> Cleaned:
+    analysis = _analyse(data)
+    before: list[bytes] = []  # everything up to the first IDAT, in file order
+    moved: list[bytes] = []  # metadata found after IDAT: written just before the first IDAT
+    image: list[bytes] = []  # IDAT and APNG frames from the first IDAT on, in file order
+    seen_idat = False
+    for chunk in analysis.chunks:
+        plan = analysis.state.plans.get(chunk.offset, _ChunkPlan("drop"))
+        seen_idat = seen_idat or chunk.ctype == b"IDAT"
+        if plan.kind in ("image", "animation"):
+            # IEND is written fresh; with new pixels the re-encoded image replaces every image chunk.
+            if chunk.ctype != b"IEND" and pixels is None:
+                (image if seen_idat else before).append(bytes(data[chunk.offset : chunk.end]))
+            continue
+        out = _clean_chunk(data, chunk, plan, leaving)
+        if out:
+            (moved if seen_idat else before).append(out)
+    if pixels is not None:
+        fresh = _reencoded_image_chunks(pixels)
+        by_type = {t: [c for c in fresh if c[4:8] == t] for t in (b"IHDR", b"PLTE", b"tRNS", b"IDAT")}
+        # PNG order: IHDR, colour-space chunks, PLTE, then tRNS/bKGD and the rest.
+        colour = [c for c in before if c[4:8] in DISPLAY_CHUNKS]
+        other = [c for c in before if c[4:8] not in DISPLAY_CHUNKS]
+        before = [*by_type[b"IHDR"], *colour, *by_type[b"PLTE"], *by_type[b"tRNS"], *other]
+        image = by_type[b"IDAT"]
+    out = b"".join([SIGNATURE, *before, *moved, *image, chunk_bytes(b"IEND", b"")])
+    return Cleaned(out, "unchanged" if pixels is None else "re-encoded", ".png")
+
+
+def _clean_chunk(data: Buffer, chunk: Chunk, plan: _ChunkPlan, leaving: frozenset[str]) -> bytes | None:
+    kind = plan.kind
+    if kind in ("copy", "text"):
+        # One key per chunk: copied byte for byte (the CRC was checked by the walker).
+        return bytes(data[chunk.offset : chunk.end]) if plan.keys and plan.keys[0] in leaving else None
+    if not any(k in leaving for k in plan.keys):
+        return None
+    if kind == "exif":
+        block = build_exif(plan.exif, leaving)
+        return chunk_bytes(b"eXIf", block) if block else None
+    if kind == "rawexif":
+        block = build_exif(plan.exif, leaving)
+        if not block:
+            return None
+        return ztxt_chunk(plan.keyword, encode_raw_profile(plan.profile_name, plan.exif_prefix + block))
+    text = decode_text_chunk(chunk.ctype, _payload(data, chunk))
+    if kind == "xmp":
+        packet = filter_xmp(text.text, leaving, key_prefix=plan.prefix)
+        return itxt_chunk(XMP_KEYWORD, packet) if packet else None
+    if kind == "rawxmp":
+        _name, payload = decode_raw_profile(text.text)
+        packet = filter_xmp(payload, leaving, key_prefix=plan.prefix)
+        return ztxt_chunk(plan.keyword, encode_raw_profile(plan.profile_name, packet)) if packet else None
+    return None
+
+
+@dataclass(frozen=True)
+class PngHandler:
+    name: str = "png"
+    extensions: tuple[str, ...] = (".png",)
+    reencodes: bool = False
+
+    def sniff(self, head: bytes) -> bool:
+        return head.startswith(SIGNATURE)
+
+    def parse(self, data: Buffer) -> Parsed:
+        return parse(data)
+
+    def clean(
+        self, data: Buffer, parsed: Parsed, leaving: frozenset[str], pixels: Image.Image | None = None
+    ) -> Cleaned:
+        return clean(data, parsed, leaving, pixels)
+
+
+register(PngHandler())
