@@ -1,0 +1,935 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""HEIC/HEIF (ISO/IEC 23008-12): a pure box walker for the inventory, a re-encode to JPEG for the clean.
+
+A HEIF file is a list of ISOBMFF boxes. The ``meta`` box describes *items* (the primary image, its grid
+tiles, thumbnails, auxiliary images such as depth maps and HDR gain maps, Exif/XMP/IPTC blobs) and
+``iloc`` says where each item's bytes live, usually inside ``mdat``. The walker accounts for every byte:
+one segment per structural box, and ``mdat``/``idat`` split along the item extents, with any byte no
+item refers to reported as ``unknown``.
+
+Cleaning never copies the container: HEIF items reference each other by id and offset, so carrying a
+subset safely means rewriting it. Instead the primary image is decoded (with its rotation and mirroring
+applied) and written as a new JPEG that holds only the pixels, a rebuilt EXIF block with the leaving
+EXIF keys (Orientation forced to 1 because the pixels are already upright) and, if it leaves, the colour
+profile. Thumbnails, auxiliary images, XMP and IPTC never leave a HEIC export.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from core.categories import Category
+from core.formats import Buffer, Cleaned, Parsed, register
+from core.inventory import Item, Need, ParseError, Segment
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+    from core.exif import ExifEntry
+
+HEVC_BRANDS = {b"heic", b"heix", b"hevc", b"heim", b"heis", b"hevm", b"hevs", b"hevx"}
+GENERIC_BRANDS = {b"mif1", b"msf1", b"mif2", b"miaf"}
+AVIF_BRANDS = {b"avif", b"avis"}
+
+IMAGE_TYPES = {"hvc1", "hvc2", "grid", "iden", "iovl", "jpeg", "av01", "unci", "tmap", "mski", "vvc1",
+               "j2k1", "hvt1", "lhv1"}
+STRUCTURE_BOXES = {"hdlr", "pitm", "iinf", "iloc", "iref", "iprp", "dinf", "grpl", "idat", "ipro", "bitr"}
+
+JPEG_QUALITY = 95
+JPEG_ONLY = "a HEIC export is a JPEG that carries EXIF and the colour profile only"
+PHOTO_ONLY = "a HEIC export carries the main photo only: never thumbnails, auxiliary images or video"
+MAX_BOXES = 100_000  # a hostile file must not make the walker loop for ever
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    type: str
+    start: int
+    header: int
+    end: int
+
+    @property
+    def body(self) -> int:
+        return self.start + self.header
+
+    @property
+    def size(self) -> int:
+        return self.end - self.start
+
+
+@dataclass(slots=True)
+class ItemInfo:
+    id: int
+    type: str
+    name: str = ""
+    content_type: str = ""
+
+
+@dataclass(slots=True)
+class Location:
+    method: int  # 0: file offsets, 1: offsets into idat, 2: into another item (unsupported)
+    extents: list[tuple[int, int]]  # (offset, length); absolute in the file for method 0
+
+
+@dataclass(slots=True)
+class Property:
+    type: str
+    box: Box
+    value: object = None
+
+
+@dataclass(slots=True)
+class Heif:
+    """What the walker learnt from the file; ``clean`` walks again rather than trusting ``Parsed``."""
+
+    boxes: list[Box]
+    meta: Box | None = None
+    meta_children: list[Box] = field(default_factory=list)
+    idat: Box | None = None
+    primary: int = 0
+    infos: dict[int, ItemInfo] = field(default_factory=dict)
+    locations: dict[int, Location] = field(default_factory=dict)
+    refs: list[tuple[str, int, list[int]]] = field(default_factory=list)
+    properties: list[Property] = field(default_factory=list)
+    associations: dict[int, list[int]] = field(default_factory=dict)  # item -> 1-based property indices
+    groups: list[tuple[str, list[int]]] = field(default_factory=list)  # entity groups: ('ster', [ids])
+
+    def props_of(self, item_id: int, kind: str) -> list[Property]:
+        found = []
+        for index in self.associations.get(item_id, []):
+            if 0 < index <= len(self.properties) and self.properties[index - 1].type == kind:
+                found.append(self.properties[index - 1])
+        return found
+
+    def prop(self, item_id: int, kind: str) -> object:
+        found = self.props_of(item_id, kind)
+        return found[0].value if found else None
+
+    def targets(self, kind: str, source: int) -> list[int]:
+        return [t for k, s, ts in self.refs if k == kind and s == source for t in ts]
+
+    def sources(self, kind: str, target: int) -> list[int]:
+        return [s for k, s, ts in self.refs if k == kind and target in ts]
+
+
+# ---------------------------------------------------------------------------------------------- reading
+
+
+class Reader:
+    """Bounds-checked big-endian reads inside [pos, end); running out means the box is damaged."""
+
+    def __init__(self, data: Buffer, pos: int, end: int, what: str) -> None:
+        self.data, self.pos, self.end, self.what = data, pos, end, what
+
+    def take(self, n: int) -> bytes:
+        if n < 0 or self.pos + n > self.end:
+            raise ParseError(f"damaged HEIF: the '{self.what}' box is shorter than its contents")
+        chunk = bytes(self.data[self.pos : self.pos + n])
+        self.pos += n
+        return chunk
+
+    def uint(self, n: int) -> int:
+        return int.from_bytes(self.take(n), "big") if n else 0
+
+    def cstring(self) -> str:
+        stop = self.data.find(b"\0", self.pos, self.end)
+        if stop < 0:
+            stop = self.end  # some writers omit the final NUL of the last string
+        text = bytes(self.data[self.pos : stop]).decode("utf-8", "replace")
+        self.pos = min(stop + 1, self.end)
+        return text
+
+    def left(self) -> int:
+        return self.end - self.pos
+
+
+def _type_name(raw: bytes) -> str:
+    return raw.decode("latin-1")
+
+
+def read_boxes(data: Buffer, start: int, end: int, where: str) -> list[Box]:
+    """The boxes in [start, end). A box running past ``end`` means the file is cut short or damaged."""
+    boxes: list[Box] = []
+    pos = start
+    while pos < end:
+        if len(boxes) >= MAX_BOXES:
+            raise ParseError(f"damaged HEIF: too many boxes in {where}")
+        if end - pos < 8:
+            raise ParseError(f"truncated HEIF: {end - pos} stray bytes at offset {pos} in {where}")
+        size = int.from_bytes(data[pos : pos + 4], "big")
+        kind = _type_name(bytes(data[pos + 4 : pos + 8]))
+        header = 8
+        if size == 1:
+            if end - pos < 16:
+                raise ParseError(f"truncated HEIF: the '{kind}' box at offset {pos} is cut short")
+            size = int.from_bytes(data[pos + 8 : pos + 16], "big")
+            header = 16
+        elif size == 0:
+            size = end - pos  # "runs to the end of its container"
+        if kind == "uuid":
+            header += 16
+        if size < header:
+            raise ParseError(f"damaged HEIF: the '{kind}' box at offset {pos} declares an impossible size")
+        if pos + size > end:
+            raise ParseError(
+                f"truncated HEIF: the '{kind}' box at offset {pos} runs past the end of {where} "
+                f"({pos + size - end} bytes missing)"
+            )
+        boxes.append(Box(kind, pos, header, pos + size))
+        pos += size
+    return boxes
+
+
+def _full_box(r: Reader) -> tuple[int, int]:
+    return r.uint(1), r.uint(3)
+
+
+def walk(data: Buffer) -> Heif:
+    if len(data) < 16 or bytes(data[4:8]) != b"ftyp":
+        raise ParseError("not a HEIF file: it does not start with an 'ftyp' box")
+    heif = Heif(boxes=read_boxes(data, 0, len(data), "the file"))
+    metas = [b for b in heif.boxes if b.type == "meta"]
+    if not metas:
+        raise ParseError("damaged HEIF: there is no 'meta' box describing the image")
+    meta = heif.meta = metas[0]
+    if meta.size < meta.header + 4:
+        raise ParseError("damaged HEIF: the 'meta' box is empty")
+    heif.meta_children = read_boxes(data, meta.body + 4, meta.end, "the 'meta' box")
+    for child in heif.meta_children:
+        r = Reader(data, child.body, child.end, child.type)
+        if child.type == "pitm":
+            version, _ = _full_box(r)
+            heif.primary = r.uint(2 if version == 0 else 4)
+        elif child.type == "iinf":
+            _parse_iinf(data, r, heif)
+        elif child.type == "iloc":
+            _parse_iloc(r, heif)
+        elif child.type == "iref":
+            _parse_iref(data, r, heif)
+        elif child.type == "iprp":
+            _parse_iprp(data, child, heif)
+        elif child.type == "idat" and heif.idat is None:
+            heif.idat = child
+        elif child.type == "grpl":
+            for group in read_boxes(data, child.body, child.end, "the 'grpl' box"):
+                gr = Reader(data, group.body, group.end, group.type)
+                _full_box(gr)
+                gr.uint(4)  # group id
+                heif.groups.append((group.type, [gr.uint(4) for _ in range(min(gr.uint(4), gr.left() // 4))]))
+    if heif.primary not in heif.infos:
+        raise ParseError("damaged HEIF: the primary image is not described in the file")
+    if heif.infos[heif.primary].type == "av01":
+        raise ParseError("AVIF images are not supported")
+    return heif
+
+
+def _parse_iinf(data: Buffer, r: Reader, heif: Heif) -> None:
+    version, _ = _full_box(r)
+    r.uint(2 if version == 0 else 4)  # entry count: the boxes themselves are authoritative
+    for infe in read_boxes(data, r.pos, r.end, "the 'iinf' box"):
+        if infe.type != "infe":
+            continue
+        ir = Reader(data, infe.body, infe.end, "infe")
+        v, _ = _full_box(ir)
+        if v >= 2:
+            item_id = ir.uint(2 if v == 2 else 4)
+            ir.uint(2)  # protection index
+            kind = _type_name(ir.take(4))
+            info = ItemInfo(item_id, kind, ir.cstring())
+            if kind == "mime" and ir.left():
+                info.content_type = ir.cstring()
+        else:
+            # Versions 0/1 predate item types; they only exist for MIME-typed items.
+            item_id = ir.uint(2)
+            ir.uint(2)
+            info = ItemInfo(item_id, "mime", ir.cstring())
+            info.content_type = ir.cstring() if ir.left() else ""
+        heif.infos.setdefault(item_id, info)
+
+
+def _parse_iloc(r: Reader, heif: Heif) -> None:
+    version, _ = _full_box(r)
+    if version > 2:
+        raise ParseError(f"unsupported HEIF: item location box version {version}")
+    sizes = r.uint(1)
+    offset_size, length_size = sizes >> 4, sizes & 15
+    sizes = r.uint(1)
+    base_size, index_size = sizes >> 4, (sizes & 15 if version in (1, 2) else 0)
+    for n in (offset_size, length_size, base_size, index_size):
+        if n not in (0, 4, 8):
+            raise ParseError("damaged HEIF: the item location box uses an invalid field size")
+    count = r.uint(2 if version < 2 else 4)
+    for _ in range(count):
+        item_id = r.uint(2 if version < 2 else 4)
+        method = r.uint(2) & 15 if version in (1, 2) else 0
+        r.uint(2)  # data reference index: 0 means "this file"
+        base = r.uint(base_size)
+        extents = []
+        for _ in range(r.uint(2)):
+            r.uint(index_size)
+            extents.append((base + r.uint(offset_size), r.uint(length_size)))
+        heif.locations.setdefault(item_id, Location(method, extents))
+
+
+def _parse_iref(data: Buffer, r: Reader, heif: Heif) -> None:
+    version, _ = _full_box(r)
+    width = 2 if version == 0 else 4
+    for ref in read_boxes(data, r.pos, r.end, "the 'iref' box"):
+        rr = Reader(data, ref.body, ref.end, ref.type)
+        source = rr.uint(width)
+        targets = [rr.uint(width) for _ in range(rr.uint(2))]
+        heif.refs.append((ref.type, source, targets))
+
+
+def _parse_iprp(data: Buffer, iprp: Box, heif: Heif) -> None:
+    for child in read_boxes(data, iprp.body, iprp.end, "the 'iprp' box"):
+        if child.type == "ipco":
+            for prop in read_boxes(data, child.body, child.end, "the 'ipco' box"):
+                heif.properties.append(Property(prop.type, prop, _property_value(data, prop)))
+        elif child.type == "ipma":
+            r = Reader(data, child.body, child.end, "ipma")
+            version, flags = _full_box(r)
+            for _ in range(r.uint(4)):
+                item_id = r.uint(2 if version < 1 else 4)
+                indices = []
+                for _ in range(r.uint(1)):
+                    if flags & 1:
+                        indices.append(r.uint(2) & 0x7FFF)
+                    else:
+                        indices.append(r.uint(1) & 0x7F)
+                heif.associations.setdefault(item_id, []).extend(indices)
+
+
+def _property_value(data: Buffer, box: Box) -> object:
+    r = Reader(data, box.body, box.end, box.type)
+    try:
+        if box.type == "ispe":
+            _full_box(r)
+            return (r.uint(4), r.uint(4))
+        if box.type == "irot":
+            return r.uint(1) & 3
+        if box.type == "imir":
+            return r.uint(1) & 1
+        if box.type == "auxC":
+            _full_box(r)
+            return r.cstring()
+        if box.type == "colr":
+            kind = r.take(4)
+            if kind in (b"prof", b"rICC"):
+                return ("icc", r.take(r.left()))
+            if kind == b"nclx":
+                return ("nclx", (r.uint(2), r.uint(2), r.uint(2), r.uint(1) >> 7))
+            return (kind.decode("latin-1"), None)
+    except ParseError:
+        return None  # a damaged property is reported through its absence, not fatal to the walk
+    return None
+
+
+# ---------------------------------------------------------------------------------------- orientation
+
+# Each transform as a 2×2 integer matrix on (x, y) image coordinates, y pointing down.
+_IDENTITY = (1, 0, 0, 1)
+_EXIF_MATRICES = {
+    1: (1, 0, 0, 1),
+    2: (-1, 0, 0, 1),  # mirror left-right
+    3: (-1, 0, 0, -1),  # rotate 180°
+    4: (1, 0, 0, -1),  # mirror top-bottom
+    5: (0, 1, 1, 0),  # transpose
+    6: (0, -1, 1, 0),  # rotate 90° clockwise
+    7: (0, -1, -1, 0),  # transverse
+    8: (0, 1, -1, 0),  # rotate 90° anticlockwise
+}
+_MATRIX_TO_EXIF = {m: k for k, m in _EXIF_MATRICES.items()}
+
+
+def _mul(b: tuple[int, int, int, int], a: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    """b·a: apply a, then b."""
+    return (b[0] * a[0] + b[1] * a[2], b[0] * a[1] + b[1] * a[3],
+            b[2] * a[0] + b[3] * a[2], b[2] * a[1] + b[3] * a[3])
+
+
+def orientation_of(heif: Heif, item_id: int) -> int:
+    """The EXIF orientation equivalent to the item's irot/imir properties, applied in their listed order.
+
+    HEIF readers (libheif, Apple, browsers) display by irot/imir and ignore the Exif Orientation tag.
+    """
+    matrix = _IDENTITY
+    for index in heif.associations.get(item_id, []):
+        if not 0 < index <= len(heif.properties):
+            continue
+        prop = heif.properties[index - 1]
+        if prop.type == "irot" and isinstance(prop.value, int):
+            for _ in range(prop.value):  # anticlockwise quarter turns
+                matrix = _mul(_EXIF_MATRICES[8], matrix)
+        elif prop.type == "imir" and isinstance(prop.value, int):
+            # axis 0 is a vertical axis: a left-right mirror; axis 1 mirrors top-bottom.
+            matrix = _mul(_EXIF_MATRICES[2 if prop.value == 0 else 4], matrix)
+    return _MATRIX_TO_EXIF[matrix]
+
+
+# ------------------------------------------------------------------------------------------ item roles
+
+AUX_KINDS = (
+    ("urn:mpeg:hevc:2015:auxid:1", "alpha"),
+    ("urn:mpeg:mpegB:cicp:systems:auxiliary:alpha", "alpha"),
+    ("urn:mpeg:hevc:2015:auxid:2", "depth map"),
+    ("urn:mpeg:mpegB:cicp:systems:auxiliary:depth", "depth map"),
+    ("urn:com:apple:photo:2020:aux:hdrgainmap", "HDR gain map (Apple)"),
+    ("urn:com:samsung:photo:2024:aux:hdrgainmap", "HDR gain map (Samsung)"),
+    ("urn:com:apple:photo:2018:aux:portraiteffectsmatte", "portrait matte (a silhouette of the people)"),
+    ("urn:com:apple:photo:2019:aux:semanticskinmatte", "skin segmentation matte"),
+    ("urn:com:apple:photo:2019:aux:semantichairmatte", "hair segmentation matte"),
+    ("urn:com:apple:photo:2019:aux:semanticteethmatte", "teeth segmentation matte"),
+    ("urn:com:apple:photo:2020:aux:semanticglassesmatte", "glasses segmentation matte"),
+    ("urn:com:apple:photo:2023:aux:semanticskymatte", "sky segmentation matte"),
+)
+
+
+def aux_kind(urn: str) -> str:
+    for prefix, label in AUX_KINDS:
+        if urn.startswith(prefix):
+            return label
+    if "matte" in urn:
+        return f"segmentation matte ({urn})"
+    if "gainmap" in urn.lower():
+        return f"HDR gain map ({urn})"
+    return f"auxiliary image ({urn or 'no type given'})"
+
+
+def _closure(heif: Heif, roots: list[int]) -> list[int]:
+    """The roots and every image they are derived from (grid tiles, overlays), in a stable order."""
+    seen: list[int] = []
+    stack = list(roots)
+    while stack:
+        item = stack.pop(0)
+        if item in seen or item not in heif.infos:
+            continue
+        seen.append(item)
+        stack.extend(heif.targets("dimg", item))
+    return seen
+
+
+def _is_xmp(info: ItemInfo) -> bool:
+    ct = info.content_type.lower()
+    return info.type == "mime" and ("rdf+xml" in ct or "xmp" in ct)
+
+
+@dataclass(slots=True)
+class Role:
+    """What one item is, for the inventory: which group of items it belongs to."""
+
+    key: str
+    name: str
+    category: Category
+    need: Need = Need.NONE
+
+
+def roles(heif: Heif) -> dict[int, Role]:
+    role: dict[int, Role] = {}
+    for item in _closure(heif, [heif.primary]):
+        role[item] = Role("heic:image", "Primary image", Category.TECHNICAL, Need.PIXELS)
+    alpha_ids = []
+    for aux in [s for k, s, _ in heif.refs if k == "auxl"]:
+        kind = aux_kind(str(heif.prop(aux, "auxC") or ""))
+        masters = heif.targets("auxl", aux)
+        if kind == "alpha" and heif.primary in masters:
+            alpha_ids.append(aux)
+            continue
+        for item in _closure(heif, [aux]):
+            role.setdefault(item, Role(f"heic:aux:{aux}", kind[0].upper() + kind[1:], Category.HIDDEN_MEDIA))
+    for item in _closure(heif, alpha_ids):
+        # Transparency of the primary image: part of what the picture looks like.
+        role.setdefault(item, Role("heic:image", "Primary image", Category.TECHNICAL, Need.PIXELS))
+    for thumb in [s for k, s, _ in heif.refs if k == "thmb"]:
+        for item in _closure(heif, [thumb]):
+            role.setdefault(item, Role(f"heic:thumbnail:{thumb}", "Thumbnail image", Category.HIDDEN_MEDIA))
+    for item_id, info in heif.infos.items():
+        if info.type == "tmap":
+            for item in _closure(heif, [item_id]):
+                role.setdefault(item, Role(f"heic:aux:{item_id}", "HDR gain map (tone-map item)",
+                                           Category.HIDDEN_MEDIA))
+    # Other images: derived ones (grids) first so that their tiles are grouped with them.
+    tiles = {t for k, _, ts in heif.refs if k == "dimg" for t in ts}
+    others = sorted((item_id in tiles, item_id) for item_id, info in heif.infos.items()
+                    if info.type in IMAGE_TYPES and item_id not in role)
+    stereo = {e for kind, ids in heif.groups if kind == "ster" for e in ids}
+    for _, item_id in others:
+        name = ("The other eye's image of a stereo pair" if item_id in stereo
+                else "Another image stored in the file")
+        for item in _closure(heif, [item_id]):
+            role.setdefault(item, Role(f"heic:other:{item_id}", name, Category.HIDDEN_MEDIA))
+    for item_id, info in sorted(heif.infos.items()):
+        if item_id in role:
+            continue
+        if info.type == "Exif":
+            role[item_id] = Role(f"heic:exif:{item_id}", "Exif metadata", Category.TECHNICAL)
+        elif _is_xmp(info):
+            role[item_id] = Role(f"heic:xmp:{item_id}", "XMP metadata", Category.TECHNICAL)
+        elif info.type == "iptc":
+            role[item_id] = Role(f"heic:iptc:{item_id}", "IPTC metadata", Category.TECHNICAL)
+        else:
+            label = info.content_type or info.type.strip() or "untyped"
+            role[item_id] = Role(f"heic:item:{item_id}", f"Unrecognised item ({label})", Category.UNKNOWN)
+    return role
+
+
+def _describes_primary(heif: Heif, item_id: int, kind: str) -> bool:
+    """Whether a metadata item belongs to the primary image (or, with no cdsc at all, is the first one)."""
+    described = heif.targets("cdsc", item_id)
+    if described:
+        return heif.primary in described
+    same = sorted(i for i, info in heif.infos.items()
+                  if (info.type == kind or (kind == "xmp" and _is_xmp(info))) and not heif.targets("cdsc", i))
+    return bool(same) and same[0] == item_id
+
+
+# ------------------------------------------------------------------------------------------ item bytes
+
+
+def item_extents(heif: Heif, item_id: int, size: int) -> list[tuple[int, int]]:
+    """Absolute (offset, length) of the item's bytes in the file; raises when they lie past its end."""
+    loc = heif.locations.get(item_id)
+    if loc is None:
+        return []
+    if loc.method == 1:
+        if heif.idat is None:
+            raise ParseError(f"damaged HEIF: item {item_id} refers to a missing 'idat' box")
+        base, limit = heif.idat.body, heif.idat.end
+    elif loc.method == 0:
+        base, limit = 0, size
+    else:
+        return []  # stored inside another item: its bytes are accounted for with that item
+    spans = []
+    for offset, length in loc.extents:
+        start = base + offset
+        if length == 0:
+            length = limit - start  # "to the end of the data"
+        if start < base or length < 0 or start + length > limit:
+            raise ParseError(
+                f"truncated HEIF: the data of item {item_id} lies past the end of the "
+                f"{'file' if loc.method == 0 else 'idat box'}"
+            )
+        spans.append((start, length))
+    return spans
+
+
+def item_bytes(data: Buffer, heif: Heif, item_id: int) -> bytes:
+    return b"".join(bytes(data[o : o + n]) for o, n in item_extents(heif, item_id, len(data)))
+
+
+def exif_block(payload: bytes) -> bytes:
+    """The TIFF block of a HEIF Exif item: a 4-byte offset to the TIFF header, then the data."""
+    if len(payload) < 4:
+        return b""
+    offset = int.from_bytes(payload[:4], "big")
+    block = payload[4 + offset :] if 4 + offset < len(payload) else b""
+    if block[:4] in (b"MM\0*", b"II*\0"):
+        return block
+    # Some writers get the offset wrong (or count the "Exif\0\0" header differently): look for the header.
+    for marker in (b"MM\0*", b"II*\0"):
+        at = payload.find(marker, 4, 64)
+        if at >= 0:
+            return payload[at:]
+    return block
+
+
+# ------------------------------------------------------------------------------------------------- ICC
+
+
+def icc_description(icc: bytes) -> str:
+    """The profile's own name ('Display P3', 'sRGB IEC61966-2.1'), best effort."""
+    try:
+        count = int.from_bytes(icc[128:132], "big")
+        for n in range(min(count, 100)):
+            sig, off, size = struct.unpack(">4sII", icc[132 + 12 * n : 144 + 12 * n])
+            if sig != b"desc":
+                continue
+            tag = icc[off : off + size]
+            if tag[:4] == b"desc":
+                length = int.from_bytes(tag[8:12], "big")
+                return tag[12 : 12 + length].rstrip(b"\0").decode("latin-1")
+            if tag[:4] == b"mluc":
+                rec_len, rec_off = struct.unpack(">II", tag[20:28])
+                return tag[rec_off : rec_off + rec_len].decode("utf-16-be", "replace").rstrip("\0")
+    except (struct.error, ValueError):
+        pass
+    return ""
+
+
+def primary_icc(heif: Heif) -> bytes | None:
+    for prop in heif.props_of(heif.primary, "colr"):
+        if isinstance(prop.value, tuple) and prop.value[0] == "icc":
+            return bytes(prop.value[1])
+    return None
+
+
+# ------------------------------------------------------------------------------------------------ parse
+
+
+def _dominant(items: list[Item]) -> Category:
+    """The category a metadata blob's segment is filed under: the one most of its bytes belong to."""
+    weights: Counter[Category] = Counter()
+    for item in items:
+        if item.category not in (Category.TECHNICAL, Category.FILE):
+            weights[item.category] += max(item.bytes, 1)
+    return weights.most_common(1)[0][0] if weights else Category.TECHNICAL
+
+
+def _not_carried(items: list[Item], why: str) -> list[Item]:
+    return [replace(i, carriable=False, note=i.note or why) for i in items]
+
+
+@dataclass(slots=True)
+class _Span:
+    start: int
+    length: int
+    name: str
+    category: Category
+
+
+def _metadata_items(data: Buffer, heif: Heif, item_id: int, role: Role) -> tuple[list[Item], Category]:
+    """Items of one Exif/XMP/IPTC item; malformed metadata becomes an unknown item, never a crash."""
+    info = heif.infos[item_id]
+    payload = item_bytes(data, heif, item_id)
+    primary = _describes_primary(heif, item_id, "xmp" if _is_xmp(info) else info.type)
+    try:
+        if info.type == "Exif":
+            from core.exif import parse_exif
+
+            prefix = "exif" if primary else f"heic:{item_id}:exif"
+            result = parse_exif(exif_block(payload), where="HEIF Exif item · EXIF", key_prefix=prefix)
+            items = list(result.items)
+            if not primary:
+                items = _not_carried(items, "belongs to another image in the file, which is never exported")
+        elif _is_xmp(info):
+            from core.xmp import parse_xmp
+
+            prefix = "xmp" if primary else f"heic:{item_id}:xmp"
+            result = parse_xmp(payload, where="HEIF XMP item", key_prefix=prefix)
+            items = list(result.items)
+            items = _not_carried(items, JPEG_ONLY)
+        else:
+            try:
+                from core.iptc import parse_iim
+            except ImportError:  # IPTC support not installed: the item stays, shown as unknown
+                raise ParseError("IPTC data cannot be read") from None
+            items = _not_carried(list(parse_iim(payload, "HEIF IPTC item").items), JPEG_ONLY)
+    except ParseError as exc:
+        items = [_bad_metadata(item_id, role.name, str(exc), len(payload))]
+    return items, _dominant(items)
+
+
+def _bad_metadata(item_id: int, what: str, message: str, size: int = 0) -> Item:
+    return Item(Category.UNKNOWN, f"Unreadable {what}", message, f"HEIF item {item_id}", size,
+                f"heic:bad:{item_id}", note="damaged metadata is never passed on")
+
+
+def _split(container: Box, start: int, spans: list[_Span], out_segments: list[Segment],
+           unknown: list[Item], label: str) -> None:
+    """Segments for [start, container.end): item spans in order, gaps reported as unknown."""
+    cursor = start
+    for span in sorted(spans, key=lambda s: (s.start, -s.length)):
+        s_start = max(span.start, cursor)
+        s_end = min(span.start + span.length, container.end)
+        if s_end <= s_start:
+            continue  # outside this box, or already covered by an overlapping item
+        if s_start > cursor:
+            _gap(cursor, s_start, out_segments, unknown, label)
+        out_segments.append(Segment(s_start, s_end - s_start, span.name, span.category))
+        cursor = s_end
+    if cursor < container.end:
+        _gap(cursor, container.end, out_segments, unknown, label)
+
+
+def _gap(start: int, end: int, out_segments: list[Segment], unknown: list[Item], label: str) -> None:
+    out_segments.append(Segment(start, end - start, f"{label}: bytes no item refers to", Category.UNKNOWN))
+    unknown.append(Item(Category.UNKNOWN, f"Unreferenced data in {label}", f"{end - start} bytes",
+                        f"{label} at offset {start}", end - start, f"heic:unreferenced:{start}"))
+
+
+def _top_level_item(data: Buffer, box: Box) -> Item | None:
+    size = box.size
+    where = f"top-level '{box.type}' box at offset {box.start}"
+    if box.type == "mpvd":
+        return Item(Category.HIDDEN_MEDIA, "Motion-photo video", f"video clip, {size:,} bytes", where, size,
+                    f"heic:box:mpvd:{box.start}", carriable=False, note=PHOTO_ONLY)
+    if box.type == "moov":
+        return Item(Category.HIDDEN_MEDIA, "Video track", f"{size:,} bytes", where, size,
+                    f"heic:box:moov:{box.start}", carriable=False, note=PHOTO_ONLY)
+    if box.type == "sefd":
+        return Item(Category.HIDDEN_MEDIA, "Samsung SEF data", _sef_summary(data, box), where, size,
+                    f"heic:box:sefd:{box.start}", carriable=False,
+                    note="vendor data (capture info, edit history, sometimes video); never exported")
+    if box.type in ("free", "skip"):
+        body = bytes(data[box.body : box.end])
+        if body.count(0) == len(body):
+            return None
+        if body.startswith(b"cdif"):
+            return Item(Category.DEVICE, "Samsung camera debug data (cdif)", f"{size:,} bytes", where, size,
+                        f"heic:box:cdif:{box.start}", carriable=False,
+                        note="vendor debug data; never exported")
+        return Item(Category.UNKNOWN, f"Data in a '{box.type}' box", f"{size:,} bytes", where, size,
+                    f"heic:box:{box.type}:{box.start}")
+    return Item(Category.UNKNOWN, f"Unknown '{box.type}' box", f"{size:,} bytes", where, size,
+                f"heic:box:{box.type.strip() or 'blank'}:{box.start}")
+
+
+def _sef_summary(data: Buffer, box: Box) -> str:
+    """Names of the records in a Samsung SEF block (e.g. Image_UTC_Data, MotionPhoto_Data), best effort."""
+    body = bytes(data[box.body : box.end])
+    names = []
+    for marker in (b"Image_UTC_Data", b"MotionPhoto_Data", b"Camera_Capture_Mode_Info",
+                   b"Original_Path_Hash_Key", b"Shot_Mode_Info", b"Color_Display_P3", b"Photo_HDR_Info",
+                   b"Dual_Shot_Info"):
+        if marker in body:
+            names.append(marker.decode())
+    return f"{box.size:,} bytes" + (f": {', '.join(names)}" if names else "")
+
+
+def _summary(heif: Heif, ids: list[int], width: int, height: int) -> str:
+    kinds = Counter(heif.infos[i].type for i in ids)
+    head = heif.infos[ids[0]].type
+    coding = {"hvc1": "HEVC", "grid": "HEVC grid", "jpeg": "JPEG", "av01": "AV1", "tmap": "tone map"}.get(
+        head, head)
+    tiles = sum(n for t, n in kinds.items() if t != "grid") if head == "grid" else 0
+    size = f"{width}×{height} " if width and height else ""
+    return f"{size}{coding}" + (f" of {tiles} tiles" if tiles else "")
+
+
+def parse(data: Buffer) -> Parsed:
+    heif = walk(data)
+    size = len(data)
+    role_of = roles(heif)
+    items: list[Item] = []
+    unknown: list[Item] = []
+    spans: list[_Span] = []
+    group_bytes: Counter[str] = Counter()
+    group_first: dict[str, int] = {}
+    pixel_spans: list[tuple[int, int]] = []
+
+    for item_id in sorted(heif.infos):
+        role = role_of[item_id]
+        extents = item_extents(heif, item_id, size)
+        category = role.category
+        label = f"item {item_id} ({heif.infos[item_id].type.strip()})"
+        if role.key.startswith(("heic:exif:", "heic:xmp:", "heic:iptc:")):
+            meta_items, category = _metadata_items(data, heif, item_id, role)
+            items += meta_items
+            label = f"{role.name} (item {item_id})"
+        else:
+            group_bytes[role.key] += sum(n for _, n in extents)
+            group_first.setdefault(role.key, item_id)
+            if role.key == "heic:image":
+                pixel_spans += extents
+        spans += [_Span(o, n, label, category) for o, n in extents]
+
+    width, height = _dimensions(heif)
+    for key, first in sorted(group_first.items(), key=lambda kv: kv[1]):
+        role = role_of[first]
+        members = [i for i, r in role_of.items() if r.key == key]
+        if key == "heic:image":
+            value = _summary(heif, members, width, height)
+            items.insert(0, Item(Category.TECHNICAL, role.name, value, "HEIF items", group_bytes[key], key,
+                                 need=Need.PIXELS))
+            continue
+        root = int(key.rsplit(":", 1)[1]) if key.rsplit(":", 1)[1].isdigit() else first
+        dims = heif.prop(root, "ispe")
+        w, h = dims if isinstance(dims, tuple) else (0, 0)
+        carriable = role.category is not Category.HIDDEN_MEDIA
+        members.sort(key=lambda i: (i != root, i))
+        items.append(Item(role.category, role.name, _summary(heif, members, w, h),
+                          f"HEIF item {root}", group_bytes[key], key, carriable=carriable,
+                          note="" if carriable else PHOTO_ONLY))
+
+    icc = primary_icc(heif)
+    if icc is not None:
+        desc = icc_description(icc)
+        items.append(Item(Category.TECHNICAL, "Colour profile (ICC)", desc or f"{len(icc):,} bytes",
+                          "HEIF colr property", len(icc), "heic:icc", need=Need.DISPLAY))
+    for prop in heif.props_of(heif.primary, "colr"):
+        if isinstance(prop.value, tuple) and prop.value[0] == "nclx" and isinstance(prop.value[1], tuple):
+            nclx = prop.value[1]
+            items.append(Item(Category.TECHNICAL, "Colour description (nclx)",
+                              "primaries {}, transfer {}, matrix {}, {} range".format(
+                                  nclx[0], nclx[1], nclx[2], "full" if nclx[3] else "limited"),
+                              "HEIF colr property", prop.box.size, "heic:nclx", need=Need.PIXELS,
+                              note="applied when the image is decoded"))
+    orientation = orientation_of(heif, heif.primary)
+
+    segments: list[Segment] = []
+    for box in heif.boxes:
+        if box.type == "mdat":
+            segments.append(Segment(box.start, box.header, "mdat box header", Category.TECHNICAL))
+            _split(box, box.body, spans, segments, unknown, f"mdat at offset {box.start}")
+        elif box is heif.meta:
+            segments.append(Segment(box.start, box.header + 4, "meta box header", Category.TECHNICAL))
+            for child in heif.meta_children:
+                if child is heif.idat:
+                    segments.append(Segment(child.start, child.header, "idat box header", Category.TECHNICAL))
+                    _split(child, child.body, spans, segments, unknown, "idat")
+                elif child.type in STRUCTURE_BOXES:
+                    segments.append(Segment(child.start, child.size, f"meta/{child.type}",
+                                            Category.TECHNICAL))
+                else:
+                    segments.append(Segment(child.start, child.size, f"meta/{child.type}", Category.UNKNOWN))
+                    unknown.append(Item(Category.UNKNOWN, f"Unknown '{child.type}' box in meta",
+                                        f"{child.size:,} bytes", f"meta box at offset {child.start}",
+                                        child.size, f"heic:meta:{child.type.strip()}:{child.start}"))
+        elif box.type == "ftyp":
+            segments.append(Segment(box.start, box.size, "ftyp (file type)", Category.TECHNICAL))
+        else:
+            item = _top_level_item(data, box)
+            if item is None:
+                segments.append(Segment(box.start, box.size, f"{box.type} (padding)", Category.TECHNICAL))
+            else:
+                items.append(item)
+                segments.append(Segment(box.start, box.size, item.name, item.category))
+    items += unknown
+    return Parsed(items=items, segments=segments, width=width, height=height, orientation=orientation,
+                  pixel_spans=pixel_spans)
+
+
+def _dimensions(heif: Heif) -> tuple[int, int]:
+    """Coded size of the primary image (before irot), from ispe; the largest grid canvas if bigger."""
+    dims = heif.prop(heif.primary, "ispe")
+    return dims if isinstance(dims, tuple) else (0, 0)
+
+
+# ------------------------------------------------------------------------------------------------ clean
+
+
+def clean(
+    data: Buffer, parsed: Parsed, leaving: frozenset[str], pixels: Image.Image | None = None
+) -> Cleaned:
+    from core.inspection import MAX_PIXELS
+
+    heif = walk(data)
+    width, height = _dimensions(heif)
+    if width * height > MAX_PIXELS:
+        raise ParseError(f"declares enormous dimensions ({width}×{height}); refused as a possible "
+                         "decompression bomb")
+    image = pixels if pixels is not None else decode_primary(data)
+    exif = _exif_for_output(data, heif, leaving)
+    icc = primary_icc(heif) if "heic:icc" in leaving else None
+    return Cleaned(data=encode_jpeg(image, exif, icc), pixels="re-encoded", extension=".jpg")
+
+
+def decode_primary(data: Buffer) -> Image.Image:
+    """The primary image as libheif displays it: irot/imir applied, 8 bits per channel."""
+    import pillow_heif
+    from PIL import Image
+
+    from core.inspection import MAX_PIXELS
+
+    try:
+        heif_file = pillow_heif.open_heif(io.BytesIO(bytes(data)), convert_hdr_to_8bit=True)
+        w, h = heif_file.size
+        if w * h > MAX_PIXELS:
+            raise ParseError(
+                f"declares enormous dimensions ({w}×{h}); refused as a possible decompression bomb"
+            )
+        image = heif_file.to_pillow()
+        image.load()
+    except ParseError:
+        raise
+    except (ValueError, EOFError, SyntaxError, RuntimeError, OSError, MemoryError) as exc:
+        raise ParseError(f"cannot decode the HEIC image: {exc}") from exc
+    if image.mode in ("RGBA", "LA", "RGBa", "La") or "A" in image.mode:
+        # JPEG has no transparency: flatten onto white, as a viewer would show it on a light page.
+        rgba = image.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, (255, 255, 255))
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        return flat
+    if image.mode not in ("RGB", "L"):
+        image = image.convert("RGB")
+    return image
+
+
+def _exif_for_output(data: Buffer, heif: Heif, leaving: frozenset[str]) -> bytes | None:
+    """A rebuilt EXIF block with only the leaving keys of the primary image's Exif item.
+
+    The pixels are written upright (libheif applies irot/imir), so the Orientation entry, which always
+    leaves, is rewritten as 1: any other value would make a viewer rotate the pixels a second time.
+    """
+    from core.exif import build_exif, parse_exif
+
+    for item_id, info in sorted(heif.infos.items()):
+        if info.type == "Exif" and _describes_primary(heif, item_id, "Exif"):
+            block = exif_block(item_bytes(data, heif, item_id))
+            break
+    else:
+        return None
+    if not block:
+        return None
+    try:
+        result = parse_exif(block, where="HEIF Exif item · EXIF", key_prefix="exif")
+    except ParseError:
+        return None  # unreadable Exif: nothing of it leaves (the inventory shows it as unknown)
+    result.entries = [upright(e, result.byte_order) for e in result.entries]
+    return build_exif(result, leaving)
+
+
+def upright(entry: ExifEntry, byte_order: str) -> ExifEntry:
+    """The IFD0 Orientation entry with the value 1 (top-left), other entries unchanged."""
+    if entry.ifd != "IFD0" or entry.tag != 0x0112 or entry.type not in (3, 4) or entry.count != 1:
+        return entry
+    raw = struct.pack(byte_order + ("H" if entry.type == 3 else "I"), 1)
+    return replace(entry, raw=raw)
+
+
+def encode_jpeg(image: Image.Image, exif: bytes | None, icc: bytes | None) -> bytes:
+    out = io.BytesIO()
+    options: dict[str, object] = {"quality": JPEG_QUALITY, "optimize": True}
+    if exif:
+        options["exif"] = exif if exif.startswith(b"Exif\0\0") else b"Exif\0\0" + exif
+    if icc:
+        options["icc_profile"] = icc
+    if image.mode not in ("RGB", "L"):
+        image = image.convert("RGB")
+    try:
+        image.save(out, "JPEG", **options)
+    except (ValueError, OSError) as exc:
+        raise ParseError(f"cannot write the cleaned JPEG: {exc}") from exc
+    return out.getvalue()
+
+
+# --------------------------------------------------------------------------------------------- handler
+
+
+def sniff_brands(head: bytes) -> bool:
+    if len(head) < 12 or head[4:8] != b"ftyp":
+        return False
+    size = int.from_bytes(head[:4], "big")
+    major = head[8:12]
+    compatible = {head[i : i + 4] for i in range(16, min(size, len(head)) - 3, 4)}
+    brands = {major} | compatible
+    if major in AVIF_BRANDS:
+        return False
+    if brands & HEVC_BRANDS:
+        return True
+    # A generic HEIF brand with an AVIF brand is an AVIF file: left to no handler.
+    return bool(brands & GENERIC_BRANDS) and not brands & AVIF_BRANDS
+
+
+class HeicHandler:
+    name = "heic"
+    extensions = (".heic", ".heif", ".hif")
+    reencodes = True
+
+    def sniff(self, head: bytes) -> bool:
+        return sniff_brands(head)
+
+    def parse(self, data: Buffer) -> Parsed:
+        return parse(data)
+
+    def clean(
+        self, data: Buffer, parsed: Parsed, leaving: frozenset[str], pixels: Image.Image | None = None
+    ) -> Cleaned:
+        return clean(data, parsed, leaving, pixels)
+
+
+register(HeicHandler())
