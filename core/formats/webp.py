@@ -1,0 +1,434 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""WebP: a lossless RIFF chunk filter.
+
+``parse`` walks every RIFF chunk (even-padded), checks the RIFF size against the file size and accounts
+for data beyond it. ``clean`` writes a new RIFF from an allowlist: the image chunks (VP8, VP8L, ALPH,
+ANIM, ANMF frames) copied byte for byte, plus the ICC profile, a rebuilt EXIF and a filtered XMP packet
+when their keys leave, under a VP8X header whose flags say exactly what is kept. When nothing but a
+still VP8/VP8L image remains, the output is a simple-format WebP.
+
+Animation frames (ANMF) are rebuilt from their known sub-chunks only, so an unknown chunk hidden inside
+a frame never leaves; ``pixel_spans`` cover the frame header and the known sub-chunks, which the clean
+file reproduces byte for byte.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from io import BytesIO
+from typing import TYPE_CHECKING
+
+from core.categories import Category
+from core.exif import ExifResult, build_exif, parse_exif
+from core.formats import Buffer, Cleaned, Parsed, register
+from core.formats.png import dominant_category, error_texts, icc_description, trailer_category, with_notes
+from core.inventory import Item, Need, ParseError, Segment
+from core.xmp import filter_xmp, parse_xmp
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+IMAGE_CHUNKS = {b"VP8 ", b"VP8L", b"ALPH", b"ANIM", b"ANMF"}
+FRAME_SUB_CHUNKS = {b"ALPH", b"VP8 ", b"VP8L"}
+EXIF_HEADER = b"Exif\0\0"
+
+# VP8X flag bits
+FLAG_ANIMATION = 0x02
+FLAG_XMP = 0x04
+FLAG_EXIF = 0x08
+FLAG_ALPHA = 0x10
+FLAG_ICC = 0x20
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    offset: int  # of the fourcc
+    fourcc: bytes
+    length: int  # of the payload, without the pad byte
+    padded: int  # bytes from the fourcc to the next chunk (header + payload + pad)
+
+    @property
+    def data_offset(self) -> int:
+        return self.offset + 8
+
+    @property
+    def name(self) -> str:
+        text = self.fourcc.decode("latin-1")
+        return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text).strip()
+
+
+def walk_chunks(data: Buffer, start: int, end: int, what: str = "WebP") -> list[Chunk]:
+    """Chunks between ``start`` and ``end``; the final pad byte may be missing (a common writer slip)."""
+    chunks: list[Chunk] = []
+    pos = start
+    while pos < end:
+        if pos + 8 > end:
+            raise ParseError(f"damaged {what}: an incomplete chunk header at byte {pos}")
+        fourcc, length = struct.unpack("<4sI", data[pos : pos + 8])
+        if pos + 8 + length > end:
+            raise ParseError(
+                f"truncated {what}: the '{fourcc.decode('latin-1')}' chunk at byte {pos} runs past the end"
+            )
+        padded = 8 + length + (length & 1)
+        if pos + padded > end:
+            padded = end - pos
+        chunks.append(Chunk(pos, fourcc, length, padded))
+        pos += padded
+    return chunks
+
+
+def riff_end(data: Buffer) -> int:
+    """Where the RIFF ends; raises ParseError unless this is a complete RIFF/WEBP file."""
+    size = len(data)
+    if size < 12 or bytes(data[:4]) != b"RIFF" or bytes(data[8:12]) != b"WEBP":
+        raise ParseError("not a WebP file (the RIFF/WEBP header is missing)")
+    riff_size = struct.unpack("<I", data[4:8])[0]
+    if riff_size + 8 > size:
+        raise ParseError(f"truncated WebP: the header declares {riff_size + 8} bytes but the file has {size}")
+    if riff_size < 4:
+        raise ParseError("damaged WebP: the RIFF size is too small")
+    return riff_size + 8
+
+
+def vp8_size(payload: bytes) -> tuple[int, int]:
+    """Width and height from a lossy VP8 key frame header."""
+    if len(payload) < 10 or payload[3:6] != b"\x9d\x01\x2a":
+        raise ParseError("damaged WebP: the VP8 image header is invalid")
+    w, h = struct.unpack("<HH", payload[6:10])
+    return w & 0x3FFF, h & 0x3FFF
+
+
+def vp8l_info(payload: bytes) -> tuple[int, int, bool]:
+    """Width, height and the alpha hint from a lossless VP8L header."""
+    if len(payload) < 5 or payload[0] != 0x2F:
+        raise ParseError("damaged WebP: the VP8L image header is invalid")
+    bits = struct.unpack("<I", payload[1:5])[0]
+    return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1, bool(bits >> 28 & 1)
+
+
+@dataclass(slots=True)
+class _Analysis:
+    chunks: list[Chunk]
+    end: int
+    width: int = 0
+    height: int = 0
+    vp8x_flags: int = 0
+    has_vp8x: bool = False
+    alpha: bool = False
+    animated: bool = False
+    lossless: bool = False
+    items: list[Item] = field(default_factory=list)
+    segments: list[Segment] = field(default_factory=list)
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    image: list[tuple[Chunk, list[Chunk]]] = field(default_factory=list)  # (chunk, known frame sub-chunks)
+    icc: Chunk | None = None
+    exif: ExifResult | None = None
+    exif_keys: list[str] = field(default_factory=list)
+    xmp: bytes | None = None
+    xmp_keys: list[str] = field(default_factory=list)
+    orientation: int = 1
+    image_bytes: int = 12
+
+
+def _payload(data: Buffer, chunk: Chunk) -> bytes:
+    return bytes(data[chunk.data_offset : chunk.data_offset + chunk.length])
+
+
+def _head(data: Buffer, chunk: Chunk, n: int) -> bytes:
+    return bytes(data[chunk.data_offset : chunk.data_offset + min(n, chunk.length)])
+
+
+def _unknown(a: _Analysis, chunk: Chunk, why: str) -> None:
+    n = sum(1 for i in a.items if i.key.startswith(f"webp:unknown:{chunk.name}"))
+    key = f"webp:unknown:{chunk.name}" + (f"#{n + 1}" if n else "")
+    a.items.append(
+        Item(
+            Category.UNKNOWN,
+            f"{chunk.name} chunk",
+            why,
+            f"WebP {chunk.name} chunk",
+            chunk.padded,
+            key,
+            note=why,
+        )
+    )
+    a.segments.append(Segment(chunk.offset, chunk.padded, chunk.name, Category.UNKNOWN))
+
+
+def _image_chunk(data: Buffer, a: _Analysis, chunk: Chunk) -> None:
+    payload_start = chunk.data_offset
+    subs: list[Chunk] = []
+    if chunk.fourcc == b"ANMF":
+        if chunk.length < 16:
+            raise ParseError("damaged WebP: an animation frame is too short")
+        # 16-byte frame header, then ALPH/VP8/VP8L sub-chunks and possibly unknown ones.
+        a.spans.append((payload_start, 16))
+        inner = walk_chunks(data, payload_start + 16, payload_start + chunk.length, "WebP animation frame")
+        for sub in inner:
+            if sub.fourcc in FRAME_SUB_CHUNKS:
+                subs.append(sub)
+                a.spans.append((sub.offset, sub.padded))
+            else:
+                a.notes.append(
+                    f"an unknown '{sub.name}' chunk inside an animation frame is dropped when cleaning"
+                )
+        if not any(s.fourcc in (b"VP8 ", b"VP8L") for s in subs):
+            raise ParseError("damaged WebP: an animation frame holds no image")
+    else:
+        a.spans.append((payload_start, chunk.length))
+    a.image.append((chunk, subs))
+    a.image_bytes += chunk.padded
+    a.segments.append(Segment(chunk.offset, chunk.padded, chunk.name, Category.TECHNICAL))
+
+
+def _analyse(data: Buffer) -> _Analysis:
+    end = riff_end(data)
+    a = _Analysis(walk_chunks(data, 12, end), end)
+    a.segments.append(Segment(0, 12, "RIFF header", Category.TECHNICAL))
+    if not a.chunks:
+        raise ParseError("damaged WebP: there are no chunks")
+    first = a.chunks[0]
+    if first.fourcc == b"VP8X":
+        if first.length < 10:
+            raise ParseError("damaged WebP: the VP8X header is too short")
+        head = _payload(data, first)
+        a.has_vp8x, a.vp8x_flags = True, head[0]
+        a.width = int.from_bytes(head[4:7], "little") + 1
+        a.height = int.from_bytes(head[7:10], "little") + 1
+        a.alpha = bool(a.vp8x_flags & FLAG_ALPHA)
+        a.image_bytes += first.padded
+        a.segments.append(Segment(first.offset, first.padded, "VP8X", Category.TECHNICAL))
+    elif first.fourcc not in (b"VP8 ", b"VP8L"):
+        raise ParseError(f"damaged WebP: the first chunk is '{first.name}', not an image header")
+    for chunk in a.chunks[1 if a.has_vp8x else 0 :]:
+        fourcc = chunk.fourcc
+        if fourcc in IMAGE_CHUNKS:
+            if not a.has_vp8x and (a.image or fourcc not in (b"VP8 ", b"VP8L")):
+                _unknown(a, chunk, "a chunk after the image of a simple WebP, which readers ignore")
+                continue
+            _image_chunk(data, a, chunk)
+            if fourcc == b"VP8 " and not (a.width and a.height):
+                a.width, a.height = vp8_size(_head(data, chunk, 10))
+            elif fourcc == b"VP8L":
+                a.lossless = True
+                w, h, alpha = vp8l_info(_head(data, chunk, 5))
+                if not (a.width and a.height):
+                    a.width, a.height = w, h
+                a.alpha = a.alpha or alpha
+            elif fourcc in (b"ANIM", b"ANMF"):
+                a.animated = True
+            elif fourcc == b"ALPH":
+                a.alpha = True
+        elif fourcc == b"ICCP" and a.has_vp8x and a.icc is None:
+            a.icc = chunk
+            desc = icc_description(_payload(data, chunk))
+            a.items.append(
+                Item(
+                    Category.TECHNICAL,
+                    "ICC colour profile",
+                    desc or f"{chunk.length} bytes",
+                    "WebP ICCP chunk",
+                    chunk.padded,
+                    "webp:ICCP",
+                    need=Need.DISPLAY,
+                )
+            )
+            a.segments.append(Segment(chunk.offset, chunk.padded, "ICCP", Category.TECHNICAL))
+        elif fourcc == b"EXIF" and a.has_vp8x and a.exif is None:
+            _exif(data, a, chunk)
+        elif fourcc in (b"XMP ", b"XMP\0") and a.has_vp8x and a.xmp is None:
+            # "XMP\0" is a known writer slip (metadata-extractor issue 473): readable XMP all the same.
+            _xmp(data, a, chunk)
+        else:
+            _unknown(a, chunk, f"an unknown or repeated '{chunk.name}' chunk")
+    if not any(c.fourcc in (b"VP8 ", b"VP8L", b"ANMF") for c, _ in a.image):
+        raise ParseError("damaged WebP: there is no image data")
+    return a
+
+
+def _exif(data: Buffer, a: _Analysis, chunk: Chunk) -> None:
+    block = _payload(data, chunk)
+    where = "WebP EXIF chunk · EXIF"
+    if block.startswith(EXIF_HEADER):
+        # Some writers (old Pillow, Apple) copy the JPEG APP1 header into the chunk; skip it.
+        block = block[len(EXIF_HEADER) :]
+    try:
+        result = parse_exif(block, where=where, key_prefix="exif")
+    except ParseError as exc:
+        _unknown(a, chunk, f"unreadable EXIF: {exc}")
+        return
+    items = list(result.items)
+    if not items:
+        _unknown(a, chunk, "; ".join(error_texts(result.errors)) or "the EXIF block holds no readable tags")
+        return
+    errs = error_texts(result.errors)
+    a.notes.extend(f"{where}: {e}" for e in errs)
+    a.exif, a.exif_keys = result, [i.key for i in items]
+    a.items.extend(with_notes(items, errs))
+    a.segments.append(Segment(chunk.offset, chunk.padded, "EXIF", dominant_category(items)))
+    if any(i.key == "exif:IFD0:0x0112" for i in items):
+        a.orientation = result.orientation
+
+
+def _xmp(data: Buffer, a: _Analysis, chunk: Chunk) -> None:
+    packet = _payload(data, chunk)
+    result = parse_xmp(packet, where="WebP XMP chunk · XMP", key_prefix="xmp")
+    items = list(result.items)
+    if not items:
+        _unknown(a, chunk, "; ".join(error_texts(result.errors)) or "an empty XMP packet")
+        return
+    a.xmp, a.xmp_keys = packet, [i.key for i in items]
+    a.items.extend(items)
+    a.segments.append(
+        Segment(chunk.offset, chunk.padded, "XMP", dominant_category(items, Category.DESCRIPTION))
+    )
+
+
+def parse(data: Buffer) -> Parsed:
+    a = _analyse(data)
+    kinds = sorted({c.name for c, _ in a.image})
+    detail = ", animated" if a.animated else ""
+    pixel = Item(
+        Category.TECHNICAL,
+        "WebP image data",
+        f"{a.width}×{a.height}, {'lossless' if a.lossless else 'lossy'}{detail} ({'/'.join(kinds)})",
+        "WebP RIFF header and image chunks",
+        a.image_bytes,
+        "webp:image",
+        need=Need.PIXELS,
+    )
+    items = [pixel, *a.items]
+    size = len(data)
+    segments = sorted(a.segments, key=lambda s: s.offset)
+    if a.end < size:
+        category, what = trailer_category(bytes(data[a.end : a.end + 64]))
+        items.append(
+            Item(
+                category,
+                "Data after the end of the image",
+                f"{size - a.end} bytes: {what}",
+                "after the WebP RIFF size",
+                size - a.end,
+                "webp:trailer",
+                carriable=False,
+                note="never copied into a clean file",
+            )
+        )
+        segments.append(Segment(a.end, size - a.end, "after RIFF", category))
+    return Parsed(
+        items=items,
+        segments=segments,
+        width=a.width,
+        height=a.height,
+        orientation=a.orientation,
+        pixel_spans=a.spans,
+        notes=a.notes,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# Clean
+
+
+def _chunk(fourcc: bytes, payload: bytes) -> bytes:
+    return fourcc + struct.pack("<I", len(payload)) + payload + (b"\0" if len(payload) & 1 else b"")
+
+
+def _copy(data: Buffer, chunk: Chunk) -> bytes:
+    # Re-pad rather than copy the pad byte: a missing final pad is fixed, the payload is identical.
+    return _chunk(chunk.fourcc, _payload(data, chunk))
+
+
+def _image_chunks(data: Buffer, a: _Analysis) -> list[bytes]:
+    out = []
+    for chunk, subs in a.image:
+        if chunk.fourcc == b"ANMF":
+            frame = _payload(data, chunk)[:16] + b"".join(_subchunk(data, s) for s in subs)
+            out.append(_chunk(b"ANMF", frame))
+        else:
+            out.append(_copy(data, chunk))
+    return out
+
+
+def _subchunk(data: Buffer, sub: Chunk) -> bytes:
+    # Sub-chunks are pixel spans with their headers and padding: copied exactly as stored.
+    return bytes(data[sub.offset : sub.offset + sub.padded])
+
+
+def _reencoded(pixels: Image.Image, lossless: bool) -> tuple[list[bytes], bool]:
+    """The image chunks of ``pixels`` encoded by Pillow, and whether it has an alpha channel."""
+    buf = BytesIO()
+    pixels.save(buf, format="WEBP", lossless=lossless, quality=95, exact=True)
+    out = buf.getvalue()
+    fresh = walk_chunks(out, 12, riff_end(out))
+    chunks = [_copy(out, c) for c in fresh if c.fourcc in (b"ALPH", b"VP8 ", b"VP8L")]
+    return chunks, "A" in pixels.getbands()
+
+
+def clean(
+    data: Buffer, parsed: Parsed, leaving: frozenset[str], pixels: Image.Image | None = None
+) -> Cleaned:
+    a = _analyse(data)
+    if pixels is None:
+        image, alpha, animated = _image_chunks(data, a), a.alpha, a.animated
+    else:
+        image, alpha = _reencoded(pixels, a.lossless)
+        animated = False
+    icc = _copy(data, a.icc) if a.icc is not None and "webp:ICCP" in leaving else None
+    exif_block = build_exif(a.exif, leaving) if a.exif is not None and set(a.exif_keys) & leaving else None
+    xmp_packet = filter_xmp(a.xmp, leaving, key_prefix="xmp") if a.xmp and set(a.xmp_keys) & leaving else None
+    simple = (
+        icc is None
+        and exif_block is None
+        and xmp_packet is None
+        and not animated
+        and len(image) == 1
+        and image[0][:4] in (b"VP8 ", b"VP8L")
+    )
+    parts: list[bytes] = []
+    if not simple:
+        flags = (
+            (FLAG_ICC if icc else 0)
+            | (FLAG_ALPHA if alpha else 0)
+            | (FLAG_EXIF if exif_block else 0)
+            | (FLAG_XMP if xmp_packet else 0)
+            | (FLAG_ANIMATION if animated else 0)
+        )
+        width, height = pixels.size if pixels is not None else (a.width, a.height)
+        vp8x = (
+            bytes([flags, 0, 0, 0]) + (width - 1).to_bytes(3, "little") + (height - 1).to_bytes(3, "little")
+        )
+        parts.append(_chunk(b"VP8X", vp8x))
+        if icc:
+            parts.append(icc)
+    parts.extend(image)
+    if exif_block:
+        parts.append(_chunk(b"EXIF", exif_block))
+    if xmp_packet:
+        parts.append(_chunk(b"XMP ", xmp_packet))
+    body = b"WEBP" + b"".join(parts)
+    out = b"RIFF" + struct.pack("<I", len(body)) + body
+    return Cleaned(out, "unchanged" if pixels is None else "re-encoded", ".webp")
+
+
+@dataclass(frozen=True)
+class WebpHandler:
+    name: str = "webp"
+    extensions: tuple[str, ...] = (".webp",)
+    reencodes: bool = False
+
+    def sniff(self, head: bytes) -> bool:
+        return head[:4] == b"RIFF" and head[8:12] == b"WEBP"
+
+    def parse(self, data: Buffer) -> Parsed:
+        return parse(data)
+
+    def clean(
+        self, data: Buffer, parsed: Parsed, leaving: frozenset[str], pixels: Image.Image | None = None
+    ) -> Cleaned:
+        return clean(data, parsed, leaving, pixels)
+
+
+register(WebpHandler())
