@@ -1,0 +1,122 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Consent rules, as pure functions: no database, no files.
+
+A decision is *allowed*, *denied* or *inherit* (no decision). The effective decision of a photo for one
+recipient is, in order: the decision on the photo itself, else the decision on its album, else on the
+album's parent, and so on up to the imported folder, else **denied** (private by default).
+The database computes the same rule in SQL for counts; tests check both agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Decision(StrEnum):
+    ALLOWED = "allowed"
+    DENIED = "denied"
+    INHERIT = "inherit"
+
+    @classmethod
+    def from_flag(cls, flag: bool | None) -> Decision:
+        if flag is None:
+            return cls.INHERIT
+        return cls.ALLOWED if flag else cls.DENIED
+
+    def flag(self) -> bool | None:
+        """True allowed, False denied, None inherit (how the database stores it: no row)."""
+        if self is Decision.INHERIT:
+            return None
+        return self is Decision.ALLOWED
+
+
+class Source(StrEnum):
+    PHOTO = "photo"
+    ALBUM = "album"
+    DEFAULT = "default"
+
+
+@dataclass(frozen=True)
+class Effective:
+    allowed: bool
+    source: Source
+    album: str | None  # the album whose decision applies (also set for a photo decision it overrides)
+    explanation: str
+
+    @property
+    def decision(self) -> Decision:
+        return Decision.ALLOWED if self.allowed else Decision.DENIED
+
+
+def _word(allowed: bool) -> str:
+    return "allowed" if allowed else "denied"
+
+
+@dataclass(frozen=True)
+class AlbumResult:
+    allowed: bool | None  # None: no album in the chain decided
+    album: str | None  # the deciding album
+
+
+def album_effective(chain: Sequence[tuple[str, bool | None]]) -> AlbumResult:
+    """``chain`` runs from the photo's own album up to the imported folder: (album name, decision)."""
+    for name, flag in chain:
+        if flag is not None:
+            return AlbumResult(flag, name)
+    return AlbumResult(None, None)
+
+
+def resolve(photo: bool | None, chain: Sequence[tuple[str, bool | None]]) -> Effective:
+    """The effective decision for one photo in one album chain, with a readable explanation."""
+    own_album = chain[0][0] if chain else None
+    album = album_effective(chain)
+    if photo is not None:
+        if album.allowed is None:
+            text = f"{_word(photo)} on this photo"
+        elif album.allowed == photo:
+            text = f"{_word(photo)} on this photo (album {album.album} says the same)"
+        else:
+            text = f"{_word(photo)} on this photo, overriding album {album.album}"
+        return Effective(photo, Source.PHOTO, album.album, text)
+    if album.allowed is not None:
+        text = f"{_word(album.allowed)} by album {album.album}"
+        if album.album != own_album:
+            text += f" (inherited by {own_album})"
+        return Effective(album.allowed, Source.ALBUM, album.album, text)
+    return Effective(False, Source.DEFAULT, None, "denied: nothing decided, private by default")
+
+
+def chain_of(album: str, parents: Mapping[str, str | None]) -> list[str]:
+    """The album and its ancestors, nearest first. Guards against a cycle in damaged data."""
+    out: list[str] = []
+    node: str | None = album
+    while node is not None and node not in out:
+        out.append(node)
+        node = parents.get(node)
+    return out
+
+
+def resolve_in_tree(
+    album: str,
+    parents: Mapping[str, str | None],
+    album_decisions: Mapping[str, bool],
+    photo_decision: bool | None,
+) -> Effective:
+    chain = [(a, album_decisions.get(a)) for a in chain_of(album, parents)]
+    return resolve(photo_decision, chain)
+
+
+def resolve_copies(results: Sequence[Effective]) -> Effective:
+    """One photo (one fingerprint) present in several albums: it may leave when any copy is allowed.
+
+    The photo decision is shared by all copies (it is keyed by content), so copies only differ by
+    their albums; putting a photo in an album the recipient may receive is a decision to share it.
+    """
+    if not results:
+        return Effective(False, Source.DEFAULT, None, "denied: the photo is not in the library")
+    for r in results:
+        if r.allowed:
+            return r
+    return results[0]

@@ -1,0 +1,665 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The library service: import and rescan, albums, photos, recipients, consent, status, export by consent.
+
+The desktop app and the CLI both use this class; it never imports Qt. Long operations (import, export) are
+generators of ``Progress`` (see ``core.jobs``). Every consent change, recipient change and export appends
+an entry to the ledger in the same transaction as the change itself.
+
+Threads: one ``LibraryService`` may be shared; each thread gets its own SQLite connection (see
+``core.database``). Writes serialise on SQLite's write lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core import consent
+from core.categories import Category
+from core.consent import Decision, Effective
+from core.database import (
+    AlbumRow,
+    AlbumsRepo,
+    Database,
+    DecisionsRepo,
+    FileRow,
+    FilesRepo,
+    LedgerRepo,
+    PhotoRecord,
+    PhotosRepo,
+    RecipientRow,
+    RecipientsRepo,
+    RootsRepo,
+    fs_bytes,
+    readable,
+)
+from core.inspection import describe_os_error, inventory_from, open_readonly
+from core.inventory import Inventory
+from core.jobs import CancelToken, Job, Progress
+from core.keystore import get_secret
+from core.ledger import Entry, Verification, now_iso, verify
+from core.paths import db_path, ensure_home, home_dir, policies_dir
+from core.policy import BUILTIN, Policy, PolicyError, load_policy
+from core.scan import Folder, Found, Problem, walk
+
+BATCH = 256  # files per write transaction during import: progress stays live, commits stay cheap
+
+
+class LibraryError(Exception):
+    """A request the library cannot carry out (unknown recipient, album not in the library ...)."""
+
+
+@dataclass(frozen=True)
+class Examined:
+    path: Path
+    size: int
+    mtime_ns: int
+    state: str  # photo | unsupported | unreadable
+    reason: str = ""
+    fingerprint: str | None = None
+    record: PhotoRecord | None = None  # None when the content was already known
+
+
+@dataclass
+class ImportResult:
+    roots: list[str] = field(default_factory=list)
+    added: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    gone: int = 0
+    unsupported: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    problems: list[tuple[str, str]] = field(default_factory=list)  # unreadable files, loops, folders
+    cancelled: bool = False
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "roots": self.roots,
+            "added": self.added,
+            "changed": self.changed,
+            "unchanged": self.unchanged,
+            "gone": self.gone,
+            "unsupported": [{"path": p, "reason": r} for p, r in self.unsupported],
+            "problems": [{"path": p, "reason": r} for p, r in self.problems],
+            "cancelled": self.cancelled,
+        }
+
+
+@dataclass(frozen=True)
+class PhotoInfo:
+    """What the grid and its filters need for one photo file."""
+
+    file_id: int
+    path: Path
+    album_id: int
+    fingerprint: str
+    photo: PhotoRecord
+
+
+def _display(path: str | os.PathLike[str]) -> str:
+    return readable(fs_bytes(path))
+
+
+def _photo_record(fingerprint: str, inv: Inventory, when: str) -> PhotoRecord:
+    taken = ""
+    for item in inv.items:
+        if item.category is Category.TIME and item.name.endswith("DateTimeOriginal"):
+            taken = item.value
+            break
+    faces = sum(
+        1
+        for i in inv.items
+        if i.category is Category.PEOPLE and ("region" in i.name.lower() or "face" in i.name.lower())
+    )
+    cats = sorted({str(i.category) for i in inv.items if i.category is not Category.FILE})
+    return PhotoRecord(
+        fingerprint=fingerprint,
+        format=inv.format,
+        size=inv.size,
+        width=inv.width,
+        height=inv.height,
+        orientation=inv.orientation,
+        taken=taken,
+        has_location=any(i.category is Category.LOCATION for i in inv.items),
+        has_hidden_data=any(i.category is Category.HIDDEN_MEDIA for i in inv.items),
+        metadata_faces=faces,
+        categories=",".join(cats),
+        status="error" if inv.error else "ok",
+        error=inv.error,
+        inspected=when,
+    )
+
+
+def examine(found: Found, known: frozenset[str] | set[str], when: str) -> Examined:
+    """Fingerprint and inventory one file, read-only. Runs in worker threads: no database access."""
+    from core.formats import handler_for
+
+    path = Path(found.path)
+    try:
+        with open_readonly(path) as (data, st):
+            if handler_for(bytes(data[:64])) is None:
+                inv, _, _ = inventory_from(path, data, st)
+                return Examined(path, st.st_size, st.st_mtime_ns, "unsupported", inv.error or "not a photo")
+            fingerprint = hashlib.sha256(data).hexdigest()
+            if fingerprint in known:
+                return Examined(path, st.st_size, st.st_mtime_ns, "photo", "", fingerprint)
+            inv, _, _ = inventory_from(path, data, st)
+            return Examined(
+                path,
+                st.st_size,
+                st.st_mtime_ns,
+                "photo",
+                inv.error,
+                fingerprint,
+                _photo_record(fingerprint, inv, when),
+            )
+    except OSError as exc:
+        return Examined(path, found.size, found.mtime_ns, "unreadable", describe_os_error(exc))
+
+
+class LibraryService:
+    def __init__(self, home: Path, db: Database) -> None:
+        self.home = home
+        self.db = db
+        self.roots = RootsRepo(db)
+        self.albums_repo = AlbumsRepo(db)
+        self.files = FilesRepo(db)
+        self.photos_repo = PhotosRepo(db)
+        self.recipients_repo = RecipientsRepo(db)
+        self.decisions = DecisionsRepo(db)
+        self.ledger = LedgerRepo(db)
+        secret = get_secret("ledger")
+        # A session key must never sign: nobody could verify the entry after this process ends.
+        self._ledger_key: bytes | None = secret.key if secret.persistent else None
+        self.keyring_persistent = secret.persistent
+        self.keyring_notice = secret.message
+
+    @classmethod
+    def open(cls, home: str | os.PathLike[str] | None = None) -> LibraryService:
+        path = ensure_home(home_dir(home))
+        return cls(path, Database(db_path(path)))
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> LibraryService:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- import ------------------------------------------------------------------------------------
+
+    def import_job(
+        self, folders: Sequence[str | os.PathLike[str]], cancel: CancelToken | None = None, workers: int = 2
+    ) -> Job[ImportResult]:
+        """Add folders (or rescan them if already imported). Incremental: unchanged files are not re-read."""
+        cancel = cancel or CancelToken()
+        result = ImportResult()
+        existing = {r.path: r for r in self.roots.all()}
+        for folder in folders:
+            root = Path(os.path.realpath(folder))
+            if not root.is_dir():
+                result.problems.append((_display(folder), "not a folder (or it cannot be opened)"))
+                continue
+            # A folder inside an imported folder is already part of it: rescan that one instead.
+            outer = next((p for p in existing if root == p or root.is_relative_to(p)), None)
+            if outer is not None:
+                root = outer
+            inner = [str(p) for p in existing if p != root and p.is_relative_to(root)]
+            yield from self._scan_root(root, inner, cancel, result, workers)
+            existing = {r.path: r for r in self.roots.all()}
+            if result.cancelled:
+                break
+        return result
+
+    def rescan_job(self, cancel: CancelToken | None = None) -> Job[ImportResult]:
+        return self.import_job([r.path for r in self.roots.all()], cancel)
+
+    def _scan_root(
+        self, root: Path, skip: list[str], cancel: CancelToken, result: ImportResult, workers: int
+    ) -> Job[None]:
+        when = now_iso()
+        root_id = self.roots.get_or_add(root, when)
+        result.roots.append(_display(root))
+        yield Progress(0, 0, f"Looking through {root.name}")
+        home = os.path.realpath(self.home)
+        entries: list[Folder | Found | Problem] = []
+        for entry in walk(root, skip=[*skip, home]):
+            entries.append(entry)
+            if len(entries) % 1000 == 0:
+                if cancel.cancelled:
+                    result.cancelled = True
+                    return
+                yield Progress(0, 0, f"Found {len(entries)} files and folders")
+        founds = [e for e in entries if isinstance(e, Found)]
+        total = len(founds)
+        before = self.files.for_root(root_id)
+        album_ids: dict[str, int] = {}
+        seen_paths: set[bytes] = set()
+        known = self._known_fingerprints()
+
+        with self.db.transaction():
+            for e in entries:
+                if isinstance(e, Folder):
+                    rel = fs_bytes(e.rel) if e.rel else b""
+                    name = (
+                        readable(rel) if rel else (readable(fs_bytes(root.name)) or readable(fs_bytes(root)))
+                    )
+                    parent = album_ids.get(e.parent_rel) if e.parent_rel is not None else None
+                    album_ids[e.rel] = self.albums_repo.ensure(root_id, rel, name, parent)
+                elif isinstance(e, Problem):
+                    result.problems.append((_display(e.path), e.reason))
+
+        todo: list[Found] = []
+        for f in founds:
+            raw = fs_bytes(f.path)
+            seen_paths.add(raw)
+            prev = before.get(raw)
+            if (
+                prev is not None
+                and prev.state in ("photo", "unsupported")
+                and prev.size == f.size
+                and prev.mtime_ns == f.mtime_ns
+            ):
+                result.unchanged += 1
+                if prev.state == "unsupported":
+                    result.unsupported.append((_display(f.path), prev.reason))
+                continue
+            todo.append(f)
+
+        done = result.unchanged
+        yield Progress(done, total, "Reading new and changed photos")
+        with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="import") as pool:
+            for start in range(0, len(todo), BATCH):
+                if cancel.cancelled:
+                    result.cancelled = True
+                    return
+                batch = todo[start : start + BATCH]
+                examined = list(pool.map(lambda f: examine(f, known, when), batch))
+                with self.db.transaction():
+                    for found, ex in zip(batch, examined, strict=True):
+                        self._record(found, ex, album_ids, before, result)
+                        if ex.fingerprint:
+                            known.add(ex.fingerprint)
+                done += len(batch)
+                yield Progress(done, total, f"Read {done} of {total} files")
+
+        gone = [r.id for raw, r in before.items() if raw not in seen_paths and r.state != "gone"]
+        with self.db.transaction():
+            self.files.mark_gone(gone)
+            self.albums_repo.mark_absent_except(root_id, album_ids.values())
+        result.gone += len(gone)
+        self.roots.mark_scanned(root_id, when)
+        yield Progress(total, total, f"Imported {root.name}")
+
+    def _known_fingerprints(self) -> set[str]:
+        rows = self.db.conn.execute("SELECT fingerprint FROM photos WHERE status = 'ok'").fetchall()
+        return {r[0] for r in rows}
+
+    def _record(
+        self,
+        found: Found,
+        ex: Examined,
+        album_ids: dict[str, int],
+        before: dict[bytes, FileRow],
+        result: ImportResult,
+    ) -> None:
+        album_id = album_ids[found.rel_dir]
+        prev = before.get(fs_bytes(found.path))
+        if ex.record is not None:
+            self.photos_repo.upsert(ex.record)
+        if ex.state == "photo" and ex.fingerprint:
+            if prev is None or prev.state == "gone":
+                result.added += 1
+            else:
+                result.changed += 1
+                if prev.fingerprint and prev.fingerprint != ex.fingerprint:
+                    # Edited in place: the same photo for the user. Keep its per-photo decisions, so an
+                    # edit (say, a new keyword) never turns a "denied on this photo" back into "allowed".
+                    self.db.conn.execute(
+                        "INSERT OR IGNORE INTO photo_decisions(fingerprint, recipient_id, allowed, decided) "
+                        "SELECT ?, recipient_id, allowed, decided FROM photo_decisions WHERE fingerprint = ?",
+                        (ex.fingerprint, prev.fingerprint),
+                    )
+        elif ex.state == "unsupported":
+            result.unsupported.append((_display(found.path), ex.reason))
+        else:
+            result.problems.append((_display(found.path), ex.reason))
+        self.files.upsert(ex.path, album_id, ex.size, ex.mtime_ns, ex.fingerprint, ex.state, ex.reason)
+
+    # -- albums and photos -------------------------------------------------------------------------
+
+    def albums(self) -> list[AlbumRow]:
+        return self.albums_repo.all()
+
+    def photos(self, album_id: int | None = None) -> list[PhotoInfo]:
+        """Live photo files, in one album or the whole library, ordered by path."""
+        sql = (
+            "SELECT f.id, f.path, f.album_id, f.fingerprint FROM files f WHERE f.state = 'photo'"
+            + (" AND f.album_id = ?" if album_id is not None else "")
+            + " ORDER BY f.path"
+        )
+        rows = self.db.conn.execute(sql, () if album_id is None else (album_id,)).fetchall()
+        out = []
+        for r in rows:
+            rec = self.photos_repo.get(r[3])
+            if rec is not None:
+                out.append(PhotoInfo(int(r[0]), Path(os.fsdecode(bytes(r[1]))), int(r[2]), str(r[3]), rec))
+        return out
+
+    def problems(self) -> list[FileRow]:
+        return self.files.with_state(("unsupported", "unreadable"))
+
+    def find_album(self, target: str | os.PathLike[str]) -> AlbumRow:
+        """An album by folder path on disk, or by its name ("Holidays/2024" or "Photos/Holidays/2024")."""
+        path = Path(os.path.realpath(target))
+        if path.is_dir():
+            album = self.albums_repo.by_path(path)
+            if album is None:
+                raise LibraryError(f"{_display(target)} is not in the library; import it first")
+            return album
+        matches = self.albums_repo.by_name(str(target))
+        if not matches:
+            raise LibraryError(f"no album or photo named {_display(target)} in the library")
+        if len(matches) > 1:
+            names = ", ".join(str(m.path) for m in matches)
+            raise LibraryError(f"{_display(target)} names several albums ({names}); give the folder path")
+        return matches[0]
+
+    def fingerprint_of(self, path: str | os.PathLike[str]) -> str:
+        """The fingerprint of a photo file in the library (looked up by path, else by content)."""
+        real = Path(os.path.realpath(path))
+        row = self.files.by_path(real)
+        if row is not None and row.state == "photo" and row.fingerprint:
+            return row.fingerprint
+        try:
+            with open_readonly(real) as (data, _st):
+                fp = hashlib.sha256(data).hexdigest()
+        except OSError as exc:
+            raise LibraryError(f"{_display(path)}: {describe_os_error(exc)}") from exc
+        if self.files.copies(fp):
+            return fp
+        raise LibraryError(f"{_display(path)} is not in the library; import its folder first")
+
+    # -- recipients --------------------------------------------------------------------------------
+
+    def recipients(self) -> list[RecipientRow]:
+        return self.recipients_repo.all()
+
+    def recipient(self, name: str) -> RecipientRow:
+        row = self.recipients_repo.by_name(name)
+        if row is None:
+            known = ", ".join(r.name for r in self.recipients()) or "none"
+            raise LibraryError(f"unknown recipient {name!r} (recipients: {known})")
+        return row
+
+    def policy_of(self, recipient: RecipientRow) -> Policy:
+        return load_policy(recipient.policy)
+
+    def _store_policy(self, spec: str | os.PathLike[str], name: str) -> str:
+        """Built-in names are stored as-is; a TOML file is validated and copied into the home folder, so
+        later edits to the original do not change what this recipient receives."""
+        text = os.fspath(spec)
+        if text in BUILTIN:
+            return text
+        try:
+            load_policy(text)
+        except PolicyError as exc:
+            raise LibraryError(str(exc)) from exc
+        data = Path(text).read_bytes()
+        folder = policies_dir(self.home)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        slug = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-")[:40] or "recipient"
+        dest = folder / f"{slug}-{hashlib.sha256(data).hexdigest()[:12]}.toml"
+        if not dest.exists():
+            tmp = dest.with_suffix(".tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, dest)
+        return str(dest)
+
+    @staticmethod
+    def _check_name(name: str) -> str:
+        clean = name.strip()
+        if not clean:
+            raise LibraryError("a recipient needs a name")
+        if len(clean) > 100 or any(ord(ch) < 32 for ch in clean):
+            raise LibraryError("a recipient name must be at most 100 printable characters")
+        return clean
+
+    def add_recipient(self, name: str, policy: str | os.PathLike[str] = "minimal") -> RecipientRow:
+        name = self._check_name(name)
+        stored = self._store_policy(policy, name)
+        with self.db.transaction():
+            if self.recipients_repo.by_name(name) is not None:
+                raise LibraryError(f"there is already a recipient named {name!r}")
+            self.recipients_repo.add(name, stored, now_iso())
+            self._log({"kind": "recipient", "action": "add", "recipient": name, "policy": stored})
+        return self.recipient(name)
+
+    def rename_recipient(self, old: str, new: str) -> RecipientRow:
+        new = self._check_name(new)
+        with self.db.transaction():
+            row = self.recipient(old)
+            other = self.recipients_repo.by_name(new)
+            if other is not None and other.id != row.id:
+                raise LibraryError(f"there is already a recipient named {new!r}")
+            self.recipients_repo.rename(row.id, new)
+            self._log({"kind": "recipient", "action": "rename", "old": row.name, "new": new})
+        return self.recipient(new)
+
+    def set_recipient_policy(self, name: str, policy: str | os.PathLike[str]) -> RecipientRow:
+        row = self.recipient(name)
+        stored = self._store_policy(policy, row.name)
+        with self.db.transaction():
+            self.recipients_repo.set_policy(row.id, stored)
+            self._log(
+                {
+                    "kind": "recipient",
+                    "action": "policy",
+                    "recipient": row.name,
+                    "old": row.policy,
+                    "new": stored,
+                }
+            )
+        return self.recipient(row.name)
+
+    def remove_recipient(self, name: str) -> None:
+        with self.db.transaction():
+            row = self.recipient(name)
+            self.recipients_repo.remove(row.id)  # its decisions go with it (ON DELETE CASCADE)
+            self._log({"kind": "recipient", "action": "remove", "recipient": row.name, "policy": row.policy})
+
+    # -- consent -----------------------------------------------------------------------------------
+
+    def decide_album(self, album_id: int, recipient: str, decision: Decision) -> bool:
+        """Set an album's decision: one row, one transaction, whatever the album's size. False: no change."""
+        with self.db.transaction():
+            rec = self.recipient(recipient)
+            album = self.albums_repo.get(album_id)
+            if album is None:
+                raise LibraryError(f"no album with id {album_id}")
+            old = Decision.from_flag(self.decisions.album(album_id, rec.id))
+            if old == decision:
+                return False
+            self.decisions.set_album(album_id, rec.id, decision.flag(), now_iso())
+            self._log(
+                {
+                    "kind": "consent",
+                    "recipient": rec.name,
+                    "album": album.name,
+                    "album_path": _display(album.path),
+                    "old": str(old),
+                    "new": str(decision),
+                }
+            )
+        return True
+
+    def decide_photos(self, fingerprints: Iterable[str], recipient: str, decision: Decision) -> int:
+        """Set the decision on photos (shared by all their copies). Returns how many changed."""
+        fps = sorted(set(fingerprints))
+        with self.db.transaction():
+            rec = self.recipient(recipient)
+            current = self.decisions.photos(fps, rec.id)
+            changes: dict[str, list[str]] = {}
+            for fp in fps:
+                old = Decision.from_flag(current.get(fp))
+                if old != decision:
+                    changes.setdefault(str(old), []).append(fp)
+            changed = [fp for group in changes.values() for fp in group]
+            if not changed:
+                return 0
+            self.decisions.set_photos(changed, rec.id, decision.flag(), now_iso())
+            self._log({"kind": "consent", "recipient": rec.name, "photos": changes, "new": str(decision)})
+        return len(changed)
+
+    def _chain(self, album_id: int, album_decisions: dict[int, bool]) -> list[tuple[str, bool | None]]:
+        chain: list[tuple[str, bool | None]] = []
+        node: int | None = album_id
+        seen: set[int] = set()
+        while node is not None and node not in seen:
+            seen.add(node)
+            album = self.albums_repo.get(node)
+            if album is None:
+                break
+            chain.append((album.name, album_decisions.get(node)))
+            node = album.parent_id
+        return chain
+
+    def explain(self, fingerprint: str, recipient: str) -> Effective:
+        """The effective decision for a photo and why, over all its live copies."""
+        rec = self.recipient(recipient)
+        photo = self.decisions.photo(fingerprint, rec.id)
+        album_decisions = self.decisions.all_albums(rec.id)
+        copies = self.files.copies(fingerprint)
+        if not copies:
+            return consent.resolve(photo, [])
+        return consent.resolve_copies(
+            [consent.resolve(photo, self._chain(c.album_id, album_decisions)) for c in copies]
+        )
+
+    def explain_album(self, album_id: int, recipient: str) -> Effective:
+        """What a photo with no decision of its own gets in this album."""
+        rec = self.recipient(recipient)
+        return consent.resolve(None, self._chain(album_id, self.decisions.all_albums(rec.id)))
+
+    def allowed_sources(self, recipient: str) -> list[tuple[Path, str]]:
+        """One file per allowed photo (the first copy by path): what an export to this recipient takes."""
+        rec = self.recipient(recipient)
+        out: list[tuple[Path, str]] = []
+        taken: set[str] = set()
+        for path, fp in self.decisions.allowed_files(rec.id):
+            if fp not in taken:
+                taken.add(fp)
+                out.append((path, fp))
+        return out
+
+    def status(self, recipient: str | None = None) -> dict[str, object]:
+        recipients = [self.recipient(recipient)] if recipient else self.recipients()
+        total_photos = self.db.conn.execute(
+            "SELECT COUNT(*), COUNT(DISTINCT fingerprint) FROM files WHERE state = 'photo'"
+        ).fetchone()
+        problems = self.db.conn.execute(
+            "SELECT COUNT(*) FROM files WHERE state IN ('unsupported', 'unreadable')"
+        ).fetchone()[0]
+        out_recipients = []
+        for rec in recipients:
+            counts = self.decisions.album_counts(rec.id)
+            out_recipients.append(
+                {
+                    "name": rec.name,
+                    "policy": rec.policy,
+                    "allowed": len(self.allowed_sources(rec.name)),
+                    "albums": [
+                        {
+                            "album": c.name,
+                            "id": c.album_id,
+                            "parent": c.parent_id,
+                            "allowed": c.allowed,
+                            "total": c.total,
+                        }
+                        for c in counts
+                    ],
+                }
+            )
+        return {
+            "home": str(self.home),
+            "keyring": {"persistent": self.keyring_persistent, "notice": self.keyring_notice},
+            "roots": [_display(r.path) for r in self.roots.all()],
+            "photos": {"files": int(total_photos[0]), "distinct": int(total_photos[1])},
+            "problems": int(problems),
+            "recipients": out_recipients,
+        }
+
+    # -- export by consent -------------------------------------------------------------------------
+
+    def export_job(
+        self, recipient: str, out: Path, *, zip_output: bool = False, cancel: CancelToken | None = None
+    ) -> Job[object]:
+        """Export exactly the photos the recipient may receive, with its policy; log it in the ledger."""
+        from core.export import export_job
+
+        rec = self.recipient(recipient)
+        try:
+            policy = self.policy_of(rec)
+        except PolicyError as exc:
+            raise LibraryError(f"the policy of {rec.name!r} cannot be used: {exc}") from exc
+        sources = self.allowed_sources(rec.name)
+        result = yield from export_job(
+            [p for p, _ in sources],
+            policy,
+            out,
+            zip_output=zip_output,
+            recipient=rec.name,
+            cancel=cancel,
+            source_fingerprints={p: fp for p, fp in sources},
+        )
+        receipt = result.receipt
+        with self.db.transaction():
+            self._log(
+                {
+                    "kind": "export",
+                    "recipient": rec.name,
+                    "policy": policy.name,
+                    "policy_settings": policy.to_json(),
+                    "out": str(result.out),
+                    "receipt_created": receipt.get("created"),
+                    "files": [
+                        {
+                            "fingerprint": e.source_sha256,
+                            "categories": list(e.categories),
+                            "output_sha256": e.sha256,
+                            "output": Path(e.output).name,
+                            "faces_blurred": e.faces_blurred,
+                        }
+                        for e in result.exported
+                    ],
+                    "withheld": [
+                        {"fingerprint": w.source_sha256, "reason": w.reason} for w in result.withheld
+                    ],
+                    "cancelled": result.cancelled,
+                }
+            )
+        return result
+
+    # -- ledger ------------------------------------------------------------------------------------
+
+    def _log(self, payload: dict[str, object]) -> Entry:
+        return self.ledger.append({"when": now_iso(), **payload}, self._ledger_key)
+
+    def ledger_entries(self) -> list[Entry]:
+        return list(self.ledger.entries())
+
+    def verify_ledger(self) -> Verification:
+        result = verify(self.ledger.entries(), self._ledger_key)
+        if result.ok and result.unsigned:
+            notice = (
+                f"{result.unsigned} entr{'y' if result.unsigned == 1 else 'ies'} written without a keyring "
+                "are not signed; they are protected only by the signed entries after them"
+            )
+            return Verification(True, result.checked, result.unsigned, notice=notice)
+        return result
