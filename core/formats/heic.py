@@ -310,6 +310,10 @@ def _property_value(data: Buffer, box: Box) -> object:
         if box.type == "ispe":
             _full_box(r)
             return (r.uint(4), r.uint(4))
+        if box.type == "clap":
+            # Clean aperture: the displayed crop of the coded image (encoders pad to whole blocks).
+            w_n, w_d, h_n, h_d = r.uint(4), r.uint(4), r.uint(4), r.uint(4)
+            return (w_n // w_d, h_n // h_d) if w_d and h_d else None
         if box.type == "irot":
             return r.uint(1) & 3
         if box.type == "imir":
@@ -715,7 +719,7 @@ def parse(data: Buffer) -> Parsed:
         role = role_of[item_id]
         extents = item_extents(heif, item_id, size)
         category = role.category
-        label = f"item {item_id} ({heif.infos[item_id].type.strip()})"
+        label = f"{role.name}: item {item_id} ({heif.infos[item_id].type.strip()})"
         if role.key.startswith(("heic:exif:", "heic:xmp:", "heic:iptc:")):
             meta_items, category = _metadata_items(data, heif, item_id, role)
             items += meta_items
@@ -794,9 +798,15 @@ def parse(data: Buffer) -> Parsed:
 
 
 def _dimensions(heif: Heif) -> tuple[int, int]:
-    """Coded size of the primary image (before irot), from ispe; the largest grid canvas if bigger."""
+    """Size of the primary image before irot/imir (like a JPEG's frame size beside its Orientation):
+    the ispe size, cropped by a clean aperture when there is one."""
     dims = heif.prop(heif.primary, "ispe")
-    return dims if isinstance(dims, tuple) else (0, 0)
+    if not isinstance(dims, tuple):
+        return (0, 0)
+    crop = heif.prop(heif.primary, "clap")
+    if isinstance(crop, tuple) and 0 < crop[0] <= dims[0] and 0 < crop[1] <= dims[1]:
+        return crop
+    return dims
 
 
 # ------------------------------------------------------------------------------------------------ clean
