@@ -169,6 +169,7 @@ def _image_chunk(data: Buffer, a: _Analysis, chunk: Chunk) -> None:
         for sub in inner:
             if sub.fourcc in FRAME_SUB_CHUNKS:
                 subs.append(sub)
+                a.lossless = a.lossless or sub.fourcc == b"VP8L"
                 a.spans.append((sub.offset, sub.padded))
             else:
                 a.notes.append(
