@@ -203,7 +203,8 @@ RESOURCES: dict[int, tuple[str, Category]] = {
 }
 THUMBNAIL_RESOURCES = {0x0409, 0x040C}
 # Resources whose content another rebuilder carries (or that may hide anything): never copied.
-_NOT_COPIED = {0x0404, 0x0422, 0x0423, 0x0424}
+# The IPTC digest (0x0425) would no longer match the rebuilt IPTC record.
+_NOT_COPIED = {0x0404, 0x0422, 0x0423, 0x0424, 0x0425}
 
 
 @dataclass(frozen=True, slots=True)

@@ -194,6 +194,9 @@ PROPERTY_CATEGORY: dict[str, Category] = {
     "pdf:Author": PEOPLE,
     "pdf:Keywords": DESCRIPTION,
     "pdf:Producer": HISTORY,
+    "pdf:Creator": HISTORY,
+    "pdf:CreationDate": TIME,
+    "pdf:ModDate": TIME,
     "GCamera:MicroVideo": HIDDEN,
     "GCamera:MicroVideoVersion": HIDDEN,
     "GCamera:MicroVideoOffset": HIDDEN,
@@ -203,6 +206,7 @@ PROPERTY_CATEGORY: dict[str, Category] = {
     "GCamera:MotionPhotoPresentationTimestampUs": HIDDEN,
     "GCamera:SpecialTypeID": HIDDEN,
     "GCamera:BurstID": HISTORY,
+    "GCamera:HdrPlusMakernote": DEVICE,
     "GCamera:BurstPrimary": HISTORY,
     "Container:Directory": HIDDEN,
     "digiKam:TagsList": DESCRIPTION,
@@ -252,6 +256,7 @@ NAMESPACE_CATEGORY: dict[str, Category] = {
     "lr": DESCRIPTION,
     "photoshop": DESCRIPTION,
     "apdi": TECHNICAL,
+    "pdf": DESCRIPTION,
     "GPano": TECHNICAL,
 }
 
@@ -351,6 +356,8 @@ def _properties(root: ET.Element, key_prefix: str) -> tuple[list[_Prop], str]:
 
 def _text(value: str) -> str:
     value = " ".join(value.split())
+    if len(value) > 1000 and " " not in value:
+        return f"encoded data, {len(value):,} characters"  # base64 images (GDepth:Data, GImage:Data)
     if len(value) > MAX_VALUE:
         return f"{value[:100]}… ({len(value):,} characters)"
     return value
