@@ -80,6 +80,7 @@ class _Image:
     width: int
     height: int
     error: str = ""
+    offset_tag: int = TAG_STRIP_OFFSETS
 
 
 def _tags(ifd: Ifd) -> dict[int, ExifEntry]:
@@ -98,13 +99,15 @@ def _image_of(ifd: Ifd, bo: str, size: int) -> _Image | None:
     tags = _tags(ifd)
     width = _first_int(tags.get(0x0100), bo) or 0
     height = _first_int(tags.get(0x0101), bo) or 0
+    if TAG_STRIP_OFFSETS in tags and TAG_TILE_OFFSETS in tags:
+        return _Image(ifd.label, [], width, height, "the image claims both strips and tiles")
     for off_tag, count_tag in OFFSET_TAGS.items():
         if off_tag not in tags:
             continue
         offs = _numbers(tags[off_tag], bo) if tags[off_tag].type in (3, 4, 13) else []
         counts_e = tags.get(count_tag)
         counts = _numbers(counts_e, bo) if counts_e is not None and counts_e.type in (3, 4, 13) else []
-        img = _Image(ifd.label, [], width, height)
+        img = _Image(ifd.label, [], width, height, offset_tag=off_tag)
         if not offs or len(offs) != len(counts):
             img.error = "the image data offsets and byte counts do not match"
             return img
@@ -357,7 +360,7 @@ def _rebuild(
     img = _image_of(Ifd("IFD0", 0, 0, list(src_tags.values())), src_bo, len(src_data))
     if img is None or img.error:
         raise ParseError(f"damaged TIFF file: {img.error if img else 'no image data'}")
-    off_tag = TAG_TILE_OFFSETS if TAG_TILE_OFFSETS in src_tags else TAG_STRIP_OFFSETS
+    off_tag = img.offset_tag
     carriable = {i.key for i in parsed_items if i.carriable and i.category is not Category.UNKNOWN}
     ifd0_out: list[ExifEntry] = []
     for tag, e in sorted(src_tags.items()):

@@ -15,7 +15,7 @@ import struct
 from dataclasses import dataclass
 
 import piexif
-from PIL import Image
+from PIL import Image, ImageCms
 
 UNIT = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4}
 
@@ -122,10 +122,8 @@ XMP = (
 ).encode()
 
 
-def fake_icc() -> bytes:
-    """A tiny ICC-shaped blob (header only): enough for a TIFF tag, never interpreted by Pillow here."""
-    header = struct.pack(">I4s4s4s4s4s", 132, b"none", b"\x02\x10\x00\x00", b"mntr", b"RGB ", b"XYZ ")
-    return header.ljust(128, b"\x00") + struct.pack(">I", 0)
+def srgb_icc() -> bytes:
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
 
 def canary_tiff(bo: str = "<", width: int = 12, height: int = 8, second_page: bool = True) -> bytes:
@@ -150,7 +148,7 @@ def canary_tiff(bo: str = "<", width: int = 12, height: int = 8, second_page: bo
         (0x013B, 2, CANARIES["people"]),
         (0x02BC, 1, XMP),
         (0x83BB, 7, iptc),
-        (0x8773, 7, fake_icc()),
+        (0x8773, 7, srgb_icc()),
         (0x8769, 4, Ptr("Exif")),
         (0x8825, 4, Ptr("GPS")),
         (0x87B1, 2, CANARIES["location"]),  # GeoTIFF ASCII params
