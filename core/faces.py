@@ -304,10 +304,13 @@ def _detect(image: Image.Image, orientation: int, session: Any) -> list[Face]:
         return []
     factor = min(1.0, NETWORK_LONG_SIDE / max(full_w, full_h))
     small_w, small_h = max(1, round(full_w * factor)), max(1, round(full_h * factor))
-    small = image if image.mode == "RGB" else image.convert("RGB")
+    # Shrink before converting (cheaper on big images) unless the mode cannot be resampled (palette).
+    small = image if image.mode in ("RGB", "RGBA", "L", "LA", "CMYK") else image.convert("RGB")
     if small.size != (small_w, small_h):
         # reducing_gap: a quick integer reduce first, then a proper filter, is fast on big images
         small = small.resize((small_w, small_h), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    if small.mode != "RGB":
+        small = small.convert("RGB")
     parts = [_pass(small, orientation, session, side) for side in (NETWORK_LONG_SIDE, COARSE_LONG_SIDE)]
     boxes = np.concatenate([b for b, _ in parts]) * np.array([full_w, full_h, full_w, full_h], np.float64)
     scores = np.concatenate([s for _, s in parts])
@@ -482,8 +485,11 @@ def redact(image: Image.Image, faces: list[Face]) -> Image.Image:
     from PIL import Image, ImageFilter
 
     out = image.copy()
-    if out.mode not in ("RGB", "RGBA", "L", "LA"):
-        out = out.convert("RGBA" if "A" in out.getbands() else "RGB")
+    if out.mode not in ("RGB", "RGBA", "L", "LA", "CMYK"):
+        # Palette and high-bit-depth pixels cannot be averaged in place, so these come back as 8-bit
+        # RGB(A): the handler that encodes them must accept a mode other than the source's.
+        alpha = "A" in out.getbands() or "transparency" in out.info
+        out = out.convert("RGBA" if alpha else "RGB")
     for face in faces:
         x0, y0, x1, y1 = redaction_box(face, out.width, out.height)
         w, h = x1 - x0, y1 - y0
