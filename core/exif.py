@@ -720,14 +720,28 @@ def _canon_serial(raw: bytes, bo: str) -> str:
     return ""
 
 
+def _nikon_serial(raw: bytes) -> str:
+    """Nikon type-3 maker notes embed a whole TIFF block after a 10-byte header; 0x001d is the serial."""
+    if not raw.startswith(b"Nikon\x00\x02"):
+        return ""
+    inner = walk(raw[10:])
+    ifd0 = inner.ifd("IFD0")
+    for e in ifd0.entries if ifd0 else []:
+        if e.tag == 0x001D and e.type == 2:
+            return _ascii(e.raw)
+    return ""
+
+
 def makernote_value(raw: bytes, make: str, bo: str) -> str:
     maker = _maker(raw, make)
     serial = ""
-    if maker == "Canon":
-        try:
+    try:
+        if maker == "Canon":
             serial = _canon_serial(raw, bo)
-        except struct.error:
-            serial = ""
+        elif maker == "Nikon":
+            serial = _nikon_serial(raw)
+    except (struct.error, ParseError):
+        serial = ""
     extra = f", serial number {serial}" if serial else ""
     return f"{len(raw)} bytes ({maker}{extra})"
 
@@ -861,7 +875,9 @@ def parse_exif(block: bytes | memoryview, where: str = "EXIF", key_prefix: str =
         off_v = _numbers(off_e, bo)
         len_v = _numbers(len_e, bo) if len_e else []
         loc = f"{where} {ifd_label('IFD1')}"
-        if off_v and len_v and isinstance(off_v[0], int) and isinstance(len_v[0], int):
+        if off_v and len_v and isinstance(off_v[0], int) and isinstance(len_v[0], int) and len_v[0] == 0:
+            pass  # a declared but empty thumbnail: nothing hidden there
+        elif off_v and len_v and isinstance(off_v[0], int) and isinstance(len_v[0], int):
             t_off, t_len = int(off_v[0]), int(len_v[0])
             if t_off >= 8 and t_len > 0 and t_off + t_len <= len(data):
                 thumbnail = data[t_off : t_off + t_len]
