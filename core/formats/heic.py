@@ -904,7 +904,19 @@ def encode_jpeg(image: Image.Image, exif: bytes | None, icc: bytes | None) -> by
         image.save(out, "JPEG", **options)
     except (ValueError, OSError) as exc:
         raise ParseError(f"cannot write the cleaned JPEG: {exc}") from exc
-    return out.getvalue()
+    return strip_jfif(out.getvalue())
+
+
+def strip_jfif(jpeg: bytes) -> bytes:
+    """Drop the JFIF APP0 segment Pillow always writes.
+
+    It is optional (camera JPEGs carry EXIF instead) and holds nothing of the photo, but it is a display
+    structure the exporter would find in the output without a matching item in the HEIC's inventory.
+    """
+    if jpeg[:4] == b"\xff\xd8\xff\xe0" and jpeg[6:11] == b"JFIF\0":
+        length = int.from_bytes(jpeg[4:6], "big")
+        return jpeg[:2] + jpeg[4 + length :]
+    return jpeg
 
 
 # --------------------------------------------------------------------------------------------- handler

@@ -421,3 +421,30 @@ def test_corpus_clean_has_no_gps_and_displays_upright(tmp_path: Path) -> None:
     assert out.size == (3024, 4032)
     expected = _decoded(data).resize((378, 504))
     assert _mean_abs_diff(out.convert("RGB").resize((378, 504)), expected) < 3
+
+
+# ------------------------------------------------------------------------------ through the exporter
+
+
+@needs_encoder
+@pytest.mark.parametrize("policy_name", ["minimal", "no-location", "keep-all"])
+def test_export_verifies_the_reencoded_jpeg(tmp_path: Path, policy_name: str) -> None:
+    # The exporter re-parses the output with the JPEG handler; importing it here keeps this test
+    # independent of the registry's lazy loading (see core.formats.handlers).
+    import core.formats.jpeg  # noqa: F401
+    from core.export import process_file
+    from core.policy import BUILTIN, KEEP, POLICY_CATEGORIES, Policy
+
+    source = tmp_path / "IMG_0001.HEIC"
+    source.write_bytes(real_heic(orientation=6) + box(b"mpvd", CANARY_VIDEO))
+    if policy_name == "keep-all":
+        policy = Policy("keep-all", {c: KEEP for c in POLICY_CATEGORIES})
+    else:
+        policy = BUILTIN[policy_name]
+    outcome = process_file(source, policy)
+    assert not outcome.reason, outcome.reason
+    assert outcome.extension == ".jpg"
+    assert outcome.data[:4] == b"\xff\xd8\xff\xe1"  # EXIF first: no JFIF header without an item
+    assert CANARY_VIDEO not in outcome.data and CANARY_XMP.encode() not in outcome.data
+    gps_left = CANARY_GPS.encode() in outcome.data
+    assert gps_left is (policy_name == "keep-all")
