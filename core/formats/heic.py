@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import io
 import struct
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -97,6 +97,7 @@ class Heif:
     properties: list[Property] = field(default_factory=list)
     associations: dict[int, list[int]] = field(default_factory=dict)  # item -> 1-based property indices
     groups: list[tuple[str, list[int]]] = field(default_factory=list)  # entity groups: ('ster', [ids])
+    _by_source: dict[tuple[str, int], list[int]] | None = None
 
     def props_of(self, item_id: int, kind: str) -> list[Property]:
         found = []
@@ -110,10 +111,12 @@ class Heif:
         return found[0].value if found else None
 
     def targets(self, kind: str, source: int) -> list[int]:
-        return [t for k, s, ts in self.refs if k == kind and s == source for t in ts]
-
-    def sources(self, kind: str, target: int) -> list[int]:
-        return [s for k, s, ts in self.refs if k == kind and target in ts]
+        # Indexed once: a hostile file with many items and references must not make lookups quadratic.
+        if self._by_source is None:
+            self._by_source = {}
+            for k, s, ts in self.refs:
+                self._by_source.setdefault((k, s), []).extend(ts)
+        return self._by_source.get((kind, source), [])
 
 
 # ---------------------------------------------------------------------------------------------- reading
@@ -406,15 +409,17 @@ def aux_kind(urn: str) -> str:
 
 def _closure(heif: Heif, roots: list[int]) -> list[int]:
     """The roots and every image they are derived from (grid tiles, overlays), in a stable order."""
-    seen: list[int] = []
-    stack = list(roots)
-    while stack:
-        item = stack.pop(0)
+    order: list[int] = []
+    seen: set[int] = set()
+    queue = deque(roots)
+    while queue:
+        item = queue.popleft()
         if item in seen or item not in heif.infos:
             continue
-        seen.append(item)
-        stack.extend(heif.targets("dimg", item))
-    return seen
+        seen.add(item)
+        order.append(item)
+        queue.extend(heif.targets("dimg", item))
+    return order
 
 
 def _is_xmp(info: ItemInfo) -> bool:
@@ -732,9 +737,12 @@ def parse(data: Buffer) -> Parsed:
         spans += [_Span(o, n, label, category) for o, n in extents]
 
     width, height = _dimensions(heif)
+    groups: dict[str, list[int]] = {}
+    for item_id, r in role_of.items():
+        groups.setdefault(r.key, []).append(item_id)
     for key, first in sorted(group_first.items(), key=lambda kv: kv[1]):
         role = role_of[first]
-        members = [i for i, r in role_of.items() if r.key == key]
+        members = groups[key]
         if key == "heic:image":
             value = _summary(heif, members, width, height)
             items.insert(0, Item(Category.TECHNICAL, role.name, value, "HEIF items", group_bytes[key], key,

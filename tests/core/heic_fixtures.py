@@ -124,8 +124,10 @@ def build_heif(
             for prop in item.props:
                 properties.append(prop)
                 indices.append(len(properties))
-            ipma += struct.pack(">HB", item.id, len(indices)) + bytes(0x80 | i for i in indices)
-        ipma = full_box(b"ipma", 0, 0, struct.pack(">I", len(items)) + ipma)
+            ipma += struct.pack(">HB", item.id, len(indices))
+            ipma += b"".join(struct.pack(">H", 0x8000 | i) for i in indices)
+        # flags bit 0: 15-bit property indices, so that files with many properties can be built.
+        ipma = full_box(b"ipma", 0, 1, struct.pack(">I", len(items)) + ipma)
         iref = b"".join(
             box(kind, struct.pack(">HH", src, len(dst)) + b"".join(struct.pack(">H", d) for d in dst))
             for kind, src, dst in refs
