@@ -349,7 +349,7 @@ def _open_for_detection(path: Path) -> tuple[Image.Image, tuple[int, int], int]:
                 orientation = int(im.getexif().get(0x0112, 1))
             except Exception:  # noqa: BLE001 - broken EXIF: treat as upright
                 orientation = 1
-            if im.format == "JPEG":
+            if im.format in ("JPEG", "MPO"):  # MPO: a JPEG with MPF secondary images
                 factor = min(1.0, NETWORK_LONG_SIDE / max(full))
                 im.draft("RGB", (max(1, int(full[0] * factor)), max(1, int(full[1] * factor))))
             im.load()
