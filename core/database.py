@@ -671,7 +671,7 @@ class DecisionsRepo:
             _EFFECTIVE_ALBUMS
             + """
             SELECT a.id, a.name, a.parent_id, COUNT(f.id),
-                   COALESCE(SUM(COALESCE(pd.allowed, e.allowed, 0)), 0)
+                   COALESCE(SUM(CASE WHEN f.id IS NULL THEN 0 ELSE COALESCE(pd.allowed, e.allowed, 0) END), 0)
             FROM albums a JOIN eff e ON e.album_id = a.id
             LEFT JOIN files f ON f.album_id = a.id AND f.state = 'photo'
             LEFT JOIN photo_decisions pd ON pd.fingerprint = f.fingerprint AND pd.recipient_id = :r

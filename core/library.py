@@ -608,16 +608,20 @@ class LibraryService:
             policy = self.policy_of(rec)
         except PolicyError as exc:
             raise LibraryError(f"the policy of {rec.name!r} cannot be used: {exc}") from exc
-        sources = self.allowed_sources(rec.name)
+        from core.export import Withheld
+
+        sources, stale = self._unchanged_since_import(self.allowed_sources(rec.name))
+        # No fingerprints are passed: the exporter hashes what it actually reads, so the receipt states the
+        # truth even if a file changes between this check and the export.
         result = yield from export_job(
-            [p for p, _ in sources],
-            policy,
-            out,
-            zip_output=zip_output,
-            recipient=rec.name,
-            cancel=cancel,
-            source_fingerprints={p: fp for p, fp in sources},
+            [p for p, _ in sources], policy, out, zip_output=zip_output, recipient=rec.name, cancel=cancel
         )
+        expected = {fp for _, fp in sources}
+        changed_during = [e for e in result.exported if e.source_sha256 not in expected]
+        for path, fp in stale:
+            result.withheld.append(
+                Withheld(str(path), "the file changed since it was imported; rescan the library first", fp)
+            )
         receipt = result.receipt
         with self.db.transaction():
             self._log(
@@ -642,9 +646,29 @@ class LibraryService:
                         {"fingerprint": w.source_sha256, "reason": w.reason} for w in result.withheld
                     ],
                     "cancelled": result.cancelled,
+                    # Content that changed between the consent check and the read (a race); see receipt.
+                    "changed_during_export": [e.source_sha256 for e in changed_during],
                 }
             )
         return result
+
+    def _unchanged_since_import(
+        self, sources: list[tuple[Path, str]]
+    ) -> tuple[list[tuple[Path, str]], list[tuple[Path, str]]]:
+        """Split into files whose size and mtime still match the import, and files changed since then
+        (their content may no longer be the photo that was consented to)."""
+        ok: list[tuple[Path, str]] = []
+        stale: list[tuple[Path, str]] = []
+        for path, fp in sources:
+            row = self.files.by_path(path)
+            try:
+                st = os.stat(path)
+            except OSError:
+                stale.append((path, fp))
+                continue
+            same = row is not None and row.size == st.st_size and row.mtime_ns == st.st_mtime_ns
+            (ok if same else stale).append((path, fp))
+        return ok, stale
 
     # -- ledger ------------------------------------------------------------------------------------
 
