@@ -195,7 +195,13 @@ def verify_clean(policy: Policy, preview: Preview, source: Buffer, parsed: Parse
     return ""
 
 
-def _decode_for_blur(data: Buffer):
+def _decode_for_blur(handler: Handler, data: Buffer):
+    """The pixels in the grid the face boxes use: stored orientation, except HEIC, which libheif
+    always hands over upright (its clean writes Orientation 1 to match)."""
+    if handler.name == "heic":
+        from core.formats.heic import decode_primary
+
+        return decode_primary(data)
     from PIL import Image
 
     image = Image.open(io.BytesIO(bytes(data)))
@@ -242,7 +248,7 @@ def process_file(
                 if policy.faces == BLUR and faces:
                     from core import faces as face_module
 
-                    pixels = face_module.redact(_decode_for_blur(data), faces)
+                    pixels = face_module.redact(_decode_for_blur(handler, data), faces)
                 cleaned = handler.clean(data, parsed, preview.leaving_keys, pixels=pixels)
                 reason = verify_clean(policy, preview, data, parsed, cleaned)
                 if reason:

@@ -62,17 +62,23 @@ class Handler(Protocol):
 
 
 _HANDLERS: list[Handler] = []
+_loaded = False
 FORMAT_MODULES = ("jpeg", "png", "webp", "tiff", "heic")
 
 
 def register(handler: Handler) -> Handler:
+    if any(h.name == handler.name for h in _HANDLERS):
+        return handler
     _HANDLERS.append(handler)
     return handler
 
 
 def handlers() -> list[Handler]:
-    if not _HANDLERS:
+    # Always load every format once: a caller may have imported one format module directly first.
+    global _loaded
+    if not _loaded:
         _load()
+        _loaded = True
     return list(_HANDLERS)
 
 
