@@ -89,9 +89,8 @@ def walk(root: str | os.PathLike[str], skip: Container[str] = ()) -> Iterator[En
                 ident = (est.st_dev, est.st_ino)
                 if ident in visited:
                     first = visited[ident] or "the imported folder"
-                    yield Problem(
-                        e.path, rel, f"symbolic link loop: this folder was already visited as {first}", True
-                    )
+                    reason = f"skipped: the same folder as {first} (a symbolic link loop or a second link)"
+                    yield Problem(e.path, rel, reason, True)
                     continue
                 child_rel = _join(rel, e.name)
                 visited[ident] = child_rel
