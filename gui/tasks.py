@@ -1,0 +1,128 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""One task runner: core jobs (generators yielding Progress) on QThreadPools, results on the GUI thread.
+
+Pools by purpose, as in STYLE.md: ``interactive`` (selection preview: small and fast), ``background``
+(scan, thumbnails, faces) and ``writer`` (one thread: database writes and export, so they never race).
+A task's signals live on a QObject created on the GUI thread, so Qt queues them back to it. Results are
+delivered with the ``key`` the caller chose (e.g. a photo id), never with a row number.
+
+On quit: ``shutdown()`` cancels every task and waits for the pools.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+from core.jobs import Cancelled, CancelToken, Progress
+
+
+class TaskSignals(QObject):
+    progressed = Signal(object, object)  # key, Progress
+    finished = Signal(object, object)  # key, result
+    failed = Signal(object, str)  # key, message
+    cancelled = Signal(object)  # key
+
+
+class _Runnable(QRunnable):
+    def __init__(self, key: object, fn: Callable[[], Any], signals: TaskSignals, token: CancelToken) -> None:
+        super().__init__()
+        self.key, self.fn, self.signals, self.token = key, fn, signals, token
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        try:
+            value = self.fn()
+            if isinstance(value, Generator):
+                while True:
+                    if self.token.cancelled:
+                        value.close()
+                        raise Cancelled()
+                    try:
+                        progress = next(value)
+                    except StopIteration as stop:
+                        value = stop.value
+                        break
+                    if isinstance(progress, Progress):
+                        self.signals.progressed.emit(self.key, progress)
+            if self.token.cancelled:
+                raise Cancelled()
+            self.signals.finished.emit(self.key, value)
+        except Cancelled:
+            self.signals.cancelled.emit(self.key)
+        except Exception as exc:  # noqa: BLE001 - a worker failure is shown, never swallowed or fatal
+            self.signals.failed.emit(self.key, f"{exc.__class__.__name__}: {exc}")
+
+
+class Task(QObject):
+    """Handle of one submitted task: its signals and its cancel token."""
+
+    def __init__(self, key: object, token: CancelToken, signals: TaskSignals) -> None:
+        super().__init__()
+        self.key, self.token, self.signals = key, token, signals
+
+    def cancel(self) -> None:
+        self.token.cancel()
+
+
+class TaskRunner(QObject):
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.pools = {
+            "interactive": QThreadPool(self),
+            "background": QThreadPool(self),
+            "writer": QThreadPool(self),
+        }
+        self.pools["interactive"].setMaxThreadCount(2)
+        self.pools["background"].setMaxThreadCount(max(1, QThreadPool.globalInstance().maxThreadCount()))
+        self.pools["writer"].setMaxThreadCount(1)
+        self._tasks: set[Task] = set()
+
+    def submit(
+        self,
+        fn: Callable[[], Any],
+        *,
+        key: object = None,
+        pool: str = "background",
+        on_done: Callable[[object, object], None] | None = None,
+        on_progress: Callable[[object, Progress], None] | None = None,
+        on_error: Callable[[object, str], None] | None = None,
+        on_cancel: Callable[[object], None] | None = None,
+        token: CancelToken | None = None,
+    ) -> Task:
+        """Run ``fn`` (a plain call, or one returning a core job generator) on ``pool``."""
+        token = token or CancelToken()
+        signals = TaskSignals()
+        task = Task(key, token, signals)
+        if on_done:
+            signals.finished.connect(on_done)
+        if on_progress:
+            signals.progressed.connect(on_progress)
+        if on_error:
+            signals.failed.connect(on_error)
+        if on_cancel:
+            signals.cancelled.connect(on_cancel)
+        for sig in (signals.finished, signals.failed, signals.cancelled):
+            sig.connect(lambda *_a, t=task: self._forget(t))
+        self._tasks.add(task)
+        self.pools[pool].start(_Runnable(key, fn, signals, token))
+        return task
+
+    @Slot()
+    def _forget(self, task: Task) -> None:
+        self._tasks.discard(task)
+
+    def active(self) -> int:
+        return sum(p.activeThreadCount() for p in self.pools.values())
+
+    def wait(self, msecs: int = -1) -> bool:
+        return all(p.waitForDone(msecs) for p in self.pools.values())
+
+    def shutdown(self, msecs: int = 10000) -> bool:
+        for task in list(self._tasks):
+            task.cancel()
+        for pool in self.pools.values():
+            pool.clear()  # drop queued work that has not started
+        return self.wait(msecs)

@@ -1,0 +1,61 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+import threading
+
+from core.jobs import Progress
+from gui.tasks import TaskRunner
+
+
+def job(n: int):
+    for i in range(n):
+        yield Progress(i + 1, n)
+    return n * 2
+
+
+def test_job_result_and_progress_arrive_on_gui_thread(qtbot) -> None:
+    runner = TaskRunner()
+    seen: list[int] = []
+    results: list[object] = []
+    task = runner.submit(
+        lambda: job(3),
+        key="k",
+        on_progress=lambda k, p: seen.append(p.done),
+        on_done=lambda k, v: results.append((k, v)),
+    )
+    with qtbot.waitSignal(task.signals.finished, timeout=5000):
+        pass
+    qtbot.waitUntil(lambda: results == [("k", 6)])
+    assert seen == [1, 2, 3]
+    assert threads == {True}
+    assert runner.shutdown()
+
+
+def test_failure_is_reported(qtbot) -> None:
+    runner = TaskRunner()
+    errors: list[str] = []
+
+    def boom():
+        raise ValueError("bad")
+
+    task = runner.submit(boom, key=1, on_error=lambda k, m: errors.append(m))
+    with qtbot.waitSignal(task.signals.failed, timeout=5000):
+        pass
+    qtbot.waitUntil(lambda: bool(errors))
+    assert "bad" in errors[0]
+    assert runner.shutdown()
+
+
+def test_cancel_stops_a_long_job(qtbot) -> None:
+    runner = TaskRunner()
+    gate = threading.Event()
+
+    def slow():
+        for i in range(1000):
+            gate.wait(0.01)
+            yield Progress(i, 1000)
+        return "finished"
+
+    task = runner.submit(slow, key="s")
+    with qtbot.waitSignal(task.signals.cancelled, timeout=5000):
+        task.cancel()
+    assert runner.shutdown()
+    assert runner.active() == 0
