@@ -15,12 +15,13 @@ def test_job_result_and_progress_arrive_on_gui_thread(qtbot) -> None:
     runner = TaskRunner()
     seen: list[int] = []
     results: list[object] = []
-    task = runner.submit(
-        lambda: job(3),
-        key="k",
-        on_progress=lambda k, p: seen.append(p.done),
-        on_done=lambda k, v: results.append((k, v)),
-    )
+    threads: set[bool] = set()
+
+    def done(k: object, v: object) -> None:
+        threads.add(threading.current_thread() is threading.main_thread())
+        results.append((k, v))
+
+    task = runner.submit(lambda: job(3), key="k", on_progress=lambda k, p: seen.append(p.done), on_done=done)
     with qtbot.waitSignal(task.signals.finished, timeout=5000):
         pass
     qtbot.waitUntil(lambda: results == [("k", 6)])
