@@ -220,8 +220,13 @@ def process_file(
     """Clean and verify one file in memory. Never raises for bad input: the outcome carries a reason."""
     try:
         with open_readonly(path) as (data, st):
-            sha = fingerprint or hashlib.sha256(data).hexdigest()
+            # Always hash what is actually read: the receipt must state the truth even if the file
+            # changed after the library recorded it.
+            sha = hashlib.sha256(data).hexdigest()
             outcome = _Outcome(path, sha)
+            if fingerprint and fingerprint != sha:
+                outcome.reason = "the file changed since it was imported; rescan the library first"
+                return outcome
             faces: list = []
             if policy.faces == BLUR and not policy.passthrough:
                 from core import faces as face_module
@@ -355,7 +360,11 @@ def export_job(
     face_source: FaceSource | None = None,
     workers: int = 2,
 ) -> Job[ExportResult]:
-    """Export ``sources`` under ``policy`` into the folder ``out`` (created if needed)."""
+    """Export ``sources`` under ``policy`` into the folder ``out`` (created if needed).
+
+    ``source_fingerprints`` are the SHA-256 values the caller consented to (the library's); a file whose
+    bytes no longer match is withheld. ``face_source`` returns the faces to blur for a photo.
+    """
     cancel = cancel or CancelToken()
     out = Path(out)
     try:

@@ -38,6 +38,7 @@ from core.database import (
     fs_bytes,
     readable,
 )
+from core.facestore import FaceStore
 from core.inspection import describe_os_error, inventory_from, open_readonly
 from core.inventory import Inventory
 from core.jobs import CancelToken, Job, Progress
@@ -177,6 +178,16 @@ class LibraryService:
         self._ledger_key: bytes | None = secret.key if secret.persistent else None
         self.keyring_persistent = secret.persistent
         self.keyring_notice = secret.message
+        self._face_store: FaceStore | None = None
+
+    @property
+    def face_store(self) -> FaceStore:
+        """Per-photo faces and the user's face decisions, encrypted at rest (memory only without keyring)."""
+        if self._face_store is None:
+            from core.vault import open_vault
+
+            self._face_store = FaceStore(self.home, open_vault(self.home, "faces"))
+        return self._face_store
 
     @classmethod
     def open(cls, home: str | os.PathLike[str] | None = None) -> LibraryService:
@@ -608,20 +619,20 @@ class LibraryService:
             policy = self.policy_of(rec)
         except PolicyError as exc:
             raise LibraryError(f"the policy of {rec.name!r} cannot be used: {exc}") from exc
-        from core.export import Withheld
 
-        sources, stale = self._unchanged_since_import(self.allowed_sources(rec.name))
-        # No fingerprints are passed: the exporter hashes what it actually reads, so the receipt states the
-        # truth even if a file changes between this check and the export.
+        sources = self.allowed_sources(rec.name)
+        # The exporter hashes what it actually reads and withholds any file whose bytes are no longer the
+        # photo that was consented to, so the receipt and the ledger state the truth.
         result = yield from export_job(
-            [p for p, _ in sources], policy, out, zip_output=zip_output, recipient=rec.name, cancel=cancel
+            [p for p, _ in sources],
+            policy,
+            out,
+            zip_output=zip_output,
+            recipient=rec.name,
+            cancel=cancel,
+            source_fingerprints=dict(sources),
+            face_source=self.face_store.faces_for,
         )
-        expected = {fp for _, fp in sources}
-        changed_during = [e for e in result.exported if e.source_sha256 not in expected]
-        for path, fp in stale:
-            result.withheld.append(
-                Withheld(str(path), "the file changed since it was imported; rescan the library first", fp)
-            )
         receipt = result.receipt
         with self.db.transaction():
             self._log(
@@ -646,29 +657,9 @@ class LibraryService:
                         {"fingerprint": w.source_sha256, "reason": w.reason} for w in result.withheld
                     ],
                     "cancelled": result.cancelled,
-                    # Content that changed between the consent check and the read (a race); see receipt.
-                    "changed_during_export": [e.source_sha256 for e in changed_during],
                 }
             )
         return result
-
-    def _unchanged_since_import(
-        self, sources: list[tuple[Path, str]]
-    ) -> tuple[list[tuple[Path, str]], list[tuple[Path, str]]]:
-        """Split into files whose size and mtime still match the import, and files changed since then
-        (their content may no longer be the photo that was consented to)."""
-        ok: list[tuple[Path, str]] = []
-        stale: list[tuple[Path, str]] = []
-        for path, fp in sources:
-            row = self.files.by_path(path)
-            try:
-                st = os.stat(path)
-            except OSError:
-                stale.append((path, fp))
-                continue
-            same = row is not None and row.size == st.st_size and row.mtime_ns == st.st_mtime_ns
-            (ok if same else stale).append((path, fp))
-        return ok, stale
 
     # -- ledger ------------------------------------------------------------------------------------
 

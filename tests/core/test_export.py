@@ -268,3 +268,12 @@ def test_export_time_is_file_time(tmp_path: Path) -> None:
     os.utime(src, (1_000_000_000, 1_000_000_000))
     result = drive(export_job([src], BUILTIN["minimal"], tmp_path / "o"))
     assert os.stat(result.exported[0].output).st_mtime > 1_600_000_000
+
+
+def test_file_changed_since_consent_is_withheld(tmp_path: Path) -> None:
+    src = make_jpeg(tmp_path / "a.jpg")
+    stale = hashlib.sha256(b"the photo that was consented to").hexdigest()
+    result = drive(export_job([src], BUILTIN["minimal"], tmp_path / "o", source_fingerprints={src: stale}))
+    assert not result.exported
+    assert "changed since it was imported" in result.withheld[0].reason
+    assert result.withheld[0].source_sha256 == hashlib.sha256(src.read_bytes()).hexdigest()
