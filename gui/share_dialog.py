@@ -1,0 +1,581 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The Share dialog: what will leave for one recipient, where to, then the verified export.
+
+Flow: on opening, a runner task summarises the allowed photos from what the library already stores
+(per-photo categories and read errors; no image is decoded). The user picks a destination (folder or
+zip) and starts the export, which runs ``LibraryService.export_job`` on the runner's single ``writer``
+pool. The export has its own cancel token, separate from the task's: Cancel asks the exporter to stop
+between files, so it still returns a result (what left before the stop) and the ledger records it. The
+task's own token is only used by ``TaskRunner.shutdown()`` on quit, which closes the generator (the
+exporter then removes any temporary file).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path, PurePath
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QStandardPaths, Qt, QUrl
+from PySide6.QtGui import QCloseEvent, QDesktopServices, QFont
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.categories import LABELS, Category
+from core.jobs import CancelToken, Progress
+from core.library import LibraryService
+from core.policy import BLUR, BUILTIN, DISPLAY, KEEP, Policy, PolicyError
+from gui.tasks import Task, TaskRunner
+
+# -- the summary: plain Python, computed in a worker ---------------------------------------------------
+
+
+@dataclass
+class ShareSummary:
+    recipient: str
+    policy: Policy | None
+    policy_error: str = ""
+    policy_spec: str = ""  # as stored: a built-in name or the path of the recipient's TOML copy
+    photos: int = 0
+    leaving: list[tuple[str, int]] = field(default_factory=list)  # (label, photos carrying it)
+    removed: list[tuple[str, int]] = field(default_factory=list)
+    unreadable: list[tuple[str, str]] = field(default_factory=list)  # (file name, reason)
+
+
+def policy_label(spec: str) -> str:
+    """A readable name for a stored policy spec: a built-in name, or the custom file it was copied to."""
+    return spec if spec in BUILTIN else f"custom ({PurePath(spec).name})"
+
+
+def summarize(service: LibraryService, recipient: str) -> ShareSummary:
+    """What an export to ``recipient`` would take, from the flags stored at import (no decoding)."""
+    rec = service.recipient(recipient)
+    try:
+        policy: Policy | None = service.policy_of(rec)
+        error = ""
+    except PolicyError as exc:
+        policy, error = None, str(exc)
+    sources = service.allowed_sources(recipient)
+    present: Counter[str] = Counter()
+    unreadable: list[tuple[str, str]] = []
+    for path, fingerprint in sources:
+        record = service.photos_repo.get(fingerprint)
+        if record is None:
+            continue
+        if record.status == "error":
+            unreadable.append((Path(path).name, record.error or "could not be read"))
+        for cat in filter(None, record.categories.split(",")):
+            present[cat] += 1
+    summary = ShareSummary(recipient, policy, error, rec.policy, len(sources), unreadable=unreadable)
+    if policy is None:
+        return summary
+    for cat_id, count in sorted(present.items(), key=lambda kv: _order(kv[0])):
+        try:
+            category = Category(cat_id)
+        except ValueError:
+            category = Category.UNKNOWN
+        if category in (Category.FACES, Category.FILE):
+            continue  # faces and file names have their own lines
+        action = policy.action(category)
+        label = LABELS.get(category, cat_id)
+        if action == KEEP:
+            summary.leaving.append((label, count))
+        elif action == DISPLAY:
+            summary.leaving.append((f"{label} (only what is needed to display it)", count))
+        else:
+            summary.removed.append((label, count))
+    return summary
+
+
+def _order(cat_id: str) -> int:
+    ids = [str(c) for c in Category]
+    return ids.index(cat_id) if cat_id in ids else len(ids)
+
+
+def _photos(n: int) -> str:
+    return f"{n} photo" if n == 1 else f"{n} photos"
+
+
+def _cats(entries: list[tuple[str, int]]) -> str:
+    return ", ".join(f"{label} ({_photos(n)})" for label, n in entries)
+
+
+# -- the withheld list ---------------------------------------------------------------------------------
+
+
+class WithheldModel(QAbstractTableModel):
+    """Files the export withheld and why (rows are (file name, reason); full path as tooltip)."""
+
+    HEADERS = ("File", "Why it was withheld")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[tuple[str, str]] = []
+
+    def set_rows(self, rows: list[tuple[str, str]]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else 2
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        source, reason = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return PurePath(source).name if index.column() == 0 else reason
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return source if index.column() == 0 else reason
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if (
+            role == Qt.ItemDataRole.DisplayRole
+            and orientation == Qt.Orientation.Horizontal
+            and 0 <= section < 2
+        ):
+            return self.HEADERS[section]
+        return None
+
+
+# -- the dialog ----------------------------------------------------------------------------------------
+
+
+class State(Enum):
+    SUMMARISING = "summarising"
+    READY = "ready"
+    EXPORTING = "exporting"
+    DONE = "done"
+
+
+class ShareDialog(QDialog):
+    def __init__(
+        self, service: LibraryService, runner: TaskRunner, recipient: str, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.service, self.runner, self.recipient = service, runner, recipient
+        self.state = State.SUMMARISING
+        self.summary: ShareSummary | None = None
+        self.result: object | None = None  # core.export.ExportResult once finished
+        self.error = ""
+        self._export_token: CancelToken | None = None
+        self._export_task: Task | None = None
+        self._summary_task: Task | None = None
+        self._close_when_done = False
+        self.receipt_view: QDialog | None = None
+        # Seams for tests and embedding: nothing here may block a test with a modal dialog.
+        self.choose_destination: Callable[[], str | None] = self._ask_folder
+        self.confirm_stop: Callable[[], bool] = self._ask_stop
+        self.open_url: Callable[[QUrl], object] = QDesktopServices.openUrl
+
+        self.setWindowTitle(f"Share with {recipient}")
+        self.setMinimumWidth(560)
+        self._build()
+        self._set_state(State.SUMMARISING)
+        self._summary_task = runner.submit(
+            lambda: summarize(service, recipient),
+            key=("share-summary", recipient),
+            pool="interactive",
+            on_done=self._summary_ready,
+            on_error=self._summary_failed,
+        )
+
+    # -- layout -----------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        title = QLabel(f"Share with <b>{_escape(self.recipient)}</b>")
+        font = title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        title.setFont(font)
+        outer.addWidget(title)
+
+        self.summary_box = QGroupBox("What will leave this device")
+        form = QFormLayout(self.summary_box)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.photos_label = self._value("Looking at the photos you allowed…")
+        self.policy_label = self._value("")
+        self.leaving_label = self._value("")
+        self.removed_label = self._value("")
+        self.faces_label = self._value("")
+        self.names_label = self._value("")
+        self.problems_label = self._value("")
+        form.addRow("Photos:", self.photos_label)
+        form.addRow("Policy:", self.policy_label)
+        form.addRow("Leaves with them:", self.leaving_label)
+        form.addRow("Removed:", self.removed_label)
+        form.addRow("Faces:", self.faces_label)
+        form.addRow("File names:", self.names_label)
+        form.addRow("Known problems:", self.problems_label)
+        outer.addWidget(self.summary_box)
+
+        self.dest_box = QGroupBox("Destination")
+        dest = QVBoxLayout(self.dest_box)
+        row = QHBoxLayout()
+        self.dest_edit = QLineEdit(self._suggested_destination())
+        self.dest_edit.setClearButtonEnabled(True)
+        folder_label = QLabel("&Folder:")
+        folder_label.setBuddy(self.dest_edit)
+        self.choose_button = QPushButton("C&hoose…")
+        self.choose_button.setAutoDefault(False)
+        self.choose_button.clicked.connect(self._choose)
+        row.addWidget(folder_label)
+        row.addWidget(self.dest_edit, 1)
+        row.addWidget(self.choose_button)
+        dest.addLayout(row)
+        kind = QHBoxLayout()
+        self.as_folder = QRadioButton("Separate &files in the folder")
+        self.as_zip = QRadioButton("One &zip file (photos.zip) in the folder")
+        self.as_folder.setChecked(True)
+        group = QButtonGroup(self)
+        group.addButton(self.as_folder)
+        group.addButton(self.as_zip)
+        kind.addWidget(self.as_folder)
+        kind.addWidget(self.as_zip)
+        kind.addStretch(1)
+        dest.addLayout(kind)
+        self.dest_edit.textChanged.connect(lambda _t: self._update_buttons())
+        outer.addWidget(self.dest_box)
+
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(True)
+        self.status_label = self._value("")
+        outer.addWidget(self.progress)
+        outer.addWidget(self.status_label)
+
+        self.withheld_model = WithheldModel(self)
+        self.withheld_view = QTableView()
+        self.withheld_view.setModel(self.withheld_model)
+        self.withheld_view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.withheld_view.verticalHeader().hide()
+        self.withheld_view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.withheld_view.horizontalHeader().setStretchLastSection(True)
+        self.withheld_view.setWordWrap(True)
+        outer.addWidget(self.withheld_view, 1)
+
+        self.buttons = QDialogButtonBox()
+        self.export_button = self.buttons.addButton("&Export", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.open_button = self.buttons.addButton("&Open folder", QDialogButtonBox.ButtonRole.ActionRole)
+        self.receipt_button = self.buttons.addButton("Show &receipt", QDialogButtonBox.ButtonRole.ActionRole)
+        self.stop_button = self.buttons.addButton("&Cancel export", QDialogButtonBox.ButtonRole.RejectRole)
+        self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        # The box would route Accept/Reject roles to accept()/reject(); wire each button ourselves.
+        self.export_button.clicked.connect(self.start_export)
+        self.open_button.clicked.connect(self.open_folder)
+        self.receipt_button.clicked.connect(self.show_receipt)
+        self.stop_button.clicked.connect(self.cancel_export)
+        self.close_button.clicked.connect(self.reject)
+        outer.addWidget(self.buttons)
+
+    @staticmethod
+    def _value(text: str) -> QLabel:
+        label = QLabel(text)
+        label.setWordWrap(True)
+        label.setTextFormat(Qt.TextFormat.RichText)  # every caller escapes what it did not write
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        return label
+
+    def _suggested_destination(self) -> str:
+        pictures = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
+        base = Path(pictures) if pictures else Path.home()
+        safe = "".join(ch if ch.isalnum() or ch in " -_" else "-" for ch in self.recipient).strip()
+        safe = safe or "recipient"
+        return str(base / f"Shared with {safe}")
+
+    # -- state ------------------------------------------------------------------------------------
+
+    def _set_state(self, state: State) -> None:
+        self.state = state
+        exporting = state is State.EXPORTING
+        done = state is State.DONE
+        self.dest_box.setEnabled(state in (State.SUMMARISING, State.READY))
+        self.progress.setVisible(exporting or done)
+        self.status_label.setVisible(bool(self.status_label.text()) or exporting or done)
+        self.withheld_view.setVisible(done and self.withheld_model.rowCount() > 0)
+        self.export_button.setVisible(not done)
+        self.stop_button.setVisible(exporting)
+        self.open_button.setVisible(done)
+        self.receipt_button.setVisible(done)
+        self.close_button.setEnabled(not exporting)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        ready = (
+            self.state is State.READY
+            and self.summary is not None
+            and self.summary.policy is not None
+            and self.summary.photos > 0
+            and bool(self.dest_edit.text().strip())
+        )
+        self.export_button.setEnabled(ready)
+        result = self.result
+        self.open_button.setEnabled(result is not None and Path(getattr(result, "out", "")).is_dir())
+        self.receipt_button.setEnabled(result is not None and bool(getattr(result, "receipt_path", "")))
+        if ready:
+            self.export_button.setDefault(True)
+        elif self.state is State.DONE:
+            self.close_button.setDefault(True)
+
+    # -- summary ----------------------------------------------------------------------------------
+
+    def _summary_ready(self, _key: object, summary: object) -> None:
+        assert isinstance(summary, ShareSummary)
+        self.summary = summary
+        self._show_summary(summary)
+        if self.state is State.SUMMARISING:
+            self._set_state(State.READY)
+
+    def _summary_failed(self, _key: object, message: str) -> None:
+        self.photos_label.setText(f"Could not look at the photos: {message}")
+        self._set_state(State.READY)
+
+    def _show_summary(self, s: ShareSummary) -> None:
+        rec_policy = s.policy_spec
+        if s.photos == 0:
+            self.photos_label.setText(
+                f"No photo is shared with {s.recipient} yet. Allow albums or photos for them first."
+            )
+        else:
+            self.photos_label.setText(f"<b>{_photos(s.photos)}</b> you allowed for {_escape(s.recipient)}")
+        if s.policy is None:
+            self.policy_label.setText(f"This recipient's policy cannot be used: {_escape(s.policy_error)}")
+            for label in (self.leaving_label, self.removed_label, self.faces_label, self.names_label):
+                label.setText("—")
+        else:
+            p = s.policy
+            name = policy_label(rec_policy) if rec_policy else p.name
+            about = f" — {_escape(p.description)}" if p.description else ""
+            self.policy_label.setText(f"<b>{_escape(name)}</b>{about}")
+            if p.passthrough:
+                self.leaving_label.setText(
+                    "<b>Everything, byte for byte</b>, including any data the app cannot identify."
+                )
+            else:
+                self.leaving_label.setText(
+                    _escape(_cats(s.leaving)) if s.leaving else "Only the picture itself (no metadata)."
+                )
+            self.removed_label.setText(_escape(_cats(s.removed)) if s.removed else "Nothing to remove.")
+            if p.faces == BLUR:
+                self.faces_label.setText(
+                    "<b>Blurred</b>: every detected face except those you chose to keep, and every box you "
+                    "drew. Photos not yet analysed are analysed during the export; without the face model "
+                    "they are withheld."
+                )
+            else:
+                self.faces_label.setText("Left as they are (not blurred).")
+            if p.passthrough or p.file_names == KEEP:
+                self.names_label.setText("The original file names leave too.")
+            else:
+                self.names_label.setText("Neutral names (photo-0001.jpg, photo-0002.jpg, …).")
+        if s.unreadable:
+            names = ", ".join(n for n, _ in s.unreadable[:5]) + (" …" if len(s.unreadable) > 5 else "")
+            self.problems_label.setText(
+                f"{_photos(len(s.unreadable))} could not be read at import and will be withheld: "
+                f"{_escape(names)}"
+            )
+            self.problems_label.setToolTip("\n".join(f"{n}: {r}" for n, r in s.unreadable))
+        else:
+            self.problems_label.setText("None known.")
+
+    # -- destination ------------------------------------------------------------------------------
+
+    def _ask_folder(self) -> str | None:
+        start = self.dest_edit.text().strip() or str(Path.home())
+        folder = QFileDialog.getExistingDirectory(self, "Export into folder", start)
+        return folder or None
+
+    def _choose(self) -> None:
+        folder = self.choose_destination()
+        if folder:
+            self.set_destination(folder)
+
+    def set_destination(self, folder: str | Path, *, zip_output: bool | None = None) -> None:
+        self.dest_edit.setText(str(folder))
+        if zip_output is not None:
+            (self.as_zip if zip_output else self.as_folder).setChecked(True)
+
+    # -- export -----------------------------------------------------------------------------------
+
+    def start_export(self) -> None:
+        if self.state is not State.READY or not self.export_button.isEnabled():
+            return
+        out = Path(self.dest_edit.text().strip()).expanduser()
+        zip_output = self.as_zip.isChecked()
+        token = CancelToken()
+        self._export_token = token
+        self.progress.setRange(0, 0)
+        self.status_label.setText("Starting…")
+        self._set_state(State.EXPORTING)
+        self.stop_button.setDefault(True)
+        self.stop_button.setFocus()
+        service, recipient = self.service, self.recipient
+        self._export_task = self.runner.submit(
+            lambda: service.export_job(recipient, out, zip_output=zip_output, cancel=token),
+            key=("export", recipient),
+            pool="writer",
+            on_progress=self._export_progress,
+            on_done=self._export_done,
+            on_error=self._export_failed,
+            on_cancel=self._export_aborted,
+        )
+
+    def cancel_export(self) -> None:
+        """Stop between files: what already left stays (with its receipt); no half-written file remains."""
+        if self.state is State.EXPORTING and self._export_token is not None:
+            self._export_token.cancel()
+            self.stop_button.setEnabled(False)
+            self.status_label.setText("Stopping after the current photo…")
+
+    def _export_progress(self, _key: object, progress: object) -> None:
+        if not isinstance(progress, Progress):
+            return
+        if progress.total:
+            self.progress.setRange(0, progress.total)
+            self.progress.setValue(progress.done)
+        if progress.message and not (self._export_token and self._export_token.cancelled):
+            self.status_label.setText(progress.message)
+
+    def _export_done(self, _key: object, result: object) -> None:
+        self.result = result
+        exported = list(getattr(result, "exported", []))
+        withheld = list(getattr(result, "withheld", []))
+        self.withheld_model.set_rows([(w.source, w.reason) for w in withheld])
+        total = len(exported) + len(withheld)
+        self.progress.setRange(0, max(1, total))
+        self.progress.setValue(max(1, total) if not getattr(result, "cancelled", False) else len(exported))
+        out = getattr(result, "out", "")
+        where = "photos.zip" if self.as_zip.isChecked() else "the folder"
+        if getattr(result, "cancelled", False):
+            if exported:
+                text = (
+                    f"<b>Cancelled.</b> {_photos(len(exported))} left before you stopped; they are in "
+                    f"{_escape(out)} with a receipt that says the export was cancelled."
+                )
+            else:
+                text = "<b>Cancelled.</b> Nothing was written."
+        else:
+            text = f"<b>Exported {_photos(len(exported))}</b> into {_escape(where)} {_escape(out)}."
+        if withheld:
+            text += f" <b>Withheld {len(withheld)}</b> (the reasons are below)."
+        else:
+            text += " Withheld: 0."
+        self.status_label.setText(text)
+        self._finish()
+
+    def _export_failed(self, _key: object, message: str) -> None:
+        self.error = message
+        self.status_label.setText(f"<b>The export could not run:</b> {_escape(message.split(': ', 1)[-1])}")
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self._finish()
+
+    def _export_aborted(self, _key: object) -> None:
+        # The runner shut down (app quit): the exporter closed and removed its temporary files.
+        self.status_label.setText("<b>Cancelled.</b> The export stopped before it finished.")
+        self._finish()
+
+    def _finish(self) -> None:
+        self._export_task = None
+        self._set_state(State.DONE)
+        if self._close_when_done:
+            super().reject()
+
+    def exported_count(self) -> int:
+        return len(getattr(self.result, "exported", []) or [])
+
+    def withheld_count(self) -> int:
+        return len(getattr(self.result, "withheld", []) or [])
+
+    # -- after the export -------------------------------------------------------------------------
+
+    def open_folder(self) -> None:
+        if self.result is not None:
+            self.open_url(QUrl.fromLocalFile(str(getattr(self.result, "out", ""))))
+
+    def receipt_text(self) -> str:
+        receipt = getattr(self.result, "receipt", None) or {}
+        return json.dumps(receipt, indent=2, ensure_ascii=False)
+
+    def show_receipt(self) -> None:
+        if self.result is None:
+            return
+        if self.receipt_view is None:
+            view = QDialog(self)
+            view.setWindowTitle(f"Receipt — shared with {self.recipient}")
+            layout = QVBoxLayout(view)
+            where = QLabel(f"Saved as {_escape(str(getattr(self.result, 'receipt_path', '')))}")
+            where.setWordWrap(True)
+            where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            text = QPlainTextEdit(self.receipt_text())
+            text.setReadOnly(True)
+            text.setFont(QFont("monospace"))
+            text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+            box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+            box.rejected.connect(view.reject)
+            layout.addWidget(where)
+            layout.addWidget(text, 1)
+            layout.addWidget(box)
+            view.resize(640, 520)
+            self.receipt_view = view
+        self.receipt_view.show()
+        self.receipt_view.raise_()
+
+    # -- closing ----------------------------------------------------------------------------------
+
+    def _ask_stop(self) -> bool:
+        answer = QMessageBox.question(
+            self,
+            "Stop the export?",
+            "The export is still running. Stop it? Photos already exported stay in the destination, "
+            "with a receipt that says the export was cancelled.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def reject(self) -> None:  # Esc, the Close button, the window's close box
+        if self.state is State.EXPORTING:
+            if not self._close_when_done and self.confirm_stop():
+                self._close_when_done = True
+                self.cancel_export()
+            return  # closes itself when the exporter has stopped
+        if self._summary_task is not None:
+            self._summary_task.cancel()
+        super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.state is State.EXPORTING:
+            event.ignore()
+            self.reject()
+            return
+        super().closeEvent(event)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,224 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The Share dialog on a real library: summary, real export with counts, withheld reasons, zip, cancel."""
+
+from __future__ import annotations
+
+import json
+import threading
+import zipfile
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+import core.export
+from core.jobs import drive
+from gui.share_dialog import ShareDialog, State, WithheldModel, summarize
+from gui.tasks import TaskRunner
+from tests.gui.dialog_fixtures import META, allow_album, library, make_jpeg, memory_keyring, roll  # noqa: F401
+
+
+@pytest.fixture
+def runner():
+    r = TaskRunner()
+    yield r
+    assert r.shutdown()  # no worker is left running after any test
+
+
+def open_dialog(qtbot, library, runner, recipient: str = META) -> ShareDialog:  # noqa: F811
+    dlg = ShareDialog(library, runner, recipient)
+    qtbot.addWidget(dlg)
+    dlg.confirm_stop = lambda: True
+    dlg.open_url = lambda url: None
+    dlg.show()
+    qtbot.waitUntil(lambda: dlg.state is State.READY, timeout=5000)
+    return dlg
+
+
+def files_in(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def test_summary_comes_from_stored_flags(qtbot, library, runner):  # noqa: F811
+    allow_album(library, "Holidays")
+    summary = summarize(library, META)
+    assert summary.photos == 2
+    removed = dict(summary.removed)
+    assert removed["Location"] == 1 and removed["Time"] == 2 and removed["Device"] == 2
+    assert not [label for label, _ in summary.leaving if label.startswith(("Location", "Time"))]
+    dlg = open_dialog(qtbot, library, runner)
+    assert "2 photos" in dlg.photos_label.text()
+    assert "minimal" in dlg.policy_label.text()
+    assert "Location (1 photo)" in dlg.removed_label.text()
+    assert "Left as they are" in dlg.faces_label.text()
+    assert "Neutral" in dlg.names_label.text()
+    assert dlg.export_button.isEnabled() and dlg.export_button.isDefault()
+    assert runner.shutdown()
+
+
+def test_nothing_allowed_cannot_export(qtbot, library, runner):  # noqa: F811
+    dlg = open_dialog(qtbot, library, runner)
+    assert "No photo is shared" in dlg.photos_label.text()
+    assert not dlg.export_button.isEnabled()
+    assert runner.shutdown()
+
+
+def test_no_location_policy_summary_says_what_leaves(qtbot, library, runner):  # noqa: F811
+    library.add_recipient("Family", "no-location")
+    allow_album(library, "Holidays", "Family")
+    dlg = open_dialog(qtbot, library, runner, "Family")
+    assert "Device (2 photos)" in dlg.leaving_label.text()
+    assert "Location (1 photo)" in dlg.removed_label.text()
+    assert "original file names" in dlg.names_label.text()
+    assert runner.shutdown()
+
+
+def test_export_writes_real_files_and_shows_counts(qtbot, library, roll, runner, tmp_path):  # noqa: F811
+    allow_album(library, "Holidays")
+    allow_album(library, "Family")
+    make_jpeg(roll / "Family" / "dinner.jpg", 99)  # changed on disk after import: must be withheld
+    out = tmp_path / "out"
+    dlg = open_dialog(qtbot, library, runner)
+    dlg.set_destination(out)
+    qtbot.mouseClick(dlg.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dlg.state is State.DONE, timeout=10000)
+    assert dlg.exported_count() == 2 and dlg.withheld_count() == 1
+    text = dlg.status_label.text()
+    assert "Exported 2 photos" in text and "Withheld 1" in text
+    assert files_in(out) == ["photo-0001.jpg", "photo-0002.jpg", "receipt.json"]
+    for name in ("photo-0001.jpg", "photo-0002.jpg"):
+        assert b"CanaryCam" not in (out / name).read_bytes()
+    assert dlg.withheld_model.rowCount() == 1
+    assert dlg.withheld_model.index(0, 0).data() == "dinner.jpg"
+    assert dlg.withheld_model.index(0, 1).data()  # a reason a person can read
+    assert dlg.withheld_view.isVisibleTo(dlg)
+    # The receipt view shows the same JSON that was written.
+    assert dlg.receipt_button.isEnabled()
+    dlg.show_receipt()
+    assert dlg.receipt_view is not None and dlg.receipt_view.isVisible()
+    shown = json.loads(dlg.receipt_text())
+    assert shown == json.loads((out / "receipt.json").read_text())
+    assert shown["recipient"] == META and shown["counts"] == {"exported": 2, "withheld": 1}
+    opened: list[str] = []
+    dlg.open_url = lambda url: opened.append(url.toLocalFile())
+    qtbot.mouseClick(dlg.open_button, Qt.MouseButton.LeftButton)
+    assert opened == [str(out)]
+    assert library.ledger_entries()[-1].data()["kind"] == "export"
+    assert runner.shutdown()
+
+
+def test_zip_export(qtbot, library, runner, tmp_path):  # noqa: F811
+    allow_album(library, "Holidays")
+    out = tmp_path / "zipped"
+    dlg = open_dialog(qtbot, library, runner)
+    dlg.set_destination(out, zip_output=True)
+    dlg.start_export()
+    qtbot.waitUntil(lambda: dlg.state is State.DONE, timeout=10000)
+    assert files_in(out) == ["photos.zip"]
+    with zipfile.ZipFile(out / "photos.zip") as zf:
+        assert sorted(zf.namelist()) == ["photo-0001.jpg", "photo-0002.jpg", "receipt.json"]
+    assert "Exported 2 photos" in dlg.status_label.text() and "Withheld: 0" in dlg.status_label.text()
+    assert not dlg.withheld_view.isVisibleTo(dlg)
+    assert not dlg.open_button.isHidden()
+    assert runner.shutdown()
+
+
+@pytest.fixture
+def gated_export(monkeypatch):
+    """Files after the first wait for the gate, so a test can cancel while the export is running."""
+    gate = threading.Event()
+    first = threading.Event()
+    real = core.export.process_file
+
+    def slow(src, *args, **kwargs):
+        if first.is_set():
+            gate.wait(10)
+        first.set()
+        return real(src, *args, **kwargs)
+
+    monkeypatch.setattr(core.export, "process_file", slow)
+    yield gate
+    gate.set()
+
+
+def many(roll: Path, n: int = 8) -> None:
+    for i in range(n):
+        make_jpeg(roll / "Many" / f"m{i}.jpg", 10 + i)
+
+
+@pytest.mark.parametrize("zip_output", [False, True])
+def test_cancel_leaves_no_partial_file(qtbot, library, roll, runner, tmp_path, gated_export, zip_output):  # noqa: F811
+    many(roll)
+    drive(library.import_job([roll]))
+    allow_album(library, "Many")
+    out = tmp_path / "out"
+    dlg = open_dialog(qtbot, library, runner)
+    dlg.set_destination(out, zip_output=zip_output)
+    dlg.start_export()
+    assert dlg.state is State.EXPORTING and dlg.stop_button.isVisible()
+    assert not dlg.close_button.isEnabled() and not dlg.dest_box.isEnabled()
+    qtbot.waitUntil(lambda: out.exists(), timeout=5000)
+    qtbot.mouseClick(dlg.stop_button, Qt.MouseButton.LeftButton)
+    gated_export.set()
+    qtbot.waitUntil(lambda: dlg.state is State.DONE, timeout=10000)
+    assert dlg.result is not None and dlg.result.cancelled
+    assert "Cancelled" in dlg.status_label.text()
+    names = files_in(out)
+    assert not [n for n in names if n.startswith(".") or n.endswith(".part")]
+    if zip_output:
+        assert names == []  # a cancelled zip leaves nothing at all
+    else:
+        photos = [n for n in names if n.endswith(".jpg")]
+        assert 0 < len(photos) < 8 and "receipt.json" in names
+        assert json.loads((out / "receipt.json").read_text())["cancelled"] is True
+    assert library.ledger_entries()[-1].data()["cancelled"] is True
+    assert runner.shutdown()
+
+
+def test_closing_while_exporting_asks_and_cancels(qtbot, library, roll, runner, tmp_path, gated_export):  # noqa: F811
+    many(roll)
+    drive(library.import_job([roll]))
+    allow_album(library, "Many")
+    out = tmp_path / "out"
+    dlg = open_dialog(qtbot, library, runner)
+    asked: list[bool] = []
+    dlg.confirm_stop = lambda: asked.append(False) or False  # first: the user says "keep going"
+    dlg.set_destination(out)
+    dlg.start_export()
+    qtbot.keyClick(dlg, Qt.Key.Key_Escape)
+    assert asked == [False] and dlg.isVisible() and dlg.state is State.EXPORTING
+    dlg.confirm_stop = lambda: asked.append(True) or True
+    dlg.close()
+    assert asked == [False, True] and dlg.isVisible()  # stays until the exporter has stopped
+    gated_export.set()
+    qtbot.waitUntil(lambda: not dlg.isVisible(), timeout=10000)
+    assert dlg.result is not None and dlg.result.cancelled
+    assert not [n for n in files_in(out) if n.startswith(".")]
+    assert runner.shutdown()
+
+
+def test_export_error_is_shown(qtbot, library, runner, tmp_path):  # noqa: F811
+    allow_album(library, "Holidays")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    dlg = open_dialog(qtbot, library, runner)
+    dlg.set_destination(blocker / "sub")
+    dlg.start_export()
+    qtbot.waitUntil(lambda: dlg.state is State.DONE, timeout=10000)
+    assert "could not run" in dlg.status_label.text() and dlg.error
+    assert runner.shutdown()
+
+
+def test_escape_closes_when_idle(qtbot, library, runner):  # noqa: F811
+    dlg = open_dialog(qtbot, library, runner)
+    qtbot.keyClick(dlg, Qt.Key.Key_Escape)
+    assert not dlg.isVisible()
+    assert runner.shutdown()
+
+
+def test_withheld_model(qtmodeltester):
+    model = WithheldModel()
+    model.set_rows([("/a/b/c.jpg", "unknown data"), ("/d.png", "the file changed since it was imported")])
+    qtmodeltester.check(model)
+    assert model.index(0, 0).data() == "c.jpg"
+    assert model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole) == "/a/b/c.jpg"
