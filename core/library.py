@@ -14,10 +14,12 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core import consent
 from core.categories import Category
@@ -25,10 +27,13 @@ from core.consent import Decision, Effective
 from core.database import (
     AlbumRow,
     AlbumsRepo,
+    AlbumState,
     Database,
     DecisionsRepo,
     FileRow,
     FilesRepo,
+    GalleryRepo,
+    GalleryRow,
     LedgerRepo,
     PhotoRecord,
     PhotosRepo,
@@ -38,6 +43,7 @@ from core.database import (
     fs_bytes,
     readable,
 )
+from core.faces import Face
 from core.facestore import FaceStore
 from core.inspection import describe_os_error, inventory_from, open_readonly
 from core.inventory import Inventory
@@ -47,6 +53,11 @@ from core.ledger import Entry, Verification, now_iso, verify
 from core.paths import db_path, ensure_home, home_dir, policies_dir
 from core.policy import BUILTIN, Policy, PolicyError, load_policy
 from core.scan import Folder, Found, Problem, walk
+
+if TYPE_CHECKING:
+    from core.facestore import FaceRecord
+    from core.preview import Preview
+    from core.thumbnails import ThumbnailCache
 
 BATCH = 256  # files per write transaction during import: progress stays live, commits stay cheap
 
@@ -173,6 +184,9 @@ class LibraryService:
         self.recipients_repo = RecipientsRepo(db)
         self.decisions = DecisionsRepo(db)
         self.ledger = LedgerRepo(db)
+        self.gallery_repo = GalleryRepo(db)
+        self._stores_lock = threading.Lock()
+        self._thumbnail_cache: ThumbnailCache | None = None
         secret = get_secret("ledger")
         # A session key must never sign: nobody could verify the entry after this process ends.
         self._ledger_key: bytes | None = secret.key if secret.persistent else None
@@ -183,11 +197,12 @@ class LibraryService:
     @property
     def face_store(self) -> FaceStore:
         """Per-photo faces and the user's face decisions, encrypted at rest (memory only without keyring)."""
-        if self._face_store is None:
-            from core.vault import open_vault
+        with self._stores_lock:  # workers ask for it at once; two stores would split the memory cache
+            if self._face_store is None:
+                from core.vault import open_vault
 
-            self._face_store = FaceStore(self.home, open_vault(self.home, "faces"))
-        return self._face_store
+                self._face_store = FaceStore(self.home, open_vault(self.home, "faces"))
+            return self._face_store
 
     @classmethod
     def open(cls, home: str | os.PathLike[str] | None = None) -> LibraryService:
@@ -678,3 +693,347 @@ class LibraryService:
             )
             return Verification(True, result.checked, result.unsigned, notice=notice)
         return result
+
+    # -- the desktop app: gallery, pictures, faces --------------------------------------------------
+
+    @property
+    def thumbnail_cache(self) -> ThumbnailCache:
+        with self._stores_lock:
+            if self._thumbnail_cache is None:
+                from core.thumbnails import ThumbnailCache
+                from core.vault import open_vault
+
+                self._thumbnail_cache = ThumbnailCache(self.home, open_vault(self.home, "cache"))
+            return self._thumbnail_cache
+
+    def gallery(self, recipient: str, album_id: int | None = None, filter_name: str = "all") -> list[int]:
+        """File ids of one grid view (an album subtree or everything, one filter), ordered by path.
+
+        Consent is computed in SQL with the same rule as ``explain``. A whole-library query: run it in a
+        worker, never on the GUI thread."""
+        return self.gallery_repo.ids(self.recipient(recipient).id, album_id, filter_name)
+
+    def gallery_rows(self, file_ids: Sequence[int], recipient: str) -> dict[int, GalleryRow]:
+        """Row data for a few ids (the visible part of the grid); ids that no longer exist are absent."""
+        return self.gallery_repo.rows(file_ids, self.recipient(recipient).id)
+
+    def file_ids_of(self, fingerprints: Sequence[str]) -> list[int]:
+        return self.gallery_repo.file_ids_of(list(fingerprints))
+
+    def shared_count(self, recipient: str) -> tuple[int, int]:
+        """(photos the recipient may receive, photos in the library), photos counted once per content."""
+        return self.gallery_repo.shared_count(self.recipient(recipient).id)
+
+    def album_states(self, recipient: str) -> list[AlbumState]:
+        return self.gallery_repo.album_states(self.recipient(recipient).id)
+
+    def path_of(self, fingerprint: str) -> Path:
+        copies = self.files.copies(fingerprint)
+        if not copies:
+            raise LibraryError("the photo is no longer in the library")
+        return copies[0].path
+
+    def preview_for(self, fingerprint: str, recipient: str) -> Preview:
+        """What would leave for this photo and recipient: the same plan as `preview --json` and export,
+        with the faces to blur taken from the face store (the user's keep/blur choices and manual boxes)."""
+        from core.export import plan_file
+        from core.policy import BLUR
+        from core.preview import Preview
+
+        rec = self.recipient(recipient)
+        try:
+            policy = self.policy_of(rec)
+        except PolicyError as exc:
+            raise LibraryError(f"the policy of {rec.name!r} cannot be used: {exc}") from exc
+        path = self.path_of(fingerprint)
+        faces: list[Face] = []
+        reason = ""
+        if policy.faces == BLUR and not policy.passthrough:
+            faces, reason = self._faces_to_blur(fingerprint, path)
+        try:
+            with open_readonly(path) as (data, st):
+                _, _, _, preview = plan_file(path, data, st, policy, index=1, faces=faces)
+        except OSError as exc:
+            preview = Preview(str(path), policy, "", "unchanged", error=describe_os_error(exc))
+        if reason and not preview.error:
+            preview.error = reason
+        return preview
+
+    def _faces_to_blur(self, fingerprint: str, path: Path) -> tuple[list[Face], str]:
+        from core import faces as face_module
+
+        status = face_module.detector_status()
+        if status:
+            return [], status
+        try:
+            self.ensure_faces(fingerprint, path)
+        except face_module.FaceDetectionUnavailable as exc:
+            return [], str(exc)
+        except Exception as exc:  # noqa: BLE001 - a decode failure is shown for this photo only
+            return [], f"face detection failed: {exc}"
+        return self.face_store.faces_to_blur(fingerprint), ""
+
+    def ensure_faces(self, fingerprint: str, path: Path | None = None) -> FaceRecord:
+        """The photo's face record, running the detector once if it never looked at this photo."""
+        store = self.face_store
+        if not store.has_detection(fingerprint):
+            from core.faces import detect_path
+
+            self._store_detected(fingerprint, detect_path(path or self.path_of(fingerprint)))
+        return store.get(fingerprint)
+
+    def _store_detected(self, fingerprint: str, found: list[Face]) -> None:
+        rec = self.face_store.set_detected(fingerprint, found)
+        with self.db.transaction():
+            self.gallery_repo.set_faces(fingerprint, len(rec.detected) + len(rec.manual))
+
+    def set_face_kept(self, fingerprint: str, index: int, kept: bool) -> FaceRecord:
+        """Keep detected face ``index`` unblurred (kept=True) or blur it again."""
+        return self.face_store.set_kept(fingerprint, index, kept)
+
+    def add_manual_face(self, fingerprint: str, box: tuple[int, int, int, int], picture: Picture) -> Face:
+        """Add a face the detector missed; ``box`` (x0, y0, x1, y1) is in ``picture``'s display pixels."""
+        x0, y0, x1, y1 = picture.to_stored(box)
+        face = self.face_store.add_manual(fingerprint, x0, y0, x1 - x0, y1 - y0)
+        rec = self.face_store.get(fingerprint)
+        with self.db.transaction():
+            self.gallery_repo.set_faces(fingerprint, len(rec.detected) + len(rec.manual))
+        return face
+
+    def remove_manual_face(self, fingerprint: str, index: int) -> None:
+        self.face_store.remove_manual(fingerprint, index)
+        rec = self.face_store.get(fingerprint)
+        with self.db.transaction():
+            self.gallery_repo.set_faces(fingerprint, len(rec.detected) + len(rec.manual))
+
+    def faces_job(self, cancel: CancelToken | None = None, batch: int = 16) -> Job[FacesResult]:
+        """Look for faces in every photo not analysed yet; store boxes (face store) and counts (database)."""
+        from core import faces as face_module
+
+        cancel = cancel or CancelToken()
+        result = FacesResult()
+        status = face_module.detector_status()
+        if status:
+            result.unavailable = status
+            return result
+        todo = self.gallery_repo.without_faces()  # a snapshot: photos that fail are not retried forever
+        total = len(todo)
+        yield Progress(0, total, "Looking for faces")
+        for start in range(0, total, batch):
+            if cancel.cancelled:
+                result.cancelled = True
+                return result
+            chunk = todo[start : start + batch]
+            by_path = {path: fp for fp, path in chunk}
+            found = face_module.detect_job(list(by_path), cancel)
+            try:
+                while True:
+                    next(found)
+            except StopIteration as stop:
+                detected: dict[Path, list[Face]] = stop.value
+            except face_module.FaceDetectionUnavailable as exc:
+                result.unavailable = str(exc)
+                return result
+            for path, fp in by_path.items():
+                if path in detected:
+                    self._store_detected(fp, detected[path])
+                    result.analysed += 1
+                    result.with_faces += bool(detected[path])
+                    result.changed.append(fp)
+                else:
+                    result.failed += 1
+            yield Progress(min(start + batch, total), total, "Looking for faces")
+        return result
+
+    def picture(
+        self, fingerprint: str, recipient: str | None = None, size: int = 1024, *, leaving: bool = False
+    ) -> Picture:
+        """The photo upright, at most ``size`` pixels on its long side, with its face boxes.
+
+        ``leaving``: the pixels as they would leave for ``recipient`` (faces covered when its policy blurs
+        them, the same covering the export applies). Face boxes are mapped into the returned pixels."""
+        from core.policy import BLUR
+
+        path = self.path_of(fingerprint)
+        rec = self.face_store.get(fingerprint)
+        blur: list[Face] = []
+        if leaving and recipient:
+            policy = self.policy_of(self.recipient(recipient))
+            if policy.faces == BLUR and not policy.passthrough:
+                blur = rec.to_blur()
+        return render_picture(path, size, rec, blur)
+
+    def thumbnail(self, fingerprint: str, path: Path, size: int, *, embedded: bool = False) -> Picture | None:
+        """A grid thumbnail as RGB pixels: the camera's embedded one (instant) or a real one (cached)."""
+        from core.thumbnails import DEFAULT_SIZE, embedded_thumbnail, make_thumbnail
+
+        if embedded:
+            data = embedded_thumbnail(path)
+        else:
+            cache = self.thumbnail_cache
+            data = cache.get(fingerprint, DEFAULT_SIZE)
+            if data is None:
+                data = make_thumbnail(path, DEFAULT_SIZE)
+                cache.put(fingerprint, data, DEFAULT_SIZE)
+        return decode_rgb(data, size) if data else None
+
+
+@dataclass
+class FacesResult:
+    analysed: int = 0
+    with_faces: int = 0
+    failed: int = 0
+    changed: list[str] = field(default_factory=list)  # fingerprints whose count was stored
+    unavailable: str = ""  # why detection could not run at all
+    cancelled: bool = False
+
+
+@dataclass(frozen=True)
+class FaceBox:
+    kind: str  # detected (blurred) | kept (left visible by the user) | manual (drawn by the user)
+    index: int  # in the record's detected or manual list
+    box: tuple[int, int, int, int]  # x0, y0, x1, y1 in display pixels
+    covered: tuple[int, int, int, int]  # the area export covers (box plus margins), display pixels
+
+
+@dataclass(frozen=True)
+class Picture:
+    """RGB pixels (3 bytes a pixel, rows packed) ready to show, and how they map to the stored grid."""
+
+    width: int
+    height: int
+    rgb: bytes
+    stored_width: int = 0
+    stored_height: int = 0
+    orientation: int = 1
+    faces: tuple[FaceBox, ...] = ()
+
+    @property
+    def scale(self) -> float:
+        """Display pixels per stored pixel."""
+        upright_w = self.stored_height if self.orientation >= 5 else self.stored_width
+        return self.width / upright_w if upright_w else 1.0
+
+    def to_display(self, box: tuple[float, float, float, float]) -> tuple[int, int, int, int]:
+        x0, y0, x1, y1 = _to_upright(box, self.orientation, self.stored_width, self.stored_height)
+        s = self.scale
+        return round(x0 * s), round(y0 * s), round(x1 * s), round(y1 * s)
+
+    def to_stored(self, box: tuple[float, float, float, float]) -> tuple[int, int, int, int]:
+        from core.faces import _to_stored
+
+        s = self.scale or 1.0
+        up = (box[0] / s, box[1] / s, box[2] / s, box[3] / s)
+        x0, y0, x1, y1 = _to_stored(up, self.orientation, self.stored_width, self.stored_height)
+        return (
+            max(0, int(x0)),
+            max(0, int(y0)),
+            min(self.stored_width, round(x1)),
+            min(self.stored_height, round(y1)),
+        )
+
+
+def _to_upright(
+    box: tuple[float, float, float, float], orientation: int, w: float, h: float
+) -> tuple[float, float, float, float]:
+    """Map a box (x0, y0, x1, y1) from the stored grid (w×h) to the upright picture (inverse of
+    ``core.faces._to_stored``)."""
+
+    def point(x: float, y: float) -> tuple[float, float]:
+        match orientation:
+            case 2:
+                return w - x, y
+            case 3:
+                return w - x, h - y
+            case 4:
+                return x, h - y
+            case 5:
+                return y, x
+            case 6:
+                return h - y, x
+            case 7:
+                return h - y, w - x
+            case 8:
+                return y, w - x
+        return x, y
+
+    ax, ay = point(box[0], box[1])
+    bx, by = point(box[2], box[3])
+    return min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)
+
+
+def decode_rgb(data: bytes, size: int) -> Picture:
+    """Decode small image bytes (a thumbnail) to RGB at most ``size`` on the long side."""
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as im:
+        im.draft("RGB", (size, size))
+        im = im.convert("RGB")
+        im.thumbnail((size, size), Image.Resampling.BILINEAR)
+        return Picture(im.width, im.height, im.tobytes(), im.width, im.height, 1)
+
+
+def render_picture(path: Path, size: int, record: FaceRecord, blur: Sequence[Face]) -> Picture:
+    """Decode ``path`` small, cover ``blur`` faces as export does, turn it upright, map the face boxes."""
+    from PIL import Image
+
+    from core.faces import _register_heif, redact, redaction_box
+
+    _register_heif()
+    with open(path, "rb") as fh, Image.open(fh) as im:
+        full_w, full_h = im.size
+        try:
+            orientation = int(im.getexif().get(0x0112, 1))
+        except Exception:  # noqa: BLE001 - broken EXIF: show as stored, like the detector does
+            orientation = 1
+        if orientation not in range(1, 9):
+            orientation = 1
+        if im.format in ("JPEG", "MPO"):
+            im.draft("RGB", (size, size))
+        im.load()
+        image = im.convert("RGB")
+    sx, sy = image.width / full_w, image.height / full_h
+    if blur:
+        # The covering is computed on the full grid and scaled, so it matches the exported pixels.
+        small = [
+            Face(round(f.x * sx), round(f.y * sy), max(1, round(f.w * sx)), max(1, round(f.h * sy)), f.score)
+            for f in blur
+        ]
+        image = redact(image, small)
+    method = _ORIENT.get(orientation)
+    if method is not None:
+        image = image.transpose(method)
+    image.thumbnail((size, size), Image.Resampling.BILINEAR)
+    pic = Picture(image.width, image.height, image.tobytes(), full_w, full_h, orientation)
+    boxes: list[FaceBox] = []
+    for i, f in enumerate(record.detected):
+        kind = "kept" if record.is_kept(f) else "detected"
+        boxes.append(_face_box(pic, f, kind, i, full_w, full_h, redaction_box))
+    for i, f in enumerate(record.manual):
+        boxes.append(_face_box(pic, f, "manual", i, full_w, full_h, redaction_box))
+    return Picture(pic.width, pic.height, pic.rgb, full_w, full_h, orientation, tuple(boxes))
+
+
+def _face_box(pic: Picture, f: Face, kind: str, index: int, w: int, h: int, redaction_box) -> FaceBox:  # noqa: ANN001
+    covered = redaction_box(f, w, h)
+    return FaceBox(kind, index, pic.to_display((f.x, f.y, f.x + f.w, f.y + f.h)), pic.to_display(covered))
+
+
+def _orient_methods() -> dict[int, object]:
+    from PIL import Image
+
+    t = Image.Transpose
+    return {
+        2: t.FLIP_LEFT_RIGHT,
+        3: t.ROTATE_180,
+        4: t.FLIP_TOP_BOTTOM,
+        5: t.TRANSPOSE,
+        6: t.ROTATE_270,
+        7: t.TRANSVERSE,
+        8: t.ROTATE_90,
+    }
+
+
+_ORIENT = _orient_methods()
