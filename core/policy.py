@@ -51,6 +51,27 @@ class Policy:
     passthrough: bool = False
     extra: Mapping[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # Read-only views, so a policy cannot change while an export uses it.
+        object.__setattr__(self, "categories", MappingProxyType(dict(self.categories)))
+        object.__setattr__(self, "extra", MappingProxyType(dict(self.extra)))
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        # Export workers in other processes receive the policy; mapping proxies do not pickle.
+        return (
+            Policy,
+            (
+                self.name,
+                dict(self.categories),
+                self.faces,
+                self.file_names,
+                self.description,
+                self.source,
+                self.passthrough,
+                dict(self.extra),
+            ),
+        )
+
     def action(self, category: Category) -> str:
         if category is Category.UNKNOWN:
             return KEEP if self.passthrough else REMOVE

@@ -37,6 +37,8 @@ class Parsed:
     # A lossless clean must reproduce their concatenation byte for byte; the exporter checks that.
     pixel_spans: list[tuple[int, int]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # The handler's own walk of the file, handed back to its clean() so it need not walk again.
+    state: object = None
 
 
 @dataclass(frozen=True, slots=True)

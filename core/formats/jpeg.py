@@ -44,7 +44,19 @@ _SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 
 _IMAGE_MARKERS = _SOF | {0xC4, 0xCC, 0xDA, 0xDB, 0xDC, 0xDD, 0xDE, 0xDF}
 _STANDALONE = {0x01, *range(0xD0, 0xD8)}
 # End of entropy-coded data: 0xFF followed by anything but a stuffed zero or a restart marker.
+
+
 _SCAN_END = re.compile(rb"\xff[^\x00\xd0-\xd7]")
+
+
+def _scan_end(data: Buffer, pos: int) -> int:
+    """Offset of the first marker after entropy-coded data starting at ``pos``: inside a scan every FF
+    byte is followed by 00 or a restart marker (D0-D7), so the first other FFxx ends it. One regex
+    search runs in C over the megabytes of a photo (measured faster here than numpy or bytes.count)."""
+    match = _SCAN_END.search(data, pos)
+    if match is None:
+        raise ParseError(TRUNCATED)
+    return match.start()
 
 # Max payload of one segment (the 2-byte length counts itself).
 _MAX_PAYLOAD = 65533
@@ -223,12 +235,10 @@ class _Walker:
             self.segment(marker, start, end - start, payload)
             pos = end
             if marker == SOS:
-                match = _SCAN_END.search(data, pos)
-                if match is None:
-                    raise ParseError(TRUNCATED)
-                if match.start() > pos:
-                    self.image_seg(pos, match.start() - pos, "Entropy-coded data")
-                pos = match.start()
+                scan_end = _scan_end(data, pos)
+                if scan_end > pos:
+                    self.image_seg(pos, scan_end - pos, "Entropy-coded data")
+                pos = scan_end
         if not self.w.width or not self.w.height:
             if not any(s[2].startswith("SOF") for s in self.pending):
                 raise ParseError("damaged JPEG: no frame header (SOF) before the end of the image")
@@ -584,12 +594,12 @@ class JpegHandler:
     def parse(self, data: Buffer) -> Parsed:
         w = walk(data)
         orientation = w.exif.orientation if w.exif is not None else 1
-        return Parsed(w.items, w.segments, w.width, w.height, orientation, list(w.image_spans))
+        return Parsed(w.items, w.segments, w.width, w.height, orientation, list(w.image_spans), state=w)
 
     def clean(
         self, data: Buffer, parsed: Parsed, leaving: frozenset[str], pixels: Image.Image | None = None
     ) -> Cleaned:
-        w = walk(data)
+        w = parsed.state if isinstance(parsed.state, _Walk) else walk(data)
         out: list[bytes] = [b"\xff\xd8"]
         if w.jfif is not None and "jpeg:jfif" in leaving:
             out.append(_app(APP0, _jfif_payload(w.jfif)))
@@ -611,9 +621,15 @@ class JpegHandler:
         if pixels is not None:
             out.extend(_reencode(pixels, w))
         else:
-            out.extend(bytes(data[o: o + ln]) for o, ln in w.image_spans)
+            # Views, not copies: the megabytes of scan data are copied once, by the join below.
+            with memoryview(data) as view:
+                out.extend(view[o: o + ln] for o, ln in w.image_spans)
+                out.append(b"\xff\xd9")
+                joined = b"".join(out)
+                out.clear()  # release the views before the caller closes the mapping
+            return Cleaned(joined, "unchanged", ".jpg")
         out.append(b"\xff\xd9")
-        return Cleaned(b"".join(out), "re-encoded" if pixels is not None else "unchanged", ".jpg")
+        return Cleaned(b"".join(out), "re-encoded", ".jpg")
 
 
 register(JpegHandler())

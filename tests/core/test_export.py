@@ -277,3 +277,34 @@ def test_file_changed_since_consent_is_withheld(tmp_path: Path) -> None:
     assert not result.exported
     assert "changed since it was imported" in result.withheld[0].reason
     assert result.withheld[0].source_sha256 == hashlib.sha256(src.read_bytes()).hexdigest()
+
+
+def test_worker_processes_export_the_same_as_threads(tmp_path: Path) -> None:
+    srcs = [make_jpeg(tmp_path / f"IMG_{n}.jpg", color=(n * 30, 60, 90)) for n in range(6)]
+    srcs.insert(3, tmp_path / "missing.jpg")
+    by_process = drive(export_job(srcs, BUILTIN["minimal"], tmp_path / "p", parallel="process"))
+    by_thread = drive(export_job(srcs, BUILTIN["minimal"], tmp_path / "t"))
+    assert [Path(e.output).name for e in by_process.exported] == [
+        Path(e.output).name for e in by_thread.exported
+    ]
+    assert [e.sha256 for e in by_process.exported] == [e.sha256 for e in by_thread.exported]
+    assert [e.categories for e in by_process.exported] == [e.categories for e in by_thread.exported]
+    assert [w.reason for w in by_process.withheld] == [w.reason for w in by_thread.withheld]
+    assert by_process.receipt["files"] == by_thread.receipt["files"]
+    for e in by_process.exported:
+        assert hashlib.sha256(Path(e.output).read_bytes()).hexdigest() == e.sha256
+    assert not [p for p in (tmp_path / "p").iterdir() if p.name.startswith(".")]
+
+
+def test_cancel_with_worker_processes_leaves_no_temporary_file(tmp_path: Path) -> None:
+    srcs = [make_jpeg(tmp_path / f"{n}.jpg") for n in range(8)]
+    token = CancelToken()
+    job = export_job(srcs, BUILTIN["minimal"], tmp_path / "o", cancel=token, parallel="process")
+    next(job)
+    next(job)
+    token.cancel()
+    result = drive(job)
+    assert result.cancelled
+    names = sorted(p.name for p in (tmp_path / "o").iterdir())
+    assert not [n for n in names if n.startswith(".")]
+    assert len([n for n in names if n.endswith(".jpg")]) == len(result.exported) < 8
