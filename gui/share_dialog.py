@@ -102,7 +102,7 @@ def summarize(service: LibraryService, recipient: str) -> ShareSummary:
         if action == KEEP:
             summary.leaving.append((label, count))
         elif action == DISPLAY:
-            summary.leaving.append((f"{label} (only what is needed to display it)", count))
+            summary.leaving.append(("Orientation and colour profile", count))
         else:
             summary.removed.append((label, count))
     return summary
@@ -195,7 +195,7 @@ class ShareDialog(QDialog):
         self.open_url: Callable[[QUrl], object] = QDesktopServices.openUrl
 
         self.setWindowTitle(f"Share with {recipient}")
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(640)
         self._build()
         self._set_state(State.SUMMARISING)
         self._summary_task = runner.submit(
@@ -350,6 +350,23 @@ class ShareDialog(QDialog):
         self._show_summary(summary)
         if self.state is State.SUMMARISING:
             self._set_state(State.READY)
+        self._fit()
+
+    def _fit(self) -> None:
+        # Wrapped labels changed height after the dialog was first sized: grow to show all of them.
+        layout = self.layout()
+        layout.activate()
+        if self.withheld_model.rowCount():
+            view = self.withheld_view
+            rows = sum(view.rowHeight(r) for r in range(self.withheld_model.rowCount()))
+            wanted = rows + view.horizontalHeader().height() + 2 * view.frameWidth() + 4
+            view.setMinimumHeight(min(wanted, 90))
+            view.setMaximumHeight(max(90, min(wanted, 260)))
+            layout.activate()
+        needed = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() else -1
+        needed = max(needed, layout.totalMinimumSize().height())
+        screen = self.screen().availableGeometry().height() if self.screen() else needed
+        self.resize(self.width(), min(needed, int(screen * 0.9)))
 
     def _summary_failed(self, _key: object, message: str) -> None:
         self.photos_label.setText(f"Could not look at the photos: {message}")
@@ -503,6 +520,7 @@ class ShareDialog(QDialog):
     def _finish(self) -> None:
         self._export_task = None
         self._set_state(State.DONE)
+        self._fit()
         if self._close_when_done:
             super().reject()
 

@@ -141,9 +141,9 @@ def gated_export(monkeypatch):
     gate.set()
 
 
-def many(roll: Path, n: int = 8) -> None:
+def many(folder: Path, n: int = 8) -> None:
     for i in range(n):
-        make_jpeg(roll / "Many" / f"m{i}.jpg", 10 + i)
+        make_jpeg(folder / "Many" / f"m{i}.jpg", 10 + i)
 
 
 @pytest.mark.parametrize("zip_output", [False, True])
