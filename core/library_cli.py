@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""CLI commands over the library: import, allow|deny|inherit, status, recipients, ledger, export --recipient.
+"""CLI commands over the library: import, allow|deny|inherit, status, recipients, ledger, export --recipient,
+report.
 
 Each handler takes the parsed arguments (``args.home``: Path | None, ``args.json``: bool) and returns an
 exit code: 0 all done, 1 some files failed or were withheld (or the ledger does not verify), 2 usage error.
@@ -257,6 +258,37 @@ def export_for_recipient(args: argparse.Namespace) -> int:
     return EXIT_FAILED if result.withheld else EXIT_OK  # type: ignore[attr-defined]
 
 
+# -- exposure report --------------------------------------------------------------------------------
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """What the recipient would learn from everything it receives, next to an all-access upload."""
+    from core.report import report_job, to_text
+
+    with _open(args) as lib:
+        try:
+            lib.recipient(args.recipient)
+        except LibraryError as exc:
+            return _usage(exc)
+
+        def show(p: object) -> None:
+            if not args.json and sys.stderr.isatty():
+                message = getattr(p, "message", "")
+                print(f"\r{message[:78]:<78}", end="", file=sys.stderr)
+
+        try:
+            report = drive(report_job(lib, args.recipient), show)
+        except PolicyError as exc:
+            return _usage(exc)
+        if not args.json and sys.stderr.isatty():
+            print(file=sys.stderr)
+    if args.json:
+        _json_out(report.to_json())
+    else:
+        print(to_text(report))
+    return EXIT_OK
+
+
 # -- wiring -----------------------------------------------------------------------------------------
 
 
@@ -308,3 +340,8 @@ def add_library_commands(sub: argparse._SubParsersAction) -> None:  # type: igno
     p.add_argument("--json", action="store_true")
     p.add_argument("--verify", action="store_true", help="check the signature chain")
     p.set_defaults(func=cmd_ledger)
+
+    p = sub.add_parser("report", help="what a recipient would learn from everything it receives")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--recipient", required=True, metavar="NAME")
+    p.set_defaults(func=cmd_report)
