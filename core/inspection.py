@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import mmap
 import os
+import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -69,7 +70,7 @@ def parse_buffer(data: Buffer) -> tuple[Handler, Parsed]:
         parsed = handler.parse(data)
     except ParseError:
         raise
-    except (ValueError, IndexError, KeyError, OverflowError, UnicodeError, MemoryError) as exc:
+    except (ValueError, IndexError, KeyError, OverflowError, UnicodeError, MemoryError, struct.error) as exc:
         # A parser bug or hostile input must never crash the job nor let the file through.
         raise ParseError(f"damaged {handler.name.upper()} file: {exc.__class__.__name__}: {exc}") from exc
     if parsed.width * parsed.height > MAX_PIXELS:

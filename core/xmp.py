@@ -317,8 +317,15 @@ def category_for(prefix: str, local: str) -> Category:
 
 
 def _decode(packet: bytes) -> bytes:
-    # Writers pad packets with spaces or NULs; NULs are not XML and make the parser fail.
-    return bytes(packet).rstrip(b"\x00 \t\r\n")
+    # Writers pad packets with spaces or NULs; NULs are not XML and make the parser fail. Some leave
+    # junk after the packet trailer, which readers (ExifTool too) ignore; a rewritten packet drops it.
+    data = bytes(packet)
+    end = data.find(b"<?xpacket end=")
+    if end >= 0:
+        close = data.find(b"?>", end)
+        if close >= 0:
+            data = data[: close + 2]
+    return data.rstrip(b"\x00 \t\r\n")
 
 
 def _parse_root(packet: bytes) -> ET.Element:
@@ -470,7 +477,8 @@ def _item(prop: _Prop, where: str) -> Item:
     else:
         assert prop.element is not None
         value = _element_value(prop.element)
-    name = f"{prefix}:{local}" if prefix in PREFIXES.values() else f"{local} ({prefix})"
+    # Unregistered namespaces have no short prefix: name the property by its namespace URI.
+    name = f"{prefix}:{local}" if prefix in PREFIXES.values() else f"{prop.local} ({prop.uri})"
     return Item(category, f"XMP {name}", value, where, _serialized_size(prop), prop.key, need=need)
 
 
