@@ -33,7 +33,7 @@ from core.jobs import Cancelled, CancelToken, Job, Progress
 from core.policy import BLUR, BUILTIN, Policy
 
 # Local capture hours counted as "night": where most photos are taken at these hours is likely home.
-NIGHT_HOURS: frozenset[int] = frozenset({21, 22, 23, 0, 1, 2, 3, 4, 5, 6})
+NIGHT_HOURS: frozenset[int] = frozenset((*range(21, 24), *range(0, 7)))  # 21:00 to 06:59
 CLUSTER_RADIUS_M = 200.0  # positions closer than this to a place's centre belong to that place
 MIN_HOME_NIGHTS = 2  # one night somewhere is a hotel; a home needs at least this many night photos
 TRIP_KM = 50.0  # photos farther than this from home are "away"
@@ -597,6 +597,28 @@ def figures(side: Side) -> list[tuple[str, str]]:
     ]
 
 
+def night_label() -> str:
+    """NIGHT_HOURS as a readable range, e.g. "21:00–06:59"."""
+    hours = sorted(NIGHT_HOURS)
+    if not hours:
+        return "none"
+    # Start where the previous hour is not a night hour (the evening), walk forward around midnight.
+    start = next((h for h in hours if (h - 1) % 24 not in NIGHT_HOURS), hours[0])
+    end = start
+    while (end + 1) % 24 in NIGHT_HOURS and (end + 1) % 24 != start:
+        end = (end + 1) % 24
+    return f"{start:02d}:00–{end:02d}:59"
+
+
+def sparkline(values: Sequence[int]) -> str:
+    """One block character per value, height by value: an hour-of-day histogram in a terminal line."""
+    top = max(values, default=0)
+    if not top:
+        return " " * len(values)
+    blocks = " ▁▂▃▄▅▆▇█"
+    return "".join(blocks[0 if v == 0 else max(1, round(v / top * 8))] for v in values)
+
+
 def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
@@ -606,10 +628,10 @@ def to_text(report: Report) -> str:
         f'What "{report.recipient}" would learn (policy {report.policy}), '
         f"from {report.library_photos} photos in the library",
         "",
-        f"{'':<28} {'With your choices':<36} {'All-access upload':<36}",
+        f"{'':<28} {'With your choices':<36} {'All-access upload'}",
     ]
     for (label, mine), (_, full) in zip(figures(report.mine), figures(report.all_access), strict=True):
-        lines.append(f"{label:<28} {_cut(mine, 36):<36} {_cut(full, 36)}")
+        lines.append(f"{label:<28} {_cut(mine, 36):<36} {_cut(full, 36)}".rstrip())
     for title, side in (("With your choices", report.mine), ("All-access upload", report.all_access)):
         lines += ["", f"{title}:"]
         if side.places:
@@ -627,21 +649,29 @@ def to_text(report: Report) -> str:
         for t in side.trips:
             where = ", ".join(t.places[:3])
             lines.append(f"  Trip {t.start} – {t.end}: {_plural(t.photos, 'photo')} at {where}")
-        if side.dated:
-            busiest = sorted(range(24), key=lambda h: -side.hours[h])[:3]
-            lines.append(
-                "  Most photos taken at " + ", ".join(f"{h:02d}:00" for h in busiest if side.hours[h])
-            )
+        if side.months:
+            lines.append("  Photos per month: " + ", ".join(f"{m} ({n})" for m, n in side.months.items()))
+        if any(side.hours):
+            lines.append(f"  Photos per hour:  {sparkline(side.hours)}  (00 → 23)")
+            busiest = [h for h in sorted(range(24), key=lambda h: -side.hours[h])[:3] if side.hours[h]]
+            lines.append("  Most photos taken at " + ", ".join(f"{h:02d}:00" for h in busiest))
+        if side.cameras:
+            lines.append("  Cameras: " + ", ".join(f"{c} ({n})" for c, n in side.cameras.items()))
         if side.serials:
             lines.append("  Serial numbers: " + ", ".join(side.serials))
+        if side.names:
+            lines.append("  Names: " + ", ".join(f"{c} ({n})" for c, n in side.names.items()))
         if side.faces_not_analysed:
             lines.append(f"  {_plural(side.faces_not_analysed, 'photo')} not yet analysed for faces")
         for kind, (n, b) in side.hidden.items():
             lines.append(f"  {kind}: {_plural(n, 'photo')}, {human_bytes(b)}")
         if side.unreadable:
             lines.append(f"  {_plural(side.unreadable, 'photo')} cannot be read and would not be sent")
-    hours = ", ".join(f"{h:02d}" for h in sorted(NIGHT_HOURS))
-    lines += ["", f"Night-time hours (local capture time): {hours}"]
+    lines += [
+        "",
+        f"Night-time hours (local capture time): {night_label()}. Places are clusters of positions within "
+        f"{CLUSTER_RADIUS_M:.0f} m; trips are photos more than {TRIP_KM:.0f} km from the likely home.",
+    ]
     return "\n".join(lines)
 
 
@@ -766,6 +796,7 @@ __all__ = [
     "figures",
     "gazetteer_available",
     "haversine_m",
+    "night_label",
     "offline_place_names",
     "photo_facts",
     "report_job",
