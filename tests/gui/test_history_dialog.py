@@ -1,0 +1,118 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The History dialog over a real ledger: rows newest first, words for each kind, verification banner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+
+from core.consent import Decision
+from core.jobs import drive
+from core.library import LibraryService
+from gui.history_dialog import HistoryDialog, LedgerModel, describe
+from tests.core.memkeyring import failing_keyring  # noqa: F401
+from tests.gui.dialog_fixtures import META, allow_album, library, make_jpeg, memory_keyring, roll  # noqa: F401
+
+
+def texts(model: LedgerModel, col: int) -> list[str]:
+    return [model.index(r, col).data() for r in range(model.rowCount())]
+
+
+def test_rows_describe_each_kind_newest_first(qtbot, qtmodeltester, library, roll, tmp_path):  # noqa: F811
+    allow_album(library, "Holidays")
+    library.decide_photos([library.fingerprint_of(roll / "top.jpg")], META, Decision.DENIED)
+    library.add_recipient("Family", "no-location")
+    library.rename_recipient("Family", "Kin")
+    drive(library.export_job(META, tmp_path / "out"))
+    dlg = HistoryDialog(library)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    model = dlg.model
+    qtmodeltester.check(model)
+    assert model.rowCount() == 5
+    assert texts(model, 1) == ["Export", "Recipient", "Recipient", "Consent change", "Consent change"]
+    what = texts(model, 3)
+    assert what[0].startswith("2 photos exported") and "0 withheld" in what[0] and "minimal" in what[0]
+    assert "location" not in what[0]
+    assert what[1] == "Renamed from Family" and texts(model, 2)[1] == "Kin"
+    assert what[2] == "Added, policy no-location"
+    assert what[3] == "1 photo: inherit → denied"
+    assert what[4] == "Album Holidays: inherit → allowed"
+    assert set(texts(model, 4)) == {"signed"}
+    assert "intact" in dlg.banner.text() and "5 entries" in dlg.banner.text()
+    assert dlg.banner_level == "ok"
+    # The newest entry is selected and its JSON shown.
+    payload = json.loads(dlg.details.toPlainText())["payload"]
+    assert payload["kind"] == "export" and payload["recipient"] == META
+    dlg.table.selectRow(4)
+    assert json.loads(dlg.details.toPlainText())["payload"]["album"] == "Holidays"
+    qtbot.keyClick(dlg.table, Qt.Key.Key_Up)
+    assert json.loads(dlg.details.toPlainText())["payload"]["new"] == "denied"
+    qtbot.keyClick(dlg, Qt.Key.Key_Escape)
+    assert not dlg.isVisible()
+
+
+def test_tampered_entry_is_named(qtbot, library):  # noqa: F811
+    allow_album(library, "Holidays")
+    allow_album(library, "Family")
+    allow_album(library, "Photos")
+    c = library.db.conn
+    c.execute("DROP TRIGGER ledger_no_update")
+    c.execute("UPDATE ledger SET payload = replace(payload, 'allowed', 'denied') WHERE id = 2")
+    dlg = HistoryDialog(library)
+    qtbot.addWidget(dlg)
+    assert "Entry 2 fails verification" in dlg.banner.text()
+    assert dlg.banner_level == "error"
+    row = dlg.model.row_of(2)
+    assert dlg.model.index(row, 4).data() == "fails verification"
+    assert dlg.model.index(row, 4).data(Qt.ItemDataRole.FontRole).bold()
+    assert dlg.model.index(dlg.model.row_of(3), 4).data() == "not verified"
+    assert dlg.model.index(dlg.model.row_of(1), 4).data() == "signed"
+    assert dlg.table.selectionModel().selectedRows()[0].row() == row  # the bad entry is shown first
+
+
+def test_unsigned_entries_without_keyring(qtbot, tmp_path: Path, failing_keyring):  # noqa: F811
+    make_jpeg(tmp_path / "P" / "A" / "a.jpg")
+    with LibraryService.open(tmp_path / "home") as lib:
+        drive(lib.import_job([tmp_path / "P"]))
+        allow_album(lib, "A")
+        dlg = HistoryDialog(lib)
+        qtbot.addWidget(dlg)
+        assert dlg.banner_level == "warning"
+        assert "not signed" in dlg.banner.text() and "No keyring" in dlg.banner.text()
+        assert dlg.model.index(0, 4).data() == "unsigned"
+        dlg.close()
+
+
+def test_empty_history(qtbot, qtmodeltester, library):  # noqa: F811
+    dlg = HistoryDialog(library)
+    qtbot.addWidget(dlg)
+    qtmodeltester.check(dlg.model)
+    assert dlg.model.rowCount() == 0 and "empty" in dlg.banner.text()
+    assert dlg.details.toPlainText() == ""
+
+
+def test_describe_handles_odd_payloads():
+    assert describe({"damaged": "x"})[0] == "Damaged entry"
+    kind, _, what = describe({"kind": "export", "recipient": "R", "files": "nonsense", "cancelled": True})
+    assert kind == "Export" and "0 photos exported" in what and "cancelled" in what
+    _, _, what = describe(
+        {
+            "kind": "export",
+            "policy": "/home/x/policies/fam-abc.toml",
+            "files": [{"categories": ["time", "device"], "faces_blurred": 2}],
+            "withheld": [{"reason": "r"}],
+        }
+    )
+    assert (
+        what
+        == "1 photo exported with time, device, 2 faces blurred; 1 withheld (policy custom (fam-abc.toml))"
+    )
+    assert (
+        describe(
+            {"kind": "recipient", "action": "policy", "recipient": "R", "old": "minimal", "new": "original"}
+        )[2]
+        == "Policy minimal → original"
+    )
