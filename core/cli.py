@@ -22,6 +22,7 @@ from core.export import ExportError, export_job, plan_file
 from core.inspection import describe_os_error, inspect_path, open_readonly
 from core.inventory import Inventory, Item
 from core.jobs import drive
+from core.paths import display_path
 from core.policy import BLUR, Policy, PolicyError, load_policy
 from core.preview import Preview
 
@@ -33,7 +34,9 @@ class UsageError(Exception):
 
 
 def _print_json(doc: object) -> None:
-    json.dump(doc, sys.stdout, indent=2, ensure_ascii=False)
+    # ASCII escapes keep the output valid whatever the file names hold (a non-UTF-8 name round-trips
+    # through Python's json as the surrogate-escaped path that opens the file).
+    json.dump(doc, sys.stdout, indent=2, ensure_ascii=True)
     sys.stdout.write("\n")
 
 
@@ -51,8 +54,7 @@ def human_size(n: int) -> str:
 
 
 def _display(path: str) -> str:
-    # Non-UTF-8 names are kept as surrogate escapes internally; show them readably.
-    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return display_path(path)
 
 
 def _item_lines(items: Sequence[Item], reasons: dict[int, str] | None = None) -> list[str]:

@@ -30,6 +30,7 @@ from core.formats import Buffer, Cleaned, Handler, Parsed
 from core.inspection import inventory_from, open_readonly, parse_buffer
 from core.inventory import Inventory, Item, Need, ParseError
 from core.jobs import CancelToken, Job, Progress
+from core.paths import display_path
 from core.policy import BLUR, REMOVE, Policy
 from core.preview import Preview, make_preview
 
@@ -391,7 +392,7 @@ def _receipt(result: ExportResult, created: str) -> dict[str, object]:
     files = []
     for e in result.exported:
         entry: dict[str, object] = {
-            "output": PurePath(e.output).name,
+            "output": display_path(PurePath(e.output).name),
             "sha256": e.sha256,
             "source_sha256": e.source_sha256,
             "pixels": e.pixels,
@@ -400,7 +401,7 @@ def _receipt(result: ExportResult, created: str) -> dict[str, object]:
             "items": e.items,
         }
         if keep_names:
-            entry["source_name"] = PurePath(e.source).name
+            entry["source_name"] = display_path(PurePath(e.source).name)
         files.append(entry)
     return {
         "app": "photo-consent",
@@ -525,8 +526,8 @@ def export_job(
             name = _unique_name(taken, name)
             taken.add(name)
             if archive is not None:
-                archive.writestr(entry(name), outcome.data)
-                written = name
+                written = display_path(name)  # zip entry names must be valid UTF-8
+                archive.writestr(entry(written), outcome.data)
             elif outcome.tmp:
                 written = str(_link_new(out, name, outcome.tmp))
             else:
