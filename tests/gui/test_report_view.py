@@ -1,0 +1,88 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The exposure report view: figures side by side, charts fed, refresh after a consent change, no worker
+left running, nothing computed on the GUI thread."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from core import report as rp
+from core.consent import Decision
+from core.jobs import drive
+from core.library import LibraryService
+from gui.report_view import ReportView
+from gui.tasks import TaskRunner
+from tests.core.memkeyring import mem_keyring  # noqa: F401
+from tests.core.test_report import META, make_roll
+
+
+@pytest.fixture
+def lib(tmp_path: Path, mem_keyring):  # noqa: F811
+    service = LibraryService.open(tmp_path / "home")
+    drive(service.import_job([make_roll(tmp_path / "Photos")]))
+    yield service
+    service.close()
+
+
+@pytest.fixture
+def runner():
+    r = TaskRunner()
+    yield r
+    assert r.shutdown()
+    assert r.active() == 0
+
+
+def test_view_shows_figures_and_updates_after_refresh(
+    qtbot, lib: LibraryService, runner: TaskRunner, monkeypatch
+):
+    threads: list[bool] = []
+    real_job = rp.report_job
+
+    def spy(*args, **kwargs):
+        threads.append(threading.current_thread() is threading.main_thread())
+        return real_job(*args, **kwargs)
+
+    monkeypatch.setattr("gui.report_view.report_job", spy)
+    view = ReportView(lib, runner, META, namer=None)
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitUntil(lambda: view.report is not None and not view.busy(), timeout=10000)
+    assert threads == [False]  # computed in a worker, not on the GUI thread
+    assert view.figure("Photos", 0) == "0" and view.figure("Photos", 1) == "14"
+    assert view.figure("Places", 1) == "3" and view.figure("Places", 0) == "0"
+    assert view.figure("Cameras", 1) == "Canon EOS R5, Google Pixel 8"
+    assert "Bob Builder" in view.figure("Names", 1)
+    assert view.figure("Likely home", 1) != "—"
+    assert sum(view.hour_charts[1].values) == 14 and not any(view.hour_charts[0].values)
+    assert len(view.scatters[1].positions) == 13 and view.scatters[0].positions == []
+    assert "likely home" in view.places_labels[1].text()
+
+    # Consent changes: the main window calls refresh(); the view recomputes in the background.
+    root = next(a for a in lib.albums() if a.parent_id is None)
+    lib.decide_album(root.id, META, Decision.ALLOWED)
+    lib.set_recipient_policy(META, "no-location")
+    first = view.report
+    view.refresh()
+    assert view.busy()
+    qtbot.waitUntil(lambda: view.report is not first and not view.busy(), timeout=10000)
+    assert view.figure("Photos", 0) == "14"
+    assert view.figure("Places", 0) == "0"  # no-location: places gone
+    assert view.figure("Photos with a capture time", 0) == "14"  # times kept
+    assert sum(view.hour_charts[0].values) == 14
+    assert view.scatters[0].positions == []
+    view.grab()  # paints every chart without errors
+
+
+def test_stale_result_is_dropped(qtbot, lib: LibraryService, runner: TaskRunner):
+    view = ReportView(lib, runner, META, namer=None)
+    qtbot.addWidget(view)
+    view.refresh()  # the first run is now stale
+    view.refresh()
+    qtbot.waitUntil(lambda: view.report is not None and not view.busy(), timeout=10000)
+    assert view._generation == 3
+    view.set_recipient("Nobody")  # an unknown recipient: the view says so instead of crashing
+    qtbot.waitUntil(lambda: not view.busy(), timeout=10000)
+    assert "could not be made" in view.status.text()
