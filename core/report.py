@@ -590,7 +590,8 @@ def figures(side: Side) -> list[tuple[str, str]]:
         ("Cameras", ", ".join(side.cameras) or "—"),
         ("Serial numbers", str(len(side.serials))),
         ("Photos with unblurred faces", str(side.photos_with_faces)),
-        ("Faces", str(side.faces)),
+        ("Faces", f"{side.faces}" + (f" ({_plural(side.faces_not_analysed, 'photo')} not analysed yet)"
+                                      if side.faces_not_analysed else "")),
         ("Names", ", ".join(side.names) or "—"),
         ("Hidden media", f"{hidden} ({human_bytes(side.hidden_bytes)})" if hidden else "—"),
         ("Text fields", f"{side.text_fields} ({human_bytes(side.text_bytes)})" if side.text_fields else "—"),
