@@ -1,0 +1,181 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Paints one grid cell from ``index.data(role)`` only: thumbnail (or a placeholder), then badges.
+
+Badges, chosen to read at a glance:
+- top right: consent for the current recipient. Shared: a green disc with a tick and a green frame
+  around the photo. Private: a small grey disc with a padlock. A photo decision that overrides its album
+  gets a dot under the disc.
+- bottom left, left to right: location pin, face count, hidden data (a stack: thumbnail, motion video,
+  depth map...). Bottom right: a red warning triangle when the file cannot be exported.
+All shapes are drawn with QPainter paths (no icon font or emoji needed), in palette-aware colours.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPalette, QPen, QPixmap
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+from gui.photo_model import Roles
+
+CELL = 168  # the square cell, including the margin
+MARGIN = 4
+SHARED = QColor(46, 160, 67)
+PRIVATE = QColor(110, 110, 118)
+WARNING = QColor(210, 50, 40)
+BADGE_BG = QColor(0, 0, 0, 150)
+
+
+class PhotoDelegate(QStyledItemDelegate):
+    def __init__(self, parent=None, cell: int = CELL) -> None:
+        super().__init__(parent)
+        self.cell = cell
+
+    def sizeHint(self, option: QStyleOptionViewItem, index) -> QSize:  # noqa: ANN001
+        return QSize(self.cell, self.cell)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:  # noqa: ANN001
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+        pal: QPalette = option.palette
+        rect = QRectF(option.rect).adjusted(MARGIN, MARGIN, -MARGIN, -MARGIN)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        focused = bool(option.state & QStyle.StateFlag.State_HasFocus)
+
+        if selected:
+            painter.fillRect(QRectF(option.rect), pal.color(QPalette.ColorRole.Highlight))
+            rect = rect.adjusted(3, 3, -3, -3)
+
+        pixmap = index.data(Roles.Thumbnail)
+        if isinstance(pixmap, QPixmap) and not pixmap.isNull():
+            self._paint_cropped(painter, rect, pixmap)
+        else:
+            self._paint_placeholder(painter, rect, pal, str(index.data(Qt.ItemDataRole.DisplayRole) or ""))
+
+        allowed = bool(index.data(Roles.Allowed))
+        error = str(index.data(Roles.Error) or "")
+        if allowed and not error:
+            painter.setPen(QPen(SHARED, 3))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(rect.adjusted(1.5, 1.5, -1.5, -1.5))
+        if not error or index.data(Roles.Fingerprint):
+            self._paint_consent(painter, rect, allowed, index.data(Roles.Decision) != "inherit")
+        x = rect.left() + 6
+        bottom = rect.bottom() - 6
+        if index.data(Roles.HasLocation):
+            x = self._paint_pin(painter, x, bottom)
+        faces = index.data(Roles.Faces)
+        if faces:
+            x = self._paint_faces(painter, x, bottom, int(faces), option.font)
+        if index.data(Roles.HiddenData):
+            x = self._paint_hidden(painter, x, bottom)
+        if error:
+            self._paint_warning(painter, rect.right() - 6, bottom)
+        if focused and not selected:
+            pen = QPen(pal.color(QPalette.ColorRole.Highlight), 2, Qt.PenStyle.DotLine)
+            painter.setPen(pen)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(QRectF(option.rect).adjusted(1, 1, -1, -1))
+        painter.restore()
+
+    # -- pieces ---------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _paint_cropped(painter: QPainter, rect: QRectF, pixmap: QPixmap) -> None:
+        """Fill the square with the thumbnail's centre (a camera-roll look); the preview shows it whole."""
+        pw, ph = pixmap.width(), pixmap.height()
+        scale = max(rect.width() / pw, rect.height() / ph)
+        sw, sh = rect.width() / scale, rect.height() / scale
+        source = QRectF((pw - sw) / 2, (ph - sh) / 2, sw, sh)
+        painter.drawPixmap(rect, pixmap, source)
+
+    @staticmethod
+    def _paint_placeholder(painter: QPainter, rect: QRectF, pal: QPalette, name: str) -> None:
+        painter.fillRect(rect, pal.color(QPalette.ColorRole.AlternateBase))
+        painter.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
+        painter.drawText(
+            rect.adjusted(6, 6, -6, -6), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWrapAnywhere, name
+        )
+
+    @staticmethod
+    def _paint_consent(painter: QPainter, rect: QRectF, allowed: bool, own: bool) -> None:
+        r = 11.0 if allowed else 9.0
+        c = QPointF(rect.right() - 6 - r, rect.top() + 6 + r)
+        painter.setPen(QPen(QColor(255, 255, 255, 230), 1.5))
+        painter.setBrush(SHARED if allowed else PRIVATE)
+        painter.drawEllipse(c, r, r)
+        painter.setPen(QPen(Qt.GlobalColor.white, 2.2, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        if allowed:
+            tick = QPainterPath(QPointF(c.x() - 5, c.y()))
+            tick.lineTo(c.x() - 1.5, c.y() + 4)
+            tick.lineTo(c.x() + 5.5, c.y() - 4)
+            painter.drawPath(tick)
+        else:
+            painter.setPen(QPen(Qt.GlobalColor.white, 1.6))
+            painter.drawArc(QRectF(c.x() - 3, c.y() - 6, 6, 7), 0, 180 * 16)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(Qt.GlobalColor.white)
+            painter.drawRoundedRect(QRectF(c.x() - 4.5, c.y() - 2, 9, 7), 1.5, 1.5)
+        if own:
+            # The photo's own decision overrides its album: a small dot under the badge says so.
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(255, 255, 255, 235))
+            painter.drawEllipse(QPointF(c.x(), c.y() + r + 5), 2.5, 2.5)
+
+    @staticmethod
+    def _badge(painter: QPainter, x: float, bottom: float, width: float) -> QRectF:
+        box = QRectF(x, bottom - 20, width, 20)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(BADGE_BG)
+        painter.drawRoundedRect(box, 6, 6)
+        return box
+
+    def _paint_pin(self, painter: QPainter, x: float, bottom: float) -> float:
+        box = self._badge(painter, x, bottom, 20)
+        cx, top = box.center().x(), box.top() + 4
+        pin = QPainterPath(QPointF(cx, box.bottom() - 3))
+        pin.cubicTo(cx - 7, top + 7, cx - 5.5, top - 1, cx, top - 0.5)
+        pin.cubicTo(cx + 5.5, top - 1, cx + 7, top + 7, cx, box.bottom() - 3)
+        painter.setBrush(QColor(255, 90, 80))
+        painter.drawPath(pin)
+        painter.setBrush(Qt.GlobalColor.white)
+        painter.drawEllipse(QPointF(cx, top + 4.5), 2, 2)
+        return box.right() + 4
+
+    def _paint_faces(self, painter: QPainter, x: float, bottom: float, count: int, font: QFont) -> float:
+        text = str(count)
+        box = self._badge(painter, x, bottom, 24 + 7 * len(text))
+        painter.setBrush(Qt.GlobalColor.white)
+        head = QPointF(box.left() + 10, box.top() + 7.5)
+        painter.drawEllipse(head, 3.5, 3.5)
+        painter.drawChord(QRectF(head.x() - 6, head.y() + 4, 12, 12), 0, 180 * 16)
+        f = QFont(font)
+        f.setBold(True)
+        f.setPixelSize(12)
+        painter.setFont(f)
+        painter.setPen(Qt.GlobalColor.white)
+        painter.drawText(box.adjusted(18, 0, -3, 0), Qt.AlignmentFlag.AlignCenter, text)
+        return box.right() + 4
+
+    def _paint_hidden(self, painter: QPainter, x: float, bottom: float) -> float:
+        box = self._badge(painter, x, bottom, 20)
+        painter.setPen(QPen(QColor(255, 200, 60), 1.4))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        for k in range(3):  # a stack of layers: more inside the file than the picture
+            painter.drawRect(QRectF(box.left() + 4 + 2 * k, box.top() + 9 - 2.5 * k, 8, 6))
+        return box.right() + 4
+
+    @staticmethod
+    def _paint_warning(painter: QPainter, right: float, bottom: float) -> None:
+        tri = QPainterPath(QPointF(right - 11, bottom - 20))
+        tri.lineTo(right, bottom)
+        tri.lineTo(right - 22, bottom)
+        tri.closeSubpath()
+        painter.setPen(QPen(Qt.GlobalColor.white, 1.5))
+        painter.setBrush(QBrush(WARNING))
+        painter.drawPath(tri)
+        painter.setPen(QPen(Qt.GlobalColor.white, 2.2))
+        painter.drawLine(QPointF(right - 11, bottom - 13), QPointF(right - 11, bottom - 7))
+        painter.drawPoint(QPointF(right - 11, bottom - 3.5))

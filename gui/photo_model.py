@@ -1,0 +1,246 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The grid's model: one row per photo file id, in the order of the library's gallery query.
+
+The truth stays in SQLite. The id list for a view (album, recipient, filter) is computed in a worker and
+handed to ``set_ids``, which turns the difference into row insertions/removals (so the grid keeps its
+selection and scroll position while an import adds photos). Row data is fetched in small pages when a row
+is first painted (an indexed query for ~128 ids: never the whole library) and kept in a bounded cache.
+Consent changes arrive as file ids; ``refresh_ids`` re-reads those rows and signals exactly those rows
+and roles. Rows are always looked up by id, never by a row number remembered across changes.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from enum import IntEnum
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+
+from core.consent import Decision
+from core.database import GalleryRow
+from core.library import LibraryService
+from gui.thumbnail_loader import ThumbnailLoader
+
+PAGE = 128
+ROW_CACHE = 4096
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class Roles(IntEnum):
+    FileId = Qt.ItemDataRole.UserRole + 1
+    Fingerprint = Qt.ItemDataRole.UserRole + 2
+    Thumbnail = Qt.ItemDataRole.UserRole + 3  # QPixmap, or None while it loads
+    Allowed = Qt.ItemDataRole.UserRole + 4  # bool: effective decision for the current recipient
+    Decision = Qt.ItemDataRole.UserRole + 5  # the photo's own decision: "allowed" | "denied" | "inherit"
+    HasLocation = Qt.ItemDataRole.UserRole + 6
+    Faces = Qt.ItemDataRole.UserRole + 7  # int, or None when not looked for yet
+    HiddenData = Qt.ItemDataRole.UserRole + 8
+    Error = Qt.ItemDataRole.UserRole + 9  # "" or why the file cannot be exported
+    Size = Qt.ItemDataRole.UserRole + 10  # (width, height)
+    Path = Qt.ItemDataRole.UserRole + 11
+
+
+# Roles that depend on the recipient's consent: what a consent change re-signals.
+CONSENT_ROLES = [int(Roles.Allowed), int(Roles.Decision), int(Qt.ItemDataRole.ToolTipRole)]
+FACE_ROLES = [int(Roles.Faces), int(Qt.ItemDataRole.ToolTipRole)]
+
+
+class PhotoModel(QAbstractListModel):
+    def __init__(
+        self, service: LibraryService, recipient: str, loader: ThumbnailLoader | None = None, parent=None
+    ) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.recipient = recipient
+        self.loader = loader
+        self._ids: list[int] = []
+        self._row_of: dict[int, int] = {}
+        self._rows: OrderedDict[int, GalleryRow] = OrderedDict()
+        if loader is not None:
+            loader.thumbnail_ready.connect(self._thumbnail_ready)
+
+    # -- Qt model API ---------------------------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's idiom
+        return 0 if parent.isValid() else len(self._ids)
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid() or not 0 <= index.row() < len(self._ids) or index.column() != 0:
+            return None
+        file_id = self._ids[index.row()]
+        if role == Roles.FileId:
+            return file_id
+        row = self._row(index.row())
+        if row is None:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return row.name
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(row)
+        if role == Roles.Fingerprint:
+            return row.fingerprint
+        if role == Roles.Thumbnail:
+            if self.loader is None or row.state != "photo":
+                return None
+            return self.loader.pixmap(file_id, row.fingerprint, row.path)
+        if role == Roles.Allowed:
+            return row.allowed
+        if role == Roles.Decision:
+            return str(Decision.from_flag(row.own))
+        if role == Roles.HasLocation:
+            return row.has_location
+        if role == Roles.Faces:
+            return row.faces
+        if role == Roles.HiddenData:
+            return row.has_hidden_data
+        if role == Roles.Error:
+            return row.error
+        if role == Roles.Size:
+            return (row.width, row.height)
+        if role == Roles.Path:
+            return str(row.path)
+        return None
+
+    def roleNames(self) -> dict[int, bytes]:
+        names = super().roleNames()
+        for r in Roles:
+            names[int(r)] = r.name.encode()
+        return names
+
+    # -- rows -----------------------------------------------------------------------------------------
+
+    def _row(self, row: int) -> GalleryRow | None:
+        file_id = self._ids[row]
+        hit = self._rows.get(file_id)
+        if hit is not None:
+            self._rows.move_to_end(file_id)
+            return hit
+        # Fetch the page around this row: painting one row means its neighbours are about to be painted.
+        start = (row // PAGE) * PAGE
+        page = [i for i in self._ids[start : start + PAGE] if i not in self._rows]
+        fetched = self.service.gallery_rows(page, self.recipient)
+        for fid in page:
+            if fid in fetched:
+                self._rows[fid] = fetched[fid]
+        while len(self._rows) > ROW_CACHE:
+            self._rows.popitem(last=False)
+        return self._rows.get(file_id)
+
+    def row_data(self, file_id: int) -> GalleryRow | None:
+        row = self._row_of.get(file_id)
+        return None if row is None else self._row(row)
+
+    def _tooltip(self, row: GalleryRow) -> str:
+        lines = [row.name]
+        if row.state == "photo":
+            who = self.recipient
+            if row.allowed:
+                lines.append(f"Shared with {who}" + ("" if row.own is not None else " (by its album)"))
+            else:
+                lines.append(
+                    f"Private: not shared with {who}" + ("" if row.own is not None else " (by its album)")
+                )
+            if row.width:
+                lines.append(f"{row.width}×{row.height}")
+            if row.has_location:
+                lines.append("Has a location")
+            if row.faces:
+                lines.append(f"{row.faces} face{'s' if row.faces != 1 else ''} in the picture")
+            if row.has_hidden_data:
+                lines.append("Carries hidden data (thumbnail, motion video, depth map…)")
+        if row.error:
+            lines.append(f"Cannot be exported: {row.error}")
+        return "\n".join(lines)
+
+    def file_ids(self) -> list[int]:
+        return list(self._ids)
+
+    def file_id_at(self, row: int) -> int:
+        return self._ids[row]
+
+    def row_of(self, file_id: int) -> int | None:
+        return self._row_of.get(file_id)
+
+    # -- changes --------------------------------------------------------------------------------------
+
+    def set_ids(self, ids: list[int]) -> None:
+        """Show these file ids in this order. Pure additions or removals become row inserts/removes."""
+        old = self._ids
+        if ids == old:
+            return
+        new_set = set(ids)
+        old_set = set(old)
+        if old_set <= new_set and [i for i in ids if i in old_set] == old:
+            self._insert_runs(ids, old_set)
+        elif new_set <= old_set and [i for i in old if i in new_set] == ids:
+            self._remove_runs(new_set)
+        else:
+            self.beginResetModel()
+            self._ids = list(ids)
+            self._reindex()
+            self.endResetModel()
+
+    def _insert_runs(self, ids: list[int], old_set: set[int]) -> None:
+        # Walk the new order; each maximal run of new ids is one insertion at its final position.
+        row = 0
+        n = len(ids)
+        while row < n:
+            if ids[row] in old_set:
+                row += 1
+                continue
+            end = row
+            while end < n and ids[end] not in old_set:
+                end += 1
+            self.beginInsertRows(QModelIndex(), row, end - 1)
+            self._ids[row:row] = ids[row:end]
+            self.endInsertRows()
+            row = end
+        self._reindex()
+
+    def _remove_runs(self, keep: set[int]) -> None:
+        row = len(self._ids) - 1
+        while row >= 0:  # from the end, so earlier row numbers stay valid
+            if self._ids[row] in keep:
+                row -= 1
+                continue
+            end = row
+            while row >= 0 and self._ids[row] not in keep:
+                row -= 1
+            self.beginRemoveRows(QModelIndex(), row + 1, end)
+            del self._ids[row + 1 : end + 1]
+            self.endRemoveRows()
+        self._reindex()
+
+    def _reindex(self) -> None:
+        self._row_of = {fid: r for r, fid in enumerate(self._ids)}
+
+    def set_recipient(self, recipient: str) -> None:
+        """Another recipient: every row's consent roles change (the ids may too: see set_ids)."""
+        self.recipient = recipient
+        self.refresh_all()
+
+    def refresh_all(self, roles: list[int] | None = None) -> None:
+        self._rows.clear()
+        if self._ids:
+            self.dataChanged.emit(self.index(0), self.index(len(self._ids) - 1), roles or [])
+
+    def refresh_ids(self, file_ids: list[int], roles: list[int] | None = None) -> None:
+        """Re-read these rows and signal exactly them (ids not shown are ignored)."""
+        for fid in file_ids:
+            self._rows.pop(fid, None)
+        rows = sorted(r for r in (self._row_of.get(f) for f in file_ids) if r is not None)
+        for r in rows:
+            idx = self.index(r)
+            self.dataChanged.emit(idx, idx, roles if roles is not None else CONSENT_ROLES)
+
+    def _thumbnail_ready(self, file_id: int) -> None:
+        row = self._row_of.get(file_id)
+        if row is not None:
+            idx = self.index(row)
+            self.dataChanged.emit(idx, idx, [int(Roles.Thumbnail)])

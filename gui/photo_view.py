@@ -1,0 +1,57 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The photo grid view: a QListView in icon mode with uniform cells; keys for consent, never delete."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtGui import QContextMenuEvent, QKeyEvent
+from PySide6.QtWidgets import QAbstractItemView, QListView
+
+from gui.photo_delegate import CELL, PhotoDelegate
+
+
+class PhotoView(QListView):
+    toggle_requested = Signal()  # Space on a selection
+    menu_requested = Signal(QPoint)  # global position
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setMovement(QListView.Movement.Static)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setFlow(QListView.Flow.LeftToRight)
+        self.setWrapping(True)
+        self.setUniformItemSizes(True)  # lets Qt lay out 50,000 cells without asking each one its size
+        self.setLayoutMode(QListView.LayoutMode.SinglePass)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setSelectionRectVisible(True)
+        self.setSpacing(0)
+        self.setGridSize(self.gridSize())
+        self.setItemDelegate(PhotoDelegate(self))
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.verticalScrollBar().setSingleStep(CELL // 3)
+        self.setDragEnabled(False)
+        self.setAcceptDrops(False)  # the window takes drops (import), not the grid
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setAccessibleName("Photos")
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.toggle_requested.emit()
+            event.accept()
+            return
+        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+            event.accept()  # nothing destructive happens from the keyboard: photos are never deleted
+            return
+        if event.key() == Qt.Key.Key_Menu:
+            rect = self.visualRect(self.currentIndex())
+            self.menu_requested.emit(self.viewport().mapToGlobal(rect.center()))
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        index = self.indexAt(self.viewport().mapFromGlobal(event.globalPos()))
+        if index.isValid() and not self.selectionModel().isSelected(index):
+            self.setCurrentIndex(index)
+        self.menu_requested.emit(event.globalPos())
