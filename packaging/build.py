@@ -139,7 +139,8 @@ def check() -> int:
     with tempfile.TemporaryDirectory(prefix="photo-consent-smoke-") as tmp:
         tmp_path = Path(tmp)
         env = _env(tmp_path / "home")
-        sample = _sample_jpeg(tmp_path)
+        (tmp_path / "roll").mkdir()
+        sample = _sample_jpeg(tmp_path / "roll")
 
         proc = _run(["--version"], env)
         if proc.returncode != 0 or "photo-consent" not in proc.stdout:
@@ -175,6 +176,25 @@ def check() -> int:
             print(f"  ok: bundled face model found {len(found)} face(s) in corpus/faces/12.jpg")
         else:
             print("  skipped real-face check: shared corpus not present")
+
+        # The exposure report names places with the offline gazetteer (data files + scipy's k-d tree).
+        proc = _run(["import", str(sample.parent)], env)
+        if proc.returncode != 0:
+            return _fail("import of the sample folder", proc)
+        proc = _run(["status", "--json"], env)
+        try:
+            recipient = json.loads(proc.stdout)["recipients"][0]["name"]
+        except (ValueError, KeyError, IndexError):
+            return _fail("status --json names no recipient", proc)
+        proc = _run(["report", "--json", "--recipient", recipient], env)
+        try:
+            clusters = json.loads(proc.stdout)["all_access"]["places"]["clusters"]
+            place = clusters[0]["name"]
+        except (ValueError, KeyError, IndexError, TypeError):
+            return _fail("report --json shows no place", proc)
+        if proc.returncode != 0 or not place:
+            return _fail("the offline gazetteer named no place", proc)
+        print(f"  ok: report names the sample's place offline: {place}")
 
         # The main window, offscreen. Without arguments the launcher opens the app.
         if not _window_hook_present():
