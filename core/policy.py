@@ -9,6 +9,7 @@ all-access "before" picture and copies files byte for byte.
 
 from __future__ import annotations
 
+import json
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -93,9 +94,11 @@ class Policy:
         }
 
     def to_toml(self) -> str:
-        lines = [f'name = "{self.name}"']
+        # JSON string syntax is valid TOML basic-string syntax: quotes, backslashes and control
+        # characters in a user's policy name come out escaped.
+        lines = [f"name = {json.dumps(self.name)}"]
         if self.description:
-            lines.append(f'description = "{self.description}"')
+            lines.append(f"description = {json.dumps(self.description)}")
         lines += [f'faces = "{self.faces}"', f'file_names = "{self.file_names}"', "", "[categories]"]
         lines += [f'{c} = "{self.categories.get(c, REMOVE)}"' for c in POLICY_CATEGORIES]
         return "\n".join(lines) + "\n"

@@ -4,10 +4,9 @@
 Flow: on opening, a runner task summarises the allowed photos from what the library already stores
 (per-photo categories and read errors; no image is decoded). The user picks a destination (folder or
 zip) and starts the export, which runs ``LibraryService.export_job`` on the runner's single ``writer``
-pool. The export has its own cancel token, separate from the task's: Cancel asks the exporter to stop
-between files, so it still returns a result (what left before the stop) and the ledger records it. The
-task's own token is only used by ``TaskRunner.shutdown()`` on quit, which closes the generator (the
-exporter then removes any temporary file).
+pool. The export's cancel token is handed to the runner too: Cancel (or ``TaskRunner.shutdown()`` on
+quit) asks the exporter to stop between files, so it still returns a result (what left before the
+stop), its receipt is written and the ledger records it; no half-written file remains.
 """
 
 from __future__ import annotations
@@ -460,6 +459,7 @@ class ShareDialog(QDialog):
             on_done=self._export_done,
             on_error=self._export_failed,
             on_cancel=self._export_aborted,
+            token=token,  # the exporter honours it: quitting mid-export still leaves a receipt
         )
 
     def cancel_export(self) -> None:

@@ -7,6 +7,10 @@ A task's signals live on a QObject created on the GUI thread, so Qt queues them 
 delivered with the ``key`` the caller chose (e.g. a photo id), never with a row number.
 
 On quit: ``shutdown()`` cancels every task and waits for the pools.
+
+Cancelling: a job submitted with ``token=`` was built with that token and stops itself (an export then
+still writes its receipt and ledger entry for what already left); the runner keeps driving it to its
+end. Any other job is closed at its next step.
 """
 
 from __future__ import annotations
@@ -27,9 +31,12 @@ class TaskSignals(QObject):
 
 
 class _Runnable(QRunnable):
-    def __init__(self, key: object, fn: Callable[[], Any], signals: TaskSignals, token: CancelToken) -> None:
+    def __init__(
+        self, key: object, fn: Callable[[], Any], signals: TaskSignals, token: CancelToken, cooperative: bool
+    ) -> None:
         super().__init__()
         self.key, self.fn, self.signals, self.token = key, fn, signals, token
+        self.cooperative = cooperative
         self.setAutoDelete(True)
 
     def run(self) -> None:
@@ -37,7 +44,7 @@ class _Runnable(QRunnable):
             value = self.fn()
             if isinstance(value, Generator):
                 while True:
-                    if self.token.cancelled:
+                    if self.token.cancelled and not self.cooperative:
                         value.close()
                         raise Cancelled()
                     try:
@@ -47,7 +54,7 @@ class _Runnable(QRunnable):
                         break
                     if isinstance(progress, Progress):
                         self.signals.progressed.emit(self.key, progress)
-            if self.token.cancelled:
+            if self.token.cancelled and not self.cooperative:
                 raise Cancelled()
             self.signals.finished.emit(self.key, value)
         except Cancelled:
@@ -92,7 +99,10 @@ class TaskRunner(QObject):
         on_cancel: Callable[[object], None] | None = None,
         token: CancelToken | None = None,
     ) -> Task:
-        """Run ``fn`` (a plain call, or one returning a core job generator) on ``pool``."""
+        """Run ``fn`` (a plain call, or one returning a core job generator) on ``pool``.
+
+        Pass ``token`` when the job was built with it and honours it (see the module docstring)."""
+        cooperative = token is not None
         token = token or CancelToken()
         signals = TaskSignals()
         task = Task(key, token, signals)
@@ -107,7 +117,7 @@ class TaskRunner(QObject):
         for sig in (signals.finished, signals.failed, signals.cancelled):
             sig.connect(lambda *_a, t=task: self._forget(t))
         self._tasks.add(task)
-        self.pools[pool].start(_Runnable(key, fn, signals, token))
+        self.pools[pool].start(_Runnable(key, fn, signals, token, cooperative))
         return task
 
     @Slot()

@@ -106,3 +106,13 @@ def test_toml_round_trip(tmp_path: Path) -> None:
     p = load_policy(f)
     assert dict(p.categories) == dict(BUILTIN["no-location"].categories)
     assert p.file_names == "keep"
+
+
+def test_toml_escapes_odd_names(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    odd = replace(BUILTIN["minimal"], name='Mum\'s "best" \\ friends\n', description="tab\there")
+    f = tmp_path / "odd.toml"
+    f.write_text(odd.to_toml())
+    p = load_policy(f)
+    assert (p.name, p.description) == (odd.name, odd.description)

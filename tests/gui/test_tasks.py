@@ -60,3 +60,29 @@ def test_cancel_stops_a_long_job(qtbot) -> None:
         task.cancel()
     assert runner.shutdown()
     assert runner.active() == 0
+
+
+def test_cooperative_job_finishes_with_its_result_when_cancelled(qtbot) -> None:
+    from core.jobs import CancelToken
+
+    runner = TaskRunner()
+    token = CancelToken()
+    started = threading.Event()
+    results: list[object] = []
+
+    def polite():
+        for i in range(10_000):
+            started.set()
+            if token.cancelled:
+                return f"stopped after {i}"
+            yield Progress(i, 10_000)
+            token_wait.wait(0.001)
+        return "all done"
+
+    token_wait = threading.Event()
+    task = runner.submit(polite, key="p", token=token, on_done=lambda k, v: results.append(v))
+    started.wait(5)
+    with qtbot.waitSignal(task.signals.finished, timeout=5000):
+        runner.shutdown()
+    qtbot.waitUntil(lambda: bool(results))
+    assert str(results[0]).startswith("stopped after")
