@@ -162,6 +162,8 @@ def _exif(shot: Shot, index: int, thumbnail: bytes) -> bytes:
 
 def _xmp(shot: Shot) -> bytes:
     city = {"Paris": "Paris", "Kyoto": "Kyoto", "Iceland": "Reykjavík"}[shot.album]
+    # A photo without a GPS fix has no place name either: the phone had no position to look up.
+    city = f'    photoshop:City="{city}"\n' if shot.place is not None else ""
     packet = f"""<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
 <x:xmpmeta xmlns:x="adobe:ns:meta/">
  <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
@@ -169,8 +171,7 @@ def _xmp(shot: Shot) -> bytes:
     xmlns:dc="http://purl.org/dc/elements/1.1/"
     xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/"
     xmlns:xmp="http://ns.adobe.com/xap/1.0/"
-    photoshop:City="{city}"
-    xmp:CreatorTool="PixelCamera 8.4.2"
+{city}    xmp:CreatorTool="PixelCamera 8.4.2"
     xmp:CreateDate="{shot.when[:10].replace(":", "-")}T{shot.when[11:]}{shot.offset}">
    <dc:creator><rdf:Seq><rdf:li>{CREATOR}</rdf:li></rdf:Seq></dc:creator>
   </rdf:Description>
