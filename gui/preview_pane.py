@@ -345,6 +345,7 @@ class PreviewPane(QWidget):
         self.draw.setEnabled(True)
         self.leaving.setEnabled(True)
         if not same:
+            self.preview = self.picture = None
             self.view.set_message("Loading…")
             self.leaves.clear()
             self.stays.clear()
@@ -372,9 +373,11 @@ class PreviewPane(QWidget):
             return
 
         def work() -> tuple[Picture, object, bool]:
+            from core.faces import detector_status
+
             analysed_now = False
             try:
-                if not self.service.face_store.has_detection(fp):
+                if detector_status() is None and not self.service.face_store.has_detection(fp):
                     self.service.ensure_faces(fp)
                     analysed_now = True
             except Exception:  # noqa: BLE001 - no model or undecodable: the picture still shows

@@ -1,0 +1,369 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The main window end to end (offscreen): import by drop, consent by keyboard and by album, preview lists.
+
+Each test gets its own library home and an in-memory keyring; the runner fixture fails the test when a
+worker is still running at the end.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QMessageBox
+
+from core.cli import main as cli_main
+from core.consent import Decision
+from core.inventory import Need
+from core.jobs import drive
+from core.library import LibraryService
+from gui.album_model import CONSENT, AlbumRoles
+from gui.main_window import MainWindow
+from gui.photo_model import CONSENT_ROLES, FACE_ROLES, Roles
+from gui.tasks import TaskRunner
+from tests.core.memkeyring import mem_keyring  # noqa: F401
+from tests.core.test_gallery import make_jpeg
+
+META = "Meta cloud processing"
+WAIT = 10_000
+
+
+@pytest.fixture(autouse=True)
+def no_face_model(monkeypatch):
+    # Face detection is tested in core; here it would only slow every selection down.
+    from core import faces
+
+    monkeypatch.setattr(faces, "detector_status", lambda: "face detection is off in these tests")
+
+
+@pytest.fixture
+def roll(tmp_path: Path) -> Path:
+    root = tmp_path / "Photos"
+    make_jpeg(root / "a_top.jpg", 1)
+    make_jpeg(root / "Holidays" / "beach.jpg", 2)
+    make_jpeg(root / "Holidays" / "sunset.jpg", 3, gps=False)
+    make_jpeg(root / "Family" / "dinner.jpg", 4)
+    shutil.copy(root / "Holidays" / "beach.jpg", root / "Family" / "beach-copy.jpg")
+    return root
+
+
+@pytest.fixture
+def service(tmp_path: Path, mem_keyring):  # noqa: F811
+    lib = LibraryService.open(tmp_path / "home")
+    yield lib
+    lib.close()
+
+
+@pytest.fixture
+def runner(qtbot):
+    tasks = TaskRunner()
+    yield tasks
+    assert tasks.shutdown(), "a worker was still running at the end of the test"
+    assert tasks.active() == 0
+
+
+def make_window(qtbot, service: LibraryService, runner: TaskRunner, tmp_path: Path) -> MainWindow:
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(service, runner, settings=settings, auto_faces=False)
+    qtbot.addWidget(window)
+    return window
+
+
+@pytest.fixture
+def window(qtbot, service: LibraryService, runner: TaskRunner, roll: Path, tmp_path: Path):
+    drive(service.import_job([roll]))
+    win = make_window(qtbot, service, runner, tmp_path)
+    win.resize(1200, 800)
+    with qtbot.waitSignal(win.view_refreshed, timeout=WAIT):
+        win.show()
+    yield win
+    win.close()
+
+
+def rows_by_name(win: MainWindow) -> dict[str, int]:
+    m = win.model
+    return {m.index(r).data(Qt.ItemDataRole.DisplayRole): r for r in range(m.rowCount())}
+
+
+def settle(qtbot, win: MainWindow) -> None:
+    """Wait until no worker runs and no view refresh is pending, and it stays so while queued results are
+    delivered (a finished worker's callback may start the next refresh)."""
+    for _ in range(3):
+        qtbot.waitUntil(lambda: win.runner.active() == 0 and not win._refreshing, timeout=WAIT)
+        qtbot.wait(30)
+
+
+def test_window_shows_the_library(window: MainWindow):
+    assert window.stack.currentWidget() is window.splitter
+    assert window.model.rowCount() == 5
+    assert window.shared_label.text() == f"0 of 4 photos shared with {META}"
+    assert window.recipient_box.currentText() == META
+    top = window.albums.index(1, 0)
+    assert window.albums.data(top, AlbumRoles.Total) == 5
+    assert window.albums.rowCount(top) == 2
+    assert window.keyring_label.text() == ""  # the memory keyring counts as a working one
+
+
+def test_empty_state_then_sample_roll(qtbot, service, runner, tmp_path):
+    win = make_window(qtbot, service, runner, tmp_path)
+    with qtbot.waitSignal(win.view_refreshed, timeout=WAIT):
+        win.show()
+    assert win.stack.currentWidget() is win.empty
+    with qtbot.waitSignal(win.import_finished, timeout=30_000):
+        qtbot.mouseClick(win.empty.sample_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: win.model.rowCount() == 12, timeout=WAIT)
+    assert win.stack.currentWidget() is win.splitter
+    assert len(list((service.home / "Sample roll").rglob("*.jpg"))) == 12
+    settle(qtbot, win)
+    win.close()
+
+
+def digest(folder: Path) -> dict[str, tuple[str, int]]:
+    return {
+        str(p): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_a_drop_of_a_folder_imports_it_and_leaves_originals_alone(qtbot, service, runner, tmp_path, roll):
+    other = tmp_path / "Loose"
+    loose = make_jpeg(other / "loose.jpg", 9)
+    before = digest(roll) | digest(other)
+    win = make_window(qtbot, service, runner, tmp_path)
+    with qtbot.waitSignal(win.view_refreshed, timeout=WAIT):
+        win.show()
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(roll)), QUrl.fromLocalFile(str(loose))])
+    event = QDropEvent(
+        QPointF(50, 50),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    with qtbot.waitSignal(win.import_finished, timeout=WAIT):
+        win.dropEvent(event)
+    assert event.isAccepted() and event.dropAction() == Qt.DropAction.CopyAction
+    qtbot.waitUntil(lambda: win.model.rowCount() == 6, timeout=WAIT)
+    assert "loose.jpg" in rows_by_name(win)
+    assert digest(roll) | digest(other) == before  # nothing moved, nothing changed
+    settle(qtbot, win)
+    win.close()
+
+
+def test_dropped_urls_become_folders(tmp_path: Path):
+    (tmp_path / "d").mkdir()
+    (tmp_path / "f.jpg").write_bytes(b"x")
+    urls = [
+        QUrl.fromLocalFile(str(tmp_path / "d")),
+        QUrl.fromLocalFile(str(tmp_path / "f.jpg")),
+        QUrl("https://example.com/x.jpg"),
+    ]
+    assert MainWindow.dropped_folders(urls) == [str(tmp_path / "d"), str(tmp_path)]
+
+
+def select(win: MainWindow, names: list[str]) -> None:
+    rows = rows_by_name(win)
+    sel = win.grid.selectionModel()
+    win.grid.setCurrentIndex(win.model.index(rows[names[0]]))  # selects only this one
+    for n in names:
+        sel.select(win.model.index(rows[n]), sel.SelectionFlag.Select)
+
+
+def test_space_toggles_consent_and_core_agrees(qtbot, window: MainWindow, service: LibraryService):
+    select(window, ["dinner.jpg", "a_top.jpg"])
+    window.grid.setFocus()
+    qtbot.keyClick(window.grid, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: window.shared_label.text().startswith("2 of 4"), timeout=WAIT)
+    rows = rows_by_name(window)
+    for name in ("dinner.jpg", "a_top.jpg"):
+        idx = window.model.index(rows[name])
+        assert idx.data(Roles.Allowed) is True and idx.data(Roles.Decision) == "allowed"
+        assert service.explain(idx.data(Roles.Fingerprint), META).allowed
+    assert window.model.index(rows["sunset.jpg"]).data(Roles.Allowed) is False
+    settle(qtbot, window)
+    qtbot.keyClick(window.grid, Qt.Key.Key_Space)  # all shared: Space makes them private again
+    qtbot.waitUntil(lambda: window.shared_label.text().startswith("0 of 4"), timeout=WAIT)
+    fp = window.model.index(rows["dinner.jpg"]).data(Roles.Fingerprint)
+    assert not service.explain(fp, META).allowed
+    settle(qtbot, window)
+
+
+def test_consent_change_signals_exactly_the_rows_and_roles(qtbot, window: MainWindow):
+    rows = rows_by_name(window)
+    fp = window.model.index(rows["beach.jpg"]).data(Roles.Fingerprint)
+    for r in range(window.model.rowCount()):  # load every row so a change has something to invalidate
+        window.model.index(r).data(Roles.Allowed)
+    seen: list[tuple[int, int, list[int]]] = []
+    window.model.dataChanged.connect(lambda a, b, roles: seen.append((a.row(), b.row(), list(roles))))
+    window.decide_photos([fp], Decision.ALLOWED)
+    settle(qtbot, window)
+    consent = [(a, b) for a, b, roles in seen if roles == CONSENT_ROLES]
+    assert sorted(consent) == sorted([(rows["beach.jpg"],) * 2, (rows["beach-copy.jpg"],) * 2])
+    # Nothing else is re-signalled: no whole-model or all-roles change (thumbnails and the preview pane's
+    # face count for the current photo may arrive meanwhile; they carry their own roles).
+    allowed = (CONSENT_ROLES, FACE_ROLES, [int(Roles.Thumbnail)])
+    assert [s for s in seen if s[2] not in allowed] == []
+    assert window.model.index(rows["beach-copy.jpg"]).data(Roles.Allowed) is True
+    assert window.model.index(rows["dinner.jpg"]).data(Roles.Allowed) is False
+
+
+def album_index(win: MainWindow, name: str):
+    m = win.albums
+    stack = [m.index(r, 0) for r in range(m.rowCount())]
+    while stack:
+        idx = stack.pop()
+        if m.node(idx).name == name:
+            return idx
+        stack += [m.index(r, 0, idx) for r in range(m.rowCount(idx))]
+    raise KeyError(name)
+
+
+def test_album_switch_changes_the_effective_decision_of_its_photos(qtbot, window, service):
+    family = album_index(window, "Family")
+    album_id = window.albums.data(family, AlbumRoles.AlbumId)
+    window.decide_album(album_id, Decision.ALLOWED)
+    settle(qtbot, window)
+    rows = rows_by_name(window)
+    for name in ("dinner.jpg", "beach-copy.jpg", "beach.jpg"):  # beach.jpg: same photo as beach-copy
+        idx = window.model.index(rows[name])
+        assert idx.data(Roles.Allowed) is True, name
+        assert service.explain(idx.data(Roles.Fingerprint), META).allowed
+    assert window.model.index(rows["sunset.jpg"]).data(Roles.Allowed) is False
+    family = album_index(window, "Family")
+    assert window.albums.data(family.siblingAtColumn(CONSENT)) == "Shared"
+    # One photo overrides the album: the album reads "mixed".
+    fp = window.model.index(rows["dinner.jpg"]).data(Roles.Fingerprint)
+    window.decide_photos([fp], Decision.DENIED)
+    settle(qtbot, window)
+    family = album_index(window, "Family")
+    assert window.albums.data(family, AlbumRoles.Mixed) is True
+    assert window.albums.data(family.siblingAtColumn(CONSENT)) == "Shared · mixed"
+    holidays = album_index(window, "Holidays")
+    assert window.albums.data(holidays.siblingAtColumn(CONSENT)) == "Private (inherited)"
+
+
+def test_album_selection_and_filter_change_the_grid(qtbot, window: MainWindow):
+    window.album_view.setCurrentIndex(album_index(window, "Holidays"))
+    qtbot.waitUntil(lambda: set(rows_by_name(window)) == {"beach.jpg", "sunset.jpg"}, timeout=WAIT)
+    window.set_filter("location")
+    qtbot.waitUntil(lambda: set(rows_by_name(window)) == {"beach.jpg"}, timeout=WAIT)
+    window.album_view.setCurrentIndex(window.albums.index(0, 0))  # All photos
+    qtbot.waitUntil(lambda: len(rows_by_name(window)) == 4, timeout=WAIT)
+    window.set_filter("shared")
+    qtbot.waitUntil(lambda: window.model.rowCount() == 0, timeout=WAIT)
+    settle(qtbot, window)
+
+
+def test_recipient_switch_shows_that_recipients_consent(qtbot, window, service):
+    service.add_recipient("Family")
+    fp = window.model.index(rows_by_name(window)["dinner.jpg"]).data(Roles.Fingerprint)
+    service.decide_photos([fp], "Family", Decision.ALLOWED)
+    window.recipients_changed()
+    window.recipient_box.setCurrentText("Family")
+    qtbot.waitUntil(lambda: window.shared_label.text() == "1 of 4 photos shared with Family", timeout=WAIT)
+    assert window.model.index(rows_by_name(window)["dinner.jpg"]).data(Roles.Allowed) is True
+    window.recipient_box.setCurrentText(META)
+    qtbot.waitUntil(lambda: window.shared_label.text().endswith(META), timeout=WAIT)
+    assert window.model.index(rows_by_name(window)["dinner.jpg"]).data(Roles.Allowed) is False
+    settle(qtbot, window)
+
+
+def test_delete_key_changes_nothing(qtbot, window: MainWindow, roll: Path):
+    before = digest(roll)
+    select(window, ["dinner.jpg"])
+    qtbot.keyClick(window.grid, Qt.Key.Key_Delete)
+    settle(qtbot, window)
+    assert window.model.rowCount() == 5 and digest(roll) == before
+
+
+def test_why_explains_the_decision(qtbot, window: MainWindow):
+    select(window, ["sunset.jpg"])
+    window.explain_current()
+    qtbot.waitUntil(lambda: isinstance(getattr(window, "_why_box", None), QMessageBox), timeout=WAIT)
+    assert "private by default" in window._why_box.informativeText()
+    window._why_box.close()
+
+
+def test_preview_lists_match_preview_json(qtbot, window: MainWindow, service: LibraryService):
+    service.set_recipient_policy(META, "no-location")
+    select(window, ["dinner.jpg"])
+    pane = window.pane
+    path = window.model.index(rows_by_name(window)["dinner.jpg"]).data(Roles.Path)
+    qtbot.waitUntil(lambda: pane.preview is not None and pane.picture is not None, timeout=WAIT)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        cli_main(["preview", "--json", "--policy", "no-location", path])
+    doc = json.loads(out.getvalue())["files"][0]
+
+    def keys(tree) -> list[str]:
+        found = []
+        for i in range(tree.topLevelItemCount()):
+            head = tree.topLevelItem(i)
+            found += [head.child(c).data(0, Qt.ItemDataRole.UserRole) for c in range(head.childCount())]
+        return sorted(k for k in found if k)
+
+    leaving = sorted(i["key"] for i in doc["leaves"] if i.get("need") != str(Need.PIXELS))
+    assert keys(pane.leaves) == leaving
+    assert keys(pane.stays) == sorted(i["key"] for i in doc["stays"])
+    assert doc["output_name"] in pane.output.text()
+    heads = [pane.stays.topLevelItem(i).text(0) for i in range(pane.stays.topLevelItemCount())]
+    assert "Location · -33.85000, 151.20000" in heads
+    assert pane.picture.width == 40 and pane.view.pixmap is not None
+    settle(qtbot, window)
+
+
+def test_face_toggles_and_manual_boxes(qtbot, window: MainWindow, service: LibraryService):
+    from core.faces import Face
+
+    fp = window.model.index(rows_by_name(window)["dinner.jpg"]).data(Roles.Fingerprint)
+    service.face_store.set_detected(fp, [Face(4, 4, 12, 12, 0.9)])
+    select(window, ["dinner.jpg"])
+    pane = window.pane
+    qtbot.waitUntil(lambda: pane.picture is not None and len(pane.picture.faces) == 1, timeout=WAIT)
+    pane._face_clicked("detected", 0)
+    qtbot.waitUntil(lambda: service.face_store.get(fp).kept != frozenset(), timeout=WAIT)
+    qtbot.waitUntil(lambda: pane.picture is not None and pane.picture.faces[0].kind == "kept", timeout=WAIT)
+    from PySide6.QtCore import QRect
+
+    pane._box_drawn(QRect(20, 10, 10, 10))
+    qtbot.waitUntil(lambda: len(service.face_store.get(fp).manual) == 1, timeout=WAIT)
+    qtbot.waitUntil(lambda: pane.picture is not None and len(pane.picture.faces) == 2, timeout=WAIT)
+    assert window.model.index(rows_by_name(window)["dinner.jpg"]).data(Roles.Faces) == 2
+    settle(qtbot, window)
+
+
+def test_thumbnails_arrive_for_visible_rows(qtbot, window: MainWindow):
+    qtbot.waitUntil(lambda: window.loader.made >= 4, timeout=WAIT)  # 4 distinct photos, 5 files
+    idx = window.model.index(0)
+    pm = idx.data(Roles.Thumbnail)
+    assert pm is not None and not pm.isNull()
+    settle(qtbot, window)
+
+
+def test_layout_is_remembered(qtbot, service, runner, tmp_path, roll):
+    drive(service.import_job([roll]))
+    win = make_window(qtbot, service, runner, tmp_path)
+    win.show()
+    win.resize(760, 520)
+    win.splitter.setSizes([150, 350, 250])
+    qtbot.waitUntil(lambda: win.width() == 760, timeout=WAIT)
+    sizes = win.splitter.sizes()
+    win.recipient_box.setCurrentText(META)
+    settle(qtbot, win)
+    win.close()  # saves the layout
+    again = make_window(qtbot, service, runner, tmp_path)
+    again.show()
+    qtbot.wait(50)
+    assert (again.width(), again.height()) == (760, 520)  # the offscreen screen is 800 px wide
+    assert again.splitter.sizes()[0] == sizes[0]  # the album column keeps its width
+    settle(qtbot, again)
+    again.close()

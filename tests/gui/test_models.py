@@ -1,0 +1,110 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""qtmodeltester on every model of the main window, and the grid model's row bookkeeping."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QModelIndex, Qt
+
+from core.consent import Decision
+from core.jobs import drive
+from core.library import LibraryService
+from gui.album_model import CONSENT, AlbumModel, AlbumRoles
+from gui.photo_delegate import PhotoDelegate
+from gui.photo_model import CONSENT_ROLES, PhotoModel, Roles
+from tests.core.memkeyring import mem_keyring  # noqa: F401
+from tests.gui.test_main_window import roll  # noqa: F401
+
+META = "Meta cloud processing"
+
+
+@pytest.fixture
+def lib(tmp_path: Path, roll: Path, mem_keyring):  # noqa: F811
+    service = LibraryService.open(tmp_path / "home")
+    drive(service.import_job([roll]))
+    yield service
+    service.close()
+
+
+def test_photo_model_passes_qtmodeltester(qtmodeltester, lib: LibraryService):
+    model = PhotoModel(lib, META)
+    model.set_ids(lib.gallery(META))
+    qtmodeltester.check(model, force_py=True)
+    ids = lib.gallery(META)
+    model.set_ids(ids[::2])  # removals
+    model.set_ids(ids)  # insertions in the middle
+    model.set_ids(list(reversed(ids)))  # a reorder: a reset
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_album_model_passes_qtmodeltester(qtmodeltester, lib: LibraryService):
+    model = AlbumModel()
+    model.set_states(lib.album_states(META), META)
+    qtmodeltester.check(model, force_py=True)
+    lib.decide_album(lib.find_album("Family").id, META, Decision.ALLOWED)
+    model.set_states(lib.album_states(META), META)  # same shape: dataChanged only
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_album_model_tree_counts_and_text(lib: LibraryService):
+    model = AlbumModel()
+    model.set_states(lib.album_states(META), META)
+    everything = model.index(0, 0)
+    assert (
+        model.data(everything, AlbumRoles.AlbumId) is None and model.data(everything, AlbumRoles.Total) == 5
+    )
+    root = model.index(1, 0)
+    assert model.data(root, AlbumRoles.Total) == 5  # sub-albums included
+    kids = {
+        model.node(model.index(r, 0, root)).name: model.index(r, 0, root) for r in range(model.rowCount(root))
+    }
+    assert set(kids) == {"Family", "Holidays"}
+    assert model.data(kids["Holidays"], Qt.ItemDataRole.DisplayRole) == "Holidays  (2)"
+    assert model.parent(kids["Family"]) == root
+    assert model.index_of(model.data(kids["Family"], AlbumRoles.AlbumId)) == kids["Family"]
+    assert model.data(kids["Family"].siblingAtColumn(CONSENT)) == "Private (inherited)"
+
+
+def test_set_ids_turns_additions_into_row_inserts(qtbot, lib: LibraryService):
+    model = PhotoModel(lib, META)
+    ids = lib.gallery(META)
+    model.set_ids([ids[0], ids[3]])
+    inserted: list[tuple[int, int]] = []
+    removed: list[tuple[int, int]] = []
+    resets: list[bool] = []
+    model.rowsInserted.connect(lambda _p, a, b: inserted.append((a, b)))
+    model.rowsRemoved.connect(lambda _p, a, b: removed.append((a, b)))
+    model.modelReset.connect(lambda: resets.append(True))
+    model.set_ids(ids)
+    assert inserted == [(1, 2), (4, 4)] and not resets
+    assert model.file_ids() == ids
+    model.set_ids([ids[1], ids[4]])
+    assert removed == [(2, 3), (0, 0)] and not resets
+    assert [model.row_of(i) for i in (ids[1], ids[4])] == [0, 1]
+
+
+def test_refresh_ids_signals_only_shown_rows_with_consent_roles(qtbot, lib: LibraryService):
+    model = PhotoModel(lib, META)
+    ids = lib.gallery(META)
+    model.set_ids(ids)
+    assert model.index(2).data(Roles.Allowed) is False
+    fp = model.index(2).data(Roles.Fingerprint)
+    lib.decide_photos([fp], META, Decision.ALLOWED)
+    seen: list[tuple[int, int, list[int]]] = []
+    model.dataChanged.connect(lambda a, b, roles: seen.append((a.row(), b.row(), list(roles))))
+    model.refresh_ids([ids[2], 999_999])
+    assert seen == [(2, 2, CONSENT_ROLES)]
+    assert model.index(2).data(Roles.Allowed) is True and model.index(2).data(Roles.Decision) == "allowed"
+
+
+def test_model_data_for_badges_and_delegate_size(lib: LibraryService):
+    model = PhotoModel(lib, META)
+    model.set_ids(lib.gallery(META))
+    idx = next(model.index(r) for r in range(model.rowCount()) if model.index(r).data() == "sunset.jpg")
+    assert idx.data(Roles.HasLocation) is False and idx.data(Roles.Error) == ""
+    assert idx.data(Roles.Size) == (40, 30) and idx.data(Roles.Thumbnail) is None  # no loader: no thumbnail
+    assert "Private" in idx.data(Qt.ItemDataRole.ToolTipRole)
+    assert model.data(QModelIndex(), Roles.FileId) is None
+    assert PhotoDelegate().sizeHint(None, idx).width() == PhotoDelegate().cell
