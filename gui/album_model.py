@@ -2,7 +2,7 @@
 """The album tree: "All photos", then each imported folder and its sub-folders, for one recipient.
 
 Columns: the album with its photo count (the count covers sub-albums too), and its consent switch for
-the current recipient: "Shared" / "Private" when the album decides, "Shared (inherited)" etc. when it
+the current recipient: "Shared" / "Private" when the album decides, "inherit: shared" etc. when it
 follows its parent, and "mixed" when photos inside disagree (some shared, some not).
 Data comes from ``LibraryService.album_states`` computed in a worker; ``set_states`` emits dataChanged
 when the tree's shape is unchanged (a consent change) and resets it only when albums come or go.
@@ -54,7 +54,8 @@ class AlbumModel(QAbstractItemModel):
 
     # -- shape ----------------------------------------------------------------------------------------
 
-    def set_states(self, states: list[AlbumState], recipient: str) -> None:
+    def set_states(self, states: list[AlbumState], recipient: str) -> bool:
+        """Show these states; True when the tree's shape changed (the model was reset)."""
         self.recipient = recipient
         nodes: dict[int, _Node] = {ALL: _Node(ALL, None, "All photos")}
         top = [ALL]
@@ -89,10 +90,11 @@ class AlbumModel(QAbstractItemModel):
         if same_shape:
             self._nodes = nodes
             self._emit_all_changed(QModelIndex())
-        else:
-            self.beginResetModel()
-            self._nodes, self._top = nodes, top
-            self.endResetModel()
+            return False
+        self.beginResetModel()
+        self._nodes, self._top = nodes, top
+        self.endResetModel()
+        return True
 
     def _emit_all_changed(self, parent: QModelIndex) -> None:
         rows = self.rowCount(parent)
@@ -137,7 +139,7 @@ class AlbumModel(QAbstractItemModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return "Album" if section == NAME else (f"With {self.recipient}" if self.recipient else "Consent")
+            return "Album" if section == NAME else "Consent"
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
@@ -202,7 +204,12 @@ class AlbumModel(QAbstractItemModel):
         if s is None:
             return f"{node.shared} of {node.total} shared"
         word = "Shared" if s.effective else "Private"
-        text = word if s.own is not None else f"{word} (inherited)"
+        if s.own is not None:
+            text = word
+        elif s.parent_id is None:
+            text = f"default: {word.lower()}"  # an imported folder with no decision: private by default
+        else:
+            text = f"inherit: {word.lower()}"
         if 0 < node.shared < node.total:
             text += " · mixed"
         return text

@@ -112,7 +112,7 @@ class MainWindow(QMainWindow):
         self.album_view.header().setStretchLastSection(False)
         self.album_view.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.album_view.header().setSectionResizeMode(CONSENT, QHeaderView.ResizeMode.Interactive)
-        self.album_view.header().resizeSection(CONSENT, 150)
+        self.album_view.header().resizeSection(CONSENT, 165)
         self.album_view.setMinimumWidth(220)
         self.album_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.album_view.customContextMenuRequested.connect(
@@ -143,7 +143,7 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 2)
-        self.splitter.setSizes([330, 620, 420])
+        self.splitter.setSizes([350, 600, 420])
 
         self.empty = EmptyState()
         self.empty.import_requested.connect(self.choose_import)
@@ -354,6 +354,9 @@ class MainWindow(QMainWindow):
             if isinstance(saved, QByteArray | bytes) and saved:
                 splitter.restoreState(QByteArray(saved))
         self.pane.leaving.setChecked(str(self.settings.value("preview/leaving", "false")).lower() == "true")
+        saved_filter = str(self.settings.value("view/filter", "all"))
+        if saved_filter in dict(FILTERS) and saved_filter != self.filter_name:
+            self.set_filter(saved_filter)
 
     def save_settings(self) -> None:
         self.settings.setValue("geometry", self.saveGeometry())
@@ -362,6 +365,7 @@ class MainWindow(QMainWindow):
             self.settings.setValue(f"splitters/{splitter.objectName()}", splitter.saveState())
         self.settings.setValue("recipient", self.recipient)
         self.settings.setValue("preview/leaving", self.pane.leaving.isChecked())
+        self.settings.setValue("view/filter", self.filter_name)
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -404,7 +408,9 @@ class MainWindow(QMainWindow):
         recipient, album, filt, ids, states, (shared, total), has_roots = value  # type: ignore[misc]
         if (recipient, album, filt) == (self.recipient, self.album_id, self.filter_name):
             self.model.set_ids(ids)
-            self.albums.set_states(states, recipient)
+            reset = self.albums.set_states(states, recipient)
+            if reset:
+                self.album_view.expandToDepth(1)
             if self.album_view.currentIndex().isValid() is False:
                 self.album_view.setCurrentIndex(self.albums.index_of(self.album_id))
             self.shared_label.setText(f"{shared} of {total} photos shared with {recipient}")

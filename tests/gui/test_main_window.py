@@ -248,7 +248,7 @@ def test_album_switch_changes_the_effective_decision_of_its_photos(qtbot, window
     assert window.albums.data(family, AlbumRoles.Mixed) is True
     assert window.albums.data(family.siblingAtColumn(CONSENT)) == "Shared · mixed"
     holidays = album_index(window, "Holidays")
-    assert window.albums.data(holidays.siblingAtColumn(CONSENT)) == "Private (inherited)"
+    assert window.albums.data(holidays.siblingAtColumn(CONSENT)) == "inherit: private"
 
 
 def test_album_selection_and_filter_change_the_grid(qtbot, window: MainWindow):
