@@ -79,13 +79,14 @@ def test_database_is_private_wal_versioned(lib: LibraryService):
 def test_migration_takes_a_copy_first(tmp_path: Path, monkeypatch):
     path = tmp_path / "library.db"
     Database(path).close()
+    current = len(database.MIGRATIONS)
     monkeypatch.setattr(database, "MIGRATIONS", [*database.MIGRATIONS, "CREATE TABLE extra(x);"])
     db = Database(path)
-    assert db.version == 2
-    backup = tmp_path / "library.db.v1.bak"
+    assert db.version == current + 1
+    backup = tmp_path / f"library.db.v{current}.bak"
     assert backup.exists() and stat.S_IMODE(os.stat(backup).st_mode) == 0o600
     old = sqlite3.connect(backup)
-    assert old.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert old.execute("PRAGMA user_version").fetchone()[0] == current
     old.close()
     db.close()
     monkeypatch.setattr(database, "MIGRATIONS", database.MIGRATIONS[:1])
