@@ -20,7 +20,7 @@ from core import __version__
 from core.categories import LABELS, Category
 from core.export import ExportError, export_job, plan_file
 from core.inspection import describe_os_error, inspect_path, open_readonly
-from core.inventory import Inventory, Item
+from core.inventory import Inventory, Item, human_size
 from core.jobs import drive
 from core.paths import display_path
 from core.policy import BLUR, Policy, PolicyError, load_policy
@@ -42,15 +42,6 @@ def _print_json(doc: object) -> None:
 
 def _err(message: str) -> None:
     print(message, file=sys.stderr)
-
-
-def human_size(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{n} B"
 
 
 def _display(path: str) -> str:

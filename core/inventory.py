@@ -113,6 +113,16 @@ class ParseError(Exception):
     """The file is not what it claims to be, or is damaged: a message a person understands."""
 
 
+def human_size(n: int) -> str:
+    """Byte sizes as people read them (decimal units, like file managers)."""
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{n} B"
+
+
 def file_items(path: Path, size: int, mtime_iso: str) -> list[Item]:
     """What lives outside the image bytes: the name and the file's timestamp."""
     return [

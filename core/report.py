@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Protocol
 
 from core.categories import Category
-from core.inventory import Item, Need
+from core.inventory import Item, Need, human_size
 from core.jobs import Cancelled, CancelToken, Job, Progress
 from core.policy import BLUR, BUILTIN, Policy
 
@@ -562,15 +562,6 @@ class Report:
         }
 
 
-def human_bytes(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{n} B"
-
-
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
@@ -593,8 +584,8 @@ def figures(side: Side) -> list[tuple[str, str]]:
         ("Faces", f"{side.faces}" + (f" ({_plural(side.faces_not_analysed, 'photo')} not analysed yet)"
                                       if side.faces_not_analysed else "")),
         ("Names", ", ".join(side.names) or "—"),
-        ("Hidden media", f"{hidden} ({human_bytes(side.hidden_bytes)})" if hidden else "—"),
-        ("Text fields", f"{side.text_fields} ({human_bytes(side.text_bytes)})" if side.text_fields else "—"),
+        ("Hidden media", f"{hidden} ({human_size(side.hidden_bytes)})" if hidden else "—"),
+        ("Text fields", f"{side.text_fields} ({human_size(side.text_bytes)})" if side.text_fields else "—"),
     ]
 
 
@@ -665,7 +656,7 @@ def to_text(report: Report) -> str:
         if side.faces_not_analysed:
             lines.append(f"  {_plural(side.faces_not_analysed, 'photo')} not yet analysed for faces")
         for kind, (n, b) in side.hidden.items():
-            lines.append(f"  {kind}: {_plural(n, 'photo')}, {human_bytes(b)}")
+            lines.append(f"  {kind}: {_plural(n, 'photo')}, {human_size(b)}")
         if side.unreadable:
             lines.append(f"  {_plural(side.unreadable, 'photo')} cannot be read and would not be sent")
     lines += [
