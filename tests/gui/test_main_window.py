@@ -367,3 +367,17 @@ def test_layout_is_remembered(qtbot, service, runner, tmp_path, roll):
     assert again.splitter.sizes()[0] == sizes[0]  # the album column keeps its width
     settle(qtbot, again)
     again.close()
+
+
+def test_none_refcount_guard(qapp):
+    import sys
+
+    from gui.app import guard_none_refcount
+
+    if guard_none_refcount():  # only where the binding drops references to None (PySide6 6.12, Py 3.11)
+        assert sys.getrefcount(None) > 1 << 40
+    from PySide6.QtWidgets import QWidget
+
+    w = QWidget()
+    for _ in range(10_000):
+        w.update()  # would abort the interpreter quickly without the guard where the bug exists
