@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.categories import LABELS, Category
-from core.inventory import Item, Need
+from core.inventory import Item, Need, human_size
 from core.library import FaceBox, LibraryService, Picture
 from core.preview import Preview
 from gui.tasks import TaskRunner
@@ -46,15 +46,6 @@ FACE_COLOURS = {
     "kept": QColor(46, 160, 67),
     "manual": QColor(60, 140, 255),
 }
-
-
-def human_size(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{n} B"
 
 
 def _coordinate(items: Sequence[Item], axis: str) -> float | None:
