@@ -807,6 +807,9 @@ class MainWindow(QMainWindow):
             )
             return None
         widget = cls(*args)
+        if not widget.isWindow():
+            # A plain widget with this window as parent would be drawn inside it: make it its own window.
+            widget.setWindowFlag(Qt.WindowType.Window, True)
         widget.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         widget.show()
         return widget
