@@ -93,9 +93,6 @@ def measure(home: Path) -> dict[str, float]:
 
     keyring.set_keyring(keyring.backends.fail.Keyring())
     app = QApplication.instance() or QApplication([])
-    from gui.app import guard_none_refcount
-
-    guarded = guard_none_refcount()
     from core.library import LibraryService
     from gui.main_window import MainWindow
     from gui.tasks import TaskRunner
@@ -157,7 +154,6 @@ def measure(home: Path) -> dict[str, float]:
         "rss_mb": rss_kb("VmRSS") / 1024,
         "peak_rss_mb": rss_kb("VmHWM") / 1024,
         "thumbnails_made": window.loader.made,
-        "none_guard": guarded,
     }
     window.close()
     runner.shutdown()

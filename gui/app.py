@@ -14,31 +14,6 @@ APP_NAME = "Photo Consent"
 ORGANISATION = "photo-consent"
 
 
-def guard_none_refcount() -> bool:
-    """Work around a binding bug: with PySide6 6.12 on Python 3.11 every call of a Qt method that returns
-    nothing drops one reference to ``None``, and a Python override's True/False result loses one too
-    (Python 3.12+ makes these immortal, which hides it). After enough paint calls the count reaches zero
-    and the interpreter aborts ("deallocating None"). These singletons are never freed on purpose, so
-    giving them a very large number of extra references is harmless and keeps the app alive. Returns
-    True when the bug was detected and the guard applied."""
-    import ctypes
-
-    from PySide6.QtCore import QObject
-
-    if sys.version_info >= (3, 12):
-        return False
-    probe = QObject()
-    before = sys.getrefcount(None)
-    for _ in range(8):
-        probe.setObjectName("probe")
-    if sys.getrefcount(None) >= before:
-        return False
-    # The same happens to the True/False a Python override (eventFilter, ...) hands back to Qt.
-    for singleton in (None, True, False):
-        ctypes.c_ssize_t.from_address(id(singleton)).value += 1 << 48
-    return True
-
-
 def run_app(args: Sequence[str] = ()) -> int:
     """``args``: an optional folder to import on start (``--home DIR`` picks the library)."""
     from core.database import DatabaseError
@@ -59,7 +34,6 @@ def run_app(args: Sequence[str] = ()) -> int:
     QCoreApplication.setOrganizationName(ORGANISATION)
     QCoreApplication.setApplicationName(APP_NAME)
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    guard_none_refcount()
     app.setApplicationDisplayName(APP_NAME)
     app.setDesktopFileName("io.github.photoconsent.PhotoConsent")
     try:

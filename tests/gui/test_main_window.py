@@ -369,15 +369,15 @@ def test_layout_is_remembered(qtbot, service, runner, tmp_path, roll):
     again.close()
 
 
-def test_none_refcount_guard(qapp):
+def test_binding_keeps_none_alive(qapp):
+    """PySide6 6.12 on Python 3.11 drops a reference to None on every void Qt call, which aborts the
+    interpreter after a while ("deallocating None"); pyproject.toml pins below it. Guard the pin."""
     import sys
 
-    from gui.app import guard_none_refcount
-
-    if guard_none_refcount():  # only where the binding drops references to None (PySide6 6.12, Py 3.11)
-        assert sys.getrefcount(None) > 1 << 40
     from PySide6.QtWidgets import QWidget
 
     w = QWidget()
-    for _ in range(10_000):
-        w.update()  # would abort the interpreter quickly without the guard where the bug exists
+    before = sys.getrefcount(None)
+    for _ in range(1000):
+        w.update()
+    assert sys.getrefcount(None) >= before - 10
