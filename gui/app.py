@@ -3,24 +3,23 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtCore import QCoreApplication, QSettings, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
+
+from core.resources import APP_ID
 
 APP_NAME = "Photo Consent"
 ORGANISATION = "photo-consent"
 
 
-def run_app(args: Sequence[str] = ()) -> int:
-    """``args``: an optional folder to import on start (``--home DIR`` picks the library)."""
-    from core.database import DatabaseError
-    from core.library import LibraryService
-    from gui.main_window import MainWindow
-    from gui.tasks import TaskRunner
-
+def start_arguments(args: Sequence[str]) -> tuple[str | None, list[str]]:
+    """The library home (``--home DIR``) and the folders to import: a photo brings its folder."""
     home = None
     folders: list[str] = []
     items = list(args)
@@ -29,13 +28,27 @@ def run_app(args: Sequence[str] = ()) -> int:
         if arg == "--home" and items:
             home = items.pop(0)
         elif not arg.startswith("-"):
-            folders.append(arg)
+            path = Path(arg)
+            folders.append(str(path.parent if path.is_file() else path))
+    return home, list(dict.fromkeys(folders))
+
+
+def run_app(args: Sequence[str] = ()) -> int:
+    """``args``: folders or photos to import on start ("Open with Photo Consent"; a photo brings its
+    folder); ``--home DIR`` picks the library. ``PHOTO_CONSENT_QUIT_AFTER_MS`` closes the window after
+    that many milliseconds, through the normal close path (the bundle's smoke test uses it)."""
+    from core.database import DatabaseError
+    from core.library import LibraryService
+    from gui.main_window import MainWindow
+    from gui.tasks import TaskRunner
+
+    home, folders = start_arguments(args)
 
     QCoreApplication.setOrganizationName(ORGANISATION)
     QCoreApplication.setApplicationName(APP_NAME)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationDisplayName(APP_NAME)
-    app.setDesktopFileName("io.github.photoconsent.PhotoConsent")
+    app.setDesktopFileName(APP_ID)
     try:
         from core.resources import app_icon_path
 
@@ -52,6 +65,9 @@ def run_app(args: Sequence[str] = ()) -> int:
     window.show()
     if folders:
         window.start_import(folders)
+    quit_after = os.environ.get("PHOTO_CONSENT_QUIT_AFTER_MS", "")
+    if quit_after.isdigit():
+        QTimer.singleShot(int(quit_after), window.close)
     try:
         return app.exec()
     finally:
