@@ -16,7 +16,7 @@ that the cleaned file holds exactly that.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
@@ -101,7 +101,8 @@ class Inventory:
             "height": self.height,
             "items": [i.to_json() for i in self.items],
             "segments": [
-                {**asdict(s), "category": str(s.category)} for s in self.segments
+                {"offset": s.offset, "length": s.length, "name": s.name, "category": str(s.category)}
+                for s in self.segments
             ],
         }
         if self.error:
