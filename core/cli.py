@@ -36,7 +36,7 @@ class UsageError(Exception):
 def _print_json(doc: object) -> None:
     # ASCII escapes keep the output valid whatever the file names hold (a non-UTF-8 name round-trips
     # through Python's json as the surrogate-escaped path that opens the file).
-    json.dump(doc, sys.stdout, indent=2, ensure_ascii=True)
+    json.dump(doc, sys.stdout, ensure_ascii=True)
     sys.stdout.write("\n")
 
 
