@@ -13,7 +13,6 @@ reports progress many times a second does not pile up queries.
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -40,11 +39,16 @@ from PySide6.QtWidgets import (
 from core.consent import Decision
 from core.jobs import CancelToken, Progress
 from core.library import ImportResult, LibraryService
+from gui.about import AboutDialog
 from gui.album_model import CONSENT, AlbumModel, AlbumRoles
 from gui.empty_state import EmptyState
+from gui.history_dialog import HistoryDialog
 from gui.photo_model import CONSENT_ROLES, FACE_ROLES, PhotoModel, Roles
 from gui.photo_view import PhotoView
 from gui.preview_pane import PreviewPane
+from gui.recipients_dialog import RecipientsDialog
+from gui.report_view import ReportView
+from gui.share_dialog import ShareDialog
 from gui.tasks import Task, TaskRunner
 from gui.thumbnail_loader import ThumbnailLoader
 
@@ -59,14 +63,6 @@ FILTERS: list[tuple[str, str]] = [
 ]
 CONSENT_FILTERS = {"shared", "not_shared"}
 REFRESH_DURING_IMPORT_MS = 500
-
-
-def optional_class(module: str, name: str) -> type | None:
-    """A dialog written elsewhere in the app, or None when this build does not have it (yet)."""
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        return None
 
 
 class MainWindow(QMainWindow):
@@ -131,6 +127,7 @@ class MainWindow(QMainWindow):
         self.grid.selectionModel().currentChanged.connect(self._photo_selected)
         self.grid.selectionModel().selectionChanged.connect(lambda *_: self._update_selection_status())
 
+        self.report: ReportView | None = None  # one exposure report window, kept up to date
         self.pane = PreviewPane(service, runner, self)
         self.pane.faces_changed.connect(self._faces_changed)
         self.pane.recipient = self.recipient
@@ -215,17 +212,6 @@ class MainWindow(QMainWindow):
         self.rescan_action = self._action(
             "&Rescan imported folders", self.rescan, QKeySequence.StandardKey.Refresh
         )
-        for name, module, cls in (
-            ("share_action", "gui.share_dialog", "ShareDialog"),
-            ("history_action", "gui.history_dialog", "HistoryDialog"),
-            ("report_action", "gui.report_view", "ReportView"),
-            ("recipients_action", "gui.recipients_dialog", "RecipientsDialog"),
-            ("about_action", "gui.about", "AboutDialog"),
-        ):
-            if optional_class(module, cls) is None:
-                action: QAction = getattr(self, name)
-                action.setEnabled(False)
-                action.setToolTip("Not available in this build")
 
     def _build_toolbar(self) -> None:
         bar = self.addToolBar("Main")
@@ -447,6 +433,7 @@ class MainWindow(QMainWindow):
         self.pane.set_recipient(name)
         self.settings.setValue("recipient", name)
         self.refresh_view()
+        self._consent_changed()
 
     def set_filter(self, key: str) -> None:
         if key == self.filter_name:
@@ -529,6 +516,7 @@ class MainWindow(QMainWindow):
                 5000,
             )
             self.refresh_view()
+            self._consent_changed()
 
         return self.runner.submit(work, key="decide", pool="writer", on_done=done, on_error=self._job_error)
 
@@ -538,6 +526,7 @@ class MainWindow(QMainWindow):
         def done(_k: object, _changed: object) -> None:
             self.model.refresh_all(CONSENT_ROLES)
             self.refresh_view()
+            self._consent_changed()
 
         return self.runner.submit(
             lambda: service.decide_album(album_id, recipient, decision),
@@ -799,14 +788,7 @@ class MainWindow(QMainWindow):
 
     # -- other windows ----------------------------------------------------------------------------------
 
-    def _open(self, module: str, name: str, *args: object) -> QWidget | None:
-        cls = optional_class(module, name)
-        if cls is None:
-            QMessageBox.information(
-                self, "Photo Consent", "This part of the app is not available in this build."
-            )
-            return None
-        widget = cls(*args)
+    def _show(self, widget: QWidget) -> QWidget:
         if not widget.isWindow():
             # A plain widget with this window as parent would be drawn inside it: make it its own window.
             widget.setWindowFlag(Qt.WindowType.Window, True)
@@ -815,25 +797,38 @@ class MainWindow(QMainWindow):
         return widget
 
     def open_share(self) -> None:
-        dialog = self._open(
-            "gui.share_dialog", "ShareDialog", self.service, self.runner, self.recipient, self
-        )
-        if dialog is not None and hasattr(dialog, "finished"):
-            dialog.finished.connect(lambda *_: self.refresh_view())
+        dialog = self._show(ShareDialog(self.service, self.runner, self.recipient, self))
+        dialog.finished.connect(lambda *_: self.refresh_view())
 
     def open_history(self) -> None:
-        self._open("gui.history_dialog", "HistoryDialog", self.service, self)
+        self._show(HistoryDialog(self.service, self))
 
     def open_report(self) -> None:
-        self._open("gui.report_view", "ReportView", self.service, self.runner, self.recipient, self)
+        if self.report is not None:
+            self._consent_changed()
+            self.report.raise_()
+            self.report.activateWindow()
+            return
+        self.report = ReportView(self.service, self.runner, self.recipient, self)
+        self.report.destroyed.connect(lambda *_: setattr(self, "report", None))
+        self._show(self.report)
+
+    def _consent_changed(self) -> None:
+        """An open exposure report follows consent and recipient changes."""
+        if self.report is None:
+            return
+        if self.report.recipient != self.recipient:
+            self.report.set_recipient(self.recipient)  # recomputes
+        else:
+            self.report.refresh()
 
     def open_about(self) -> None:
-        self._open("gui.about", "AboutDialog", self)
+        self._show(AboutDialog(self))
 
     def open_recipients(self) -> None:
-        dialog = self._open("gui.recipients_dialog", "RecipientsDialog", self.service, self)
-        if dialog is not None and hasattr(dialog, "recipients_changed"):
-            dialog.recipients_changed.connect(self.recipients_changed)
+        dialog = RecipientsDialog(self.service, self)
+        dialog.recipients_changed.connect(self.recipients_changed)
+        self._show(dialog)
 
     def recipients_changed(self) -> None:
         """Recipients were added, renamed, removed or got another policy."""
@@ -846,6 +841,7 @@ class MainWindow(QMainWindow):
         self.pane.recipient = ""  # force a reload with the (maybe new) policy
         self.pane.set_recipient(self.recipient)
         self.refresh_view()
+        self._consent_changed()
 
     def shutdown(self) -> bool:
         return self.runner.shutdown()

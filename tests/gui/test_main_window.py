@@ -381,3 +381,18 @@ def test_binding_keeps_none_alive(qapp):
     for _ in range(1000):
         w.update()
     assert sys.getrefcount(None) >= before - 10
+
+
+def test_open_report_follows_consent_changes(qtbot, window: MainWindow):
+    window.open_report()
+    report = window.report
+    assert report is not None
+    qtbot.waitUntil(lambda: report.report is not None and not report.busy(), timeout=WAIT)
+    assert report.report.mine.photos == 0
+    holidays = next(a for a in window.service.albums() if a.name.endswith("Holidays"))
+    window.decide_album(holidays.id, Decision.ALLOWED)
+    qtbot.waitUntil(lambda: report.report is not None and report.report.mine.photos == 2, timeout=WAIT)
+    window.open_report()  # a second click shows the same window
+    assert window.report is report
+    settle(qtbot, window)
+    report.close()
