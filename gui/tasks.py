@@ -63,11 +63,10 @@ class _Runnable(QRunnable):
             self.signals.failed.emit(self.key, f"{exc.__class__.__name__}: {exc}")
 
 
-class Task(QObject):
+class Task:
     """Handle of one submitted task: its signals and its cancel token."""
 
     def __init__(self, key: object, token: CancelToken, signals: TaskSignals) -> None:
-        super().__init__()
         self.key, self.token, self.signals = key, token, signals
 
     def cancel(self) -> None:
@@ -85,7 +84,10 @@ class TaskRunner(QObject):
         self.pools["interactive"].setMaxThreadCount(2)
         self.pools["background"].setMaxThreadCount(max(1, QThreadPool.globalInstance().maxThreadCount()))
         self.pools["writer"].setMaxThreadCount(1)
-        self._tasks: set[Task] = set()
+        # Tasks by their signals object. The runner's end-of-task slot finds the task through sender(),
+        # so no connection holds a closure over the task: that made a cycle through Qt's connection
+        # that Python cannot collect, and every finished task leaked (thousands while scrolling).
+        self._tasks: dict[TaskSignals, Task] = {}
 
     def submit(
         self,
@@ -114,15 +116,16 @@ class TaskRunner(QObject):
             signals.failed.connect(on_error)
         if on_cancel:
             signals.cancelled.connect(on_cancel)
-        for sig in (signals.finished, signals.failed, signals.cancelled):
-            sig.connect(lambda *_a, t=task: self._forget(t))
-        self._tasks.add(task)
+        signals.finished.connect(self._ended)
+        signals.failed.connect(self._ended)
+        signals.cancelled.connect(self._ended)
+        self._tasks[signals] = task
         self.pools[pool].start(_Runnable(key, fn, signals, token, cooperative))
         return task
 
     @Slot()
-    def _forget(self, task: Task) -> None:
-        self._tasks.discard(task)
+    def _ended(self, *_args: object) -> None:
+        self._tasks.pop(self.sender(), None)  # type: ignore[call-overload]
 
     def active(self) -> int:
         return sum(p.activeThreadCount() for p in self.pools.values())
@@ -131,8 +134,10 @@ class TaskRunner(QObject):
         return all(p.waitForDone(msecs) for p in self.pools.values())
 
     def shutdown(self, msecs: int = 10000) -> bool:
-        for task in list(self._tasks):
+        for task in list(self._tasks.values()):
             task.cancel()
         for pool in self.pools.values():
             pool.clear()  # drop queued work that has not started
-        return self.wait(msecs)
+        done = self.wait(msecs)
+        self._tasks.clear()
+        return done
