@@ -83,3 +83,22 @@ def test_cooperative_job_finishes_with_its_result_when_cancelled(qtbot) -> None:
         runner.shutdown()
     qtbot.waitUntil(lambda: bool(results))
     assert str(results[0]).startswith("stopped after")
+
+
+def test_finished_tasks_are_freed(qtbot) -> None:
+    """No reference cycle through Qt connections keeps finished tasks alive (they piled up by the
+    thousand while scrolling and made garbage collection stall the grid)."""
+    import gc
+
+    from gui.tasks import Task
+
+    runner = TaskRunner()
+    done: list[object] = []
+    for n in range(200):
+        runner.submit(lambda n=n: n, key=n, on_done=lambda k, v: done.append(v))
+    qtbot.waitUntil(lambda: len(done) == 200, timeout=10_000)
+    assert runner.shutdown()
+    qtbot.wait(10)
+    gc.collect()
+    alive = [o for o in gc.get_objects() if isinstance(o, Task)]
+    assert len(alive) < 5
