@@ -181,7 +181,7 @@ _UPRIGHT = {
 }
 
 
-def _to_stored(
+def to_stored(
     box: tuple[float, float, float, float], orientation: int, w: float, h: float
 ) -> tuple[float, float, float, float]:
     """Map a box (x0, y0, x1, y1) from the upright image back to the stored grid of size w×h."""
@@ -203,6 +203,35 @@ def _to_stored(
             case 8:
                 return w - v, u
         return u, v
+
+    ax, ay = point(box[0], box[1])
+    bx, by = point(box[2], box[3])
+    return min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)
+
+
+def to_upright(
+    box: tuple[float, float, float, float], orientation: int, w: float, h: float
+) -> tuple[float, float, float, float]:
+    """Map a box (x0, y0, x1, y1) from the stored grid (w×h) to the upright picture (inverse of
+    ``to_stored``)."""
+
+    def point(x: float, y: float) -> tuple[float, float]:
+        match orientation:
+            case 2:
+                return w - x, y
+            case 3:
+                return w - x, h - y
+            case 4:
+                return x, h - y
+            case 5:
+                return y, x
+            case 6:
+                return h - y, x
+            case 7:
+                return h - y, w - x
+            case 8:
+                return y, w - x
+        return x, y
 
     ax, ay = point(box[0], box[1])
     bx, by = point(box[2], box[3])
@@ -287,7 +316,7 @@ def _pass(
     if long_side < NETWORK_LONG_SIDE:
         keep = boxes[:, 3] - boxes[:, 1] >= COARSE_MIN_HEIGHT * upright.height
         boxes, scores = boxes[keep], scores[keep]
-    out = np.array([_to_stored(tuple(map(float, b)), orientation, w, h) for b in boxes], np.float64)
+    out = np.array([to_stored(tuple(map(float, b)), orientation, w, h) for b in boxes], np.float64)
     out = out.reshape(-1, 4) / np.array([w, h, w, h], np.float64)
     return out, scores
 

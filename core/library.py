@@ -43,7 +43,7 @@ from core.database import (
     fs_bytes,
     readable,
 )
-from core.faces import Face
+from core.faces import Face, to_stored, to_upright
 from core.facestore import FaceStore
 from core.inspection import describe_os_error, inventory_from, open_readonly
 from core.inventory import Inventory
@@ -915,51 +915,21 @@ class Picture:
         return self.width / upright_w if upright_w else 1.0
 
     def to_display(self, box: tuple[float, float, float, float]) -> tuple[int, int, int, int]:
-        x0, y0, x1, y1 = _to_upright(box, self.orientation, self.stored_width, self.stored_height)
+        x0, y0, x1, y1 = to_upright(box, self.orientation, self.stored_width, self.stored_height)
         s = self.scale
         return round(x0 * s), round(y0 * s), round(x1 * s), round(y1 * s)
 
     def to_stored(self, box: tuple[float, float, float, float]) -> tuple[int, int, int, int]:
-        from core.faces import _to_stored
 
         s = self.scale or 1.0
         up = (box[0] / s, box[1] / s, box[2] / s, box[3] / s)
-        x0, y0, x1, y1 = _to_stored(up, self.orientation, self.stored_width, self.stored_height)
+        x0, y0, x1, y1 = to_stored(up, self.orientation, self.stored_width, self.stored_height)
         return (
             max(0, int(x0)),
             max(0, int(y0)),
             min(self.stored_width, round(x1)),
             min(self.stored_height, round(y1)),
         )
-
-
-def _to_upright(
-    box: tuple[float, float, float, float], orientation: int, w: float, h: float
-) -> tuple[float, float, float, float]:
-    """Map a box (x0, y0, x1, y1) from the stored grid (w×h) to the upright picture (inverse of
-    ``core.faces._to_stored``)."""
-
-    def point(x: float, y: float) -> tuple[float, float]:
-        match orientation:
-            case 2:
-                return w - x, y
-            case 3:
-                return w - x, h - y
-            case 4:
-                return x, h - y
-            case 5:
-                return y, x
-            case 6:
-                return h - y, x
-            case 7:
-                return h - y, w - x
-            case 8:
-                return y, w - x
-        return x, y
-
-    ax, ay = point(box[0], box[1])
-    bx, by = point(box[2], box[3])
-    return min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)
 
 
 def decode_rgb(data: bytes, size: int) -> Picture:

@@ -56,7 +56,7 @@ def test_upright_boxes_map_back_to_the_stored_grid(orientation: int) -> None:
     upright = ImageOps.exif_transpose(img)
     ys, xs = np.nonzero(np.asarray(upright))
     box_up = (float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1))
-    assert faces._to_stored(box_up, orientation, w, h) == (30, 5, 50, 12)
+    assert faces.to_stored(box_up, orientation, w, h) == (30, 5, 50, 12)
 
 
 def test_nms_keeps_the_strongest_of_overlapping_boxes() -> None:

@@ -18,9 +18,9 @@ from core import database
 from core.cli import main as cli_main
 from core.consent import Decision
 from core.database import GALLERY_FILTERS
-from core.faces import Face
+from core.faces import Face, to_upright
 from core.jobs import drive
-from core.library import LibraryService, Picture, _to_upright
+from core.library import LibraryService, Picture
 from tests.core.memkeyring import mem_keyring  # noqa: F401
 
 META = "Meta cloud processing"
@@ -233,7 +233,7 @@ def test_picture_boxes_map_to_display_and_back(orientation: int):
     assert all(0 <= v <= max(upright) for v in shown)
     back = pic.to_stored(shown)
     assert all(abs(a - b) <= 2 for a, b in zip(back, box, strict=True)), (orientation, shown, back)
-    x0, y0, x1, y1 = _to_upright(box, orientation, w, h)
+    x0, y0, x1, y1 = to_upright(box, orientation, w, h)
     assert (x1 - x0, y1 - y0) == ((40, 80) if orientation >= 5 else (80, 40))
 
 

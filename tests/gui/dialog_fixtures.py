@@ -12,7 +12,7 @@ from PIL import Image
 from core.consent import Decision
 from core.jobs import drive
 from core.library import LibraryService
-from tests.core.memkeyring import MemoryKeyring
+from tests.core.memkeyring import mem_keyring  # noqa: F401
 
 META = "Meta cloud processing"
 
@@ -33,14 +33,8 @@ def make_jpeg(path: Path, shade: int = 0, *, gps: bool = True, size: tuple[int, 
 
 
 @pytest.fixture
-def memory_keyring():
-    import keyring
-
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
+def memory_keyring(mem_keyring):  # noqa: F811 - the shared in-memory backend, under this file's name
+    return mem_keyring
 
 
 @pytest.fixture
