@@ -42,6 +42,8 @@ from core.exif import (
 )
 from core.formats import Buffer, Cleaned, Parsed, register
 from core.inventory import Item, Need, ParseError, Segment
+from core.iptc import parse_iim, parse_irb
+from core.xmp import filter_xmp, parse_xmp
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -138,28 +140,15 @@ def _embedded_items(entry: ExifEntry, where: str) -> list[Item]:
     """XMP, IPTC and Photoshop resources of the first image, itemised when the modules exist."""
     size = 12 + (len(entry.raw) if entry.offset >= 0 else 0)
     if entry.tag == TAG_XMP:
-        try:
-            from core.xmp import parse_xmp
-        except ImportError:
-            parse_xmp = None  # type: ignore[assignment]
-        if parse_xmp is not None:
-            return list(parse_xmp(entry.raw, f"{where} XMP (tag 700)", "xmp").items)
-        return [Item(Category.DESCRIPTION, "XMP", f"{len(entry.raw)} bytes", f"{where} XMP (tag 700)", size,
-                     f"{KEY}:xmp", carriable=False, note="XMP could not be itemised")]
-    name, category, key, loc = (
-        ("IPTC-NAA", Category.DESCRIPTION, f"{KEY}:iptc", f"{where} IPTC (tag 33723)")
-        if entry.tag == TAG_IPTC
-        else ("PhotoshopSettings", Category.HIDDEN_MEDIA, f"{KEY}:irb",
-              f"{where} Photoshop resources (tag 34377)")
-    )
-    items: list[Item] = []
-    try:
-        from core import iptc  # type: ignore[attr-defined]
-
-        parser = getattr(iptc, "parse_iim" if entry.tag == TAG_IPTC else "parse_irb")
-        items = list(parser(entry.raw, loc, "iptc" if entry.tag == TAG_IPTC else "irb").items)
-    except Exception:  # noqa: BLE001 - a missing or failing optional module falls back to one item
-        items = []
+        return list(parse_xmp(entry.raw, f"{where} XMP (tag 700)", "xmp").items)
+    if entry.tag == TAG_IPTC:
+        name, category, key = "IPTC-NAA", Category.DESCRIPTION, f"{KEY}:iptc"
+        loc = f"{where} IPTC (tag 33723)"
+        items = list(parse_iim(entry.raw, loc).items)
+    else:
+        name, category, key = "PhotoshopSettings", Category.HIDDEN_MEDIA, f"{KEY}:irb"
+        loc = f"{where} Photoshop resources (tag 34377)"
+        items = list(parse_irb(entry.raw, loc).items)
     note = "IPTC and Photoshop resources inside a TIFF are not carried into a clean file"
     if items:
         # Rebuilding these records inside a TIFF is not supported: show them, never carry them.
@@ -432,10 +421,6 @@ def _rebuild(
 
 
 def _filtered_xmp(packet: bytes, leaving: frozenset[str]) -> bytes | None:
-    try:
-        from core.xmp import filter_xmp
-    except ImportError:
-        return None
     return filter_xmp(packet, leaving, "xmp")
 
 
