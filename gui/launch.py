@@ -41,11 +41,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cli_main(args)
     try:
         from gui.app import run_app
-    except ImportError:
-        # The desktop app lands in its own issue; until then the CLI help is what there is to show.
-        from core.cli import main as cli_main
-
-        return cli_main(["--help"])
+    except ImportError as exc:
+        # Qt's system libraries can be missing on a server; the command-line tools need none of them.
+        print(
+            f"photo-consent: the desktop app cannot start: Qt could not be loaded ({exc}).\n"
+            "The command-line tools still work: photo-consent --help",
+            file=sys.stderr,
+        )
+        return 1
     return run_app(args)
 
 

@@ -622,10 +622,8 @@ def _metadata_items(data: Buffer, heif: Heif, item_id: int, role: Role) -> tuple
             items = list(result.items)
             items = _not_carried(items, JPEG_ONLY)
         else:
-            try:
-                from core.iptc import parse_iim
-            except ImportError:  # IPTC support not installed: the item stays, shown as unknown
-                raise ParseError("IPTC data cannot be read") from None
+            from core.iptc import parse_iim
+
             items = _not_carried(list(parse_iim(payload, "HEIF IPTC item").items), JPEG_ONLY)
     except ParseError as exc:
         items = [_bad_metadata(item_id, role.name, str(exc), len(payload))]

@@ -19,3 +19,34 @@ def test_app_quits_by_itself_when_asked(tmp_path: Path, monkeypatch, qapp, mem_k
     monkeypatch.setenv("PHOTO_CONSENT_QUIT_AFTER_MS", "300")
     assert run_app(["--home", str(tmp_path / "home")]) == 0
     assert (tmp_path / "home").exists()
+
+
+def test_launcher_says_why_when_qt_cannot_load(monkeypatch, capsys) -> None:
+    import builtins
+
+    from gui import launch
+
+    real_import = builtins.__import__
+
+    def no_qt(name, *args, **kwargs):
+        if name == "gui.app":
+            raise ImportError("libEGL.so.1: cannot open shared object file")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_qt)
+    assert launch.main([]) == 1
+    err = capsys.readouterr().err
+    assert "desktop app cannot start" in err and "libEGL" in err
+
+
+def test_launcher_routes_subcommands_to_the_cli(tmp_path: Path, capsys) -> None:
+    import json
+
+    from PIL import Image
+
+    from gui import launch
+
+    photo = tmp_path / "a.jpg"
+    Image.new("RGB", (8, 8)).save(photo)
+    assert launch.main(["--home", str(tmp_path / "h"), "inspect", "--json", str(photo)]) == 0
+    assert json.loads(capsys.readouterr().out)["files"][0]["format"] == "jpeg"
