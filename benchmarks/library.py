@@ -123,25 +123,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     import keyring
-    import keyring.backend
 
-    class _MemoryKeyring(keyring.backend.KeyringBackend):  # never touch the user's real keyring
-        priority = 1  # type: ignore[assignment]
+    from tests.core.memkeyring import MemoryKeyring
 
-        def __init__(self) -> None:
-            super().__init__()
-            self.store: dict[tuple[str, str], str] = {}
-
-        def get_password(self, service: str, username: str) -> str | None:
-            return self.store.get((service, username))
-
-        def set_password(self, service: str, username: str, password: str) -> None:
-            self.store[(service, username)] = password
-
-        def delete_password(self, service: str, username: str) -> None:
-            self.store.pop((service, username), None)
-
-    keyring.set_keyring(_MemoryKeyring())
+    keyring.set_keyring(MemoryKeyring())  # never touch the user's real keyring
 
     from core.jobs import drive
     from core.library import LibraryService
