@@ -40,8 +40,8 @@ def build_library(n: int, base: Path) -> Path:
     import piexif
     from PIL import Image
 
-    from core.jobs import drive
-    from core.library import LibraryService
+    from core.library.service import LibraryService
+    from core.model.jobs import drive
 
     keyring.set_keyring(keyring.backends.fail.Keyring())
     home, photos = base / "home", base / "photos"
@@ -93,7 +93,7 @@ def measure(home: Path) -> dict[str, float]:
 
     keyring.set_keyring(keyring.backends.fail.Keyring())
     app = QApplication.instance() or QApplication([])
-    from core.library import LibraryService
+    from core.library.service import LibraryService
     from gui.main_window import MainWindow
     from gui.tasks import TaskRunner
 

@@ -57,7 +57,7 @@ def main() -> None:
     print(f"{len(files)} files, {size / 1e6:.0f} MB ({size / len(files) / 1e6:.1f} MB each)")
     names = [str(f) for f in files]
     have_exiftool = shutil.which("exiftool") is not None
-    cli = [PY, "-m", "core.cli"]
+    cli = [PY, "-m", "core.cli.main"]
     sides: dict[str, tuple[list[str], Path | None]] = {
         "inspect": ([*cli, "inspect", "--json", *names], None),
         "export": (

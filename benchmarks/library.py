@@ -128,10 +128,10 @@ def main(argv: list[str] | None = None) -> int:
 
     keyring.set_keyring(MemoryKeyring())  # never touch the user's real keyring
 
-    from core.jobs import drive
-    from core.library import LibraryService
-    from core.thumbnails import ThumbnailCache, embedded_thumbnail, thumbnail_job
-    from core.vault import open_vault
+    from core.imaging.thumbnails import ThumbnailCache, embedded_thumbnail, thumbnail_job
+    from core.library.service import LibraryService
+    from core.model.jobs import drive
+    from core.security.vault import open_vault
 
     big, albums, small = (1000, 20, 10_000) if args.full else (40, 4, 400)
     work = args.dir or Path(tempfile.mkdtemp(prefix="pc-bench-"))

@@ -17,8 +17,8 @@ from enum import IntEnum
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
-from core.consent import Decision
-from core.database import AlbumState
+from core.library.consent import Decision
+from core.library.database import AlbumState
 
 Index = QModelIndex | QPersistentModelIndex
 ALL = 0  # internal id of the "All photos" row

@@ -28,10 +28,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.categories import LABELS, Category
-from core.ledger import Entry, Verification
-from core.library import LibraryService
-from core.policy import BUILTIN
+from core.library.ledger import Entry, Verification
+from core.library.service import LibraryService
+from core.model.categories import LABELS, Category
+from core.model.policy import BUILTIN
 
 KIND_LABELS = {"consent": "Consent change", "export": "Export", "recipient": "Recipient"}
 

@@ -36,7 +36,7 @@ def _first_word(args: list[str]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if _first_word(args) in CLI_COMMANDS or any(a in ("-h", "--help", "--version") for a in args):
-        from core.cli import main as cli_main
+        from core.cli.main import main as cli_main
 
         return cli_main(args)
     try:

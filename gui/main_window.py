@@ -36,9 +36,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.consent import Decision
-from core.jobs import CancelToken, Progress
-from core.library import ImportResult, LibraryService
+from core.library.consent import Decision
+from core.library.service import ImportResult, LibraryService
+from core.model.jobs import CancelToken, Progress
 from gui.about import AboutDialog
 from gui.album_model import CONSENT, AlbumModel, AlbumRoles
 from gui.empty_state import EmptyState
@@ -712,7 +712,7 @@ class MainWindow(QMainWindow):
         self.start_import(roots)
 
     def open_sample_roll(self) -> Task | None:
-        from core.sample import make_sample_roll, sample_dir
+        from core.library.sample import make_sample_roll, sample_dir
 
         if "import" in self._jobs:
             return None

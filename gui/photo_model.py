@@ -16,9 +16,9 @@ from enum import IntEnum
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
-from core.consent import Decision
-from core.database import GalleryRow
-from core.library import LibraryService
+from core.library.consent import Decision
+from core.library.database import GalleryRow
+from core.library.service import LibraryService
 from gui.thumbnail_loader import ThumbnailLoader
 
 PAGE = 128

@@ -32,10 +32,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.categories import LABELS, Category
-from core.inventory import Item, Need, human_size
-from core.library import FaceBox, LibraryService, Picture
-from core.preview import Preview
+from core.library.service import FaceBox, LibraryService, Picture
+from core.model.categories import LABELS, Category
+from core.model.inventory import Item, Need, human_size
+from core.pipeline.preview import Preview
 from gui.tasks import TaskRunner
 from gui.thumbnail_loader import to_qimage
 
@@ -364,7 +364,7 @@ class PreviewPane(QWidget):
             return
 
         def work() -> tuple[Picture, object, bool]:
-            from core.faces import detector_status
+            from core.imaging.faces import detector_status
 
             analysed_now = False
             try:
@@ -386,7 +386,7 @@ class PreviewPane(QWidget):
         )
 
     def _policy_blurs(self, recipient: str) -> bool:
-        from core.policy import BLUR
+        from core.model.policy import BLUR
 
         try:
             policy = self.service.policy_of(self.service.recipient(recipient))

@@ -35,10 +35,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.categories import LABELS, Category
-from core.database import RecipientRow
-from core.library import LibraryError, LibraryService
-from core.policy import (
+from core.library.database import RecipientRow
+from core.library.service import LibraryError, LibraryService
+from core.model.categories import LABELS, Category
+from core.model.policy import (
     BLUR,
     BUILTIN,
     DISPLAY,

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The exposure report view: what the current recipient would learn, next to an all-access upload.
 
-The figures come from ``core.report.report_job``, run on the task runner's background pool (it reads
+The figures come from ``core.report.exposure.report_job``, run on the task runner's background pool (it reads
 every photo; never on the GUI thread). Each run gets a new generation number as its task key; a result
 whose key is not the latest generation is stale (consent changed meanwhile) and is dropped. The charts
 are small QPainter widgets: months, hours of the day (night hours shaded) and a scatter of positions
@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.jobs import Progress
-from core.report import (
+from core.model.jobs import Progress
+from core.report.exposure import (
     NIGHT_HOURS,
     Place,
     Report,

@@ -41,10 +41,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.categories import LABELS, Category
-from core.jobs import CancelToken, Progress
-from core.library import LibraryService
-from core.policy import BLUR, BUILTIN, DISPLAY, KEEP, Policy, PolicyError
+from core.library.service import LibraryService
+from core.model.categories import LABELS, Category
+from core.model.jobs import CancelToken, Progress
+from core.model.policy import BLUR, BUILTIN, DISPLAY, KEEP, Policy, PolicyError
 from gui.tasks import Task, TaskRunner
 
 # -- the summary: plain Python, computed in a worker ---------------------------------------------------
@@ -181,7 +181,7 @@ class ShareDialog(QDialog):
         self.service, self.runner, self.recipient = service, runner, recipient
         self.state = State.SUMMARISING
         self.summary: ShareSummary | None = None
-        self.result: object | None = None  # core.export.ExportResult once finished
+        self.result: object | None = None  # core.pipeline.export.ExportResult once finished
         self.error = ""
         self._export_token: CancelToken | None = None
         self._export_task: Task | None = None

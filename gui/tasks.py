@@ -20,7 +20,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
-from core.jobs import Cancelled, CancelToken, Progress
+from core.model.jobs import Cancelled, CancelToken, Progress
 
 
 class TaskSignals(QObject):

@@ -17,7 +17,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage, QPixmap
 
-from core.library import LibraryService, Picture
+from core.library.service import LibraryService, Picture
 from gui.tasks import TaskRunner
 
 CACHE_ENTRIES = 600  # ~ 30 MB of 160-px pixmaps: a few screens of grid either way

@@ -18,7 +18,7 @@ import mmap
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from core.inventory import Item, Segment
+from core.model.inventory import Item, Segment
 
 if TYPE_CHECKING:
     from PIL import Image

@@ -22,14 +22,14 @@ from collections import Counter, deque
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from core.categories import Category
 from core.formats import Buffer, Cleaned, Parsed, register
-from core.inventory import Item, Need, ParseError, Segment
+from core.model.categories import Category
+from core.model.inventory import Item, Need, ParseError, Segment
 
 if TYPE_CHECKING:
     from PIL import Image
 
-    from core.exif import ExifEntry
+    from core.metadata.exif import ExifEntry
 
 HEVC_BRANDS = {b"heic", b"heix", b"hevc", b"heim", b"heis", b"hevm", b"hevs", b"hevx"}
 GENERIC_BRANDS = {b"mif1", b"msf1", b"mif2", b"miaf"}
@@ -607,7 +607,7 @@ def _metadata_items(data: Buffer, heif: Heif, item_id: int, role: Role) -> tuple
     primary = _describes_primary(heif, item_id, "xmp" if _is_xmp(info) else info.type)
     try:
         if info.type == "Exif":
-            from core.exif import parse_exif
+            from core.metadata.exif import parse_exif
 
             prefix = "exif" if primary else f"heic:{item_id}:exif"
             result = parse_exif(exif_block(payload), where="HEIF Exif item · EXIF", key_prefix=prefix)
@@ -615,14 +615,14 @@ def _metadata_items(data: Buffer, heif: Heif, item_id: int, role: Role) -> tuple
             if not primary:
                 items = _not_carried(items, "belongs to another image in the file, which is never exported")
         elif _is_xmp(info):
-            from core.xmp import parse_xmp
+            from core.metadata.xmp import parse_xmp
 
             prefix = "xmp" if primary else f"heic:{item_id}:xmp"
             result = parse_xmp(payload, where="HEIF XMP item", key_prefix=prefix)
             items = list(result.items)
             items = _not_carried(items, JPEG_ONLY)
         else:
-            from core.iptc import parse_iim
+            from core.metadata.iptc import parse_iim
 
             items = _not_carried(list(parse_iim(payload, "HEIF IPTC item").items), JPEG_ONLY)
     except ParseError as exc:
@@ -821,7 +821,7 @@ def _dimensions(heif: Heif) -> tuple[int, int]:
 def clean(
     data: Buffer, parsed: Parsed, leaving: frozenset[str], pixels: Image.Image | None = None
 ) -> Cleaned:
-    from core.inspection import MAX_PIXELS
+    from core.pipeline.inspection import MAX_PIXELS
 
     heif = walk(data)
     width, height = _dimensions(heif)
@@ -839,7 +839,7 @@ def decode_primary(data: Buffer) -> Image.Image:
     import pillow_heif
     from PIL import Image
 
-    from core.inspection import MAX_PIXELS
+    from core.pipeline.inspection import MAX_PIXELS
 
     try:
         heif_file = pillow_heif.open_heif(io.BytesIO(bytes(data)), convert_hdr_to_8bit=True)
@@ -871,7 +871,7 @@ def _exif_for_output(data: Buffer, heif: Heif, leaving: frozenset[str]) -> bytes
     The pixels are written upright (libheif applies irot/imir), so the Orientation entry, which always
     leaves, is rewritten as 1: any other value would make a viewer rotate the pixels a second time.
     """
-    from core.exif import build_exif, parse_exif
+    from core.metadata.exif import build_exif, parse_exif
 
     for item_id, info in sorted(heif.infos.items()):
         if info.type == "Exif" and _describes_primary(heif, item_id, "Exif"):

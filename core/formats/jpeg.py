@@ -19,12 +19,12 @@ import struct
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from core.categories import Category
-from core.exif import ExifResult, build_exif, parse_exif
 from core.formats import Buffer, Cleaned, Parsed, register
-from core.inventory import Item, Need, ParseError, Segment
-from core.iptc import PHOTOSHOP_HEADER, IrbResult, build_irb, parse_irb
-from core.xmp import filter_xmp, parse_xmp
+from core.metadata.exif import ExifResult, build_exif, parse_exif
+from core.metadata.iptc import PHOTOSHOP_HEADER, IrbResult, build_irb, parse_irb
+from core.metadata.xmp import filter_xmp, parse_xmp
+from core.model.categories import Category
+from core.model.inventory import Item, Need, ParseError, Segment
 
 if TYPE_CHECKING:
     from PIL import Image

@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from io import BytesIO
 from typing import TYPE_CHECKING
 
-from core.categories import Category
-from core.exif import build_exif, parse_exif
 from core.formats import Buffer, Cleaned, Parsed, register
-from core.inventory import Item, Need, ParseError, Segment
-from core.iptc import parse_iim
-from core.xmp import filter_xmp, parse_xmp
+from core.metadata.exif import build_exif, parse_exif
+from core.metadata.iptc import parse_iim
+from core.metadata.xmp import filter_xmp, parse_xmp
+from core.model.categories import Category
+from core.model.inventory import Item, Need, ParseError, Segment
 
 if TYPE_CHECKING:
     from PIL import Image

@@ -5,7 +5,7 @@ Parsing reuses the EXIF walker (a TIFF file *is* a TIFF block): every IFD of the
 sub-IFDs and the Exif/GPS/Interop IFDs are itemised with the same tag table as EXIF, with keys
 ``tiff:IFD0:0x010f`` etc. The first image's strips or tiles are one ``tiff:image`` item (need=PIXELS);
 later pages, sub-images and their tags are hidden media that is never carried. Embedded XMP (tag 700)
-is itemised by core.xmp; IPTC (33723) and Photoshop resources (34377) are reported but never carried.
+is itemised by core.metadata.xmp; IPTC (33723) and Photoshop resources (34377) are reported but never carried.
 
 Cleaning writes a new file: the tags needed to decode the first image, Orientation, the ICC profile if
 it leaves, the kept tags whose keys leave, and the strips or tiles copied byte for byte.
@@ -18,8 +18,8 @@ import struct
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from core.categories import Category
-from core.exif import (
+from core.formats import Buffer, Cleaned, Parsed, register
+from core.metadata.exif import (
     TAG_EXIF_IFD,
     TAG_GPS_IFD,
     TAG_INTEROP_IFD,
@@ -40,10 +40,10 @@ from core.exif import (
     walk,
     write_ifds,
 )
-from core.formats import Buffer, Cleaned, Parsed, register
-from core.inventory import Item, Need, ParseError, Segment
-from core.iptc import parse_iim, parse_irb
-from core.xmp import filter_xmp, parse_xmp
+from core.metadata.iptc import parse_iim, parse_irb
+from core.metadata.xmp import filter_xmp, parse_xmp
+from core.model.categories import Category
+from core.model.inventory import Item, Need, ParseError, Segment
 
 if TYPE_CHECKING:
     from PIL import Image

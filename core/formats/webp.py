@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from io import BytesIO
 from typing import TYPE_CHECKING
 
-from core.categories import Category
-from core.exif import ExifResult, build_exif, parse_exif
 from core.formats import Buffer, Cleaned, Parsed, register
 from core.formats.png import dominant_category, error_texts, icc_description, trailer_category, with_notes
-from core.inventory import Item, Need, ParseError, Segment
-from core.xmp import filter_xmp, parse_xmp
+from core.metadata.exif import ExifResult, build_exif, parse_exif
+from core.metadata.xmp import filter_xmp, parse_xmp
+from core.model.categories import Category
+from core.model.inventory import Item, Need, ParseError, Segment
 
 if TYPE_CHECKING:
     from PIL import Image

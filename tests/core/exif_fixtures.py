@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Builders for EXIF blocks and TIFF files, written independently of core.exif (plain struct code).
+"""Builders for EXIF blocks and TIFF files, written independently of core.metadata.exif (plain struct code).
 
 ``tiff_block`` lays out IFDs given as lists of entries; a value is encoded from Python data by type, or
 is a reference resolved to an offset in a second pass:

@@ -272,14 +272,14 @@ def span_bytes(data: bytes, spans: list[tuple[int, int]]) -> bytes:
 
 def display_keys(parsed) -> frozenset[str]:  # noqa: ANN001  (Parsed)
     """What `minimal` lets leave: the image and what it needs to display."""
-    from core.inventory import Need
+    from core.model.inventory import Need
 
     return frozenset(i.key for i in parsed.items if i.need in (Need.PIXELS, Need.DISPLAY))
 
 
 def carriable_keys(parsed) -> frozenset[str]:  # noqa: ANN001
     """Everything a keep-all policy lets leave (unknown data never does)."""
-    from core.categories import Category
+    from core.model.categories import Category
 
     return frozenset(i.key for i in parsed.items if i.category is not Category.UNKNOWN and i.carriable)
 
@@ -292,8 +292,8 @@ def check_clean(  # noqa: ANN201
     decode: bool = True,
 ):
     """Clean and verify what the exporter verifies; returns (parsed input, cleaned bytes, parsed output)."""
-    from core.categories import Category
-    from core.inventory import Need
+    from core.model.categories import Category
+    from core.model.inventory import Need
 
     parsed = handler.parse(data)
     cleaned = handler.clean(data, parsed, leaving)

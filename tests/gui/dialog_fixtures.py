@@ -9,9 +9,9 @@ import piexif
 import pytest
 from PIL import Image
 
-from core.consent import Decision
-from core.jobs import drive
-from core.library import LibraryService
+from core.library.consent import Decision
+from core.library.service import LibraryService
+from core.model.jobs import drive
 from tests.core.memkeyring import mem_keyring  # noqa: F401
 
 META = "Meta cloud processing"

@@ -19,17 +19,17 @@ from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QMessageBox
 
-from core.cli import main as cli_main
-from core.consent import Decision
-from core.inventory import Need
-from core.jobs import drive
-from core.library import LibraryService
+from core.cli.main import main as cli_main
+from core.library.consent import Decision
+from core.library.service import LibraryService
+from core.model.inventory import Need
+from core.model.jobs import drive
 from gui.album_model import CONSENT, AlbumRoles
 from gui.main_window import MainWindow
 from gui.photo_model import CONSENT_ROLES, FACE_ROLES, Roles
 from gui.tasks import TaskRunner
 from tests.core.memkeyring import mem_keyring  # noqa: F401
-from tests.core.test_gallery import make_jpeg
+from tests.core.library.test_gallery import make_jpeg
 
 META = "Meta cloud processing"
 WAIT = 10_000
@@ -38,8 +38,7 @@ WAIT = 10_000
 @pytest.fixture(autouse=True)
 def no_face_model(monkeypatch):
     # Face detection is tested in core; here it would only slow every selection down.
-    from core import faces
-
+    from core.imaging import faces
     monkeypatch.setattr(faces, "detector_status", lambda: "face detection is off in these tests")
 
 
@@ -322,7 +321,7 @@ def test_preview_lists_match_preview_json(qtbot, window: MainWindow, service: Li
 
 
 def test_face_toggles_and_manual_boxes(qtbot, window: MainWindow, service: LibraryService):
-    from core.faces import Face
+    from core.imaging.faces import Face
 
     fp = window.model.index(rows_by_name(window)["dinner.jpg"]).data(Roles.Fingerprint)
     service.face_store.set_detected(fp, [Face(4, 4, 12, 12, 0.9)])

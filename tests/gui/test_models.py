@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
 
-from core.consent import Decision
-from core.jobs import drive
-from core.library import LibraryService
+from core.library.consent import Decision
+from core.library.service import LibraryService
+from core.model.jobs import drive
 from gui.album_model import CONSENT, AlbumModel, AlbumRoles
 from gui.photo_delegate import PhotoDelegate
 from gui.photo_model import CONSENT_ROLES, PhotoModel, Roles

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from core.categories import Category
-from core.consent import Decision
-from core.policy import BLUR, DISPLAY, KEEP, REMOVE, load_policy
+from core.library.consent import Decision
+from core.model.categories import Category
+from core.model.policy import BLUR, DISPLAY, KEEP, REMOVE, load_policy
 from gui.recipients_dialog import RecipientsDialog
 from tests.gui.dialog_fixtures import META, allow_album, library, memory_keyring, roll  # noqa: F401
 

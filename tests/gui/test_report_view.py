@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from core import report as rp
-from core.consent import Decision
-from core.jobs import drive
-from core.library import LibraryService
+from core.library.consent import Decision
+from core.library.service import LibraryService
+from core.model.jobs import drive
+from core.report import exposure as rp
 from gui.report_view import ReportView
 from gui.tasks import TaskRunner
 from tests.core.memkeyring import mem_keyring  # noqa: F401
-from tests.core.test_report import META, make_roll
+from tests.core.report.test_report import META, make_roll
 
 
 @pytest.fixture

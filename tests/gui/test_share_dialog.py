@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-import core.export
-from core.jobs import drive
+import core.pipeline.export
+from core.model.jobs import drive
 from gui.share_dialog import ShareDialog, State, WithheldModel, summarize
 from gui.tasks import TaskRunner
 from tests.gui.dialog_fixtures import META, allow_album, library, make_jpeg, memory_keyring, roll  # noqa: F401
@@ -128,7 +128,7 @@ def gated_export(monkeypatch):
     """Files after the first wait for the gate, so a test can cancel while the export is running."""
     gate = threading.Event()
     first = threading.Event()
-    real = core.export.process_file
+    real = core.pipeline.export.process_file
 
     def slow(src, *args, **kwargs):
         if first.is_set():
@@ -136,7 +136,7 @@ def gated_export(monkeypatch):
         first.set()
         return real(src, *args, **kwargs)
 
-    monkeypatch.setattr(core.export, "process_file", slow)
+    monkeypatch.setattr(core.pipeline.export, "process_file", slow)
     yield gate
     gate.set()
 

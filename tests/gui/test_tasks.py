@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 import threading
 
-from core.jobs import Progress
+from core.model.jobs import Progress
 from gui.tasks import TaskRunner
 
 
@@ -60,7 +60,7 @@ def test_cancel_stops_a_long_job(qtbot) -> None:
 
 
 def test_cooperative_job_finishes_with_its_result_when_cancelled(qtbot) -> None:
-    from core.jobs import CancelToken
+    from core.model.jobs import CancelToken
 
     runner = TaskRunner()
     token = CancelToken()

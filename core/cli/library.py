@@ -1,0 +1,347 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""CLI commands over the library: import, allow|deny|inherit, status, recipients, ledger, export --recipient,
+report.
+
+Each handler takes the parsed arguments (``args.home``: Path | None, ``args.json``: bool) and returns an
+exit code: 0 all done, 1 some files failed or were withheld (or the ledger does not verify), 2 usage error.
+With ``--json`` exactly one JSON document goes to stdout; messages go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from core.library.consent import Decision
+from core.library.service import LibraryError, LibraryService
+from core.model.jobs import drive
+from core.model.policy import Policy, PolicyError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _json_out(doc: object) -> None:
+    json.dump(doc, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def _open(args: argparse.Namespace) -> LibraryService:
+    return LibraryService.open(getattr(args, "home", None))
+
+
+def _usage(exc: Exception) -> int:
+    _err(f"photo-consent: {exc}")
+    return EXIT_USAGE
+
+
+def policy_for_recipient(home: Path | None, recipient: str) -> Policy:
+    """The policy of a library recipient (for `preview --recipient`); unknown names are a usage error."""
+    with LibraryService.open(home) as lib:
+        try:
+            return lib.policy_of(lib.recipient(recipient))
+        except LibraryError as exc:
+            raise PolicyError(str(exc)) from exc
+
+
+# -- import -----------------------------------------------------------------------------------------
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    with _open(args) as lib:
+        last = [""]
+
+        def show(p: object) -> None:
+            message = getattr(p, "message", "")
+            if not args.json and message and message != last[0] and sys.stderr.isatty():
+                print(f"\r{message[:78]:<78}", end="", file=sys.stderr)
+            last[0] = message
+
+        result = drive(lib.import_job(args.folders), show)
+        if not args.json and sys.stderr.isatty():
+            print(file=sys.stderr)
+        if args.json:
+            _json_out(result.to_json())
+        else:
+            print(
+                f"Imported {', '.join(result.roots) or 'nothing'}: {result.added} new, "
+                f"{result.changed} changed, {result.unchanged} unchanged, {result.gone} gone."
+            )
+            for path, reason in result.unsupported:
+                print(f"  skipped {path}: {reason}")
+            for path, reason in result.problems:
+                print(f"  problem {path}: {reason}")
+        if lib.keyring_notice:
+            _err(lib.keyring_notice)
+    return EXIT_FAILED if result.problems else EXIT_OK
+
+
+# -- consent ----------------------------------------------------------------------------------------
+
+
+def cmd_decide(args: argparse.Namespace) -> int:
+    decision = Decision(args.decision)
+    with _open(args) as lib:
+        try:
+            rec = lib.recipient(args.recipient)
+            albums = []
+            fingerprints: dict[str, str] = {}
+            for target in args.targets:
+                if os.path.isfile(target):
+                    fingerprints[lib.fingerprint_of(target)] = target
+                else:
+                    albums.append(lib.find_album(target))
+        except LibraryError as exc:
+            return _usage(exc)
+        report: dict[str, object] = {
+            "recipient": rec.name,
+            "decision": str(decision),
+            "albums": [],
+            "photos": [],
+        }
+        for album in albums:
+            changed = lib.decide_album(album.id, rec.name, decision)
+            why = lib.explain_album(album.id, rec.name)
+            report["albums"].append(  # type: ignore[union-attr]
+                {
+                    "album": album.name,
+                    "path": str(album.path),
+                    "changed": changed,
+                    "effective": why.explanation,
+                }
+            )
+            if not args.json:
+                print(f"{album.name}: {why.explanation}{'' if changed else ' (unchanged)'}")
+        if fingerprints:
+            lib.decide_photos(fingerprints, rec.name, decision)
+            for fp, target in fingerprints.items():
+                why = lib.explain(fp, rec.name)
+                report["photos"].append(  # type: ignore[union-attr]
+                    {"path": target, "fingerprint": fp, "effective": why.explanation, "allowed": why.allowed}
+                )
+                if not args.json:
+                    print(f"{target}: {why.explanation}")
+        if args.json:
+            _json_out(report)
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    with _open(args) as lib:
+        try:
+            doc = lib.status(args.recipient)
+        except LibraryError as exc:
+            return _usage(exc)
+    if args.json:
+        _json_out(doc)
+    else:
+        photos = doc["photos"]
+        print(f"Library {doc['home']}: {photos['files']} photo files ({photos['distinct']} distinct)")  # type: ignore[index]
+        if doc["problems"]:
+            print(f"  {doc['problems']} files could not be imported (unsupported or unreadable)")
+        for rec in doc["recipients"]:  # type: ignore[attr-defined]
+            print(f"{rec['name']} (policy {rec['policy']}): may receive {rec['allowed']} photos")
+            for a in rec["albums"]:
+                print(f"  {a['album']:<40} {a['allowed']:>6} / {a['total']:<6} allowed")
+    notice = doc["keyring"]["notice"]  # type: ignore[index]
+    if notice:
+        _err(notice)
+    return EXIT_OK
+
+
+# -- recipients -------------------------------------------------------------------------------------
+
+
+def cmd_recipients(args: argparse.Namespace) -> int:
+    action = getattr(args, "action", None)
+    with _open(args) as lib:
+        try:
+            if action == "add":
+                lib.add_recipient(args.name, args.policy)
+            elif action == "remove":
+                lib.remove_recipient(args.name)
+            elif action == "rename":
+                lib.rename_recipient(args.old, args.new)
+            elif action == "policy":
+                lib.set_recipient_policy(args.name, args.policy)
+        except LibraryError as exc:
+            return _usage(exc)
+        rows = [{"name": r.name, "policy": r.policy, "created": r.created} for r in lib.recipients()]
+    if args.json:
+        _json_out({"recipients": rows})
+    else:
+        for r in rows:
+            print(f"{r['name']}  (policy {r['policy']})")
+        if not rows:
+            print("No recipients. Add one with: photo-consent recipients add NAME --policy minimal")
+    return EXIT_OK
+
+
+# -- ledger -----------------------------------------------------------------------------------------
+
+
+def cmd_ledger(args: argparse.Namespace) -> int:
+    with _open(args) as lib:
+        entries = lib.ledger_entries()
+        check = lib.verify_ledger() if args.verify else None
+        notice = lib.keyring_notice
+    if args.json:
+        doc: dict[str, object] = {
+            "entries": [{"id": e.id, "signed": e.signed, "mac": e.mac, **e.data()} for e in entries]
+        }
+        if check is not None:
+            doc["verify"] = check.to_json()
+        _json_out(doc)
+    else:
+        for e in entries:
+            d = e.data()
+            mark = "" if e.signed else "  [unsigned]"
+            print(f"#{e.id} {d.get('when', '?')} {d.get('kind', '?')}: {_summary(d)}{mark}")
+        if check is not None:
+            if check.ok:
+                print(f"Ledger verified: {check.checked} entries intact.")
+            else:
+                print(f"Ledger verification FAILED at entry #{check.first_bad}: {check.reason}")
+    if check is not None and check.notice:
+        _err(check.notice)
+    if notice:
+        _err(notice)
+    return EXIT_FAILED if check is not None and not check.ok else EXIT_OK
+
+
+def _summary(d: dict[str, object]) -> str:
+    kind = d.get("kind")
+    if kind == "consent":
+        if "album" in d:
+            return f"{d.get('recipient')}: album {d['album']} {d.get('old')} → {d.get('new')}"
+        photos = d.get("photos") or {}
+        n = sum(len(v) for v in photos.values()) if isinstance(photos, dict) else 0
+        return f"{d.get('recipient')}: {n} photo(s) → {d.get('new')}"
+    if kind == "export":
+        files = d.get("files") or []
+        withheld = d.get("withheld") or []
+        return (
+            f"{len(files)} photo(s) to {d.get('recipient')} with policy {d.get('policy')}"  # type: ignore[arg-type]
+            f", {len(withheld)} withheld"  # type: ignore[arg-type]
+        )
+    if kind == "recipient":
+        if d.get("action") == "rename":
+            return f"renamed {d.get('old')} → {d.get('new')}"
+        return f"{d.get('action')} {d.get('recipient')} (policy {d.get('policy', d.get('new'))})"
+    return json.dumps(d, ensure_ascii=False)
+
+
+# -- export by consent ------------------------------------------------------------------------------
+
+
+def export_for_recipient(args: argparse.Namespace) -> int:
+    from core.pipeline.export import ExportError
+
+    with _open(args) as lib:
+        try:
+            job = lib.export_job(args.recipient, Path(args.out), zip_output=bool(getattr(args, "zip", False)))
+            result = drive(job)
+        except (LibraryError, ExportError) as exc:
+            return _usage(exc)
+    if args.json:
+        _json_out({**result.to_json(), "recipient": args.recipient})  # type: ignore[attr-defined]
+    else:
+        print(f"Exported {len(result.exported)} photo(s) for {args.recipient} into {result.out}")  # type: ignore[attr-defined]
+        for w in result.withheld:  # type: ignore[attr-defined]
+            print(f"  withheld {w.source}: {w.reason}")
+    return EXIT_FAILED if result.withheld else EXIT_OK  # type: ignore[attr-defined]
+
+
+# -- exposure report --------------------------------------------------------------------------------
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """What the recipient would learn from everything it receives, next to an all-access upload."""
+    from core.report.exposure import report_job, to_text
+
+    with _open(args) as lib:
+        try:
+            lib.recipient(args.recipient)
+        except LibraryError as exc:
+            return _usage(exc)
+
+        def show(p: object) -> None:
+            if not args.json and sys.stderr.isatty():
+                message = getattr(p, "message", "")
+                print(f"\r{message[:78]:<78}", end="", file=sys.stderr)
+
+        try:
+            report = drive(report_job(lib, args.recipient), show)
+        except PolicyError as exc:
+            return _usage(exc)
+        if not args.json and sys.stderr.isatty():
+            print(file=sys.stderr)
+    if args.json:
+        _json_out(report.to_json())
+    else:
+        print(to_text(report))
+    return EXIT_OK
+
+
+# -- wiring -----------------------------------------------------------------------------------------
+
+
+def add_library_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("import", help="add folders to the library (or rescan them)")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("folders", nargs="+", metavar="FOLDER")
+    p.set_defaults(func=cmd_import)
+
+    for verb, text in (
+        ("allow", "let a recipient receive these albums or photos"),
+        ("deny", "never send these albums or photos to a recipient"),
+        ("inherit", "remove the decision: follow the album (or parent album)"),
+    ):
+        p = sub.add_parser(verb, help=text)
+        p.add_argument("--json", action="store_true")
+        p.add_argument("--recipient", required=True, metavar="NAME")
+        p.add_argument(
+            "targets", nargs="+", metavar="TARGET", help="an album (folder path or name) or a file"
+        )
+        p.set_defaults(func=cmd_decide, decision={"allow": "allowed", "deny": "denied"}.get(verb, verb))
+
+    p = sub.add_parser("status", help="how many photos each recipient may receive, per album")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--recipient", metavar="NAME")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("recipients", help="list, add, rename or remove recipients")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_recipients, action=None)
+    actions = p.add_subparsers(dest="action", metavar="ACTION")
+    a = actions.add_parser("add", help="add a recipient")
+    a.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
+    a.add_argument("name", metavar="NAME")
+    a.add_argument("--policy", default="minimal", metavar="NAME|FILE")
+    a = actions.add_parser("remove", help="remove a recipient and its decisions")
+    a.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
+    a.add_argument("name", metavar="NAME")
+    a = actions.add_parser("rename", help="rename a recipient")
+    a.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
+    a.add_argument("old", metavar="OLD")
+    a.add_argument("new", metavar="NEW")
+    a = actions.add_parser("policy", help="change a recipient's policy")
+    a.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
+    a.add_argument("name", metavar="NAME")
+    a.add_argument("policy", metavar="NAME|FILE")
+
+    p = sub.add_parser("ledger", help="the history of consent changes and exports")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--verify", action="store_true", help="check the signature chain")
+    p.set_defaults(func=cmd_ledger)
+
+    p = sub.add_parser("report", help="what a recipient would learn from everything it receives")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--recipient", required=True, metavar="NAME")
+    p.set_defaults(func=cmd_report)

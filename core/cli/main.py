@@ -1,0 +1,292 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The command-line contract of PRODUCT.md §5. The desktop app uses the same core.
+
+Exit codes: 0 all done; 1 some files failed or were withheld (each with a reason); 2 usage error.
+With --json a command prints exactly one JSON document on stdout; messages go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from core import __version__
+from core.library.paths import display_path
+from core.model.categories import LABELS, Category
+from core.model.inventory import Inventory, Item, human_size
+from core.model.jobs import drive
+from core.model.policy import BLUR, Policy, PolicyError, load_policy
+from core.pipeline.export import ExportError, export_job, plan_file
+from core.pipeline.inspection import describe_os_error, inspect_path, open_readonly
+from core.pipeline.preview import Preview
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    pass
+
+
+def _print_json(doc: object) -> None:
+    # ASCII escapes keep the output valid whatever the file names hold (a non-UTF-8 name round-trips
+    # through Python's json as the surrogate-escaped path that opens the file).
+    json.dump(doc, sys.stdout, ensure_ascii=True)
+    sys.stdout.write("\n")
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _display(path: str) -> str:
+    return display_path(path)
+
+
+def _item_lines(items: Sequence[Item], reasons: dict[int, str] | None = None) -> list[str]:
+    lines: list[str] = []
+    by_cat: dict[Category, list[tuple[int, Item]]] = {}
+    for n, item in enumerate(items):
+        by_cat.setdefault(item.category, []).append((n, item))
+    for cat in Category:
+        if cat not in by_cat:
+            continue
+        lines.append(f"  {LABELS[cat]}:")
+        for n, item in by_cat[cat]:
+            value = item.value if len(item.value) <= 80 else item.value[:77] + "..."
+            extra = f" — {reasons[n]}" if reasons and n in reasons else ""
+            lines.append(f"    {item.name} = {value}  [{item.where}, {human_size(item.bytes)}]{extra}")
+    return lines
+
+
+def _faces_for(path: Path) -> tuple[list, str]:
+    from core.imaging import faces
+    reason = faces.detector_status()
+    if reason:
+        return [], reason
+    try:
+        return faces.detect_path(path), ""
+    except faces.FaceDetectionUnavailable as exc:
+        return [], str(exc)
+    except Exception as exc:  # noqa: BLE001 - a decode failure is reported per file
+        return [], f"face detection failed: {exc}"
+
+
+def _inspect_doc(name: str, faces: bool) -> tuple[dict[str, object], list[Item], bool]:
+    inv: Inventory = inspect_path(name)
+    doc = inv.to_json()
+    doc["path"] = _display(inv.path)
+    if faces and inv.ok:
+        found, reason = _faces_for(Path(name))
+        if reason:
+            doc["status"], doc["error"] = "error", reason
+            inv.error = reason
+        else:
+            from core.imaging.faces import face_items
+
+            inv.items.extend(face_items(found))
+            doc["items"] = [i.to_json() for i in inv.items]
+            doc["faces"] = [{"box": [f.x, f.y, f.w, f.h], "score": round(f.score, 3)} for f in found]
+    return doc, inv.items, inv.ok
+
+
+def _inspect_all(names: Sequence[str], faces: bool) -> Iterator[tuple[dict[str, object], list[Item], bool]]:
+    """Inventories in order. Many files are read in worker processes: the structural walk is CPU-bound
+    and holds the GIL, so processes are what uses both cores."""
+    if len(names) >= 8 and not faces and "fork" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("fork")
+        workers = min(os.cpu_count() or 1, 4)
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            yield from pool.map(_inspect_doc, names, [faces] * len(names), chunksize=8)
+    else:
+        for name in names:
+            yield _inspect_doc(name, faces)
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    docs = []
+    failed = False
+    for doc, items, ok in _inspect_all(args.files, args.faces):
+        failed |= not ok
+        docs.append(doc)
+        if not args.json:
+            print(f"{doc['path']}: {doc['format'] or 'unknown format'}, {human_size(int(doc['size']))}")
+            if not ok:
+                print(f"  error: {doc['error']}")
+            else:
+                print(f"  {doc['width']}×{doc['height']}")
+                print("\n".join(_item_lines(items)))
+    if args.json:
+        _print_json({"files": docs})
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def resolve_policy(args: argparse.Namespace) -> tuple[Policy, str | None]:
+    if getattr(args, "recipient", None):
+        from core.cli.library import policy_for_recipient
+
+        return policy_for_recipient(args.home, args.recipient), args.recipient
+    if not args.policy:
+        raise UsageError("give --policy NAME|FILE or --recipient NAME")
+    return load_policy(args.policy), None
+
+
+def _preview_one(path: Path, policy: Policy, index: int) -> Preview:
+    faces: list = []
+    reason = ""
+    if policy.faces == BLUR and not policy.passthrough:
+        faces, reason = _faces_for(path)
+    try:
+        with open_readonly(path) as (data, st):
+            _, _, _, preview = plan_file(path, data, st, policy, index=index, faces=faces)
+    except OSError as exc:
+        preview = Preview(str(path), policy, "", "unchanged", error=describe_os_error(exc))
+    if reason and not preview.error:
+        preview.error = reason
+    return preview
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    policy, _ = resolve_policy(args)
+    previews = [_preview_one(Path(f), policy, n) for n, f in enumerate(args.files, start=1)]
+    if args.json:
+        docs = []
+        for p in previews:
+            doc = p.to_json()
+            doc["path"] = _display(p.path)
+            docs.append(doc)
+        _print_json({"files": docs})
+    else:
+        for p in previews:
+            print(f"{_display(p.path)} → {p.output_name or '(not exported)'}  [policy {policy.name}]")
+            if p.error:
+                print(f"  withheld: {p.error}")
+                continue
+            print(f"  pixels: {p.pixels}; faces detected {p.faces_detected}, blurred {p.faces_blurred}")
+            print(" Leaves the device:")
+            print("\n".join(_item_lines(p.leaves)) or "  (nothing but the picture)")
+            print(" Stays on this device:")
+            stays = [s.item for s in p.stays]
+            print(
+                "\n".join(_item_lines(stays, {n: s.reason for n, s in enumerate(p.stays)})) or "  (nothing)"
+            )
+    return EXIT_FAILED if any(p.error for p in previews) else EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    if args.recipient:
+        if args.files:
+            raise UsageError("with --recipient, the photos come from the library's consent; give no FILE")
+        from core.cli.library import export_for_recipient
+
+        return export_for_recipient(args)
+    if not args.policy:
+        raise UsageError("give --policy NAME|FILE with FILE..., or --recipient NAME")
+    if not args.files:
+        raise UsageError("give the FILEs to export")
+    policy = load_policy(args.policy)
+    sources = [Path(f) for f in args.files]
+
+    def progress(p: object) -> None:
+        if not args.json:
+            _err(f"[{p.done}/{p.total}] {p.message}")  # type: ignore[attr-defined]
+
+    try:
+        job = export_job(sources, policy, Path(args.out), zip_output=args.zip, parallel="process")
+        result = drive(job, progress)
+    except ExportError as exc:
+        _err(f"photo-consent: {exc}")
+        return EXIT_FAILED
+    if args.json:
+        _print_json(result.to_json())
+    else:
+        print(f"Exported {len(result.exported)} file(s) to {result.out} with policy {policy.name}.")
+        for w in result.withheld:
+            print(f"  withheld {_display(w.source)}: {w.reason}")
+        print(f"Receipt: {result.receipt_path}")
+    return EXIT_FAILED if result.withheld else EXIT_OK
+
+
+# Commands that work on files alone: they start faster without loading the library (SQL, keyring, crypto).
+FILE_COMMANDS = ("inspect", "preview", "export")
+
+
+def build_parser(*, with_library: bool = True) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="photo-consent",
+        description="See exactly what your photos would reveal, decide who gets what, export only that.",
+    )
+    parser.add_argument("--version", action="version", version=f"photo-consent {__version__}")
+    parser.add_argument(
+        "--home",
+        type=Path,
+        default=Path(os.environ["PHOTO_CONSENT_HOME"]) if os.environ.get("PHOTO_CONSENT_HOME") else None,
+        help="where the library database and caches live (env PHOTO_CONSENT_HOME)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("inspect", help="list everything a file carries")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--faces", action="store_true", help="also detect faces in the pixels")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.set_defaults(func=cmd_inspect)
+
+    p = sub.add_parser("preview", help="what would leave and what would stay under a policy")
+    p.add_argument("--json", action="store_true")
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--policy", metavar="NAME|FILE")
+    g.add_argument("--recipient", metavar="NAME")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.set_defaults(func=cmd_preview)
+
+    p = sub.add_parser("export", help="write cleaned, verified copies and a receipt")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--zip", action="store_true", help="write one zip with neutral entry names")
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--policy", metavar="NAME|FILE")
+    g.add_argument("--recipient", metavar="NAME")
+    p.add_argument("files", nargs="*", metavar="FILE")
+    p.set_defaults(func=cmd_export)
+
+    if with_library:
+        from core.cli.library import add_library_commands
+
+        add_library_commands(sub)
+    return parser
+
+
+def _command_word(argv: Sequence[str]) -> str:
+    words = iter(argv)
+    for word in words:
+        if word == "--home":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return ""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(with_library=_command_word(argv) not in FILE_COMMANDS)
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return int(args.func(args))
+    except (UsageError, PolicyError) as exc:
+        _err(f"photo-consent: {exc}")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        _err("photo-consent: interrupted")
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

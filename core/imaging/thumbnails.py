@@ -1,0 +1,253 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Grid thumbnails: instant embedded EXIF thumbnails, then real ones made on both cores, cached encrypted.
+
+- ``embedded_thumbnail(path)``: the small JPEG many cameras put in EXIF IFD1; shown at once.
+- ``make_thumbnail(path, size)``: JPEG bytes, orientation applied; JPEGs decode at reduced scale with
+  Pillow ``draft`` (DCT scaling: 1/2, 1/4, 1/8), which is what makes this fast.
+- ``ThumbnailCache``: AES-GCM encrypted files keyed by fingerprint and size (``core.security.vault``).
+  Without a persistent key (no keyring) it keeps a bounded cache in memory and writes nothing to disk.
+- ``thumbnail_job``: a generator over many photos on a thread pool (Pillow releases the GIL while it
+  decodes and resizes; see benchmarks/library.py for threads vs processes).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PIL import Image, ImageOps
+
+from core.library.paths import thumbnails_dir
+from core.model.jobs import CancelToken, Job, Progress
+from core.security.vault import Vault, VaultError
+
+DEFAULT_SIZE = 256
+QUALITY = 82
+MEMORY_ENTRIES = 2000  # bounded in-memory cache when nothing may be written to disk
+
+_heif_lock = threading.Lock()
+_heif_ready = False
+
+
+def _register_heif() -> None:
+    global _heif_ready
+    with _heif_lock:
+        if not _heif_ready:
+            try:
+                import pillow_heif
+
+                pillow_heif.register_heif_opener()
+            except ImportError:  # HEIC thumbnails then fail with a clear error per file
+                pass
+            _heif_ready = True
+
+
+def _encode(im: Image.Image) -> bytes:
+    if im.mode not in ("RGB", "L"):
+        im = im.convert("RGBA").convert("RGB") if "A" in im.mode or im.mode == "P" else im.convert("RGB")
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=QUALITY, optimize=False)
+    return buf.getvalue()
+
+
+def make_thumbnail(path: str | os.PathLike[str], size: int = DEFAULT_SIZE) -> bytes:
+    """JPEG bytes at most ``size`` pixels on the long side, displayed the right way up."""
+    _register_heif()
+    with open(path, "rb") as fh, Image.open(fh) as im:
+        if im.format == "JPEG":
+            # Ask libjpeg for the smallest DCT scale still >= size: decoding 1/8 of the pixels is the win.
+            im.draft("RGB", (size, size))
+        im = ImageOps.exif_transpose(im)
+        im.thumbnail((size, size), Image.Resampling.BILINEAR, reducing_gap=2.0)
+        return _encode(im)
+
+
+def _exif_tiff(head: bytes) -> bytes | None:
+    """The TIFF body of the first EXIF APP1 segment of a JPEG, walking markers (not searching bytes)."""
+    if not head.startswith(b"\xff\xd8"):
+        return None
+    pos = 2
+    while pos + 4 <= len(head):
+        if head[pos] != 0xFF:
+            return None
+        marker = head[pos + 1]
+        if marker in (0xDA, 0xD9):  # start of scan / end: no EXIF before the image data
+            return None
+        length = int.from_bytes(head[pos + 2 : pos + 4], "big")
+        body = head[pos + 4 : pos + 2 + length]
+        if marker == 0xE1 and body.startswith(b"Exif\x00\x00"):
+            return body[6:] if len(body) == length - 2 else None
+        pos += 2 + length
+    return None
+
+
+def embedded_thumbnail(path: str | os.PathLike[str]) -> bytes | None:
+    """The camera's embedded EXIF thumbnail (JPEG bytes), rotated to display, or None."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(0x10000 + 64)  # an APP1 segment is at most 64 KiB
+        tiff = _exif_tiff(head)
+        if tiff is None:
+            return None
+        import piexif
+
+        exif = piexif.load(b"Exif\x00\x00" + tiff)
+        thumb = exif.get("thumbnail")
+        if not thumb or not thumb.startswith(b"\xff\xd8"):
+            return None
+        orientation = int(exif.get("0th", {}).get(piexif.ImageIFD.Orientation, 1) or 1)
+        if orientation == 1:
+            return bytes(thumb)
+        with Image.open(io.BytesIO(thumb)) as im:
+            im.load()
+            method = _TRANSPOSE.get(orientation)
+            return _encode(im.transpose(method) if method is not None else im)
+    except Exception:  # a damaged EXIF block just means no instant thumbnail
+        return None
+
+
+_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+class ThumbnailCache:
+    """Encrypted thumbnails on disk, keyed by content fingerprint and size."""
+
+    def __init__(self, home: Path, vault: Vault) -> None:
+        self.vault = vault
+        self.dir = thumbnails_dir(home)
+        self.on_disk = vault.persistent
+        self._memory: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _key(fingerprint: str, size: int) -> str:
+        return f"{fingerprint}-{size}"
+
+    def _file(self, key: str) -> Path:
+        return self.dir / key[:2] / f"{key}.bin"
+
+    def get(self, fingerprint: str, size: int = DEFAULT_SIZE) -> bytes | None:
+        key = self._key(fingerprint, size)
+        if not self.on_disk:
+            with self._lock:
+                data = self._memory.get(key)
+                if data is not None:
+                    self._memory.move_to_end(key)
+                return data
+        try:
+            blob = self._file(key).read_bytes()
+        except OSError:
+            return None
+        try:
+            return self.vault.decrypt(blob, key)
+        except VaultError:
+            return None  # written with another key (keyring reset): treat as missing, it is remade
+
+    def put(self, fingerprint: str, data: bytes, size: int = DEFAULT_SIZE) -> None:
+        key = self._key(fingerprint, size)
+        if not self.on_disk:
+            with self._lock:
+                self._memory[key] = data
+                self._memory.move_to_end(key)
+                while len(self._memory) > MEMORY_ENTRIES:
+                    self._memory.popitem(last=False)
+            return
+        path = self._file(key)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(self.vault.encrypt(data, key))
+        os.replace(tmp, path)
+
+
+@dataclass
+class ThumbnailResult:
+    made: int = 0
+    cached: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (fingerprint, reason)
+    cancelled: bool = False
+
+
+def _safe_make(path: str, size: int) -> tuple[bytes | None, str]:
+    try:
+        return make_thumbnail(path, size), ""
+    except Exception as exc:  # one bad file never stops the job
+        return None, f"{exc.__class__.__name__}: {exc}"
+
+
+def thumbnail_job(
+    photos: Sequence[tuple[str, str | os.PathLike[str]]],
+    cache: ThumbnailCache,
+    cancel: CancelToken | None = None,
+    workers: int = 2,
+    *,
+    size: int = DEFAULT_SIZE,
+    processes: bool = False,
+    on_ready: Callable[[str, bytes], None] | None = None,
+) -> Job[ThumbnailResult]:
+    """Make missing thumbnails for (fingerprint, path) pairs; ``on_ready`` gets each one as it is done."""
+    cancel = cancel or CancelToken()
+    result = ThumbnailResult()
+    total = len(photos)
+    todo: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for fp, path in photos:
+        if fp in seen:
+            continue
+        seen.add(fp)
+        data = cache.get(fp, size)
+        if data is not None:
+            result.cached += 1
+            if on_ready:
+                on_ready(fp, data)
+        else:
+            todo.append((fp, os.fspath(path)))
+    done = total - len(todo)
+    yield Progress(done, total, "Making thumbnails")
+    pool: Executor = (
+        ProcessPoolExecutor(max_workers=workers) if processes else ThreadPoolExecutor(max_workers=workers)
+    )
+    with pool:
+        window = max(1, workers) * 4  # bounded: a few thumbnails in flight, not thousands
+        pending: list[tuple[str, Future[tuple[bytes | None, str]]]] = []
+        it = iter(todo)
+        for fp, path in it:
+            pending.append((fp, pool.submit(_safe_make, path, size)))
+            if len(pending) >= window:
+                break
+        while pending:
+            if cancel.cancelled:
+                for _, f in pending:
+                    f.cancel()
+                result.cancelled = True
+                break
+            fp, fut = pending.pop(0)
+            nxt = next(it, None)
+            if nxt is not None:
+                pending.append((nxt[0], pool.submit(_safe_make, nxt[1], size)))
+            data, reason = fut.result()
+            done += 1
+            if data is None:
+                result.failed.append((fp, reason))
+            else:
+                cache.put(fp, data, size)
+                result.made += 1
+                if on_ready:
+                    on_ready(fp, data)
+            yield Progress(done, total, "Making thumbnails")
+    return result

@@ -1,0 +1,580 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""XMP packets: itemise the top-level properties and rewrite a packet with only some of them.
+
+Used by every container format (JPEG APP1, PNG iTXt, WebP ``XMP `` chunk, HEIC mime item, TIFF tag 700).
+
+Keys are ``{key_prefix}:{prefix}:{localname}`` where ``prefix`` comes from a fixed namespace-URI map, so a
+file that spells ``dc`` as ``ns3`` yields the same keys as any other, and a rewritten packet (which always
+uses the canonical prefixes) re-parses to the same keys and values.
+
+Parsing goes through defusedxml: a packet that declares entities or external references is never expanded;
+it becomes one ``unknown`` item covering the whole packet, which therefore never leaves the device.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from xml.sax.saxutils import escape, quoteattr
+
+import defusedxml
+import defusedxml.ElementTree as DET
+
+from core.model.categories import Category
+from core.model.inventory import Item, Need
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+XML_NS = "http://www.w3.org/XML/1998/namespace"
+X_NS = "adobe:ns:meta/"
+XMP_NOTE = "http://ns.adobe.com/xmp/note/"
+
+# Canonical prefixes (those ExifTool and Adobe use). Unknown namespaces are keyed by their URI.
+PREFIXES: dict[str, str] = {
+    "adobe:ns:meta/": "x",
+    RDF: "rdf",
+    "http://ns.adobe.com/xap/1.0/": "xmp",
+    "http://ns.adobe.com/xap/1.0/mm/": "xmpMM",
+    "http://ns.adobe.com/xap/1.0/rights/": "xmpRights",
+    "http://ns.adobe.com/xap/1.0/bj/": "xmpBJ",
+    "http://ns.adobe.com/xap/1.0/t/pg/": "xmpTPg",
+    "http://ns.adobe.com/xap/1.0/g/img/": "xmpGImg",
+    "http://ns.adobe.com/xap/1.0/g/": "xmpG",
+    "http://ns.adobe.com/xmp/1.0/DynamicMedia/": "xmpDM",
+    "http://ns.adobe.com/xap/1.0/sType/ResourceEvent#": "stEvt",
+    "http://ns.adobe.com/xap/1.0/sType/ResourceRef#": "stRef",
+    "http://ns.adobe.com/xap/1.0/sType/Dimensions#": "stDim",
+    "http://ns.adobe.com/xap/1.0/sType/Version#": "stVer",
+    "http://ns.adobe.com/xap/1.0/sType/Job#": "stJob",
+    "http://ns.adobe.com/xap/1.0/sType/Font#": "stFnt",
+    "http://ns.adobe.com/xmp/sType/Area#": "stArea",
+    "http://ns.adobe.com/xmp/Identifier/qual/1.0/": "xmpidq",
+    XMP_NOTE: "xmpNote",
+    "http://purl.org/dc/elements/1.1/": "dc",
+    "http://ns.adobe.com/photoshop/1.0/": "photoshop",
+    "http://ns.adobe.com/tiff/1.0/": "tiff",
+    "http://ns.adobe.com/exif/1.0/": "exif",
+    "http://cipa.jp/exif/1.0/": "exifEX",
+    "http://ns.adobe.com/exif/1.0/aux/": "aux",
+    "http://ns.adobe.com/camera-raw-settings/1.0/": "crs",
+    "http://ns.adobe.com/lightroom/1.0/": "lr",
+    "http://ns.adobe.com/pdf/1.3/": "pdf",
+    "http://ns.adobe.com/xmp/1.0/Script/": "xmpScript",
+    "http://iptc.org/std/Iptc4xmpCore/1.0/xmlns/": "Iptc4xmpCore",
+    "http://iptc.org/std/Iptc4xmpExt/2008-02-29/": "Iptc4xmpExt",
+    "http://ns.useplus.org/ldf/xmp/1.0/": "plus",
+    "http://www.metadataworkinggroup.com/schemas/regions/": "mwg-rs",
+    "http://www.metadataworkinggroup.com/schemas/keywords/": "mwg-kw",
+    "http://www.metadataworkinggroup.com/schemas/collections/": "mwg-coll",
+    "http://ns.microsoft.com/photo/1.0/": "MicrosoftPhoto",
+    "http://ns.microsoft.com/photo/1.0": "MicrosoftPhoto",
+    "http://ns.microsoft.com/photo/1.2/": "MP",
+    "http://ns.microsoft.com/photo/1.2/t/RegionInfo#": "MPRI",
+    "http://ns.microsoft.com/photo/1.2/t/Region#": "MPReg",
+    "http://ns.google.com/photos/1.0/depthmap/": "GDepth",
+    "http://ns.google.com/photos/1.0/image/": "GImage",
+    "http://ns.google.com/photos/1.0/focus/": "GFocus",
+    "http://ns.google.com/photos/1.0/camera/": "GCamera",
+    "http://ns.google.com/photos/1.0/panorama/": "GPano",
+    "http://ns.google.com/photos/1.0/container/": "Container",
+    "http://ns.google.com/photos/1.0/container/item/": "Item",
+    "http://ns.google.com/photos/dd/1.0/device/": "Device",
+    "http://ns.adobe.com/hdr-gain-map/1.0/": "hdrgm",
+    "http://ns.apple.com/HDRGainMap/1.0/": "HDRGainMap",
+    "http://ns.apple.com/faceinfo/1.0/": "apple-fi",
+    "http://ns.apple.com/pixeldatainfo/1.0/": "apdi",
+    "http://ns.apple.com/depthData/1.0/": "depthData",
+    "http://www.digikam.org/ns/1.0/": "digiKam",
+    "http://ns.acdsee.com/iptc/1.0/": "acdsee",
+    "http://ns.adobe.com/album/1.0/": "album",
+    "http://prismstandard.org/namespaces/basic/2.0/": "prism",
+    "http://www.dji.com/drone-dji/1.0/": "drone-dji",
+}
+
+LOCATION, TIME, DEVICE, PEOPLE = Category.LOCATION, Category.TIME, Category.DEVICE, Category.PEOPLE
+DESCRIPTION, HIDDEN, HISTORY, TECHNICAL = (
+    Category.DESCRIPTION, Category.HIDDEN_MEDIA, Category.HISTORY, Category.TECHNICAL,
+)
+
+# Exact "prefix:name" → category. Checked before the per-namespace defaults below.
+PROPERTY_CATEGORY: dict[str, Category] = {
+    "Iptc4xmpCore:Location": LOCATION,
+    "Iptc4xmpCore:CountryCode": LOCATION,
+    "Iptc4xmpExt:LocationCreated": LOCATION,
+    "Iptc4xmpExt:LocationShown": LOCATION,
+    "photoshop:City": LOCATION,
+    "photoshop:State": LOCATION,
+    "photoshop:Country": LOCATION,
+    "xmp:CreateDate": TIME,
+    "xmp:ModifyDate": TIME,
+    "xmp:MetadataDate": TIME,
+    "photoshop:DateCreated": TIME,
+    "exif:DateTimeOriginal": TIME,
+    "exif:DateTimeDigitized": TIME,
+    "tiff:DateTime": TIME,
+    "tiff:Make": DEVICE,
+    "tiff:Model": DEVICE,
+    "tiff:Software": DEVICE,
+    "tiff:HostComputer": DEVICE,
+    "aux:SerialNumber": DEVICE,
+    "aux:Lens": DEVICE,
+    "aux:LensID": DEVICE,
+    "aux:LensInfo": DEVICE,
+    "aux:LensSerialNumber": DEVICE,
+    "aux:Firmware": DEVICE,
+    "aux:ImageNumber": DEVICE,
+    "aux:OwnerName": PEOPLE,
+    "exifEX:BodySerialNumber": DEVICE,
+    "exifEX:LensMake": DEVICE,
+    "exifEX:LensModel": DEVICE,
+    "exifEX:LensSerialNumber": DEVICE,
+    "exifEX:LensSpecification": DEVICE,
+    "exifEX:CameraOwnerName": PEOPLE,
+    "exif:UserComment": DESCRIPTION,
+    "crs:RawFileName": HISTORY,
+    "exif:ImageUniqueID": HISTORY,
+    "exifEX:ImageUniqueID": HISTORY,
+    "xmp:CreatorTool": HISTORY,
+    "xmp:Identifier": HISTORY,
+    "xmp:Label": DESCRIPTION,
+    "xmp:Rating": DESCRIPTION,
+    "xmp:Nickname": DESCRIPTION,
+    "xmp:Thumbnails": HIDDEN,
+    "xmp:Advisory": HISTORY,
+    "xmp:BaseURL": HISTORY,
+    "tiff:Artist": PEOPLE,
+    "tiff:Copyright": PEOPLE,
+    "tiff:ImageDescription": DESCRIPTION,
+    "dc:creator": PEOPLE,
+    "dc:rights": PEOPLE,
+    "dc:contributor": PEOPLE,
+    "dc:publisher": PEOPLE,
+    "dc:title": DESCRIPTION,
+    "dc:description": DESCRIPTION,
+    "dc:subject": DESCRIPTION,
+    "dc:coverage": LOCATION,
+    "dc:format": TECHNICAL,
+    "dc:identifier": HISTORY,
+    "dc:source": HISTORY,
+    "dc:relation": HISTORY,
+    "photoshop:AuthorsPosition": PEOPLE,
+    "photoshop:CaptionWriter": PEOPLE,
+    "photoshop:Credit": PEOPLE,
+    "photoshop:Source": PEOPLE,
+    "photoshop:Headline": DESCRIPTION,
+    "photoshop:Caption": DESCRIPTION,
+    "photoshop:Instructions": DESCRIPTION,
+    "photoshop:Category": DESCRIPTION,
+    "photoshop:SupplementalCategories": DESCRIPTION,
+    "photoshop:TransmissionReference": DESCRIPTION,
+    "photoshop:Urgency": DESCRIPTION,
+    "photoshop:History": HISTORY,
+    "photoshop:DocumentAncestors": HISTORY,
+    "photoshop:LegacyIPTCDigest": HISTORY,
+    "photoshop:ColorMode": TECHNICAL,
+    "photoshop:ICCProfile": TECHNICAL,
+    "Iptc4xmpCore:CreatorContactInfo": PEOPLE,
+    "Iptc4xmpExt:PersonInImage": PEOPLE,
+    "Iptc4xmpExt:PersonInImageWDetails": PEOPLE,
+    "Iptc4xmpExt:ImageRegion": PEOPLE,
+    "Iptc4xmpExt:ArtworkOrObject": DESCRIPTION,
+    "Iptc4xmpExt:Event": DESCRIPTION,
+    "mwg-rs:Regions": PEOPLE,
+    "MP:RegionInfo": PEOPLE,
+    "MicrosoftPhoto:LastKeywordXMP": DESCRIPTION,
+    "MicrosoftPhoto:LastKeywordIPTC": DESCRIPTION,
+    "MicrosoftPhoto:Rating": DESCRIPTION,
+    "MicrosoftPhoto:DateAcquired": TIME,
+    "MicrosoftPhoto:CameraSerialNumber": DEVICE,
+    "MicrosoftPhoto:LensManufacturer": DEVICE,
+    "MicrosoftPhoto:LensModel": DEVICE,
+    "MicrosoftPhoto:Author": PEOPLE,
+    "lr:hierarchicalSubject": DESCRIPTION,
+    "lr:privateRTKInfo": DESCRIPTION,
+    "lr:weightedFlatSubject": DESCRIPTION,
+    "pdf:Author": PEOPLE,
+    "pdf:Keywords": DESCRIPTION,
+    "pdf:Producer": HISTORY,
+    "pdf:Creator": HISTORY,
+    "pdf:CreationDate": TIME,
+    "pdf:ModDate": TIME,
+    "GCamera:MicroVideo": HIDDEN,
+    "GCamera:MicroVideoVersion": HIDDEN,
+    "GCamera:MicroVideoOffset": HIDDEN,
+    "GCamera:MicroVideoPresentationTimestampUs": HIDDEN,
+    "GCamera:MotionPhoto": HIDDEN,
+    "GCamera:MotionPhotoVersion": HIDDEN,
+    "GCamera:MotionPhotoPresentationTimestampUs": HIDDEN,
+    "GCamera:SpecialTypeID": HIDDEN,
+    "GCamera:BurstID": HISTORY,
+    "GCamera:HdrPlusMakernote": DEVICE,
+    "GCamera:BurstPrimary": HISTORY,
+    "Container:Directory": HIDDEN,
+    "digiKam:TagsList": DESCRIPTION,
+    "digiKam:CaptionsAuthorNames": PEOPLE,
+    "digiKam:ImageHistory": HISTORY,
+    "digiKam:ImageUniqueID": HISTORY,
+    "acdsee:categories": DESCRIPTION,
+    "acdsee:rating": DESCRIPTION,
+    "digiKam:PickLabel": DESCRIPTION,
+    "digiKam:ColorLabel": DESCRIPTION,
+    "acdsee:caption": DESCRIPTION,
+    "acdsee:notes": DESCRIPTION,
+    "acdsee:author": PEOPLE,
+    "acdsee:datetime": TIME,
+}
+
+# Per-namespace default, when the property is not listed above.
+NAMESPACE_CATEGORY: dict[str, Category] = {
+    "xmpMM": HISTORY,
+    "xmpRights": PEOPLE,
+    "xmpBJ": HISTORY,
+    "xmpTPg": TECHNICAL,
+    "xmpDM": DESCRIPTION,
+    "crs": TECHNICAL,
+    "tiff": TECHNICAL,
+    "exif": TECHNICAL,
+    "exifEX": TECHNICAL,
+    "aux": TECHNICAL,
+    "GDepth": HIDDEN,
+    "GImage": HIDDEN,
+    "GFocus": HIDDEN,
+    "Container": HIDDEN,
+    "Item": HIDDEN,
+    "Device": HIDDEN,
+    "hdrgm": HIDDEN,
+    "HDRGainMap": HIDDEN,
+    "depthData": HIDDEN,
+    "apple-fi": PEOPLE,
+    "mwg-rs": PEOPLE,
+    "MP": PEOPLE,
+    "plus": PEOPLE,
+    "mwg-kw": DESCRIPTION,
+    "mwg-coll": DESCRIPTION,
+    "Iptc4xmpCore": DESCRIPTION,
+    "Iptc4xmpExt": DESCRIPTION,
+    "dc": DESCRIPTION,
+    "lr": DESCRIPTION,
+    "photoshop": DESCRIPTION,
+    "apdi": TECHNICAL,
+    "pdf": DESCRIPTION,
+    "GPano": TECHNICAL,
+}
+
+# Leaf names whose values are people's names inside region structures.
+_NAME_FIELDS = {"Name", "PersonDisplayName", "PersonName", "PersonInImage", "Person"}
+_REGION_KEYS = {
+    "mwg-rs:Regions", "MP:RegionInfo", "Iptc4xmpExt:ImageRegion", "Iptc4xmpExt:PersonInImageWDetails",
+}
+
+MAX_VALUE = 200  # characters of a value shown to a person; longer values are cut with their length noted
+
+
+@dataclass(slots=True)
+class XmpResult:
+    items: list[Item]
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Prop:
+    key: str
+    qname: str  # canonical "prefix:name"
+    uri: str
+    local: str
+    attr_value: str | None  # set for properties written as attributes of rdf:Description
+    element: ET.Element | None
+    about: bool = False
+
+
+# --- parsing -----------------------------------------------------------------------------------------
+
+
+def _split(tag: str) -> tuple[str, str]:
+    if tag.startswith("{"):
+        uri, _, local = tag[1:].partition("}")
+        return uri, local
+    return "", tag
+
+
+def prefix_for(uri: str) -> str:
+    """Canonical prefix for a namespace URI, or the URI itself when unknown (keys must be stable)."""
+    return PREFIXES.get(uri) or uri
+
+
+def category_for(prefix: str, local: str) -> Category:
+    qname = f"{prefix}:{local}"
+    if qname in PROPERTY_CATEGORY:
+        return PROPERTY_CATEGORY[qname]
+    if prefix == "exif" and local.startswith("GPS"):
+        return LOCATION
+    if local.startswith(("SubSecTime", "OffsetTime")):
+        return TIME
+    if prefix in ("aux", "exifEX") and ("Serial" in local or local.startswith("Lens")):
+        return DEVICE
+    if prefix == "GCamera" and (local.startswith("MicroVideo") or local.startswith("MotionPhoto")):
+        return HIDDEN
+    return NAMESPACE_CATEGORY.get(prefix, Category.UNKNOWN)
+
+
+def _decode(packet: bytes) -> bytes:
+    # Writers pad packets with spaces or NULs; NULs are not XML and make the parser fail. Some leave
+    # junk after the packet trailer, which readers (ExifTool too) ignore; a rewritten packet drops it.
+    data = bytes(packet)
+    end = data.find(b"<?xpacket end=")
+    if end >= 0:
+        close = data.find(b"?>", end)
+        if close >= 0:
+            data = data[: close + 2]
+    return data.rstrip(b"\x00 \t\r\n")
+
+
+def _parse_root(packet: bytes) -> ET.Element:
+    return DET.fromstring(_decode(packet), forbid_dtd=False, forbid_entities=True, forbid_external=True)
+
+
+def _properties(root: ET.Element, key_prefix: str) -> tuple[list[_Prop], str]:
+    """Top-level properties of every rdf:Description, in document order; plus the toolkit string."""
+    props: list[_Prop] = []
+    toolkit = root.get(f"{{{X_NS}}}xmptk", "") if root.tag == f"{{{X_NS}}}xmpmeta" else ""
+    rdf_roots = [root] if root.tag == f"{{{RDF}}}RDF" else list(root.iter(f"{{{RDF}}}RDF"))
+    for rdf_root in rdf_roots[:1]:
+        for desc in rdf_root:
+            if desc.tag != f"{{{RDF}}}Description":
+                continue
+            about = desc.get(f"{{{RDF}}}about", "")
+            if about and not any(p.about for p in props):
+                props.append(_Prop(f"{key_prefix}:rdf:about", "rdf:about", RDF, "about", about, None, True))
+            for name, value in desc.attrib.items():
+                uri, local = _split(name)
+                if uri in (RDF, XML_NS, "") or (uri == XMP_NOTE and local == "HasExtendedXMP"):
+                    continue
+                prefix = prefix_for(uri)
+                qname = f"{prefix}:{local}"
+                props.append(_Prop(f"{key_prefix}:{qname}", qname, uri, local, value, None))
+            for child in desc:
+                uri, local = _split(child.tag)
+                if uri == XMP_NOTE and local == "HasExtendedXMP":
+                    continue
+                prefix = prefix_for(uri)
+                qname = f"{prefix}:{local}"
+                props.append(_Prop(f"{key_prefix}:{qname}", qname, uri, local, None, child))
+    return props, toolkit
+
+
+def _text(value: str) -> str:
+    value = " ".join(value.split())
+    if len(value) > 1000 and " " not in value:
+        return f"encoded data, {len(value):,} characters"  # base64 images (GDepth:Data, GImage:Data)
+    if len(value) > MAX_VALUE:
+        return f"{value[:100]}… ({len(value):,} characters)"
+    return value
+
+
+_RDF_WRAPPERS = {f"{{{RDF}}}{n}" for n in ("Seq", "Bag", "Alt", "li", "Description")}
+
+
+def _leaves(element: ET.Element, name: str = "") -> list[tuple[str, str]]:
+    """(property local name, text) of every leaf value under ``element``: attributes and element texts.
+
+    rdf:Seq/Bag/Alt/li/Description wrappers pass on the name of the property that holds them.
+    """
+    if element.tag not in _RDF_WRAPPERS:
+        name = _split(element.tag)[1]
+    out: list[tuple[str, str]] = []
+    for attr, value in element.attrib.items():
+        uri, local = _split(attr)
+        if uri not in (RDF, XML_NS):
+            out.append((local, value))
+    children = list(element)
+    if not children:
+        text = (element.text or "").strip() or element.get(f"{{{RDF}}}resource", "")
+        if text:
+            out.append((name, text))
+        return out
+    for child in children:
+        out.extend(_leaves(child, name))
+    return out
+
+
+def _element_value(element: ET.Element) -> str:
+    resource = element.get(f"{{{RDF}}}resource")
+    children = list(element)
+    if not children and not any(_split(a)[0] not in (RDF, XML_NS) for a in element.attrib):
+        return _text(resource if resource is not None else element.text or "")
+    container = children[0] if len(children) == 1 else None
+    if container is not None and container.tag in (f"{{{RDF}}}Seq", f"{{{RDF}}}Bag", f"{{{RDF}}}Alt"):
+        parts = []
+        for li in container:
+            sub = list(li)
+            if not sub and not any(_split(a)[0] not in (RDF, XML_NS) for a in li.attrib):
+                parts.append((li.text or "").strip())
+            else:
+                parts.append(_struct_summary(li))
+        return _text(", ".join(p for p in parts if p))
+    return _text(_struct_summary(element))
+
+
+def _struct_summary(element: ET.Element) -> str:
+    leaves = _leaves(element)
+    return "; ".join(f"{local}={value.strip()}" for local, value in leaves if value.strip())
+
+
+def _people_value(element: ET.Element) -> str:
+    names = []
+    for local, value in _leaves(element):
+        if local in _NAME_FIELDS and value.strip() and value.strip() not in names:
+            names.append(value.strip())
+    count = len(_region_nodes(element))
+    label = f"{count} face region{'s' if count != 1 else ''}" if count else "face regions"
+    return _text(f"{label}: {', '.join(names)}" if names else f"{label}, no names")
+
+
+def _region_nodes(element: ET.Element) -> list[ET.Element]:
+    # The regions are the items of the first list inside the property (mwg-rs: Regions/RegionList/Bag).
+    for node in element.iter():
+        if node.tag in (f"{{{RDF}}}Bag", f"{{{RDF}}}Seq"):
+            return list(node)
+    return []
+
+
+def _serialized_size(prop: _Prop) -> int:
+    if prop.attr_value is not None:
+        return len(f"{prop.qname}={quoteattr(prop.attr_value)}".encode())
+    assert prop.element is not None
+    return len(_serialize(prop.element, _NsMap()).encode())
+
+
+def parse_xmp(packet: bytes, where: str = "XMP", key_prefix: str = "xmp") -> XmpResult:
+    try:
+        root = _parse_root(packet)
+    except (defusedxml.DefusedXmlException, ET.ParseError, ValueError) as exc:
+        message = _error_message(exc)
+        item = Item(Category.UNKNOWN, "Unreadable XMP packet", message, where, len(packet),
+                    f"{key_prefix}:packet", note=message)
+        return XmpResult([item], [message])
+    props, toolkit = _properties(root, key_prefix)
+    items: list[Item] = []
+    if toolkit:
+        items.append(Item(HISTORY, "XMP toolkit", _text(toolkit), where,
+                          len(f'x:xmptk="{toolkit}"'.encode()), f"{key_prefix}:x:xmptk"))
+    for prop in props:
+        items.append(_item(prop, where))
+    return XmpResult(items, [])
+
+
+def _item(prop: _Prop, where: str) -> Item:
+    prefix, _, local = prop.qname.partition(":")
+    if prop.about:
+        return Item(HISTORY, "XMP document identifier (rdf:about)", _text(prop.attr_value or ""), where,
+                    len(prop.attr_value or ""), prop.key)
+    category = category_for(prefix, local)
+    need = Need.PIXELS if prop.qname == "tiff:Orientation" else Need.NONE
+    if prop.attr_value is not None:
+        value = _text(prop.attr_value)
+    elif prop.qname in _REGION_KEYS or prefix == "apple-fi":
+        assert prop.element is not None
+        value = _people_value(prop.element)
+    else:
+        assert prop.element is not None
+        value = _element_value(prop.element)
+    # Unregistered namespaces have no short prefix: name the property by its namespace URI.
+    name = f"{prefix}:{local}" if prefix in PREFIXES.values() else f"{prop.local} ({prop.uri})"
+    return Item(category, f"XMP {name}", value, where, _serialized_size(prop), prop.key, need=need)
+
+
+def _error_message(exc: Exception) -> str:
+    if isinstance(exc, defusedxml.EntitiesForbidden):
+        return "XMP declares XML entities (possible 'billion laughs' attack); not expanded"
+    if isinstance(exc, defusedxml.ExternalReferenceForbidden):
+        return "XMP refers to external files; not followed"
+    if isinstance(exc, defusedxml.DTDForbidden):
+        return "XMP carries a document type declaration; not read"
+    return f"XMP is not valid XML ({exc})"
+
+
+# --- rewriting ---------------------------------------------------------------------------------------
+
+
+class _NsMap:
+    """URI → prefix for one written packet: canonical prefixes, generated ones for unknown namespaces."""
+
+    def __init__(self) -> None:
+        self.used: dict[str, str] = {}
+
+    def prefix(self, uri: str) -> str:
+        if uri == XML_NS:
+            return "xml"
+        if uri not in self.used:
+            prefix = PREFIXES.get(uri)
+            if prefix is None or prefix in self.used.values():
+                prefix = f"ns{len(self.used) + 1}"
+            self.used[uri] = prefix
+        return self.used[uri]
+
+    def qname(self, tag: str) -> str:
+        uri, local = _split(tag)
+        return f"{self.prefix(uri)}:{local}" if uri else local
+
+
+def _serialize(element: ET.Element, ns: _NsMap, indent: str = "   ") -> str:
+    attrs = "".join(f" {ns.qname(k)}={quoteattr(v)}" for k, v in element.attrib.items())
+    name = ns.qname(element.tag)
+    children = list(element)
+    if not children:
+        text = element.text or ""
+        if not text:
+            return f"{indent}<{name}{attrs}/>\n"
+        return f"{indent}<{name}{attrs}>{escape(text)}</{name}>\n"
+    inner = "".join(_serialize(child, ns, indent + " ") for child in children)
+    return f"{indent}<{name}{attrs}>\n{inner}{indent}</{name}>\n"
+
+
+def filter_xmp(
+    packet: bytes, leaving: frozenset[str], key_prefix: str = "xmp", *, extended_guid: str = ""
+) -> bytes | None:
+    """A new packet with only the properties whose keys leave; None when nothing leaves.
+
+    ``extended_guid`` adds xmpNote:HasExtendedXMP (JPEG Extended XMP pointer; structure, not an item).
+    """
+    try:
+        root = _parse_root(packet)
+    except (defusedxml.DefusedXmlException, ET.ParseError, ValueError):
+        return None  # an unreadable packet is unknown data: it never leaves
+    props, toolkit = _properties(root, key_prefix)
+    kept = [p for p in props if p.key in leaving and not p.about]
+    about = next((p.attr_value or "" for p in props if p.about and p.key in leaving), "")
+    keep_toolkit = bool(toolkit) and f"{key_prefix}:x:xmptk" in leaving
+    if not kept and not extended_guid and not keep_toolkit and not about:
+        return None
+    ns = _NsMap()
+    ns.prefix(X_NS)
+    ns.prefix(RDF)
+    attrs: list[str] = []
+    elements: list[str] = []
+    for prop in kept:
+        if prop.attr_value is not None:
+            attrs.append(f"{ns.prefix(prop.uri)}:{prop.local}={quoteattr(prop.attr_value)}")
+        else:
+            assert prop.element is not None
+            elements.append(_serialize(prop.element, ns))
+    if extended_guid:
+        attrs.append(f"{ns.prefix(XMP_NOTE)}:HasExtendedXMP={quoteattr(extended_guid)}")
+    decls = [f"xmlns:{p}={quoteattr(u)}" for u, p in ns.used.items() if u not in (X_NS, RDF)]
+    tk = f" x:xmptk={quoteattr(toolkit)}" if keep_toolkit else ""
+    head = "\n    ".join([f"rdf:about={quoteattr(about)}", *decls, *attrs])
+    body = "".join(elements)
+    desc = f"  <rdf:Description {head}>\n{body}  </rdf:Description>\n" if body else (
+        f"  <rdf:Description {head}/>\n")
+    text = (
+        '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
+        f'<x:xmpmeta xmlns:x="{X_NS}"{tk}>\n'
+        f' <rdf:RDF xmlns:rdf="{RDF}">\n'
+        f"{desc}"
+        " </rdf:RDF>\n"
+        "</x:xmpmeta>\n"
+        '<?xpacket end="w"?>'
+    )
+    return text.encode("utf-8")
+
+
+__all__ = ["XmpResult", "parse_xmp", "filter_xmp", "category_for", "prefix_for", "PREFIXES"]

