@@ -39,18 +39,18 @@ from PySide6.QtWidgets import (
 from core.library.consent import Decision
 from core.library.service import ImportResult, LibraryService
 from core.model.jobs import CancelToken, Progress
-from gui.about import AboutDialog
-from gui.album_model import CONSENT, AlbumModel, AlbumRoles
-from gui.empty_state import EmptyState
-from gui.history_dialog import HistoryDialog
-from gui.photo_model import CONSENT_ROLES, FACE_ROLES, PhotoModel, Roles
-from gui.photo_view import PhotoView
-from gui.preview_pane import PreviewPane
-from gui.recipients_dialog import RecipientsDialog
-from gui.report_view import ReportView
-from gui.share_dialog import ShareDialog
+from gui.dialogs.about import AboutDialog
+from gui.dialogs.history_dialog import HistoryDialog
+from gui.dialogs.recipients_dialog import RecipientsDialog
+from gui.dialogs.share_dialog import ShareDialog
+from gui.models.album_model import CONSENT, AlbumModel, AlbumRoles
+from gui.models.photo_model import CONSENT_ROLES, FACE_ROLES, PhotoModel, Roles
+from gui.models.thumbnail_loader import ThumbnailLoader
 from gui.tasks import Task, TaskRunner
-from gui.thumbnail_loader import ThumbnailLoader
+from gui.views.empty_state import EmptyState
+from gui.views.photo_view import PhotoView
+from gui.views.preview_pane import PreviewPane
+from gui.views.report_view import ReportView
 
 FILTERS: list[tuple[str, str]] = [
     ("all", "All photos"),

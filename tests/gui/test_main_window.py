@@ -24,12 +24,12 @@ from core.library.consent import Decision
 from core.library.service import LibraryService
 from core.model.inventory import Need
 from core.model.jobs import drive
-from gui.album_model import CONSENT, AlbumRoles
 from gui.main_window import MainWindow
-from gui.photo_model import CONSENT_ROLES, FACE_ROLES, Roles
+from gui.models.album_model import CONSENT, AlbumRoles
+from gui.models.photo_model import CONSENT_ROLES, FACE_ROLES, Roles
 from gui.tasks import TaskRunner
-from tests.core.memkeyring import mem_keyring  # noqa: F401
 from tests.core.library.test_gallery import make_jpeg
+from tests.core.memkeyring import mem_keyring  # noqa: F401
 
 META = "Meta cloud processing"
 WAIT = 10_000

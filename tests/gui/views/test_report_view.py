@@ -13,8 +13,8 @@ from core.library.consent import Decision
 from core.library.service import LibraryService
 from core.model.jobs import drive
 from core.report import exposure as rp
-from gui.report_view import ReportView
 from gui.tasks import TaskRunner
+from gui.views.report_view import ReportView
 from tests.core.memkeyring import mem_keyring  # noqa: F401
 from tests.core.report.test_report import META, make_roll
 
@@ -45,7 +45,7 @@ def test_view_shows_figures_and_updates_after_refresh(
         threads.append(threading.current_thread() is threading.main_thread())
         return real_job(*args, **kwargs)
 
-    monkeypatch.setattr("gui.report_view.report_job", spy)
+    monkeypatch.setattr("gui.views.report_view.report_job", spy)
     view = ReportView(lib, runner, META, namer=None)
     qtbot.addWidget(view)
     view.show()

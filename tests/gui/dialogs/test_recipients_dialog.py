@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from core.library.consent import Decision
 from core.model.categories import Category
 from core.model.policy import BLUR, DISPLAY, KEEP, REMOVE, load_policy
-from gui.recipients_dialog import RecipientsDialog
+from gui.dialogs.recipients_dialog import RecipientsDialog
 from tests.gui.dialog_fixtures import META, allow_album, library, memory_keyring, roll  # noqa: F401
 
 

@@ -11,9 +11,9 @@ from PySide6.QtCore import QModelIndex, Qt
 from core.library.consent import Decision
 from core.library.service import LibraryService
 from core.model.jobs import drive
-from gui.album_model import CONSENT, AlbumModel, AlbumRoles
-from gui.photo_delegate import PhotoDelegate
-from gui.photo_model import CONSENT_ROLES, PhotoModel, Roles
+from gui.models.album_model import CONSENT, AlbumModel, AlbumRoles
+from gui.models.photo_model import CONSENT_ROLES, PhotoModel, Roles
+from gui.views.photo_delegate import PhotoDelegate
 from tests.core.memkeyring import mem_keyring  # noqa: F401
 from tests.gui.test_main_window import roll  # noqa: F401
 

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from core.library.consent import Decision
 from core.library.service import LibraryService
 from core.model.jobs import drive
-from gui.history_dialog import HistoryDialog, LedgerModel, describe
+from gui.dialogs.history_dialog import HistoryDialog, LedgerModel, describe
 from tests.core.memkeyring import failing_keyring  # noqa: F401
 from tests.gui.dialog_fixtures import META, allow_album, library, make_jpeg, memory_keyring, roll  # noqa: F401
 

@@ -3,7 +3,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QLabel
 
 from core import __version__
-from gui.about import BUNDLED, AboutDialog
+from gui.dialogs.about import BUNDLED, AboutDialog
 
 
 def _dialog(qtbot) -> AboutDialog:

@@ -36,8 +36,8 @@ from core.library.service import FaceBox, LibraryService, Picture
 from core.model.categories import LABELS, Category
 from core.model.inventory import Item, Need, human_size
 from core.pipeline.preview import Preview
+from gui.models.thumbnail_loader import to_qimage
 from gui.tasks import TaskRunner
-from gui.thumbnail_loader import to_qimage
 
 PICTURE_SIZE = 1024
 

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 
 import core.pipeline.export
 from core.model.jobs import drive
-from gui.share_dialog import ShareDialog, State, WithheldModel, summarize
+from gui.dialogs.share_dialog import ShareDialog, State, WithheldModel, summarize
 from gui.tasks import TaskRunner
 from tests.gui.dialog_fixtures import META, allow_album, library, make_jpeg, memory_keyring, roll  # noqa: F401
 

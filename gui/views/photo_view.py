@@ -7,7 +7,7 @@ from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QContextMenuEvent, QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QListView
 
-from gui.photo_delegate import CELL, PhotoDelegate
+from gui.views.photo_delegate import CELL, PhotoDelegate
 
 
 class PhotoView(QListView):

@@ -19,7 +19,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelInde
 from core.library.consent import Decision
 from core.library.database import GalleryRow
 from core.library.service import LibraryService
-from gui.thumbnail_loader import ThumbnailLoader
+from gui.models.thumbnail_loader import ThumbnailLoader
 
 PAGE = 128
 ROW_CACHE = 4096
