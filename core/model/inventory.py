@@ -21,6 +21,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from core.model.categories import Category
+from core.model.values import Datum
 
 
 class Need(StrEnum):
@@ -44,6 +45,8 @@ class Item:
     # whose internal offsets break when moved). Such items stay on the device whatever the policy says.
     carriable: bool = True
     note: str = ""
+    # What the value means, when the parser understands it (core.model.values); None for plain text.
+    datum: Datum | None = None
 
     def to_json(self) -> dict[str, object]:
         data: dict[str, object] = {
