@@ -373,7 +373,7 @@ class MainWindow(QMainWindow):
 
         def work() -> tuple[str, int | None, str, list[int], list, tuple[int, int], bool]:
             if not recipient:
-                return recipient, album, filt, [], [], (0, 0), bool(service.roots.all())
+                return recipient, album, filt, [], [], (0, 0), bool(service.roots())
             ids = service.gallery(recipient, album, filt)
             return (
                 recipient,
@@ -382,7 +382,7 @@ class MainWindow(QMainWindow):
                 ids,
                 service.album_states(recipient),
                 service.shared_count(recipient),
-                bool(service.roots.all()),
+                bool(service.roots()),
             )
 
         self.runner.submit(
@@ -708,7 +708,7 @@ class MainWindow(QMainWindow):
             self.start_import([folder])
 
     def rescan(self) -> None:
-        roots = [r.path for r in self.service.roots.all()]
+        roots = self.service.roots()
         self.start_import(roots)
 
     def open_sample_roll(self) -> Task | None:

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from core.library.consent import Decision
+from core.library.events import describe
 from core.library.service import LibraryError, LibraryService
 from core.model.jobs import drive
 from core.model.policy import Policy, PolicyError
@@ -99,16 +100,18 @@ def cmd_decide(args: argparse.Namespace) -> int:
                     albums.append(lib.find_album(target))
         except LibraryError as exc:
             return _usage(exc)
+        album_docs: list[dict[str, object]] = []
+        photo_docs: list[dict[str, object]] = []
         report: dict[str, object] = {
             "recipient": rec.name,
             "decision": str(decision),
-            "albums": [],
-            "photos": [],
+            "albums": album_docs,
+            "photos": photo_docs,
         }
         for album in albums:
             changed = lib.decide_album(album.id, rec.name, decision)
             why = lib.explain_album(album.id, rec.name)
-            report["albums"].append(  # type: ignore[union-attr]
+            album_docs.append(
                 {
                     "album": album.name,
                     "path": str(album.path),
@@ -122,7 +125,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
             lib.decide_photos(fingerprints, rec.name, decision)
             for fp, target in fingerprints.items():
                 why = lib.explain(fp, rec.name)
-                report["photos"].append(  # type: ignore[union-attr]
+                photo_docs.append(
                     {"path": target, "fingerprint": fp, "effective": why.explanation, "allowed": why.allowed}
                 )
                 if not args.json:
@@ -201,40 +204,24 @@ def cmd_ledger(args: argparse.Namespace) -> int:
     else:
         for e in entries:
             d = e.data()
+            kind, recipient, what = describe(d)
             mark = "" if e.signed else "  [unsigned]"
-            print(f"#{e.id} {d.get('when', '?')} {d.get('kind', '?')}: {_summary(d)}{mark}")
+            who = f" ({recipient})" if recipient else ""
+            print(f"#{e.id} {d.get('when', '?')} {kind}{who}: {what}{mark}")
         if check is not None:
             if check.ok:
                 print(f"Ledger verified: {check.checked} entries intact.")
+            elif check.first_bad is not None:
+                print(
+                    f"Ledger verification FAILED at entry #{check.first_bad} ({check.kind}): {check.reason}"
+                )
             else:
-                print(f"Ledger verification FAILED at entry #{check.first_bad}: {check.reason}")
+                print(f"Ledger verification FAILED ({check.kind}): {check.reason}")
     if check is not None and check.notice:
         _err(check.notice)
     if notice:
         _err(notice)
     return EXIT_FAILED if check is not None and not check.ok else EXIT_OK
-
-
-def _summary(d: dict[str, object]) -> str:
-    kind = d.get("kind")
-    if kind == "consent":
-        if "album" in d:
-            return f"{d.get('recipient')}: album {d['album']} {d.get('old')} → {d.get('new')}"
-        photos = d.get("photos") or {}
-        n = sum(len(v) for v in photos.values()) if isinstance(photos, dict) else 0
-        return f"{d.get('recipient')}: {n} photo(s) → {d.get('new')}"
-    if kind == "export":
-        files = d.get("files") or []
-        withheld = d.get("withheld") or []
-        return (
-            f"{len(files)} photo(s) to {d.get('recipient')} with policy {d.get('policy')}"  # type: ignore[arg-type]
-            f", {len(withheld)} withheld"  # type: ignore[arg-type]
-        )
-    if kind == "recipient":
-        if d.get("action") == "rename":
-            return f"renamed {d.get('old')} → {d.get('new')}"
-        return f"{d.get('action')} {d.get('recipient')} (policy {d.get('policy', d.get('new'))})"
-    return json.dumps(d, ensure_ascii=False)
 
 
 # -- export by consent ------------------------------------------------------------------------------

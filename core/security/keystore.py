@@ -90,6 +90,37 @@ def _keyring_secret(purpose: str) -> bytes:
     return key
 
 
+def _checked_keyring():  # noqa: ANN202 - the keyring module, imported lazily
+    import keyring
+
+    try:
+        _check_backend(keyring.get_keyring())
+    except KeyringUnavailable:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any backend failure degrades
+        raise KeyringUnavailable(f"the keyring failed: {exc.__class__.__name__}: {exc}") from exc
+    return keyring
+
+
+def read_record(name: str) -> str | None:
+    """A small non-secret record kept next to the keys (the ledger checkpoint); None when absent.
+
+    Raises ``KeyringUnavailable`` when there is no usable keyring."""
+    keyring = _checked_keyring()
+    try:
+        return keyring.get_password(SERVICE, name)
+    except Exception as exc:  # noqa: BLE001
+        raise KeyringUnavailable(f"the keyring failed: {exc.__class__.__name__}: {exc}") from exc
+
+
+def write_record(name: str, value: str) -> None:
+    keyring = _checked_keyring()
+    try:
+        keyring.set_password(SERVICE, name, value)
+    except Exception as exc:  # noqa: BLE001
+        raise KeyringUnavailable(f"the keyring failed: {exc.__class__.__name__}: {exc}") from exc
+
+
 def session_key(purpose: str) -> bytes:
     """A random key for this process only, the same for one purpose until the process ends."""
     with _session_lock:

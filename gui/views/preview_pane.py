@@ -368,7 +368,7 @@ class PreviewPane(QWidget):
 
             analysed_now = False
             try:
-                if detector_status() is None and not self.service.face_store.has_detection(fp):
+                if detector_status() is None and not self.service.has_faces_detected(fp):
                     self.service.ensure_faces(fp)
                     analysed_now = True
             except Exception:  # noqa: BLE001 - no model or undecodable: the picture still shows

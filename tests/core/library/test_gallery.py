@@ -16,10 +16,11 @@ from PIL import Image
 
 from core.cli.main import main as cli_main
 from core.imaging.faces import Face, to_upright
-from core.library import database
+from core.imaging.rendering import Picture
+from core.library import db as database
 from core.library.consent import Decision
-from core.library.database import GALLERY_FILTERS
-from core.library.service import LibraryService, Picture
+from core.library.gallery import GALLERY_FILTERS
+from core.library.service import LibraryService
 from core.model.jobs import drive
 from tests.core.memkeyring import mem_keyring  # noqa: F401
 

@@ -14,9 +14,9 @@ import piexif
 import pytest
 from PIL import Image
 
-from core.library import database
+from core.library import db as database
 from core.library.consent import Decision
-from core.library.database import Database, DatabaseError
+from core.library.db import Database, DatabaseError
 from core.library.service import LibraryError, LibraryService
 from core.model.jobs import CancelToken, drive
 from tests.core.memkeyring import failing_keyring, mem_keyring  # noqa: F401
@@ -268,7 +268,7 @@ def test_importing_a_subfolder_rescans_its_root(lib: LibraryService, roll: Path)
     imported(lib, roll)
     result = imported(lib, roll / "Holidays")
     assert result.roots == [str(roll)] and result.unchanged == 4
-    assert len(lib.roots.all()) == 1
+    assert len(lib.roots()) == 1
 
 
 # -- consent --------------------------------------------------------------------------------------
@@ -299,8 +299,8 @@ def test_album_toggle_is_one_row_for_ten_thousand_photos(lib: LibraryService):
     """Bulk: an album of 10,000 photos is toggled by writing one row in one transaction."""
     when = "2024-01-01T00:00:00+00:00"
     with lib.db.transaction() as c:
-        root = lib.roots.get_or_add(Path("/nonexistent/Big"), when)
-        album = lib.albums_repo.ensure(root, b"", "Big", None)
+        root = lib.ctx.roots.get_or_add(Path("/nonexistent/Big"), when)
+        album = lib.ctx.albums.ensure(root, b"", "Big", None)
         c.executemany(
             "INSERT INTO photos(fingerprint, format, status) VALUES (?, 'jpeg', 'ok')",
             ((f"{i:064x}",) for i in range(10_000)),
@@ -520,13 +520,13 @@ def test_sql_counts_match_pure_rules(tmp_path_factory, mem_keyring, case):  # no
         when = "t"
         rec = lib.recipient(META).id
         with lib.db.transaction() as c:
-            root = lib.roots.get_or_add(Path("/x/root"), when)
+            root = lib.ctx.roots.get_or_add(Path("/x/root"), when)
             ids: dict[int, int] = {}
             for a, parent in parents.items():
                 rel = b"" if a == 0 else f"a{a}".encode()
-                ids[a] = lib.albums_repo.ensure(root, rel, f"a{a}", None if parent is None else ids[parent])
+                ids[a] = lib.ctx.albums.ensure(root, rel, f"a{a}", None if parent is None else ids[parent])
             for a, flag in album_decisions.items():
-                lib.decisions.set_album(ids[a], rec, flag, when)
+                lib.ctx.decisions.set_album(ids[a], rec, flag, when)
             for i, (a, flag) in enumerate(photos):
                 fp = f"{i:064x}"
                 c.execute("INSERT INTO photos(fingerprint) VALUES (?)", (fp,))
@@ -536,7 +536,7 @@ def test_sql_counts_match_pure_rules(tmp_path_factory, mem_keyring, case):  # no
                     (f"/x/root/{i}.jpg".encode(), f"{i}", ids[a], fp),
                 )
                 if flag is not None:
-                    lib.decisions.set_photos([fp], rec, flag, when)
+                    lib.ctx.decisions.set_photos([fp], rec, flag, when)
         names_parents = {f"a{a}": (None if p is None else f"a{p}") for a, p in parents.items()}
         names_decisions = {f"a{a}": f for a, f in album_decisions.items()}
         expected = {
@@ -545,7 +545,7 @@ def test_sql_counts_match_pure_rules(tmp_path_factory, mem_keyring, case):  # no
             if resolve_in_tree(f"a{a}", names_parents, names_decisions, flag).allowed
         }
         assert {fp for _, fp in lib.allowed_sources(META)} == expected
-        counts = {c.name: c.allowed for c in lib.decisions.album_counts(rec)}
+        counts = {c.name: c.allowed for c in lib.ctx.decisions.album_counts(rec)}
         for a in parents:
             want = sum(
                 1
