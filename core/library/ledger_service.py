@@ -140,6 +140,9 @@ class LedgerService:
     def _check_consent(self, result: Verification) -> Verification | None:
         expected = ev.replay_decisions([event for _, event in self.events()])
         albums, photos = self.decisions.everything()
+        names = dict(expected.names)
+        for name, *_ in [*albums, *photos]:
+            names.setdefault(name.casefold(), name)
         stored_albums: dict[str, dict[str, bool]] = {}
         for name, path, allowed in albums:
             stored_albums.setdefault(name.casefold(), {})[readable(fs_bytes(path))] = allowed
@@ -156,7 +159,7 @@ class LedgerService:
                 for target in sorted(set(have) | set(want)):
                     if have.get(target) != want.get(target):
                         differences.append(
-                            f"{what} {target} for {expected.names.get(recipient, recipient)} is "
+                            f"{what} {target} for {names.get(recipient, recipient)} is "
                             f"{_word(have.get(target))} in the database, {_word(want.get(target))} "
                             "in the ledger"
                         )
