@@ -143,7 +143,9 @@ def test_rechaining_the_whole_ledger_without_the_key_is_detected(home: Path):
         payloads = [json.loads(e.payload) for e in lib.ledger_entries()]
     payloads[0]["new"] = "denied"  # rewrite history: Holidays was never allowed
     _rechain_unsigned(home, payloads)
-    edit(home, "DELETE FROM album_decisions WHERE album_id IN (SELECT id FROM albums WHERE name = 'Holidays')")
+    edit(
+        home, "DELETE FROM album_decisions WHERE album_id IN (SELECT id FROM albums WHERE name = 'Holidays')"
+    )
     v = check(home)
     assert not v.ok and v.kind == "rewritten"
 
