@@ -10,13 +10,18 @@ With ``--json`` exactly one JSON document goes to stdout; messages go to stderr.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
+import sqlite3
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from core.library.consent import Decision
+from core.library.db import DatabaseError, describe_sqlite_error
 from core.library.events import describe
+from core.library.paths import db_path, home_dir
 from core.library.service import LibraryError, LibraryService
 from core.model.jobs import drive
 from core.model.policy import Policy, PolicyError
@@ -33,8 +38,27 @@ def _json_out(doc: object) -> None:
     sys.stdout.write("\n")
 
 
-def _open(args: argparse.Namespace) -> LibraryService:
-    return LibraryService.open(getattr(args, "home", None))
+def _open(args: argparse.Namespace, *, readonly: bool = False) -> LibraryService:
+    """The library; ``readonly`` for commands that only read (an existing library is opened read-only)."""
+    return LibraryService.open(getattr(args, "home", None), readonly=readonly)
+
+
+def plain_errors(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """A library that cannot be opened or read (damaged, unreadable, a read-only home folder) ends the
+    command with one plain sentence and exit code 1, never a traceback."""
+
+    @functools.wraps(handler)
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return handler(args)
+        except DatabaseError as exc:
+            _err(f"photo-consent: {exc}")
+        except sqlite3.Error as exc:
+            path = db_path(home_dir(getattr(args, "home", None)))
+            _err(f"photo-consent: {describe_sqlite_error(path, exc)}")
+        return EXIT_FAILED
+
+    return run
 
 
 def _usage(exc: Exception) -> int:
@@ -44,16 +68,17 @@ def _usage(exc: Exception) -> int:
 
 def policy_for_recipient(home: Path | None, recipient: str) -> Policy:
     """The policy of a library recipient (for `preview --recipient`); unknown names are a usage error."""
-    with LibraryService.open(home) as lib:
-        try:
+    try:
+        with LibraryService.open(home, readonly=True) as lib:
             return lib.policy_of(lib.recipient(recipient))
-        except LibraryError as exc:
-            raise PolicyError(str(exc)) from exc
+    except (LibraryError, DatabaseError, sqlite3.Error) as exc:
+        raise PolicyError(str(exc)) from exc
 
 
 # -- import -----------------------------------------------------------------------------------------
 
 
+@plain_errors
 def cmd_import(args: argparse.Namespace) -> int:
     with _open(args) as lib:
         last = [""]
@@ -86,6 +111,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 # -- consent ----------------------------------------------------------------------------------------
 
 
+@plain_errors
 def cmd_decide(args: argparse.Namespace) -> int:
     decision = Decision(args.decision)
     with _open(args) as lib:
@@ -135,8 +161,9 @@ def cmd_decide(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@plain_errors
 def cmd_status(args: argparse.Namespace) -> int:
-    with _open(args) as lib:
+    with _open(args, readonly=True) as lib:
         try:
             doc = lib.status(args.recipient)
         except LibraryError as exc:
@@ -161,9 +188,10 @@ def cmd_status(args: argparse.Namespace) -> int:
 # -- recipients -------------------------------------------------------------------------------------
 
 
+@plain_errors
 def cmd_recipients(args: argparse.Namespace) -> int:
     action = getattr(args, "action", None)
-    with _open(args) as lib:
+    with _open(args, readonly=action is None) as lib:
         try:
             if action == "add":
                 lib.add_recipient(args.name, args.policy)
@@ -189,8 +217,9 @@ def cmd_recipients(args: argparse.Namespace) -> int:
 # -- ledger -----------------------------------------------------------------------------------------
 
 
+@plain_errors
 def cmd_ledger(args: argparse.Namespace) -> int:
-    with _open(args) as lib:
+    with _open(args, readonly=True) as lib:
         entries = lib.ledger_entries()
         check = lib.verify_ledger() if args.verify else None
         notice = lib.keyring_notice
@@ -227,6 +256,7 @@ def cmd_ledger(args: argparse.Namespace) -> int:
 # -- export by consent ------------------------------------------------------------------------------
 
 
+@plain_errors
 def export_for_recipient(args: argparse.Namespace) -> int:
     from core.pipeline.export import ExportError
 
@@ -248,11 +278,12 @@ def export_for_recipient(args: argparse.Namespace) -> int:
 # -- exposure report --------------------------------------------------------------------------------
 
 
+@plain_errors
 def cmd_report(args: argparse.Namespace) -> int:
     """What the recipient would learn from everything it receives, next to an all-access upload."""
     from core.report.exposure import report_job, to_text
 
-    with _open(args) as lib:
+    with _open(args, readonly=True) as lib:
         try:
             lib.recipient(args.recipient)
         except LibraryError as exc:

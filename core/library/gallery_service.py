@@ -251,6 +251,9 @@ class Gallery:
             cache = self.thumbnail_cache
             data = cache.get(fingerprint, DEFAULT_SIZE)
             if data is None:
-                data = make_thumbnail(path, DEFAULT_SIZE)
+                try:
+                    data = make_thumbnail(path, DEFAULT_SIZE)
+                except Exception:  # noqa: BLE001 - one photo without a thumbnail; the grid shows its name
+                    return None
                 cache.put(fingerprint, data, DEFAULT_SIZE)
         return decode_rgb(data, size) if data else None
