@@ -5,6 +5,8 @@
 - ``make_thumbnail(path, size)``: JPEG bytes, orientation applied; JPEGs decode at reduced scale with
   Pillow ``draft`` (DCT scaling: 1/2, 1/4, 1/8), which is what makes this fast.
 - ``ThumbnailCache``: AES-GCM encrypted files keyed by fingerprint and size (``core.security.vault``).
+  The file names are keyed hashes (HMAC with a secret derived from the cache key), not the content hash,
+  so the folder does not reveal which photos the library holds (anyone can hash a photo they have).
   Without a persistent key (no keyring) it keeps a bounded cache in memory and writes nothing to disk.
 - ``thumbnail_job``: a generator over many photos on a thread pool (Pillow releases the GIL while it
   decodes and resizes; see benchmarks/library.py for threads vs processes).
@@ -12,6 +14,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import io
 import os
 import threading
@@ -132,13 +136,15 @@ class ThumbnailCache:
         self.on_disk = vault.persistent
         self._memory: OrderedDict[str, bytes] = OrderedDict()
         self._lock = threading.Lock()
+        self._name_key = hmac.new(vault.key, b"photo-consent thumbnail file names", hashlib.sha256).digest()
 
     @staticmethod
     def _key(fingerprint: str, size: int) -> str:
         return f"{fingerprint}-{size}"
 
     def _file(self, key: str) -> Path:
-        return self.dir / key[:2] / f"{key}.bin"
+        name = hmac.new(self._name_key, key.encode("utf-8"), hashlib.sha256).hexdigest()
+        return self.dir / name[:2] / f"{name}.bin"
 
     def get(self, fingerprint: str, size: int = DEFAULT_SIZE) -> bytes | None:
         key = self._key(fingerprint, size)

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
+import hashlib
 import io
 from pathlib import Path
 
@@ -96,9 +97,28 @@ def test_cache_on_disk_is_encrypted(tmp_path, mem_keyring):  # noqa: F811
     mem_keyring.store.clear()
     other = ThumbnailCache(tmp_path, open_vault(tmp_path, "cache"))
     assert other.get(fp, 128) is None
-    # A blob moved to another fingerprint does not decrypt either.
-    files[0].rename(files[0].with_name("cd" * 32 + "-128.bin"))
+    # A blob moved to another fingerprint's file does not decrypt either.
+    moved = cache._file(cache._key("cd" * 32, 128))
+    moved.parent.mkdir(parents=True, exist_ok=True)
+    files[0].rename(moved)
     assert cache.get("cd" * 32, 128) is None
+
+
+def test_cache_file_names_are_keyed_not_the_content_hash(tmp_path, mem_keyring):  # noqa: F811
+    path = jpeg(tmp_path / "a.jpg")
+    fp = hashlib.sha256(path.read_bytes()).hexdigest()
+    cache = ThumbnailCache(tmp_path / "one", open_vault(tmp_path, "cache"))
+    cache.put(fp, make_thumbnail(path, 128), 128)
+    [file] = list((tmp_path / "one" / "cache").rglob("*.bin"))
+    # Someone holding the photo cannot tell from the folder that this library has it.
+    assert fp not in str(file) and fp[:8] not in file.name
+    assert file.name != hashlib.sha256(f"{fp}-128".encode()).hexdigest() + ".bin"
+    # Another secret (another user, a reset keyring) names the same thumbnail differently.
+    mem_keyring.store.clear()
+    other = ThumbnailCache(tmp_path / "two", open_vault(tmp_path, "cache"))
+    other.put(fp, make_thumbnail(path, 128), 128)
+    [file2] = list((tmp_path / "two" / "cache").rglob("*.bin"))
+    assert file2.name != file.name
 
 
 def test_cache_without_keyring_writes_nothing(tmp_path, failing_keyring):  # noqa: F811
