@@ -166,7 +166,6 @@ class Database:
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        self.created = False  # True when this open created the file (an empty, new library)
         self.readonly = False
         try:
             if readonly and self.path.exists() and self._current_on_disk():
@@ -174,7 +173,6 @@ class Database:
                 return
             if not self.path.exists():
                 _create_private(self.path)
-                self.created = True
             self._migrate()
         except OSError as exc:
             self.close()

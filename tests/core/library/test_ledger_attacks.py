@@ -162,9 +162,12 @@ def test_appending_an_unsigned_entry_is_refused(home: Path):
     assert not v.ok and v.kind == "unsigned" and v.first_bad == 5
 
 
-def test_a_deleted_library_is_reported_not_recreated_silently(home: Path, capsys):
+@pytest.mark.parametrize("how", ["deleted", "emptied"])
+def test_a_deleted_library_is_reported_not_recreated_silently(home: Path, capsys, how):
     for suffix in ("", "-wal", "-shm"):
         (home / f"{ATTACK_DB}{suffix}").unlink(missing_ok=True)
+    if how == "emptied":
+        (home / ATTACK_DB).write_bytes(b"")
     code, out = run_verify(capsys, home)
     assert code == 1 and "the library was reset or replaced" in out and "0 entries intact" not in out
     # New entries in the new library do not move the checkpoint onto it: the evidence stays.
