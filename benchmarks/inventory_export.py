@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmarks.roll import make_roll  # noqa: E402
+from benchmarks.roll import make_roll
 
 PY = sys.executable
 

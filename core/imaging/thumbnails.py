@@ -63,9 +63,9 @@ def make_thumbnail(path: str | os.PathLike[str], size: int = DEFAULT_SIZE) -> by
         if im.format == "JPEG":
             # Ask libjpeg for the smallest DCT scale still >= size: decoding 1/8 of the pixels is the win.
             im.draft("RGB", (size, size))
-        im = ImageOps.exif_transpose(im)
-        im.thumbnail((size, size), Image.Resampling.BILINEAR, reducing_gap=2.0)
-        return _encode(im)
+        upright = ImageOps.exif_transpose(im)
+        upright.thumbnail((size, size), Image.Resampling.BILINEAR, reducing_gap=2.0)
+        return _encode(upright)
 
 
 def _exif_tiff(head: bytes) -> bytes | None:
@@ -108,7 +108,7 @@ def embedded_thumbnail(path: str | os.PathLike[str]) -> bytes | None:
             im.load()
             method = _TRANSPOSE.get(orientation)
             return _encode(im.transpose(method) if method is not None else im)
-    except Exception:  # a damaged EXIF block just means no instant thumbnail
+    except Exception:  # noqa: BLE001 - a damaged EXIF block just means no instant thumbnail
         return None
 
 
@@ -186,7 +186,7 @@ class ThumbnailResult:
 def _safe_make(path: str, size: int) -> tuple[bytes | None, str]:
     try:
         return make_thumbnail(path, size), ""
-    except Exception as exc:  # one bad file never stops the job
+    except Exception as exc:  # noqa: BLE001 - one bad file never stops the job
         return None, f"{exc.__class__.__name__}: {exc}"
 
 
