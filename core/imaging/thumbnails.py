@@ -108,7 +108,7 @@ def embedded_thumbnail(path: str | os.PathLike[str]) -> bytes | None:
             im.load()
             method = _TRANSPOSE.get(orientation)
             return _encode(im.transpose(method) if method is not None else im)
-    except Exception:  # noqa: BLE001 - a damaged EXIF block just means no instant thumbnail
+    except Exception:  # a damaged EXIF block just means no instant thumbnail
         return None
 
 
@@ -186,7 +186,7 @@ class ThumbnailResult:
 def _safe_make(path: str, size: int) -> tuple[bytes | None, str]:
     try:
         return make_thumbnail(path, size), ""
-    except Exception as exc:  # noqa: BLE001 - one bad file never stops the job
+    except Exception as exc:  # one bad file never stops the job
         return None, f"{exc.__class__.__name__}: {exc}"
 
 
