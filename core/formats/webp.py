@@ -218,7 +218,8 @@ def _extra(a: _Analysis, chunk: Chunk, used: int) -> None:
     extra = chunk.length - used
     why = f"{extra} bytes after the {chunk.name} fields, which readers ignore"
     a.items.append(Item(Category.UNKNOWN, f"Extra bytes in the {chunk.name} chunk", why,
-                        f"WebP {chunk.name} chunk", extra, f"webp:extra:{chunk.name}", carriable=False, note="never copied"))
+                        f"WebP {chunk.name} chunk", extra, f"webp:extra:{chunk.name}", carriable=False,
+                        note="never copied"))
 
 
 def _icc(data: Buffer, a: _Analysis, chunk: Chunk) -> None:
