@@ -296,8 +296,9 @@ def _short(*v: int) -> bytes:
 
 
 def _rgb_tags(width: int, height: int) -> list[tuple[int, int, int, bytes]]:
-    return [(256, 3, 1, _short(width)), (257, 3, 1, _short(height)), (258, 3, 3, _short(8, 8, 8) + b"\0\0"),
-            (259, 3, 1, _short(1)), (262, 3, 1, _short(2)), (277, 3, 1, _short(3)), (278, 3, 1, _short(height))]
+    return [(256, 3, 1, _short(width)), (257, 3, 1, _short(height)),
+            (258, 3, 3, _short(8, 8, 8) + b"\0\0"), (259, 3, 1, _short(1)), (262, 3, 1, _short(2)),
+            (277, 3, 1, _short(3)), (278, 3, 1, _short(height))]
 
 
 def _colormap_on_rgb(canary: bytes) -> bytes:
@@ -379,7 +380,8 @@ def test_png_zlib_tail_is_trimmed_and_the_pixels_stay(tmp_path: Path) -> None:
 def test_png_interlaced_image_is_accepted_exactly(tmp_path: Path) -> None:
     """Adam7 scanline sizes are computed per pass: a hand-built interlaced PNG exports as it is."""
     width, height = 13, 7
-    passes = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2))
+    passes = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2),
+              (0, 1, 1, 2))
     raw = b""
     for x0, y0, dx, dy in passes:
         pw, ph = (width - x0 + dx - 1) // dx, (height - y0 + dy - 1) // dy
