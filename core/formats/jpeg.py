@@ -164,6 +164,17 @@ def _prefix_code(counts: bytes) -> bool:
     return True
 
 
+def _huffman_symbols(table_class: int, symbols: bytes) -> bool:
+    """Whether a Huffman table's symbols are distinct and each one a coder can emit: a DC table codes a
+    bit count (0-16), an AC table a run of zeros (0-15) and a bit count (0-14; 0 is an end-of-band run).
+    Text and most other arbitrary bytes fail this (letters repeat)."""
+    if len(set(symbols)) != len(symbols):
+        return False
+    if table_class == 0:
+        return all(s <= 16 for s in symbols)
+    return all(s & 0x0F <= 14 for s in symbols)
+
+
 def _size(n: int) -> str:
     if n >= 1024 * 1024:
         return f"{n / (1024 * 1024):.1f} MB"
@@ -237,6 +248,7 @@ class _Walker:
         self.parts: list[_Part] = []  # every parsed image part; the used ones go to w.parts
         self.used: set[int] = set()  # indexes into self.parts
         self.current: dict[tuple[object, ...], int] = {}  # table identity -> latest definition
+        self.bad_tables: set[int] = set()  # Huffman tables with repeated or impossible symbols
         # (offset, length, name, category); None until the segment's items are known (multi-segment data)
         self.pending: list[tuple[int, int, str, Category | None]] = []
 
@@ -336,6 +348,8 @@ class _Walker:
             raise ParseError("damaged JPEG: the image declares a width or height of zero")
         if not self.scans:
             raise ParseError("damaged JPEG: the image has no scan")
+        if self.bad_tables & self.used:
+            raise ParseError("damaged JPEG: a Huffman table (DHT) holds repeated or impossible symbols")
         self.w.parts = [p for i, p in enumerate(self.parts) if i in self.used]
         unused = len(self.parts) - len(self.w.parts)
         if unused:
@@ -500,6 +514,9 @@ class _Walker:
             size = 17 + sum(counts)
             if tc > 1 or th > 3 or sum(counts) > 256 or at + size > len(payload) or not _prefix_code(counts):
                 break
+            if not _huffman_symbols(tc, payload[at + 17: at + size]):
+                # Decoders accept such a table, so a scan that uses it refuses the file (see run).
+                self.bad_tables.add(len(self.parts))
             self.part(_Part(DHT, ((start + 1, 1), (start + 4 + at, size)), ("dht", tc, th)))
             at += size
         if at == 0:

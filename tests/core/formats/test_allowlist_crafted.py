@@ -98,6 +98,16 @@ def _unused_dht(canary: bytes) -> Callable[[list[tuple[int, bytes, bytes]]], Non
     return _insert(0xC4, bytes([0x13]) + counts + canary, before=0xDA)
 
 
+def _text_in_used_table(canary: bytes) -> Callable[[list[tuple[int, bytes, bytes]]], None]:
+    # The AC table the scan uses gets the canary as its first symbols (letters repeat: impossible).
+    def change(segs: list[tuple[int, bytes, bytes]]) -> None:
+        i = next(k for k, s in enumerate(segs) if s[0] == 0xC4 and s[1][0] == 0x10)
+        m, p, e = segs[i]
+        segs[i] = (m, p[:17] + canary + p[17 + len(canary):], e)
+
+    return change
+
+
 def _icc_appended(canary: bytes) -> bytes:
     return _jpeg_with(lambda segs: None, icc_profile=_srgb() + canary)
 
@@ -124,6 +134,7 @@ JPEG_CASES: dict[str, tuple[Callable[[bytes], bytes], str]] = {
     "jpeg-sos-extra": (lambda c: _jpeg_with(_pad(0xDA, c)), CLEANED),
     "jpeg-dri-extra": (lambda c: _jpeg_with(_insert(0xDD, b"\x00\x00" + c, before=0xDA)), CLEANED),
     "jpeg-unused-table": (lambda c: _jpeg_with(_unused_dht(c)), CLEANED),
+    "jpeg-text-in-used-table": (lambda c: _jpeg_with(_text_in_used_table(c)), WITHHELD),
     "jpeg-icc-appended": (_icc_appended, CLEANED),
     "jpeg-icc-hidden": (_icc_hidden, CLEANED),
     "jpeg-adobe-extra": (lambda c: _jpeg_with(_adobe(c)), CLEANED),
