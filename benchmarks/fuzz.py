@@ -48,10 +48,11 @@ INTERESTING = (0x00, 0x01, 0x7F, 0x80, 0xFE, 0xFF)
 def _picture(mode: str = "RGB", size: tuple[int, int] = (48, 32)):  # noqa: ANN202 (PIL image)
     from PIL import Image
 
-    image = Image.new(mode, size)
-    image.putdata([((x * 7) % 256, (y * 11) % 256, (x * y) % 256, 255)[: len(mode)] if len(mode) > 1
-                   else (x * y) % 256 for y in range(size[1]) for x in range(size[0])])
-    return image
+    bands = [Image.linear_gradient("L").resize(size), Image.radial_gradient("L").resize(size),
+             Image.effect_noise(size, 40).convert("L"), Image.new("L", size, 255)]
+    if mode == "L":
+        return bands[2]
+    return Image.merge(mode, bands[: len(mode)])
 
 
 def _exif() -> bytes:
@@ -174,8 +175,8 @@ def mutate(data: bytes, fmt: str, rng: random.Random) -> bytes:
             if fields:
                 off, width = rng.choice(fields)
                 value = rng.choice((0, 1, 2, 7, 8, 0xFF, 0xFFFF, rng.randrange(1 << (8 * width))))
-                order = rng.choice(("big", "little"))
-                buf[off: off + width] = (value % (1 << (8 * width))).to_bytes(width, order)
+                value %= 1 << (8 * width)
+                buf[off: off + width] = value.to_bytes(width, "big" if rng.random() < 0.5 else "little")
         else:
             buf[at: at + 4] = rng.choice((b"\xff\xd9", b"\xff\xda", b"IEND", b"IDAT", b"VP8X", b"\x00\x00"))
     if fmt == "png" and rng.random() < 0.75:

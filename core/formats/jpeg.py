@@ -838,7 +838,7 @@ def _reencode(image: Image.Image, w: _Walk) -> list[bytes]:
     return [_emit(encoded, p) for p in fresh.parts]
 
 
-def _emit(data: Buffer, part: _Part) -> bytes:
+def _emit(data: Buffer | memoryview, part: _Part) -> bytes:
     if not part.marker:
         offset, length = part.spans[0]
         return bytes(data[offset: offset + length])
@@ -864,7 +864,7 @@ class JpegHandler:
         self, data: Buffer, parsed: Parsed, leaving: frozenset[str], pixels: Image.Image | None = None
     ) -> Cleaned:
         w = parsed.state if isinstance(parsed.state, _Walk) else walk(data)
-        out: list[bytes] = [b"\xff\xd8"]
+        out: list[bytes | memoryview] = [b"\xff\xd8"]
         if w.jfif is not None and "jpeg:jfif" in leaving:
             out.append(_app(APP0, _jfif_payload(w.jfif)))
         if w.exif is not None:

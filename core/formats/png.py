@@ -768,7 +768,9 @@ def _check_idat(data: Buffer, a: _Analysis, head: Header, idats: list[Chunk]) ->
     expected = head.raw_size()
     if expected > MAX_RAW_BYTES:
         raise ParseError(f"too complex to check: the image inflates to {expected:,} bytes")
-    pieces = [memoryview(bytes(data[c.data_offset : c.data_offset + c.length])) for c in idats]
+    pieces: list[bytes | memoryview] = [
+        memoryview(bytes(data[c.data_offset : c.data_offset + c.length])) for c in idats
+    ]
     try:
         info = inflate_pieces(pieces, expected)
     except zlib.error as exc:

@@ -89,7 +89,7 @@ def test_jpeg_with_many_tiny_scans_is_linear(tmp_path: Path) -> None:
     # Every scan keeps its header (2 spans) and its entropy-coded data (1 span).
     assert result["reason"] == ""
     assert result["out_spans"] == result["spans"]
-    assert result["spans"] > 3 * MAX_SCANS
+    assert int(str(result["spans"])) > 3 * MAX_SCANS
 
 
 def test_jpeg_with_120000_tiny_scans_is_refused(tmp_path: Path) -> None:

@@ -39,7 +39,8 @@ def _srgb() -> bytes:
 
 def _segments(data: bytes) -> list[tuple[int, bytes, bytes]]:
     """(marker, payload, entropy data after it) from SOI to EOI of a simple JPEG."""
-    out, pos = [], 2
+    out: list[tuple[int, bytes, bytes]] = []
+    pos = 2
     while True:
         marker = data[pos + 1]
         if marker == 0xD9:
@@ -188,8 +189,11 @@ def _idat_extra_rows(canary: bytes) -> Callable[[list[tuple[bytes, bytes]]], Non
 
 def _two_trns(canary: bytes) -> bytes:
     image = pfx.pattern_image("RGB").convert("P")
-    return _png(lambda ch: [_before_idat(b"tRNS", b"\xff\x80")(ch), _before_idat(b"tRNS", canary)(ch)],
-                image, transparency=None)
+    def change(chunks: list[tuple[bytes, bytes]]) -> None:
+        _before_idat(b"tRNS", b"\xff\x80")(chunks)
+        _before_idat(b"tRNS", canary)(chunks)
+
+    return _png(change, image)
 
 
 def _iccp(profile_tail: bytes, stream_tail: bytes) -> bytes:
@@ -327,10 +331,10 @@ def _refblack_on_grey(canary: bytes) -> bytes:
 def _strip_over_tag(canary: bytes) -> bytes:
     # ImageDescription's value lies inside the strip: the strip carries the canary with it.
     text = canary + b"\0"
-    data = _tiff([*_rgb_tags(4, 4), (270, 2, len(text), text)], b"", 4, 4, strip_at=0)
-    desc_at = data.index(canary)
-    pixels = bytearray(data[desc_at:].ljust(48, b"\x80")[:48])
-    data = bytearray(data) + bytes(48)
+    built = _tiff([*_rgb_tags(4, 4), (270, 2, len(text), text)], b"", 4, 4, strip_at=0)
+    desc_at = built.index(canary)
+    pixels = bytearray(built[desc_at:].ljust(48, b"\x80")[:48])
+    data = bytearray(built) + bytes(48)
     struct.pack_into("<I", data, data.index(struct.pack("<HHI", 273, 4, 1)) + 8, desc_at)
     struct.pack_into("<I", data, data.index(struct.pack("<HHI", 279, 4, 1)) + 8, 48)
     data[desc_at: desc_at + 48] = pixels
