@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """A bounded mutation fuzzer over all five formats: inspect, `minimal` clean and verification per mutant.
 
-    .venv/bin/python benchmarks/fuzz.py [--cases 15000] [--seed 1] [--timeout 10] [--formats jpeg,png]
+    .venv/bin/python benchmarks/fuzz.py [--cases 30000] [--seed 1] [--timeout 10] [--formats jpeg,png]
                                         [--save DIR]
 
 Seeds are generated here (Pillow, pillow-heif when it can encode): each carries a canary string in
@@ -273,7 +273,7 @@ class Worker:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", type=int, default=15000)
+    parser.add_argument("--cases", type=int, default=30000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per case before a hang")
     parser.add_argument("--formats", default=",".join(FORMATS))
