@@ -204,6 +204,28 @@ def _overlap(walked: Walk, spans: list[tuple[int, int]]) -> str:
     return ""
 
 
+def _trimmed(img: _Image, tags: dict[int, ExifEntry], bo: str) -> int:
+    """Cut uncompressed strips to the bytes their rows fill (readers ignore the rest, so it could carry
+    anything); returns how many bytes were cut. Other layouts are left as they are."""
+    if (_first_int(tags.get(0x0103), bo) or 1) != 1 or (_first_int(tags.get(0x011C), bo) or 1) != 1:
+        return 0
+    if img.offset_tag != TAG_STRIP_OFFSETS or not img.width or not img.height:
+        return 0
+    bits_entry = tags.get(0x0102)
+    bits = [b for b in _numbers(bits_entry, bo) if isinstance(b, int)] if bits_entry is not None else [1]
+    rows = min(_first_int(tags.get(0x0116), bo) or img.height, img.height)
+    row_bytes = (img.width * sum(bits) + 7) // 8
+    if rows <= 0 or len(img.spans) != (img.height + rows - 1) // rows:
+        return 0
+    cut = 0
+    for i, (offset, count) in enumerate(img.spans):
+        expected = min(rows, img.height - i * rows) * row_bytes
+        if count > expected:
+            img.spans[i] = (offset, expected)
+            cut += count - expected
+    return cut
+
+
 def _orientation(e: ExifEntry | None, bo: str) -> int:
     """The Orientation value when the entry is exactly one SHORT from 1 to 8, else 0."""
     if e is None or e.type != 3 or e.count != 1:
@@ -275,6 +297,8 @@ class TiffHandler:
             raise ParseError(f"damaged TIFF file: {reason}")
         pixel_spans: list[tuple[int, int]] = []
         ifd0_tags = _tags(ifd0)
+        full = list(main.spans)
+        cut = _trimmed(main, ifd0_tags, bo)
         tables = ifd0_tags.get(0x015B)
         if tables is not None and tables.offset >= 0:
             pixel_spans.append((tables.offset, len(tables.raw)))
@@ -287,8 +311,12 @@ class TiffHandler:
             f"{main.width}×{main.height}, compression {compression}, {len(main.spans)} {kind}",
             f"{WHERE} IFD0", sum(c for _, c in main.spans), f"{KEY}:image", need=Need.PIXELS,
         ))
-        for o, c in main.spans:
+        for o, c in full:
             spans.append((o, c, "image data", Category.TECHNICAL))
+        if cut:
+            items.append(Item(Category.UNKNOWN, "Data after the image rows in its strips",
+                              f"{cut} bytes no reader looks at", f"{WHERE} IFD0", cut, f"{KEY}:strip-tails",
+                              carriable=False, note="never copied into a clean file"))
         for ifd in walked.ifds:
             hidden = not _is_main(ifd.label)
             dir_cat = Category.HIDDEN_MEDIA if hidden else Category.TECHNICAL
@@ -320,7 +348,7 @@ class TiffHandler:
                     spans.append((e.offset, len(e.raw), name, cat))
         for i, bad in enumerate(walked.bad):
             items.append(_bad_item(bad, WHERE, KEY, i))
-        overlap = _overlap(walked, main.spans)
+        overlap = _overlap(walked, full)
         if overlap:
             items.append(Item(Category.UNKNOWN, "Overlapping image data", overlap, f"{WHERE} IFD0", 0,
                               f"{KEY}:overlap", carriable=False, note="a file like this is never cleaned"))
@@ -442,11 +470,16 @@ def _rebuild(
     img = _image_of(Ifd("IFD0", 0, 0, list(src_tags.values())), src_bo, len(src_data))
     if img is None or img.error:
         raise ParseError(f"damaged TIFF file: {img.error if img else 'no image data'}")
+    cut = _trimmed(img, src_tags, src_bo)
     off_tag = img.offset_tag
     carriable = {i.key for i in parsed_items if i.carriable and i.category is not Category.UNKNOWN}
     ifd0_out: list[ExifEntry] = []
     for tag, e in sorted(src_tags.items()):
-        if tag in DECODE_TAGS and not _decode_tag_problem(e, src_tags, src_bo)[0]:
+        if tag == TAG_STRIP_COUNTS and cut:
+            counts = [c for _, c in img.spans]
+            raw = struct.pack(f"{src_bo}{len(counts)}I", *counts)
+            ifd0_out.append(ExifEntry("IFD0", tag, 4, len(counts), raw, 0))
+        elif tag in DECODE_TAGS and not _decode_tag_problem(e, src_tags, src_bo)[0]:
             ifd0_out.append(e)
     for e in ifd0.entries:
         if e.tag in DECODE_TAGS or e.tag in OFFSET_TAGS or is_pointer(e):

@@ -341,7 +341,13 @@ def _strip_over_tag(canary: bytes) -> bytes:
     return bytes(data)
 
 
+def _strip_tail(canary: bytes) -> bytes:
+    # The strip's byte count covers its 4×4 RGB rows and then the canary, which no reader looks at.
+    return _tiff(_rgb_tags(4, 4), bytes(range(48)) + canary, 4, 4)
+
+
 TIFF_CASES: dict[str, tuple[Callable[[bytes], bytes], str]] = {
+    "tiff-strip-tail": (_strip_tail, CLEANED),
     "tiff-colormap-on-rgb": (_colormap_on_rgb, CLEANED),
     "tiff-refblack-on-grey": (_refblack_on_grey, CLEANED),
     "tiff-strip-over-tag": (_strip_over_tag, WITHHELD),
