@@ -24,8 +24,10 @@ run: $(STAMP)
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q $(PYTEST_ARGS)
 
+# ruff over everything; mypy over core (its settings are in pyproject.toml).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy core
 
 bench: $(STAMP)
 	$(PY) benchmarks/inventory_export.py

@@ -30,8 +30,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from core import faces  # noqa: E402
-from core.model.jobs import drive  # noqa: E402
+from core.imaging import faces
+from core.model.jobs import drive
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 MIN_FACE = 32

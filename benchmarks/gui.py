@@ -106,7 +106,7 @@ def measure(home: Path) -> dict[str, float]:
     start = time.perf_counter()
 
     class PaintWatch(QObject):
-        def eventFilter(self, obj, event):  # noqa: ANN001
+        def eventFilter(self, obj, event):
             if event.type() == QEvent.Type.Paint and not first_paint and window.model.rowCount() > 0:
                 first_paint.append(time.perf_counter() - start)
             return False

@@ -3,7 +3,7 @@
 
     .venv/bin/python benchmarks/inventory_export.py [--count 200] [--rounds 3] [--keep DIR]
 
-Prints files/s for each side and the ratios the product targets (PRODUCT.md §7, issue 2):
+Prints files/s for each side and the ratios the product targets (issue 2):
 inspect ≥ 3× `exiftool -j -fast`; export (verification included) ≥ 2× `exiftool -all= -o DIR` and within
 1.5× of `cp`. Each side runs as one process over all files; rounds alternate the sides and the best round
 of each side counts (the page cache is warm for all of them after the first round).
@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmarks.roll import make_roll  # noqa: E402
+from benchmarks.roll import make_roll
 
 PY = sys.executable
 

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """One task runner: core jobs (generators yielding Progress) on QThreadPools, results on the GUI thread.
 
-Pools by purpose, as in STYLE.md: ``interactive`` (selection preview: small and fast), ``background``
+Pools by purpose: ``interactive`` (selection preview: small and fast), ``background``
 (scan, thumbnails, faces) and ``writer`` (one thread: database writes and export, so they never race).
 A task's signals live on a QObject created on the GUI thread, so Qt queues them back to it. Results are
 delivered with the ``key`` the caller chose (e.g. a photo id), never with a row number.

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The command-line contract of PRODUCT.md §5. The desktop app uses the same core.
+"""The photo command line: inspect, preview and export files (the library commands are in
+core.cli.library). The desktop app uses the same core.
 
 Exit codes: 0 all done; 1 some files failed or were withheld (each with a reason); 2 usage error.
 With --json a command prints exactly one JSON document on stdout; messages go to stderr.

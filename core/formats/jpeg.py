@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from core.formats import Buffer, Cleaned, Parsed, register
+from core.formats.icc import icc_problem, profile_size
 from core.metadata.exif import ExifResult, build_exif, parse_exif
 from core.metadata.iptc import PHOTOSHOP_HEADER, IrbResult, build_irb, parse_irb
 from core.metadata.xmp import filter_xmp, parse_xmp
@@ -38,10 +39,23 @@ ICC_HEADER = b"ICC_PROFILE\x00"
 MPF_HEADER = b"MPF\x00"
 TRUNCATED = "truncated JPEG: the file ends inside the image data"
 
-# Markers that make up the image: tables, frame and scan headers, restart markers. Copied byte for byte.
-_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
-_IMAGE_MARKERS = _SOF | {0xC4, 0xCC, 0xDA, 0xDB, 0xDC, 0xDD, 0xDE, 0xDF}
+# Frame headers a decoder reads (baseline, extended, progressive, lossless; Huffman or arithmetic).
+# Differential frames belong to hierarchical JPEG, which no common decoder reads: never copied.
+_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC9, 0xCA, 0xCB}
+_DIFFERENTIAL_SOF = {0xC5, 0xC6, 0xC7, 0xCD, 0xCE, 0xCF}
+_ARITHMETIC = {0xC9, 0xCA, 0xCB}
+_LOSSLESS = {0xC3, 0xCB}
+DHT, DAC, DQT, DNL, DRI, DHP, EXP = 0xC4, 0xCC, 0xDB, 0xDC, 0xDD, 0xDE, 0xDF
 _STANDALONE = {0x01, *range(0xD0, 0xD8)}
+# Segments the image does not need (DNL repeats the height, DHP/EXP are hierarchical): never copied.
+_NOT_NEEDED = {DNL: "DNL (number of lines)", DHP: "DHP (hierarchical progression)",
+               EXP: "EXP (expand reference components)", **{m: f"SOF{m - 0xC0} (hierarchical frame)"
+                                                           for m in _DIFFERENTIAL_SOF}}
+# More scans than this is a file built to be slow to check (a progressive photo has about ten).
+MAX_SCANS = 1000
+# More marker segments than this likewise (a photo has a few dozen).
+MAX_SEGMENTS = 100_000
+TOO_COMPLEX = "too complex to check: {n:,} {what} (at most {cap:,})"
 # End of entropy-coded data: 0xFF followed by anything but a stuffed zero or a restart marker.
 
 
@@ -65,7 +79,9 @@ def _find_marker(data: Buffer, pos: int) -> int:
 
     arr = np.frombuffer(data, dtype=np.uint8)
     last = len(arr) - 1  # a marker needs its second byte
-    start, window = pos, 1 << 18
+    # Small first: a file of many tiny scans must not search a large window per scan (that was
+    # quadratic); the window doubles, so a long scan still costs a few passes.
+    start, window = pos, 1 << 12
     while start < last:
         stop = min(last, start + window)
         ff = np.flatnonzero(arr[start:stop] == 0xFF)
@@ -98,13 +114,28 @@ _KNOWN_APPS: dict[tuple[int, str], tuple[Category, str]] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """One piece of the image as the clean file writes it.
+
+    ``marker`` 0 is entropy-coded data, written as the bytes of its one span. Otherwise a marker
+    segment holding exactly one table (or one frame/scan/restart header), re-serialised from its parsed
+    fields: the first span is the marker byte, the others the field bytes, so the clean file's segment
+    has an exact length and no padding. The spans of all kept parts are ``pixel_spans``: a lossless
+    clean reproduces their concatenation byte for byte, and the verifier's re-parse checks that."""
+
+    marker: int
+    spans: tuple[tuple[int, int], ...]
+    kind: tuple[object, ...] = ()  # ("dqt", id), ("dht", class, id), ("dac", class, id), ("dri",)
+
+
 @dataclass(slots=True)
 class _Walk:
     """What parse learned and clean needs (kept on Parsed.notes would lose types, so parse is re-run)."""
 
     segments: list[Segment] = field(default_factory=list)
     items: list[Item] = field(default_factory=list)
-    image_spans: list[tuple[int, int]] = field(default_factory=list)
+    parts: list[_Part] = field(default_factory=list)  # kept image parts, in file order
     width: int = 0
     height: int = 0
     sampling: tuple[int, int] = (0, 0)
@@ -118,7 +149,30 @@ class _Walk:
     adobe: bytes | None = None
     irb: IrbResult | None = None
     comments: list[bytes] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     eoi: int = 0
+
+
+def _prefix_code(counts: bytes) -> bool:
+    """Whether code-length counts describe a Huffman code decoders accept (no length overflows)."""
+    code = 0
+    for bits, count in enumerate(counts, start=1):
+        code += count
+        if code > 1 << bits:
+            return False
+        code <<= 1
+    return True
+
+
+def _huffman_symbols(table_class: int, symbols: bytes) -> bool:
+    """Whether a Huffman table's symbols are distinct and each one a coder can emit: a DC table codes a
+    bit count (0-16), an AC table a run of zeros (0-15) and a bit count (0-14; 0 is an end-of-band run).
+    Text and most other arbitrary bytes fail this (letters repeat)."""
+    if len(set(symbols)) != len(symbols):
+        return False
+    if table_class == 0:
+        return all(s <= 16 for s in symbols)
+    return all(s & 0x0F <= 14 for s in symbols)
 
 
 def _size(n: int) -> str:
@@ -176,7 +230,7 @@ class _Walker:
         self.w = _Walk()
         self.exif_count = 0
         self.xmp_count = 0
-        self.icc_chunks: list[tuple[int, bytes]] = []
+        self.icc_chunks: list[tuple[int, int, bytes]] = []  # (sequence number, count, bytes)
         self.icc_bytes = 0
         self.irb_chunks: list[bytes] = []
         self.irb_bytes = 0
@@ -186,6 +240,15 @@ class _Walker:
         self.mpf: list[tuple[int, int, int]] = []  # (absolute offset, size, attribute) of secondary images
         self.image_bytes = 0
         self.unknown_n = 0
+        self.scans = 0
+        self.segments_n = 0
+        self.frame_marker = 0
+        self.frame_tables: dict[int, int] = {}  # component id -> quantisation table id
+        self.latched: set[int] = set()  # components whose quantisation table a scan already fixed
+        self.parts: list[_Part] = []  # every parsed image part; the used ones go to w.parts
+        self.used: set[int] = set()  # indexes into self.parts
+        self.current: dict[tuple[object, ...], int] = {}  # table identity -> latest definition
+        self.bad_tables: set[int] = set()  # Huffman tables with repeated or impossible symbols
         # (offset, length, name, category); None until the segment's items are known (multi-segment data)
         self.pending: list[tuple[int, int, str, Category | None]] = []
 
@@ -194,11 +257,27 @@ class _Walker:
         self.pending.append((offset, length, name, _segment_category(items) if items else None))
         self.w.items.extend(items)
 
-    def image_seg(self, offset: int, length: int, name: str, span: bool = True) -> None:
+    def image_seg(self, offset: int, length: int, name: str) -> None:
         self.pending.append((offset, length, name, Category.TECHNICAL))
         self.image_bytes += length
-        if span:
-            self.w.image_spans.append((offset, length))
+
+    def part(self, part: _Part, always: bool = False) -> None:
+        if part.kind:
+            self.current[part.kind] = len(self.parts)
+        if always:
+            self.used.add(len(self.parts))
+        self.parts.append(part)
+
+    def use(self, kind: tuple[object, ...]) -> None:
+        at = self.current.get(kind)
+        if at is not None:
+            self.used.add(at)
+
+    def extra_bytes(self, start: int, length: int, used: int, name: str) -> None:
+        """A segment whose fields end before its declared length: the rest is reported, never copied."""
+        self.image_seg(start, used, name)
+        self.unknown(start + used, length - used, f"Extra bytes in a {name} segment",
+                     f"{length - used:,} bytes after the {name} fields", f"JPEG {name}")
 
     def unknown(self, offset: int, length: int, name: str, value: str, where: str, key: str = "") -> None:
         self.unknown_n += 1
@@ -210,7 +289,7 @@ class _Walker:
         data, n = self.data, len(self.data)
         if n < 4 or data[0] != 0xFF or data[1] != SOI:
             raise ParseError("not a JPEG file")
-        self.image_seg(0, 2, "SOI", span=False)
+        self.image_seg(0, 2, "SOI")
         pos = 2
         while True:
             if pos >= n:
@@ -229,17 +308,21 @@ class _Walker:
             if pos >= n:
                 raise ParseError(TRUNCATED)
             if pos - start > 1:
-                self.image_seg(start, pos - start - 1, "Fill bytes", span=False)
+                self.image_seg(start, pos - start - 1, "Fill bytes")
                 start = pos - 1
             marker = data[pos]
             pos += 1
             if marker == EOI:
-                self.image_seg(start, 2, "EOI", span=False)
+                self.image_seg(start, 2, "EOI")
                 self.w.eoi = pos
                 break
             if marker in _STANDALONE:
+                # Outside entropy-coded data a restart marker means nothing: not copied.
                 self.image_seg(start, 2, f"marker FF{marker:02X}")
                 continue
+            self.segments_n += 1
+            if self.segments_n > MAX_SEGMENTS:
+                raise ParseError(TOO_COMPLEX.format(n=self.segments_n, what="segments", cap=MAX_SEGMENTS))
             if marker == SOI or marker == 0x00:
                 raise ParseError(f"damaged JPEG: unexpected marker FF{marker:02X} at byte {start}")
             if pos + 2 > n:
@@ -257,11 +340,21 @@ class _Walker:
                 scan_end = _scan_end(data, pos)
                 if scan_end > pos:
                     self.image_seg(pos, scan_end - pos, "Entropy-coded data")
+                    self.part(_Part(0, ((pos, scan_end - pos),)), always=True)
                 pos = scan_end
         if not self.w.width or not self.w.height:
             if not any(s[2].startswith("SOF") for s in self.pending):
                 raise ParseError("damaged JPEG: no frame header (SOF) before the end of the image")
             raise ParseError("damaged JPEG: the image declares a width or height of zero")
+        if not self.scans:
+            raise ParseError("damaged JPEG: the image has no scan")
+        if self.bad_tables & self.used:
+            raise ParseError("damaged JPEG: a Huffman table (DHT) holds repeated or impossible symbols")
+        self.w.parts = [p for i, p in enumerate(self.parts) if i in self.used]
+        unused = len(self.parts) - len(self.w.parts)
+        if unused:
+            self.w.notes.append(f"{unused} table{'s' if unused != 1 else ''} that no scan uses "
+                              f"{'are' if unused != 1 else 'is'} not copied")
         self.finish_metadata()
         self.trailer(self.w.eoi)
         self.w.segments = [
@@ -280,13 +373,27 @@ class _Walker:
 
     # One marker segment (marker + length + payload).
     def segment(self, marker: int, start: int, length: int, payload: bytes) -> None:
-        if marker in _IMAGE_MARKERS:
-            name = "SOF" if marker in _SOF else {0xC4: "DHT", 0xDB: "DQT", 0xDA: "SOS", 0xDD: "DRI"}.get(
-                marker, f"FF{marker:02X}")
-            if marker in _SOF:
-                self.frame(marker, payload)
-                name = f"SOF{marker - 0xC0}"
-            self.image_seg(start, length, name)
+        if marker in _SOF:
+            self.frame(marker, start, length, payload)
+        elif marker == SOS:
+            self.scan(start, length, payload)
+        elif marker == DQT:
+            self.dqt(start, length, payload)
+        elif marker == DHT:
+            self.dht(start, length, payload)
+        elif marker == DAC:
+            self.dac(start, length, payload)
+        elif marker == DRI:
+            if len(payload) < 2:
+                raise ParseError("damaged JPEG: the restart interval segment (DRI) is too short")
+            self.part(_Part(DRI, ((start + 1, 1), (start + 4, 2)), ("dri",)))
+            if len(payload) > 2:
+                self.extra_bytes(start, length, 6, "DRI")
+            else:
+                self.image_seg(start, length, "DRI")
+        elif marker in _NOT_NEEDED:
+            self.unknown(start, length, f"{_NOT_NEEDED[marker]} segment", f"{length:,} bytes, not needed "
+                         "to show the image", f"JPEG FF{marker:02X}")
         elif marker == APP0:
             self.app0(start, length, payload)
         elif marker == APP1:
@@ -299,7 +406,8 @@ class _Walker:
             self.seg(start, length, "APP13 Photoshop", [])
         elif marker == APP14 and payload.startswith(b"Adobe") and len(payload) >= 12:
             if self.w.adobe is None:
-                self.w.adobe = payload
+                # Exactly the 12 bytes of its fields are written back; anything after them is dropped.
+                self.w.adobe = payload[:12]
                 transform = {0: "RGB or CMYK", 1: "YCbCr", 2: "YCCK"}.get(payload[11], f"code {payload[11]}")
                 item = Item(Category.TECHNICAL, "Adobe colour transform", f"transform: {transform}",
                             "JPEG APP14 Adobe", length, "jpeg:adobe", need=Need.DISPLAY)
@@ -315,19 +423,124 @@ class _Walker:
             self.unknown(start, length, f"Unknown JPEG segment FF{marker:02X}", f"{length:,} bytes",
                          f"JPEG FF{marker:02X}")
 
-    def frame(self, marker: int, payload: bytes) -> None:
+    def frame(self, marker: int, start: int, length: int, payload: bytes) -> None:
+        name = f"SOF{marker - 0xC0}"
+        if self.frame_marker:
+            self.unknown(start, length, f"Second frame header ({name})", f"{length:,} bytes", f"JPEG {name}")
+            return
         if len(payload) < 6:
             raise ParseError("damaged JPEG: frame header (SOF) is too short")
-        if self.w.width:
-            return  # a second frame header (e.g. hierarchical JPEG): the first one describes the image
-        height, width, comps = struct.unpack_from(">HHB", payload, 1)
+        precision, height, width, comps = struct.unpack_from(">BHHB", payload, 0)
+        used = 6 + 3 * comps
+        if not 1 <= comps <= 4 or len(payload) < used:
+            raise ParseError("damaged JPEG: the frame header (SOF) lists an impossible number of components")
+        if precision not in (2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16):
+            raise ParseError(f"damaged JPEG: the frame header declares {precision}-bit samples")
+        for k in range(comps):
+            cid, factor, tq = payload[6 + 3 * k: 9 + 3 * k]
+            if cid in self.frame_tables or not (1 <= factor >> 4 <= 4 and 1 <= factor & 0x0F <= 4) or tq > 3:
+                raise ParseError("damaged JPEG: the frame header (SOF) describes a component it cannot have")
+            self.frame_tables[cid] = tq
+        self.frame_marker = marker
         self.w.width, self.w.height, self.w.components = width, height, comps
-        self.w.progressive = marker in (0xC2, 0xC6, 0xCA, 0xCE)
-        if comps >= 1 and len(payload) >= 9:
-            factor = payload[7]
-            self.w.sampling = (factor >> 4, factor & 0x0F)
+        self.w.progressive = marker in (0xC2, 0xCA)
+        self.w.sampling = (payload[7] >> 4, payload[7] & 0x0F)
         if not width or not height:
             raise ParseError("damaged JPEG: the image declares a width or height of zero")
+        self.part(_Part(marker, ((start + 1, 1), (start + 4, used))), always=True)
+        if len(payload) > used:
+            self.extra_bytes(start, length, used + 4, name)
+        else:
+            self.image_seg(start, length, name)
+
+    def scan(self, start: int, length: int, payload: bytes) -> None:
+        if not self.frame_marker:
+            raise ParseError("damaged JPEG: a scan starts before the frame header (SOF)")
+        self.scans += 1
+        if self.scans > MAX_SCANS:
+            raise ParseError(TOO_COMPLEX.format(n=self.scans, what="scans", cap=MAX_SCANS))
+        count = payload[0] if payload else 0
+        used = 4 + 2 * count
+        if not 1 <= count <= 4 or len(payload) < used:
+            raise ParseError("damaged JPEG: a scan header (SOS) lists an impossible number of components")
+        ss, se, approx = payload[used - 3: used]
+        arithmetic = self.frame_marker in _ARITHMETIC
+        lossless = self.frame_marker in _LOSSLESS
+        table = "dac" if arithmetic else "dht"
+        # Which tables this scan reads: DC for a first DC scan (every lossless scan), AC for any AC band.
+        dc = lossless or (ss == 0 and approx >> 4 == 0)
+        ac = not lossless and se > 0
+        for k in range(count):
+            cid, tables = payload[1 + 2 * k: 3 + 2 * k]
+            if cid not in self.frame_tables or tables >> 4 > 3 or tables & 0x0F > 3:
+                raise ParseError("damaged JPEG: a scan header (SOS) names a component or table that "
+                                 "does not exist")
+            if cid not in self.latched:
+                # Decoders fix a component's quantisation table when its first scan starts.
+                self.latched.add(cid)
+                self.use(("dqt", self.frame_tables[cid]))
+            if dc:
+                self.use((table, 0, tables >> 4))
+            if ac:
+                self.use((table, 1, tables & 0x0F))
+        self.use(("dri",))
+        self.part(_Part(SOS, ((start + 1, 1), (start + 4, used))), always=True)
+        if len(payload) > used:
+            self.extra_bytes(start, length, used + 4, "SOS")
+        else:
+            self.image_seg(start, length, "SOS")
+
+    def dqt(self, start: int, length: int, payload: bytes) -> None:
+        at = 0
+        while at < len(payload):
+            pq, tq = payload[at] >> 4, payload[at] & 0x0F
+            size = 1 + 64 * (pq + 1)
+            if pq > 1 or tq > 3 or at + size > len(payload):
+                break
+            self.part(_Part(DQT, ((start + 1, 1), (start + 4 + at, size)), ("dqt", tq)))
+            at += size
+        if at == 0:
+            raise ParseError("damaged JPEG: a quantisation table (DQT) is invalid")
+        if at < len(payload):
+            self.extra_bytes(start, length, at + 4, "DQT")
+        else:
+            self.image_seg(start, length, "DQT")
+
+    def dht(self, start: int, length: int, payload: bytes) -> None:
+        at = 0
+        while at + 17 <= len(payload):
+            tc, th = payload[at] >> 4, payload[at] & 0x0F
+            counts = payload[at + 1: at + 17]
+            size = 17 + sum(counts)
+            if tc > 1 or th > 3 or sum(counts) > 256 or at + size > len(payload) or not _prefix_code(counts):
+                break
+            if not _huffman_symbols(tc, payload[at + 17: at + size]):
+                # Decoders accept such a table, so a scan that uses it refuses the file (see run).
+                self.bad_tables.add(len(self.parts))
+            self.part(_Part(DHT, ((start + 1, 1), (start + 4 + at, size)), ("dht", tc, th)))
+            at += size
+        if at == 0:
+            raise ParseError("damaged JPEG: a Huffman table (DHT) is invalid")
+        if at < len(payload):
+            self.extra_bytes(start, length, at + 4, "DHT")
+        else:
+            self.image_seg(start, length, "DHT")
+
+    def dac(self, start: int, length: int, payload: bytes) -> None:
+        # Arithmetic-coding conditioning: two bytes each. Used only by arithmetic-coded scans, so in a
+        # Huffman-coded image no scan marks them used and they are never copied.
+        at = 0
+        while at + 2 <= len(payload):
+            tc, tb, value = payload[at] >> 4, payload[at] & 0x0F, payload[at + 1]
+            if tc > 1 or tb > 3 or (tc == 0 and (value & 0x0F) > (value >> 4)) or (tc == 1 and not
+                                                                                     1 <= value <= 63):
+                break
+            self.part(_Part(DAC, ((start + 1, 1), (start + 4 + at, 2)), ("dac", tc, tb)))
+            at += 2
+        if at < len(payload) or at == 0:
+            self.extra_bytes(start, length, at + 4, "DAC")
+        else:
+            self.image_seg(start, length, "DAC")
 
     def app0(self, start: int, length: int, payload: bytes) -> None:
         if payload.startswith(b"JFIF\x00") and len(payload) >= 14 and self.w.jfif is None:
@@ -392,7 +605,7 @@ class _Walker:
 
     def app2(self, start: int, length: int, payload: bytes) -> None:
         if payload.startswith(ICC_HEADER) and len(payload) >= 14:
-            self.icc_chunks.append((payload[12], payload[14:]))
+            self.icc_chunks.append((payload[12], payload[13], payload[14:]))
             self.icc_bytes += length
             self.seg(start, length, "APP2 ICC profile", [])
         elif payload.startswith(MPF_HEADER):
@@ -443,13 +656,7 @@ class _Walker:
 
     def finish_metadata(self) -> None:
         if self.icc_chunks:
-            profile = b"".join(chunk for _, chunk in sorted(self.icc_chunks, key=lambda c: c[0]))
-            self.w.icc = profile
-            desc = _icc_description(profile)
-            value = f"{desc}, {_size(len(profile))}" if desc else _size(len(profile))
-            self.w.items.append(Item(Category.TECHNICAL, "ICC colour profile", value, "JPEG APP2 ICC profile",
-                                     self.icc_bytes, "jpeg:icc", need=Need.DISPLAY))
-            self.mark("APP2 ICC profile", Category.TECHNICAL)
+            self.icc_profile()
         if self.irb_chunks:
             irb = parse_irb(b"".join(self.irb_chunks), where="JPEG APP13 Photoshop")
             self.w.irb = irb
@@ -462,6 +669,35 @@ class _Walker:
             self.mark("COM", Category.DESCRIPTION)
         if self.ext_chunks:
             self.extended_xmp()
+
+    def icc_profile(self) -> None:
+        """Keep the profile only when its chunks join to exactly one profile; trailing bytes after its
+        declared size are trimmed (reported), anything else leaves the profile behind."""
+        where = "JPEG APP2 ICC profile"
+        chunks = sorted(self.icc_chunks, key=lambda c: c[0])
+        total = len(chunks)
+        numbered = [c[0] for c in chunks] == list(range(1, total + 1)) and all(c[1] == total for c in chunks)
+        profile = b"".join(chunk for _, _, chunk in chunks)
+        declared = profile_size(profile)
+        problem = "" if numbered else "the colour profile's chunks are missing, repeated or misnumbered"
+        if not problem and declared and len(profile) > declared:
+            extra = len(profile) - declared
+            self.w.items.append(Item(Category.UNKNOWN, "Data appended to the ICC profile", _size(extra),
+                                     where, extra, "jpeg:icc:appended", carriable=False,
+                                     note="bytes after the profile's declared size are never copied"))
+            profile = profile[:declared]
+        problem = problem or icc_problem(profile)
+        if problem:
+            self.w.items.append(Item(Category.UNKNOWN, "Unusable ICC colour profile", problem, where,
+                                     self.icc_bytes, "jpeg:icc:unusable", carriable=False, note=problem))
+            self.mark("APP2 ICC profile", Category.UNKNOWN)
+            return
+        self.w.icc = profile
+        desc = _icc_description(profile)
+        value = f"{desc}, {_size(len(profile))}" if desc else _size(len(profile))
+        self.w.items.append(Item(Category.TECHNICAL, "ICC colour profile", value, where,
+                                 self.icc_bytes, "jpeg:icc", need=Need.DISPLAY))
+        self.mark("APP2 ICC profile", Category.TECHNICAL)
 
     def extended_xmp(self) -> None:
         where = "JPEG APP1 Extended XMP"
@@ -599,7 +835,15 @@ def _reencode(image: Image.Image, w: _Walk) -> list[bytes]:
                progressive=w.progressive)
     encoded = buf.getvalue()
     fresh = walk(encoded)
-    return [encoded[o: o + ln] for o, ln in fresh.image_spans]
+    return [_emit(encoded, p) for p in fresh.parts]
+
+
+def _emit(data: Buffer | memoryview, part: _Part) -> bytes:
+    if not part.marker:
+        offset, length = part.spans[0]
+        return bytes(data[offset: offset + length])
+    fields = b"".join(bytes(data[o: o + ln]) for o, ln in part.spans[1:])
+    return bytes((0xFF, part.marker)) + struct.pack(">H", len(fields) + 2) + fields
 
 
 class JpegHandler:
@@ -613,13 +857,14 @@ class JpegHandler:
     def parse(self, data: Buffer) -> Parsed:
         w = walk(data)
         orientation = w.exif.orientation if w.exif is not None else 1
-        return Parsed(w.items, w.segments, w.width, w.height, orientation, list(w.image_spans), state=w)
+        spans = [span for part in w.parts for span in part.spans]
+        return Parsed(w.items, w.segments, w.width, w.height, orientation, spans, list(w.notes), state=w)
 
     def clean(
         self, data: Buffer, parsed: Parsed, leaving: frozenset[str], pixels: Image.Image | None = None
     ) -> Cleaned:
         w = parsed.state if isinstance(parsed.state, _Walk) else walk(data)
-        out: list[bytes] = [b"\xff\xd8"]
+        out: list[bytes | memoryview] = [b"\xff\xd8"]
         if w.jfif is not None and "jpeg:jfif" in leaving:
             out.append(_app(APP0, _jfif_payload(w.jfif)))
         if w.exif is not None:
@@ -642,7 +887,12 @@ class JpegHandler:
         else:
             # Views, not copies: the megabytes of scan data are copied once, by the join below.
             with memoryview(data) as view:
-                out.extend(view[o: o + ln] for o, ln in w.image_spans)
+                for part in w.parts:
+                    if part.marker:
+                        out.append(_emit(view, part))
+                    else:
+                        offset, length = part.spans[0]
+                        out.append(view[offset: offset + length])
                 out.append(b"\xff\xd9")
                 joined = b"".join(out)
                 out.clear()  # release the views before the caller closes the mapping

@@ -21,6 +21,7 @@ from io import BytesIO
 from typing import TYPE_CHECKING
 
 from core.formats import Buffer, Cleaned, Parsed, register
+from core.formats.icc import icc_problem
 from core.metadata.exif import build_exif, parse_exif
 from core.metadata.iptc import parse_iim
 from core.metadata.xmp import filter_xmp, parse_xmp
@@ -155,6 +156,33 @@ def inflate_capped(data: bytes, limit: int = MAX_TEXT_BYTES) -> bytes:
             f"compressed text inflates beyond {limit // (1024 * 1024)} MB; refused as a decompression bomb"
         )
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class Inflated:
+    """What inflating a zlib stream split over chunks showed, without keeping its output."""
+
+    produced: int  # bytes of output (counting stops just past ``limit``)
+    consumed: int  # bytes of input up to the stream's end (all of it when the stream never ends)
+    complete: bool  # the stream reached its end marker
+
+
+def inflate_pieces(pieces: list[bytes | memoryview], limit: int) -> Inflated:
+    """Inflate a zlib stream given in pieces, counting output in slices so memory stays small; stops once
+    the output exceeds ``limit``. Raises zlib.error on a corrupt stream."""
+    d = zlib.decompressobj()
+    produced = consumed = 0
+    for piece in pieces:
+        if d.eof:
+            break
+        buf: bytes | memoryview = piece
+        while buf and not d.eof and produced <= limit:
+            produced += len(d.decompress(buf, 1 << 20))
+            buf = d.unconsumed_tail
+        if produced > limit:
+            return Inflated(produced, consumed + len(piece) - len(buf), d.eof)
+        consumed += len(piece) - (len(d.unused_data) if d.eof else 0)
+    return Inflated(produced, consumed, d.eof)
 
 
 def with_notes(items: list[Item], notes: list[str]) -> list[Item]:
@@ -407,16 +435,60 @@ class _State:
         self.add(chunk, [item], _ChunkPlan("drop"), Category.UNKNOWN)
 
 
+_DEPTHS = {0: (1, 2, 4, 8, 16), 2: (8, 16), 3: (1, 2, 4, 8), 4: (8, 16), 6: (8, 16)}
+_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
+_ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2))
+# Raw image data beyond this is more than any reader decodes (Pillow stops far below): refused.
+MAX_RAW_BYTES = 1 << 30
+# Chunks whose payload has one fixed size; a different size means bytes the reader never looks at.
+EXACT_SIZES = {
+    b"gAMA": 4, b"cHRM": 32, b"sRGB": 1, b"pHYs": 9, b"cICP": 4, b"mDCV": 24, b"mDCv": 24,
+    b"cLLI": 8, b"cLLi": 8, b"orNT": 1, b"tIME": 7, b"acTL": 8, b"fcTL": 26,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    width: int
+    height: int
+    depth: int
+    colour: int
+    interlaced: bool
+
+    def raw_size(self, width: int = 0, height: int = 0) -> int:
+        """Bytes of filtered scanlines an image (or APNG frame) of this format inflates to."""
+        width, height = width or self.width, height or self.height
+        bits = _CHANNELS[self.colour] * self.depth
+        if not self.interlaced:
+            return height * (1 + (width * bits + 7) // 8)
+        total = 0
+        for x0, y0, dx, dy in _ADAM7:
+            pw, ph = (width - x0 + dx - 1) // dx, (height - y0 + dy - 1) // dy
+            if pw > 0 and ph > 0:
+                total += ph * (1 + (pw * bits + 7) // 8)
+        return total
+
+
 def _ihdr(data: Buffer, chunk: Chunk) -> tuple[int, int, str]:
+    h = _header(data, chunk)
+    kinds = {0: "greyscale", 2: "RGB", 3: "palette", 4: "greyscale+alpha", 6: "RGBA"}
+    return h.width, h.height, f"{kinds.get(h.colour, f'colour type {h.colour}')} {h.depth}-bit"
+
+
+def _header(data: Buffer, chunk: Chunk) -> Header:
     if chunk.length != 13:
         raise ParseError("damaged PNG: the IHDR header chunk has the wrong size")
     if not chunk.crc_ok:
         raise ParseError("damaged PNG: the IHDR header chunk fails its checksum")
-    w, h, depth, ctype = struct.unpack(">IIBB", data[chunk.data_offset : chunk.data_offset + 10])
+    w, h, depth, ctype, method, filt, interlace = struct.unpack(
+        ">IIBBBBB", data[chunk.data_offset : chunk.data_offset + 13]
+    )
     if not (0 < w < 2**31 and 0 < h < 2**31):
         raise ParseError(f"damaged PNG: impossible dimensions {w}×{h}")
-    kinds = {0: "greyscale", 2: "RGB", 3: "palette", 4: "greyscale+alpha", 6: "RGBA"}
-    return w, h, f"{kinds.get(ctype, f'colour type {ctype}')} {depth}-bit"
+    if depth not in _DEPTHS.get(ctype, ()) or method or filt or interlace > 1:
+        raise ParseError(f"damaged PNG: the header declares an impossible format (colour type {ctype}, "
+                         f"{depth}-bit)")
+    return Header(w, h, depth, ctype, bool(interlace))
 
 
 def _payload(data: Buffer, chunk: Chunk) -> bytes:
@@ -594,6 +666,134 @@ class _Analysis:
     image_bytes: int = 8
     animation_bytes: int = 0
     idat_count: int = 0
+    # Bytes of each IDAT's payload the clean file keeps (by chunk offset): the zlib stream ends there.
+    idat_keep: dict[int, int] = field(default_factory=dict)
+
+
+def _size_problem(chunk: Chunk, head: Header, palette: int, payload: bytes) -> str:
+    """Why an ancillary chunk's size or value is not what its type allows, or ''."""
+    ctype = chunk.ctype
+    expected = EXACT_SIZES.get(ctype)
+    if ctype == b"sBIT":
+        expected = {0: 1, 2: 3, 3: 3, 4: 2, 6: 4}[head.colour]
+    elif ctype == b"bKGD":
+        expected = {0: 2, 4: 2, 2: 6, 6: 6, 3: 1}[head.colour]
+    elif ctype == b"hIST":
+        expected = 2 * palette if palette else -1
+    if expected is not None and chunk.length != expected:
+        if expected < 0:
+            return f"a {chunk.name} chunk without a palette"
+        return f"a {chunk.name} chunk of {chunk.length} bytes where {expected} are expected"
+    if ctype == b"sRGB" and payload[0] > 3:
+        return "an sRGB chunk with an undefined rendering intent"
+    if ctype == b"pHYs" and payload[8] > 1:
+        return "a pHYs chunk with an undefined unit"
+    if ctype == b"orNT" and not 1 <= payload[0] <= 8:
+        return "an orNT chunk with an orientation outside 1-8"
+    if ctype == b"gAMA" and not any(payload):
+        return "a gAMA chunk of zero"
+    if ctype == b"iCCP":
+        return _iccp_problem(payload)
+    return ""
+
+
+def _iccp_problem(payload: bytes) -> str:
+    name, sep, rest = payload.partition(b"\0")
+    if not sep or not 1 <= len(name) <= 79 or not rest or rest[0] != 0:
+        return "an iCCP chunk with a malformed header"
+    try:
+        info = inflate_pieces([rest[1:]], MAX_TEXT_BYTES)
+        profile = inflate_capped(rest[1:]) if info.complete and info.produced <= MAX_TEXT_BYTES else b""
+    except (zlib.error, ValueError):
+        return "an iCCP chunk whose compressed profile is corrupt"
+    if not info.complete or info.consumed != len(rest) - 1:
+        return "an iCCP chunk holding bytes after its compressed profile"
+    return icc_problem(profile)
+
+
+def _animation_problem(data: Buffer, chunks: list[Chunk], head: Header) -> str:
+    """'' when the APNG chunks form a valid animation; else why they are dropped (a still image stays)."""
+    anim = [c for c in chunks if c.ctype in ANIMATION_CHUNKS]
+    if not anim:
+        return ""
+    actl = [c for c in anim if c.ctype == b"acTL"]
+    first_idat = next(i for i, c in enumerate(chunks) if c.ctype == b"IDAT")
+    if len(actl) != 1 or chunks.index(actl[0]) > first_idat:
+        return "APNG frame chunks without exactly one animation header (acTL) before the image"
+    for c in anim:
+        if not c.crc_ok or (c.ctype in EXACT_SIZES and c.length != EXACT_SIZES[c.ctype]) or c.length < 4:
+            return f"an APNG {c.name} chunk of the wrong size or checksum"
+    frames_declared = struct.unpack(">I", _payload(data, actl[0])[:4])[0]
+    frames: list[tuple[int, int, list[bytes | memoryview]]] = []  # (width, height, data pieces)
+    sequence = 0
+    idat_frame = False
+    for i, c in enumerate(chunks):
+        if c.ctype not in (b"fcTL", b"fdAT"):
+            continue
+        number = struct.unpack(">I", _payload(data, c)[:4])[0]
+        if number != sequence:
+            return "APNG chunks out of sequence"
+        sequence += 1
+        if c.ctype == b"fcTL":
+            fw, fh, fx, fy = struct.unpack(">IIII", _payload(data, c)[4:20])
+            if not fw or not fh or fx + fw > head.width or fy + fh > head.height:
+                return "an APNG frame outside the image"
+            if i < first_idat:
+                idat_frame = True  # the default image is the first frame; its data is the IDAT stream
+                if (fw, fh, fx, fy) != (head.width, head.height, 0, 0):
+                    return "an APNG first frame that does not cover the image"
+                continue
+            frames.append((fw, fh, []))
+        else:
+            if not frames:
+                return "APNG frame data (fdAT) without a frame header before it"
+            frames[-1][2].append(_payload(data, c)[4:])
+    if frames_declared != len(frames) + idat_frame or not frames_declared:
+        return "an APNG header whose frame count does not match its frames"
+    for fw, fh, pieces in frames:
+        expected = head.raw_size(fw, fh)
+        try:
+            info = inflate_pieces(pieces, expected)
+        except zlib.error:
+            return "APNG frame data that is corrupt"
+        if not info.complete or info.produced != expected or info.consumed != sum(len(p) for p in pieces):
+            return "APNG frame data that is not exactly one frame's compressed image"
+    return ""
+
+
+def _check_idat(data: Buffer, a: _Analysis, head: Header, idats: list[Chunk]) -> None:
+    """The IDAT chunks hold exactly one zlib stream of exactly the image's scanlines. Bytes after the
+    stream's end are trimmed (reported); a stream that is too long or too short is reported as unknown,
+    so the verifier, which sees the same in the clean file, withholds it."""
+    expected = head.raw_size()
+    if expected > MAX_RAW_BYTES:
+        raise ParseError(f"too complex to check: the image inflates to {expected:,} bytes")
+    pieces: list[bytes | memoryview] = [
+        memoryview(bytes(data[c.data_offset : c.data_offset + c.length])) for c in idats
+    ]
+    try:
+        info = inflate_pieces(pieces, expected)
+    except zlib.error as exc:
+        raise ParseError(f"damaged PNG: the compressed image data is corrupt ({exc})") from exc
+    state = a.state
+    total = sum(c.length for c in idats)
+    if not info.complete or info.produced != expected:
+        why = ("the compressed image data ends before the image does" if info.produced < expected
+               else "the compressed image data holds more than the image")
+        state.items.append(Item(Category.UNKNOWN, "Image data of the wrong size", why, "PNG IDAT chunks",
+                                total, state.unique("png:unknown:IDAT"), carriable=False, note=why))
+        return
+    left = info.consumed
+    for c in idats:
+        a.idat_keep[c.offset] = min(c.length, left)
+        left -= a.idat_keep[c.offset]
+    if info.consumed < total:
+        extra = total - info.consumed
+        state.items.append(Item(Category.UNKNOWN, "Data after the end of the compressed image",
+                                f"{extra:,} bytes inside IDAT after the zlib stream", "PNG IDAT chunks",
+                                extra,
+                                state.unique("png:unknown:IDAT"), carriable=False,
+                                note="bytes after the end of the image data are never copied"))
 
 
 def _analyse(data: Buffer) -> _Analysis:
@@ -602,13 +802,20 @@ def _analyse(data: Buffer) -> _Analysis:
     if chunks[0].ctype != b"IHDR":
         raise ParseError("damaged PNG: the first chunk is not IHDR")
     width, height, kind = _ihdr(data, chunks[0])
+    head = _header(data, chunks[0])
     state = _State()
     state.segments.append(Segment(0, 8, "PNG signature", Category.TECHNICAL))
     a = _Analysis(state, chunks, end, width, height, kind)
     seen_types: set[bytes] = set()
     single = set(DISPLAY_CHUNKS) | set(TECHNICAL_CHUNKS) | {b"tIME", b"eXIf"}
+    animation = _animation_problem(data, chunks, head)
+    palette = 0
+    idats: list[Chunk] = []
+    idat_spans: list[int] = []  # indexes into a.spans
+    idat_done = False  # a chunk other than IDAT followed the image data
     for chunk in chunks:
         ctype = chunk.ctype
+        idat_done = idat_done or (ctype != b"IDAT" and bool(idats))
         if ctype in IMAGE_CHUNKS or ctype in ANIMATION_CHUNKS:
             if not chunk.crc_ok:
                 raise ParseError(
@@ -616,6 +823,34 @@ def _analyse(data: Buffer) -> _Analysis:
                 )
             if ctype == b"IHDR" and chunk is not chunks[0]:
                 raise ParseError("damaged PNG: a second IHDR chunk")
+            problem = ""
+            if ctype in ANIMATION_CHUNKS:
+                problem = animation
+            elif ctype == b"PLTE":
+                if palette or idats or chunk.length % 3 or not 3 <= chunk.length <= 768:
+                    problem = "a repeated, misplaced or wrongly sized palette"
+                elif head.colour in (0, 4):
+                    problem = "a palette in a greyscale image, which readers ignore"
+                else:
+                    palette = chunk.length // 3
+            elif ctype == b"tRNS":
+                size = {0: 2, 2: 6}.get(head.colour, palette if head.colour == 3 else 0)
+                if b"tRNS" in seen_types or idats or not size or not 1 <= chunk.length <= size or (
+                    head.colour != 3 and chunk.length != size
+                ):
+                    problem = "a repeated, misplaced or wrongly sized transparency chunk"
+                seen_types.add(b"tRNS")
+            elif ctype == b"IDAT":
+                if idat_done:
+                    problem = "image data (IDAT) separated from the rest of the image data"
+            elif ctype == b"IEND" and chunk.length:
+                problem = "an end chunk (IEND) that is not empty"
+            if problem:
+                state.unknown(data, chunk, problem)
+                continue
+            if ctype == b"IDAT":
+                idat_spans.append(len(a.spans))
+                idats.append(chunk)
             a.spans.append((chunk.data_offset, chunk.length))
             a.idat_count += ctype == b"IDAT"
             if ctype in ANIMATION_CHUNKS:
@@ -637,6 +872,9 @@ def _analyse(data: Buffer) -> _Analysis:
         seen_types.add(ctype)
         if repeat and ctype in single:
             state.unknown(data, chunk, f"a second {chunk.name} chunk, which readers ignore")
+            continue
+        if ctype in single and (problem := _size_problem(chunk, head, palette, _payload(data, chunk))):
+            state.unknown(data, chunk, problem)
         elif ctype in DISPLAY_CHUNKS or ctype in TECHNICAL_CHUNKS:
             display = ctype in DISPLAY_CHUNKS
             item = Item(
@@ -677,6 +915,10 @@ def _analyse(data: Buffer) -> _Analysis:
             state.unknown(data, chunk, f"an unknown {chunk.name} chunk")
     if a.idat_count == 0:
         raise ParseError("damaged PNG: there is no image data (IDAT)")
+    _check_idat(data, a, head, idats)
+    if a.idat_keep:
+        for at, chunk in zip(idat_spans, idats, strict=True):
+            a.spans[at] = (chunk.data_offset, a.idat_keep[chunk.offset])
     return a
 
 
@@ -762,7 +1004,7 @@ def clean(
         if plan.kind in ("image", "animation"):
             # IEND is written fresh; with new pixels the re-encoded image replaces every image chunk.
             if chunk.ctype != b"IEND" and pixels is None:
-                (image if seen_idat else before).append(bytes(data[chunk.offset : chunk.end]))
+                (image if seen_idat else before).append(_image_chunk(data, chunk, analysis))
             continue
         out = _clean_chunk(data, chunk, plan, leaving)
         if out:
@@ -777,6 +1019,14 @@ def clean(
         image = by_type[b"IDAT"]
     out = b"".join([SIGNATURE, *before, *moved, *image, chunk_bytes(b"IEND", b"")])
     return Cleaned(out, "unchanged" if pixels is None else "re-encoded", ".png")
+
+
+def _image_chunk(data: Buffer, chunk: Chunk, analysis: _Analysis) -> bytes:
+    keep = analysis.idat_keep.get(chunk.offset, chunk.length)
+    if keep == chunk.length:
+        return bytes(data[chunk.offset : chunk.end])
+    # The zlib stream ended earlier: only its bytes are written (an IDAT past its end holds none).
+    return chunk_bytes(b"IDAT", _payload(data, chunk)[:keep]) if keep else b""
 
 
 def _clean_chunk(data: Buffer, chunk: Chunk, plan: _ChunkPlan, leaving: frozenset[str]) -> bytes | None:

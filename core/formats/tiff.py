@@ -73,6 +73,14 @@ DECODE_TAGS = {
 }
 # The main image and the IFDs that describe it; everything else (pages, sub-images) is hidden media.
 MAIN_IFDS = {"IFD0", "Exif", "GPS", "Interop"}
+# More strips or tiles than this is a file built to exhaust memory (a large photo has a few thousand).
+MAX_STRIPS = 100_000
+_INTEGER = (3, 4)
+# Decode tags that hold one number.
+_SINGLE = {0x00FE, 0x0100, 0x0101, 0x0103, 0x0106, 0x010A, 0x0115, 0x0116, 0x011C, 0x0124, 0x0125,
+           0x013D, 0x0142, 0x0143}
+# Decode tags that hold one number per sample.
+_PER_SAMPLE = {0x0102, 0x0153, 0x0154, 0x0155}
 
 
 @dataclass(slots=True)
@@ -106,6 +114,9 @@ def _image_of(ifd: Ifd, bo: str, size: int) -> _Image | None:
     for off_tag, count_tag in OFFSET_TAGS.items():
         if off_tag not in tags:
             continue
+        if tags[off_tag].count > MAX_STRIPS:
+            what = "strips" if off_tag == TAG_STRIP_OFFSETS else "tiles"
+            raise ParseError(f"too complex to check: {tags[off_tag].count:,} {what} (at most {MAX_STRIPS:,})")
         offs = _numbers(tags[off_tag], bo) if tags[off_tag].type in (3, 4, 13) else []
         counts_e = tags.get(count_tag)
         counts = _numbers(counts_e, bo) if counts_e is not None and counts_e.type in (3, 4, 13) else []
@@ -130,6 +141,97 @@ def _image_of(ifd: Ifd, bo: str, size: int) -> _Image | None:
             img.spans.append((o, c))
         return img
     return None
+
+
+def _decode_tag_problem(e: ExifEntry, tags: dict[int, ExifEntry], bo: str) -> tuple[str, bool]:
+    """Why a decode tag of the first image cannot be kept as it is: ('', False) when it can; (reason,
+    False) when the image does not need it (it is dropped); (reason, True) when the image needs it but
+    it is malformed (the file cannot be cleaned without changing how it decodes)."""
+    photometric = _first_int(tags.get(0x0106), bo)
+    compression = _first_int(tags.get(0x0103), bo) or 1
+    spp = _first_int(tags.get(0x0115), bo) or 1
+    bits = _first_int(tags.get(0x0102), bo) or 1
+    tag, name = e.tag, f"tag 0x{e.tag:04x}"
+    needed = {
+        0x0140: (photometric == 3, "a colour map on an image that is not a palette image"),
+        0x0211: (photometric == 6, "YCbCr coefficients on an image that is not YCbCr"),
+        0x0212: (photometric == 6, "YCbCr subsampling on an image that is not YCbCr"),
+        0x0214: (photometric in (2, 6), "a reference black and white on an image that is not RGB or YCbCr"),
+        0x0124: (compression == 3, "fax (T4) options on an image that is not T4-compressed"),
+        0x0125: (compression == 4, "fax (T6) options on an image that is not T6-compressed"),
+        0x015B: (compression == 7, "JPEG tables on an image that is not JPEG-compressed"),
+        0x013D: (compression in (5, 8, 32946), "a predictor on an image that is not LZW or Deflate"),
+        0x0152: (spp > 1, "extra samples on a one-sample image"),
+    }
+    if tag in needed and not needed[tag][0]:
+        return needed[tag][1], False
+    if tag in _SINGLE and (e.type not in _INTEGER or e.count != 1):
+        return f"the decode {name} does not hold exactly one number", True
+    if tag in _PER_SAMPLE and (e.type not in _INTEGER or e.count != spp):
+        return f"the decode {name} does not hold one number per sample", True
+    if tag == 0x0140 and (e.type != 3 or e.count != 3 * (1 << min(bits, 16))):
+        return "the colour map does not have one entry per palette colour", True
+    if tag == 0x0152 and (e.type not in _INTEGER or e.count >= spp):
+        return "the extra samples tag lists more samples than the image has", True
+    if tag == 0x0212 and (e.type != 3 or e.count != 2):
+        return "the YCbCr subsampling tag is malformed", True
+    if tag == 0x0211 and (e.type != 5 or e.count != 3):
+        return "the YCbCr coefficients tag is malformed", True
+    if tag == 0x0214 and (e.type != 5 or e.count != 6):
+        return "the reference black and white tag is malformed", True
+    if tag == 0x015B and e.type != 7:
+        return "the JPEG tables tag is malformed", True
+    return "", False
+
+
+def _overlap(walked: Walk, spans: list[tuple[int, int]]) -> str:
+    """Why the first image's strips share bytes with each other or with any other structure (a tag value
+    inside a strip would be copied with it), or ''."""
+    ranges: list[tuple[int, int, bool]] = [(0, 8, False)]  # (start, end, is a strip of the image)
+    ranges += [(o, o + c, True) for o, c in spans if c > 0]
+    for ifd in walked.ifds:
+        ranges.append((ifd.offset, ifd.offset + ifd.size, False))
+        ranges += [(e.offset, e.offset + len(e.raw), False) for e in ifd.entries if e.offset >= 0 and e.raw]
+    ranges.sort()
+    reach, reach_strip = 0, False
+    for start, end, strip in ranges:
+        if start < reach and (strip or reach_strip):
+            return "the image data overlaps other data in the file"
+        if end > reach:
+            reach, reach_strip = end, strip
+        elif strip:
+            reach_strip = True
+    return ""
+
+
+def _trimmed(img: _Image, tags: dict[int, ExifEntry], bo: str) -> int:
+    """Cut uncompressed strips to the bytes their rows fill (readers ignore the rest, so it could carry
+    anything); returns how many bytes were cut. Other layouts are left as they are."""
+    if (_first_int(tags.get(0x0103), bo) or 1) != 1 or (_first_int(tags.get(0x011C), bo) or 1) != 1:
+        return 0
+    if img.offset_tag != TAG_STRIP_OFFSETS or not img.width or not img.height:
+        return 0
+    bits_entry = tags.get(0x0102)
+    bits = [b for b in _numbers(bits_entry, bo) if isinstance(b, int)] if bits_entry is not None else [1]
+    rows = min(_first_int(tags.get(0x0116), bo) or img.height, img.height)
+    row_bytes = (img.width * sum(bits) + 7) // 8
+    if rows <= 0 or len(img.spans) != (img.height + rows - 1) // rows:
+        return 0
+    cut = 0
+    for i, (offset, count) in enumerate(img.spans):
+        expected = min(rows, img.height - i * rows) * row_bytes
+        if count > expected:
+            img.spans[i] = (offset, expected)
+            cut += count - expected
+    return cut
+
+
+def _orientation(e: ExifEntry | None, bo: str) -> int:
+    """The Orientation value when the entry is exactly one SHORT from 1 to 8, else 0."""
+    if e is None or e.type != 3 or e.count != 1:
+        return 0
+    value = _first_int(e, bo) or 0
+    return value if 1 <= value <= 8 else 0
 
 
 def _is_main(label: str) -> bool:
@@ -195,6 +297,8 @@ class TiffHandler:
             raise ParseError(f"damaged TIFF file: {reason}")
         pixel_spans: list[tuple[int, int]] = []
         ifd0_tags = _tags(ifd0)
+        full = list(main.spans)
+        cut = _trimmed(main, ifd0_tags, bo)
         tables = ifd0_tags.get(0x015B)
         if tables is not None and tables.offset >= 0:
             pixel_spans.append((tables.offset, len(tables.raw)))
@@ -207,8 +311,12 @@ class TiffHandler:
             f"{main.width}×{main.height}, compression {compression}, {len(main.spans)} {kind}",
             f"{WHERE} IFD0", sum(c for _, c in main.spans), f"{KEY}:image", need=Need.PIXELS,
         ))
-        for o, c in main.spans:
+        for o, c in full:
             spans.append((o, c, "image data", Category.TECHNICAL))
+        if cut:
+            items.append(Item(Category.UNKNOWN, "Data after the image rows in its strips",
+                              f"{cut} bytes no reader looks at", f"{WHERE} IFD0", cut, f"{KEY}:strip-tails",
+                              carriable=False, note="never copied into a clean file"))
         for ifd in walked.ifds:
             hidden = not _is_main(ifd.label)
             dir_cat = Category.HIDDEN_MEDIA if hidden else Category.TECHNICAL
@@ -240,6 +348,10 @@ class TiffHandler:
                     spans.append((e.offset, len(e.raw), name, cat))
         for i, bad in enumerate(walked.bad):
             items.append(_bad_item(bad, WHERE, KEY, i))
+        overlap = _overlap(walked, full)
+        if overlap:
+            items.append(Item(Category.UNKNOWN, "Overlapping image data", overlap, f"{WHERE} IFD0", 0,
+                              f"{KEY}:overlap", carriable=False, note="a file like this is never cleaned"))
         segments, gap_bytes, gap_count = _partition(spans, size, data)
         if gap_bytes:
             items.append(Item(
@@ -248,10 +360,7 @@ class TiffHandler:
                 f"{WHERE} file body", gap_bytes, f"{KEY}:unreferenced", carriable=False,
                 note="unknown data is never passed on",
             ))
-        orientation = 1
-        o = _first_int(t0.get(TAG_ORIENTATION), bo)
-        if o is not None and 1 <= o <= 8:
-            orientation = o
+        orientation = _orientation(t0.get(TAG_ORIENTATION), bo) or 1
         notes = list(walked.errors)
         return Parsed(items, segments, main.width, main.height, orientation, pixel_spans, notes)
 
@@ -274,6 +383,10 @@ class TiffHandler:
                          12 + len(e.raw), f"{KEY}:icc", need=Need.DISPLAY)]
         item = entry_item(e, bo, WHERE, KEY, sib[label], make)
         if label == "IFD0" and e.tag in DECODE_TAGS:
+            problem, _fatal = _decode_tag_problem(e, sib[label], bo)
+            if problem:
+                return [replace(item, category=Category.UNKNOWN, need=Need.NONE, carriable=False,
+                                note=problem)]
             item = replace(item, category=Category.TECHNICAL, need=Need.PIXELS)
         if hidden:
             cat = item.category if item.category is Category.UNKNOWN else Category.HIDDEN_MEDIA
@@ -336,6 +449,14 @@ def _rebuild(
     t0 = _tags(ifd0)
     if (_first_int(t0.get(0x0103), bo) or 1) == 6 or (TAG_JPEG_IF in t0 and not set(OFFSET_TAGS) & set(t0)):
         raise ParseError("old-style JPEG-compressed TIFF cannot be cleaned without re-encoding")
+    source_image = _image_of(ifd0, bo, len(data))
+    overlap = _overlap(walked, source_image.spans if source_image is not None else [])
+    if overlap:
+        raise ParseError(f"cannot be cleaned: {overlap}")
+    for e in ifd0.entries:
+        problem, fatal = _decode_tag_problem(e, t0, bo) if e.tag in DECODE_TAGS else ("", False)
+        if fatal:
+            raise ParseError(f"cannot be cleaned: {problem}")
     # The image source: the original strips, or freshly encoded pixels (faces blurred).
     if pixels is None:
         src_bo, src_tags, src_data = bo, t0, data
@@ -349,17 +470,24 @@ def _rebuild(
     img = _image_of(Ifd("IFD0", 0, 0, list(src_tags.values())), src_bo, len(src_data))
     if img is None or img.error:
         raise ParseError(f"damaged TIFF file: {img.error if img else 'no image data'}")
+    cut = _trimmed(img, src_tags, src_bo)
     off_tag = img.offset_tag
     carriable = {i.key for i in parsed_items if i.carriable and i.category is not Category.UNKNOWN}
     ifd0_out: list[ExifEntry] = []
     for tag, e in sorted(src_tags.items()):
-        if tag in DECODE_TAGS:
+        if tag == TAG_STRIP_COUNTS and cut:
+            counts = [c for _, c in img.spans]
+            raw = struct.pack(f"{src_bo}{len(counts)}I", *counts)
+            ifd0_out.append(ExifEntry("IFD0", tag, 4, len(counts), raw, 0))
+        elif tag in DECODE_TAGS and not _decode_tag_problem(e, src_tags, src_bo)[0]:
             ifd0_out.append(e)
     for e in ifd0.entries:
         if e.tag in DECODE_TAGS or e.tag in OFFSET_TAGS or is_pointer(e):
             continue
         if e.tag == TAG_ORIENTATION:
-            ifd0_out.append(e)  # Orientation always leaves (need=PIXELS)
+            # Orientation always leaves (need=PIXELS), but only as what it claims to be.
+            if _orientation(e, bo):
+                ifd0_out.append(e)
         elif e.tag == TAG_ICC:
             if f"{KEY}:icc" in leaving:
                 ifd0_out.append(e)

@@ -20,6 +20,7 @@ from io import BytesIO
 from typing import TYPE_CHECKING
 
 from core.formats import Buffer, Cleaned, Parsed, register
+from core.formats.icc import icc_problem, profile_size
 from core.formats.png import dominant_category, error_texts, icc_description, trailer_category, with_notes
 from core.metadata.exif import ExifResult, build_exif, parse_exif
 from core.metadata.xmp import filter_xmp, parse_xmp
@@ -58,11 +59,17 @@ class Chunk:
         return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text).strip()
 
 
+# More chunks than this is a file built to be slow to check (a long animation has a few thousand).
+MAX_CHUNKS = 50_000
+
+
 def walk_chunks(data: Buffer, start: int, end: int, what: str = "WebP") -> list[Chunk]:
     """Chunks between ``start`` and ``end``; the final pad byte may be missing (a common writer slip)."""
     chunks: list[Chunk] = []
     pos = start
     while pos < end:
+        if len(chunks) >= MAX_CHUNKS:
+            raise ParseError(f"too complex to check: more than {MAX_CHUNKS:,} chunks")
         if pos + 8 > end:
             raise ParseError(f"damaged {what}: an incomplete chunk header at byte {pos}")
         fourcc, length = struct.unpack("<4sI", data[pos : pos + 8])
@@ -123,7 +130,8 @@ class _Analysis:
     spans: list[tuple[int, int]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     image: list[tuple[Chunk, list[Chunk]]] = field(default_factory=list)  # (chunk, known frame sub-chunks)
-    icc: Chunk | None = None
+    icc: bytes | None = None  # exactly the profile (bytes appended after its declared size cut off)
+    unknown_counts: dict[str, int] = field(default_factory=dict)
     exif: ExifResult | None = None
     exif_keys: list[str] = field(default_factory=list)
     xmp: bytes | None = None
@@ -141,7 +149,9 @@ def _head(data: Buffer, chunk: Chunk, n: int) -> bytes:
 
 
 def _unknown(a: _Analysis, chunk: Chunk, why: str) -> None:
-    n = sum(1 for i in a.items if i.key.startswith(f"webp:unknown:{chunk.name}"))
+    # Counted, not searched for: a file of thousands of unknown chunks must stay linear.
+    n = a.unknown_counts.get(chunk.name, 0)
+    a.unknown_counts[chunk.name] = n + 1
     key = f"webp:unknown:{chunk.name}" + (f"#{n + 1}" if n else "")
     a.items.append(
         Item(
@@ -166,22 +176,78 @@ def _image_chunk(data: Buffer, a: _Analysis, chunk: Chunk) -> None:
         # 16-byte frame header, then ALPH/VP8/VP8L sub-chunks and possibly unknown ones.
         a.spans.append((payload_start, 16))
         inner = walk_chunks(data, payload_start + 16, payload_start + chunk.length, "WebP animation frame")
+        # A frame is an optional ALPH then VP8, or one VP8L; any other sub-chunk is dropped.
+        kept = _still_image(inner)
         for sub in inner:
-            if sub.fourcc in FRAME_SUB_CHUNKS:
+            if sub in kept:
                 subs.append(sub)
                 a.lossless = a.lossless or sub.fourcc == b"VP8L"
-                a.spans.append((sub.offset, sub.padded))
+                a.spans.append((sub.offset, 8 + sub.length))
             else:
                 a.notes.append(
-                    f"an unknown '{sub.name}' chunk inside an animation frame is dropped when cleaning"
+                    f"an unknown or repeated '{sub.name}' chunk inside an animation frame is dropped when "
+                    "cleaning"
                 )
-        if not any(s.fourcc in (b"VP8 ", b"VP8L") for s in subs):
+        if not kept:
             raise ParseError("damaged WebP: an animation frame holds no image")
+    elif chunk.fourcc == b"ANIM":
+        if chunk.length < 6:
+            raise ParseError("damaged WebP: the animation header (ANIM) is too short")
+        a.spans.append((payload_start, 6))
+        if chunk.length > 6:
+            _extra(a, chunk, 6)
     else:
         a.spans.append((payload_start, chunk.length))
     a.image.append((chunk, subs))
     a.image_bytes += chunk.padded
     a.segments.append(Segment(chunk.offset, chunk.padded, chunk.name, Category.TECHNICAL))
+
+
+def _still_image(chunks: list[Chunk]) -> list[Chunk]:
+    """The chunks of one still image among ``chunks``: an ALPH right before a VP8, or the first VP8 or
+    VP8L alone; [] when there is none. Readers show only these; a second ALPH or image is never kept."""
+    for i, c in enumerate(chunks):
+        if c.fourcc == b"VP8L":
+            return [c]
+        if c.fourcc == b"VP8 ":
+            return [chunks[i - 1], c] if i and chunks[i - 1].fourcc == b"ALPH" else [c]
+    return []
+
+
+def _extra(a: _Analysis, chunk: Chunk, used: int) -> None:
+    extra = chunk.length - used
+    why = f"{extra} bytes after the {chunk.name} fields, which readers ignore"
+    a.items.append(Item(Category.UNKNOWN, f"Extra bytes in the {chunk.name} chunk", why,
+                        f"WebP {chunk.name} chunk", extra, f"webp:extra:{chunk.name}", carriable=False,
+                        note="never copied"))
+
+
+def _icc(data: Buffer, a: _Analysis, chunk: Chunk) -> None:
+    profile = _payload(data, chunk)
+    declared = profile_size(profile)
+    appended = len(profile) - declared if declared and len(profile) > declared else 0
+    problem = icc_problem(profile[: len(profile) - appended])
+    if problem:
+        _unknown(a, chunk, problem)
+        return
+    if appended:
+        a.items.append(Item(Category.UNKNOWN, "Data appended to the ICC profile", f"{appended} bytes",
+                            "WebP ICCP chunk", appended, "webp:ICCP:appended", carriable=False,
+                            note="bytes after the profile's declared size are never copied"))
+    a.icc = profile[: len(profile) - appended]
+    desc = icc_description(a.icc)
+    a.items.append(
+        Item(
+            Category.TECHNICAL,
+            "ICC colour profile",
+            desc or f"{chunk.length} bytes",
+            "WebP ICCP chunk",
+            chunk.padded,
+            "webp:ICCP",
+            need=Need.DISPLAY,
+        )
+    )
+    a.segments.append(Segment(chunk.offset, chunk.padded, "ICCP", Category.TECHNICAL))
 
 
 def _analyse(data: Buffer) -> _Analysis:
@@ -203,11 +269,22 @@ def _analyse(data: Buffer) -> _Analysis:
         a.segments.append(Segment(first.offset, first.padded, "VP8X", Category.TECHNICAL))
     elif first.fourcc not in (b"VP8 ", b"VP8L"):
         raise ParseError(f"damaged WebP: the first chunk is '{first.name}', not an image header")
-    for chunk in a.chunks[1 if a.has_vp8x else 0 :]:
+    if a.has_vp8x and first.length > 10:
+        _extra(a, first, 10)
+    rest = a.chunks[1 if a.has_vp8x else 0 :]
+    # The image is one still image (ALPH+VP8, VP8, VP8L) or ANIM followed by ANMF frames; every other
+    # image chunk (a second ALPH, a second image, frames without ANIM) is reported and never kept.
+    image_chunks = [c for c in rest if c.fourcc in IMAGE_CHUNKS]
+    anim = next((c for c in image_chunks if c.fourcc == b"ANIM"), None)
+    if a.has_vp8x and image_chunks and image_chunks[0] is anim:
+        kept = {id(anim), *(id(c) for c in image_chunks if c.fourcc == b"ANMF")}
+    else:
+        kept = {id(c) for c in _still_image(image_chunks if a.has_vp8x else image_chunks[:1])}
+    for chunk in rest:
         fourcc = chunk.fourcc
         if fourcc in IMAGE_CHUNKS:
-            if not a.has_vp8x and (a.image or fourcc not in (b"VP8 ", b"VP8L")):
-                _unknown(a, chunk, "a chunk after the image of a simple WebP, which readers ignore")
+            if id(chunk) not in kept:
+                _unknown(a, chunk, f"a repeated or misplaced '{chunk.name}' chunk, which readers ignore")
                 continue
             _image_chunk(data, a, chunk)
             if fourcc == b"VP8 " and not (a.width and a.height):
@@ -222,21 +299,10 @@ def _analyse(data: Buffer) -> _Analysis:
                 a.animated = True
             elif fourcc == b"ALPH":
                 a.alpha = True
-        elif fourcc == b"ICCP" and a.has_vp8x and a.icc is None:
-            a.icc = chunk
-            desc = icc_description(_payload(data, chunk))
-            a.items.append(
-                Item(
-                    Category.TECHNICAL,
-                    "ICC colour profile",
-                    desc or f"{chunk.length} bytes",
-                    "WebP ICCP chunk",
-                    chunk.padded,
-                    "webp:ICCP",
-                    need=Need.DISPLAY,
-                )
-            )
-            a.segments.append(Segment(chunk.offset, chunk.padded, "ICCP", Category.TECHNICAL))
+        elif fourcc == b"ICCP" and a.has_vp8x and a.icc is None and (
+            not image_chunks or chunk.offset < image_chunks[0].offset
+        ):
+            _icc(data, a, chunk)
         elif fourcc == b"EXIF" and a.has_vp8x and a.exif is None:
             _exif(data, a, chunk)
         elif fourcc in (b"XMP ", b"XMP\0") and a.has_vp8x and a.xmp is None:
@@ -346,16 +412,13 @@ def _image_chunks(data: Buffer, a: _Analysis) -> list[bytes]:
     out = []
     for chunk, subs in a.image:
         if chunk.fourcc == b"ANMF":
-            frame = _payload(data, chunk)[:16] + b"".join(_subchunk(data, s) for s in subs)
+            frame = _payload(data, chunk)[:16] + b"".join(_copy(data, s) for s in subs)
             out.append(_chunk(b"ANMF", frame))
+        elif chunk.fourcc == b"ANIM":
+            out.append(_chunk(b"ANIM", _payload(data, chunk)[:6]))
         else:
             out.append(_copy(data, chunk))
     return out
-
-
-def _subchunk(data: Buffer, sub: Chunk) -> bytes:
-    # Sub-chunks are pixel spans with their headers and padding: copied exactly as stored.
-    return bytes(data[sub.offset : sub.offset + sub.padded])
 
 
 def _reencoded(pixels: Image.Image, lossless: bool) -> tuple[list[bytes], bool]:
@@ -377,7 +440,7 @@ def clean(
     else:
         image, alpha = _reencoded(pixels, a.lossless)
         animated = False
-    icc = _copy(data, a.icc) if a.icc is not None and "webp:ICCP" in leaving else None
+    icc = _chunk(b"ICCP", a.icc) if a.icc is not None and "webp:ICCP" in leaving else None
     exif_block = build_exif(a.exif, leaving) if a.exif is not None and set(a.exif_keys) & leaving else None
     xmp_packet = filter_xmp(a.xmp, leaving, key_prefix="xmp") if a.xmp and set(a.xmp_keys) & leaving else None
     simple = (

@@ -133,7 +133,8 @@ def _prepare_model(raw: bytes) -> bytes:
     # heatmap, scale (h, w), offset (y, x), five landmarks
     for output, channels in zip(graph.output, (1, 2, 2, 10), strict=True):
         set_dims(output, ["B", channels, "h", "w"])
-    return model.SerializeToString()
+    serialized: bytes = model.SerializeToString()
+    return serialized
 
 
 @lru_cache(maxsize=4)
@@ -154,7 +155,7 @@ def _session(threads: int) -> Any:
         return ort.InferenceSession(prepared, options, providers=["CPUExecutionProvider"])
     except FaceDetectionUnavailable:
         raise
-    except Exception as exc:  # noqa: BLE001 - any failure here means "no detector", reported as such
+    except Exception as exc:  # any failure here means "no detector", reported as such
         raise FaceDetectionUnavailable(f"face detection unavailable: {exc}") from exc
 
 
@@ -316,7 +317,10 @@ def _pass(
     if long_side < NETWORK_LONG_SIDE:
         keep = boxes[:, 3] - boxes[:, 1] >= COARSE_MIN_HEIGHT * upright.height
         boxes, scores = boxes[keep], scores[keep]
-    out = np.array([to_stored(tuple(map(float, b)), orientation, w, h) for b in boxes], np.float64)
+    stored = [
+        to_stored((float(x0), float(y0), float(x1), float(y1)), orientation, w, h) for x0, y0, x1, y1 in boxes
+    ]
+    out = np.array(stored, np.float64)
     out = out.reshape(-1, 4) / np.array([w, h, w, h], np.float64)
     return out, scores
 

@@ -67,9 +67,9 @@ def make_thumbnail(path: str | os.PathLike[str], size: int = DEFAULT_SIZE) -> by
         if im.format == "JPEG":
             # Ask libjpeg for the smallest DCT scale still >= size: decoding 1/8 of the pixels is the win.
             im.draft("RGB", (size, size))
-        im = ImageOps.exif_transpose(im)
-        im.thumbnail((size, size), Image.Resampling.BILINEAR, reducing_gap=2.0)
-        return _encode(im)
+        upright = ImageOps.exif_transpose(im)
+        upright.thumbnail((size, size), Image.Resampling.BILINEAR, reducing_gap=2.0)
+        return _encode(upright)
 
 
 def _exif_tiff(head: bytes) -> bytes | None:

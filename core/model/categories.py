@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The fixed metadata categories (PRODUCT.md §3). Their ids are used by the CLI, the GUI and the tests."""
+"""The fixed metadata categories (docs/DESIGN.md, "Data model"); the CLI, GUI and tests use their ids."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Policies: what a recipient may receive, per metadata category (PRODUCT.md §2).
+"""Policies: what a recipient may receive, per metadata category.
 
 A category is ``keep`` or ``remove``. ``technical`` has a third value, ``display``: keep only what the
 photo needs to display correctly (orientation, colour profile) and drop the rest (exposure settings ...).

@@ -161,8 +161,10 @@ def facts_from_items(
         elif cat is Category.TIME:
             rank = _time_rank(item)
             when = parse_local_time(item.value) if rank is not None else ""
-            if when and (best_time is None or (rank, -len(when)) < (best_time[0], -len(best_time[1]))):
-                best_time = (rank, when)  # type: ignore[assignment]
+            if when and rank is not None and (
+                best_time is None or (rank, -len(when)) < (best_time[0], -len(best_time[1]))
+            ):
+                best_time = (rank, when)
         elif cat is Category.DEVICE:
             if short == "Make" and not make:
                 make = item.value.strip()
@@ -488,8 +490,9 @@ def _places(side: Side, located: list[PhotoFacts], namer: Namer | None) -> None:
         groups.setdefault(label, []).append(f)
     raw = []
     for members in groups.values():
-        lat = sum(m.position[0] for m in members) / len(members)  # type: ignore[index]
-        lon = sum(m.position[1] for m in members) / len(members)  # type: ignore[index]
+        points = [m.position for m in members if m.position is not None]  # all of them: `located`
+        lat = sum(p[0] for p in points) / len(points)
+        lon = sum(p[1] for p in points) / len(points)
         nights = sum(1 for m in members if _hour(m.taken) in NIGHT_HOURS)
         raw.append((lat, lon, members, nights))
     # Most photos first; ties by position so the order is repeatable.
@@ -515,7 +518,9 @@ def _places(side: Side, located: list[PhotoFacts], namer: Namer | None) -> None:
         side.trips = _trips(side.places[home_index], side.places, raw)
 
 
-def _trips(home: Place, places: list[Place], raw: list) -> list[Trip]:
+def _trips(
+    home: Place, places: list[Place], raw: list[tuple[float, float, list[PhotoFacts], int]]
+) -> list[Trip]:
     """Runs of dated photos taken far from home, split where more than TRIP_GAP_DAYS pass between two."""
     away: list[tuple[float, str, str]] = []  # (day number, taken, place name)
     for place, r in zip(places, raw, strict=True):
@@ -683,10 +688,10 @@ def faces_leaving(record: object, policy: Policy) -> tuple[int, bool]:
         # Never analysed: only hand-drawn boxes are known; under a blurring policy they are blurred.
         return (0 if policy.faces == BLUR and not policy.passthrough else manual), False
     detected = list(record.detected)  # type: ignore[attr-defined]
-    manual = list(getattr(record, "manual", ()))
-    total = len(detected) + len(manual)
+    drawn = list(getattr(record, "manual", ()))
+    total = len(detected) + len(drawn)
     if policy.faces == BLUR and not policy.passthrough:
-        kept = getattr(record, "kept", frozenset())
+        kept: frozenset[tuple[int, int, int, int]] = getattr(record, "kept", frozenset())
         return sum(1 for f in detected if f.box in kept), True  # only faces the user chose to keep
     return total, True
 

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Small generated JPEGs carrying one unique canary per leak vector (PRODUCT.md §3)."""
+"""Small generated JPEGs carrying one unique canary per leak vector (each in its own category)."""
 
 from __future__ import annotations
 

@@ -270,22 +270,22 @@ def span_bytes(data: bytes, spans: list[tuple[int, int]]) -> bytes:
     return b"".join(data[o : o + n] for o, n in spans)
 
 
-def display_keys(parsed) -> frozenset[str]:  # noqa: ANN001  (Parsed)
+def display_keys(parsed) -> frozenset[str]:
     """What `minimal` lets leave: the image and what it needs to display."""
     from core.model.inventory import Need
 
     return frozenset(i.key for i in parsed.items if i.need in (Need.PIXELS, Need.DISPLAY))
 
 
-def carriable_keys(parsed) -> frozenset[str]:  # noqa: ANN001
+def carriable_keys(parsed) -> frozenset[str]:
     """Everything a keep-all policy lets leave (unknown data never does)."""
     from core.model.categories import Category
 
     return frozenset(i.key for i in parsed.items if i.category is not Category.UNKNOWN and i.carriable)
 
 
-def check_clean(  # noqa: ANN201
-    handler,  # noqa: ANN001
+def check_clean(
+    handler,
     data: bytes,
     leaving: frozenset[str],
     reference: bytes | None = None,

@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""ICC colour profiles: is this blob exactly one profile, with nothing hidden beside its tags?
+
+A profile starts with a 128-byte header whose first field is the profile's size, then a tag table
+(count, then 12-byte entries: signature, offset, size). Every byte after the table must belong to a tag's
+data or be zero padding; anything else could carry data no colour-management code reads. Bytes after the
+declared size are not part of the profile and are trimmed by the callers (``profile_size``).
+"""
+
+from __future__ import annotations
+
+import struct
+
+# A real profile has a few dozen tags; thousands means it was built to be slow to check.
+MAX_TAGS = 1024
+
+
+def profile_size(blob: bytes) -> int:
+    """The size the profile's header declares (0 when the blob is too short to have a header)."""
+    if len(blob) < 128:
+        return 0
+    return int(struct.unpack_from(">I", blob, 0)[0])
+
+
+def icc_problem(profile: bytes) -> str:
+    """'' when ``profile`` is exactly one well-formed profile; else why not, as one plain sentence."""
+    size = len(profile)
+    if size < 132:
+        return "the colour profile is too short to be a profile"
+    declared = profile_size(profile)
+    if declared != size:
+        return f"the colour profile declares {declared:,} bytes but holds {size:,}"
+    if profile[36:40] != b"acsp":
+        return "the colour profile lacks the ICC signature"
+    count = int(struct.unpack_from(">I", profile, 128)[0])
+    if count > MAX_TAGS:
+        return f"the colour profile is too complex to check: {count:,} tags"
+    table_end = 132 + 12 * count
+    if table_end > size:
+        return "the colour profile's tag table runs past its end"
+    ranges: list[tuple[int, int]] = [(0, table_end)]
+    for i in range(count):
+        _sig, off, length = struct.unpack_from(">4sII", profile, 132 + 12 * i)
+        if off < table_end or off + length > size:
+            return "a colour profile tag lies outside the profile"
+        ranges.append((off, off + length))
+    ranges.sort()
+    covered = 0
+    for start, end in ranges:
+        if start > covered and any(profile[covered:start]):
+            return "the colour profile holds bytes that none of its tags describe"
+        covered = max(covered, end)
+    if covered < size and any(profile[covered:]):
+        return "the colour profile holds bytes that none of its tags describe"
+    return ""
