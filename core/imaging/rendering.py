@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.imaging.faces import Face, to_stored, to_upright
+from core.imaging.faces import Face, redaction_box, to_stored, to_upright
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -80,7 +80,7 @@ def render_picture(path: Path, size: int, record: FaceRecord, blur: Sequence[Fac
     """Decode ``path`` small, cover ``blur`` faces as export does, turn it upright, map the face boxes."""
     from PIL import Image
 
-    from core.imaging.faces import _register_heif, redact, redaction_box
+    from core.imaging.faces import _register_heif, redact
 
     _register_heif()
     with open(path, "rb") as fh, Image.open(fh) as im:
@@ -111,13 +111,13 @@ def render_picture(path: Path, size: int, record: FaceRecord, blur: Sequence[Fac
     boxes: list[FaceBox] = []
     for i, f in enumerate(record.detected):
         kind = "kept" if record.is_kept(f) else "detected"
-        boxes.append(_face_box(pic, f, kind, i, full_w, full_h, redaction_box))
+        boxes.append(_face_box(pic, f, kind, i, full_w, full_h))
     for i, f in enumerate(record.manual):
-        boxes.append(_face_box(pic, f, "manual", i, full_w, full_h, redaction_box))
+        boxes.append(_face_box(pic, f, "manual", i, full_w, full_h))
     return Picture(pic.width, pic.height, pic.rgb, full_w, full_h, orientation, tuple(boxes))
 
 
-def _face_box(pic: Picture, f: Face, kind: str, index: int, w: int, h: int, redaction_box) -> FaceBox:  # noqa: ANN001
+def _face_box(pic: Picture, f: Face, kind: str, index: int, w: int, h: int) -> FaceBox:
     covered = redaction_box(f, w, h)
     return FaceBox(kind, index, pic.to_display((f.x, f.y, f.x + f.w, f.y + f.h)), pic.to_display(covered))
 

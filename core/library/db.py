@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -218,8 +219,8 @@ class Database:
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             if not self.readonly:
-                mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-                if str(mode).lower() != "wal":
+                mode = _enable_wal(conn)
+                if mode != "wal":
                     raise DatabaseError(f"cannot use write-ahead logging on {self.path} (got {mode})")
                 conn.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.Error as exc:
@@ -326,6 +327,19 @@ class Database:
     @property
     def version(self) -> int:
         return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def _enable_wal(conn: sqlite3.Connection) -> str:
+    """Switch a new file to WAL. Two processes doing it at once get "database is locked" at once (SQLite
+    does not wait on its busy handler here), so wait and retry within the busy timeout."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            return str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]).lower()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _statements(script: str) -> Iterator[str]:

@@ -157,7 +157,7 @@ def _exif(shot: Shot, index: int, thumbnail: bytes) -> bytes:
         piexif.ImageIFD.YResolution: (72, 1),
         piexif.ImageIFD.ResolutionUnit: 2,
     }
-    return piexif.dump({"0th": zeroth, "Exif": exif, "GPS": gps, "1st": first, "thumbnail": thumbnail})
+    return bytes(piexif.dump({"0th": zeroth, "Exif": exif, "GPS": gps, "1st": first, "thumbnail": thumbnail}))
 
 
 def _xmp(shot: Shot) -> bytes:

@@ -13,6 +13,7 @@ import base64
 import secrets
 import threading
 from dataclasses import dataclass
+from types import ModuleType
 
 SERVICE = "photo-consent"
 KEY_BYTES = 32
@@ -90,14 +91,15 @@ def _keyring_secret(purpose: str) -> bytes:
     return key
 
 
-def _checked_keyring():  # noqa: ANN202 - the keyring module, imported lazily
+def _checked_keyring() -> ModuleType:
+    """The keyring module, once its backend is one we accept."""
     import keyring
 
     try:
         _check_backend(keyring.get_keyring())
     except KeyringUnavailable:
         raise
-    except Exception as exc:  # noqa: BLE001 - any backend failure degrades
+    except Exception as exc:
         raise KeyringUnavailable(f"the keyring failed: {exc.__class__.__name__}: {exc}") from exc
     return keyring
 
@@ -108,16 +110,17 @@ def read_record(name: str) -> str | None:
     Raises ``KeyringUnavailable`` when there is no usable keyring."""
     keyring = _checked_keyring()
     try:
-        return keyring.get_password(SERVICE, name)
-    except Exception as exc:  # noqa: BLE001
+        value = keyring.get_password(SERVICE, name)
+    except Exception as exc:
         raise KeyringUnavailable(f"the keyring failed: {exc.__class__.__name__}: {exc}") from exc
+    return None if value is None else str(value)
 
 
 def write_record(name: str, value: str) -> None:
     keyring = _checked_keyring()
     try:
         keyring.set_password(SERVICE, name, value)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise KeyringUnavailable(f"the keyring failed: {exc.__class__.__name__}: {exc}") from exc
 
 

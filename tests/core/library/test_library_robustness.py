@@ -160,7 +160,7 @@ def test_two_processes_creating_one_library_at_once(tmp_path: Path):
                 stderr=subprocess.PIPE,
                 text=True,
             )
-            for _ in range(3)
+            for _ in range(4)
         ]
         outs = [p.communicate(timeout=60) for p in procs]
         for p, (out, err) in zip(procs, outs, strict=True):
@@ -206,7 +206,7 @@ def test_a_parser_raising_on_one_file_does_not_stop_the_import(
 
     real = importer.inventory_from
 
-    def flaky(path, data, st):  # noqa: ANN001, ANN202
+    def flaky(path, data, st):
         if Path(path).name == "bad.jpg":
             raise error("parser bug")
         return real(path, data, st)
@@ -238,7 +238,7 @@ def test_a_failing_thumbnail_or_face_step_stays_with_its_file(
 
     real_make = thumbnails.make_thumbnail
 
-    def make(path, size=256):  # noqa: ANN001, ANN202
+    def make(path, size=256):
         if Path(path).name == "bad.jpg":
             raise RecursionError("decoder bug")
         return real_make(path, size)
@@ -247,7 +247,7 @@ def test_a_failing_thumbnail_or_face_step_stays_with_its_file(
     monkeypatch.setattr(face_module, "detector_status", lambda: None)
     monkeypatch.setattr(face_module, "_session", lambda threads: None)
 
-    def detect(path, session):  # noqa: ANN001, ANN202 - no model needed: the failure is what is tested
+    def detect(path, session):
         if Path(path).name == "bad.jpg":
             raise TypeError("decoder bug")
         return []
