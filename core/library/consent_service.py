@@ -17,7 +17,7 @@ from core.library.consent import Decision, Effective
 from core.library.context import LibraryContext, LibraryError, display
 from core.library.ledger import now_iso
 from core.library.recipients import Recipients
-from core.library.repositories import AlbumRow
+from core.library.rows import AlbumRow
 from core.pipeline.inspection import describe_os_error, open_readonly
 
 

@@ -6,7 +6,7 @@ desktop app moves over: the connection and schema are in ``core.library.db``, th
 
 from core.library.db import Database, DatabaseError
 from core.library.gallery import AlbumState, GalleryRow
-from core.library.repositories import AlbumRow, FileRow, PhotoRecord, RecipientRow
+from core.library.rows import AlbumRow, FileRow, PhotoRecord, RecipientRow
 
 __all__ = [
     "AlbumRow",

@@ -26,7 +26,7 @@ from core.pipeline.inspection import describe_os_error, open_readonly
 if TYPE_CHECKING:
     from core.imaging.facestore import FaceRecord
     from core.imaging.thumbnails import ThumbnailCache
-    from core.library.repositories import PhotoRecord
+    from core.library.rows import PhotoRecord
     from core.pipeline.preview import Preview
 
 

@@ -21,7 +21,7 @@ from core.library import events as ev
 from core.library.context import LibraryContext, display
 from core.library.db import fs_bytes, readable
 from core.library.ledger import now_iso
-from core.library.repositories import FileRow, PhotoRecord
+from core.library.rows import FileRow, PhotoRecord
 from core.model.categories import Category
 from core.model.inventory import Inventory
 from core.model.jobs import CancelToken, Job, Progress

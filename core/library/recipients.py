@@ -16,7 +16,7 @@ from core.library import events as ev
 from core.library.context import LibraryContext, LibraryError
 from core.library.ledger import now_iso
 from core.library.paths import policies_dir
-from core.library.repositories import RecipientRow
+from core.library.rows import RecipientRow
 from core.model.policy import BUILTIN, Policy, PolicyError, load_policy
 
 

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The library's repositories: every SQL statement over roots, albums, files, photos, recipients,
-decisions and the ledger, and the row dataclasses they return. The grid's queries are in
+decisions and the ledger (the rows they return are in ``core.library.rows``). The grid's queries are in
 ``core.library.gallery``; the connection and the schema in ``core.library.db``.
 """
 
@@ -8,82 +8,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from core.library.db import Database, fs_bytes, fs_path, readable
 from core.library.ledger import GENESIS, Entry, canonical, compute_mac
-
-# -- rows -----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RootRow:
-    id: int
-    path: Path
-    name: str
-    scanned: str | None
-
-
-@dataclass(frozen=True)
-class AlbumRow:
-    id: int
-    root_id: int
-    parent_id: int | None
-    rel: bytes
-    name: str
-    path: Path  # absolute folder path
-    present: bool
-
-
-@dataclass(frozen=True)
-class FileRow:
-    id: int
-    path: Path
-    name: str
-    album_id: int
-    size: int
-    mtime_ns: int
-    fingerprint: str | None
-    state: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class PhotoRecord:
-    fingerprint: str
-    format: str
-    size: int
-    width: int
-    height: int
-    orientation: int
-    taken: str
-    has_location: bool
-    has_hidden_data: bool
-    metadata_faces: int
-    categories: str
-    status: str
-    error: str
-    inspected: str
-
-
-@dataclass(frozen=True)
-class RecipientRow:
-    id: int
-    name: str
-    policy: str
-    created: str
-
-
-@dataclass(frozen=True)
-class AlbumCount:
-    album_id: int
-    name: str
-    parent_id: int | None
-    total: int
-    allowed: int
-
+from core.library.rows import AlbumCount, AlbumRow, FileRow, PhotoRecord, RecipientRow, RootRow
 
 # -- repositories ---------------------------------------------------------------------------------
 

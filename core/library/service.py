@@ -36,7 +36,7 @@ from core.library.importer import Importer, ImportResult
 from core.library.ledger import Entry, Verification
 from core.library.paths import db_path, ensure_home, home_dir
 from core.library.recipients import Recipients
-from core.library.repositories import AlbumRow, FileRow, PhotoRecord, RecipientRow
+from core.library.rows import AlbumRow, FileRow, PhotoRecord, RecipientRow
 from core.library.sharing import Sharing
 from core.model.jobs import CancelToken, Job
 from core.model.policy import Policy
