@@ -112,13 +112,15 @@ class LedgerService:
             return problem
         notices = []
         if result.unsigned:
+            one = result.unsigned == 1
             notices.append(
-                f"{result.unsigned} entr{'y' if result.unsigned == 1 else 'ies'} written without a keyring "
-                "are not signed; they are protected only by the signed entries after them"
+                f"{result.unsigned} entr{'y' if one else 'ies'} written without a keyring "
+                f"{'is' if one else 'are'} not signed; {'it is' if one else 'they are'} protected only by "
+                "the signed entries after them"
             )
         if self.key is None:
             notices.append(NO_KEYRING_NOTICE)
-        return Verification(True, result.checked, result.unsigned, notice="; ".join(notices))
+        return Verification(True, result.checked, result.unsigned, notice=". ".join(notices))
 
     def _check_checkpoint(self, result: Verification) -> Verification | None:
         assert self.key is not None
