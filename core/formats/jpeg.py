@@ -19,7 +19,7 @@ import struct
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from core.formats import Buffer, Cleaned, Parsed, register
+from core.formats.base import Buffer, Cleaned, FormatHandler, Parsed, state_of
 from core.metadata.exif import ExifResult, build_exif, parse_exif
 from core.metadata.iptc import PHOTOSHOP_HEADER, IrbResult, build_irb, parse_irb
 from core.metadata.xmp import filter_xmp, parse_xmp
@@ -602,7 +602,7 @@ def _reencode(image: Image.Image, w: _Walk) -> list[bytes]:
     return [encoded[o: o + ln] for o, ln in fresh.image_spans]
 
 
-class JpegHandler:
+class JpegHandler(FormatHandler):
     name = "jpeg"
     extensions = (".jpg", ".jpeg", ".jpe", ".jfif", ".mpo")
     reencodes = False
@@ -618,7 +618,7 @@ class JpegHandler:
     def clean(
         self, data: Buffer, parsed: Parsed, leaving: frozenset[str], pixels: Image.Image | None = None
     ) -> Cleaned:
-        w = parsed.state if isinstance(parsed.state, _Walk) else walk(data)
+        w = state_of(parsed, _Walk, lambda: walk(data))
         out: list[bytes] = [b"\xff\xd8"]
         if w.jfif is not None and "jpeg:jfif" in leaving:
             out.append(_app(APP0, _jfif_payload(w.jfif)))
@@ -649,6 +649,3 @@ class JpegHandler:
             return Cleaned(joined, "unchanged", ".jpg")
         out.append(b"\xff\xd9")
         return Cleaned(b"".join(out), "re-encoded", ".jpg")
-
-
-register(JpegHandler())

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from io import BytesIO
 from typing import TYPE_CHECKING
 
-from core.formats import Buffer, Cleaned, Parsed, register
+from core.formats.base import Buffer, Cleaned, FormatHandler, Parsed, state_of
 from core.metadata.exif import build_exif, parse_exif
 from core.metadata.iptc import parse_iim
 from core.metadata.xmp import filter_xmp, parse_xmp
@@ -732,6 +732,7 @@ def parse(data: Buffer) -> Parsed:
         orientation=state.orientation or state.raw_orientation or 1,
         pixel_spans=a.spans,
         notes=state.notes,
+        state=a,
     )
 
 
@@ -751,7 +752,7 @@ def _reencoded_image_chunks(pixels: Image.Image) -> list[bytes]:
 def clean(
     data: Buffer, parsed: Parsed, leaving: frozenset[str], pixels: Image.Image | None = None
 ) -> Cleaned:
-    analysis = _analyse(data)
+    analysis = state_of(parsed, _Analysis, lambda: _analyse(data))
     before: list[bytes] = []  # everything up to the first IDAT, in file order
     moved: list[bytes] = []  # metadata found after IDAT: written just before the first IDAT
     image: list[bytes] = []  # IDAT and APNG frames from the first IDAT on, in file order
@@ -806,7 +807,7 @@ def _clean_chunk(data: Buffer, chunk: Chunk, plan: _ChunkPlan, leaving: frozense
 
 
 @dataclass(frozen=True)
-class PngHandler:
+class PngHandler(FormatHandler):
     name: str = "png"
     extensions: tuple[str, ...] = (".png",)
     reencodes: bool = False
@@ -821,6 +822,3 @@ class PngHandler:
         self, data: Buffer, parsed: Parsed, leaving: frozenset[str], pixels: Image.Image | None = None
     ) -> Cleaned:
         return clean(data, parsed, leaving, pixels)
-
-
-register(PngHandler())

@@ -18,7 +18,7 @@ import struct
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from core.formats import Buffer, Cleaned, Parsed, register
+from core.formats.base import Buffer, Cleaned, FormatHandler, Parsed, state_of
 from core.metadata.exif import (
     TAG_EXIF_IFD,
     TAG_GPS_IFD,
@@ -171,7 +171,7 @@ def _walk(data: Buffer) -> Walk:
     return walked
 
 
-class TiffHandler:
+class TiffHandler(FormatHandler):
     name = "tiff"
     extensions = (".tif", ".tiff")
     reencodes = False
@@ -253,7 +253,7 @@ class TiffHandler:
         if o is not None and 1 <= o <= 8:
             orientation = o
         notes = list(walked.errors)
-        return Parsed(items, segments, main.width, main.height, orientation, pixel_spans, notes)
+        return Parsed(items, segments, main.width, main.height, orientation, pixel_spans, notes, state=walked)
 
     def _entry_items(
         self, e: ExifEntry, label: str, bo: str, sib: dict[str, dict[int, ExifEntry]], make: str
@@ -284,7 +284,7 @@ class TiffHandler:
     def clean(
         self, data: Buffer, parsed: Parsed, leaving: frozenset[str], pixels: Image.Image | None = None
     ) -> Cleaned:
-        walked = _walk(data)
+        walked = state_of(parsed, Walk, lambda: _walk(data))
         if pixels is not None:
             return Cleaned(_rebuild(walked, data, parsed.items, leaving, pixels), "re-encoded", ".tif")
         return Cleaned(_rebuild(walked, data, parsed.items, leaving, None), "unchanged", ".tif")
@@ -430,6 +430,3 @@ def _encode(pixels: Image.Image) -> bytes:
     image = pixels if pixels.mode in ("RGB", "RGBA", "L", "LA", "I;16", "CMYK") else pixels.convert("RGB")
     image.save(buf, format="TIFF", compression="tiff_lzw")
     return buf.getvalue()
-
-
-register(TiffHandler())

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from io import BytesIO
 from typing import TYPE_CHECKING
 
-from core.formats import Buffer, Cleaned, Parsed, register
+from core.formats.base import Buffer, Cleaned, FormatHandler, Parsed, state_of
 from core.formats.png import dominant_category, error_texts, icc_description, trailer_category, with_notes
 from core.metadata.exif import ExifResult, build_exif, parse_exif
 from core.metadata.xmp import filter_xmp, parse_xmp
@@ -326,6 +326,7 @@ def parse(data: Buffer) -> Parsed:
         orientation=a.orientation,
         pixel_spans=a.spans,
         notes=a.notes,
+        state=a,
     )
 
 
@@ -371,7 +372,7 @@ def _reencoded(pixels: Image.Image, lossless: bool) -> tuple[list[bytes], bool]:
 def clean(
     data: Buffer, parsed: Parsed, leaving: frozenset[str], pixels: Image.Image | None = None
 ) -> Cleaned:
-    a = _analyse(data)
+    a = state_of(parsed, _Analysis, lambda: _analyse(data))
     if pixels is None:
         image, alpha, animated = _image_chunks(data, a), a.alpha, a.animated
     else:
@@ -415,7 +416,7 @@ def clean(
 
 
 @dataclass(frozen=True)
-class WebpHandler:
+class WebpHandler(FormatHandler):
     name: str = "webp"
     extensions: tuple[str, ...] = (".webp",)
     reencodes: bool = False
@@ -430,6 +431,3 @@ class WebpHandler:
         self, data: Buffer, parsed: Parsed, leaving: frozenset[str], pixels: Image.Image | None = None
     ) -> Cleaned:
         return clean(data, parsed, leaving, pixels)
-
-
-register(WebpHandler())
