@@ -1,0 +1,227 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""EXIF values: entry bytes as numbers and readable text, maker-note summaries, and the typed
+meaning of a value (GPS position, capture time) used by the reader and the library."""
+
+from __future__ import annotations
+
+import struct
+
+from core.metadata.exif.tags import (
+    _SCALAR_CODES,
+    _TIME_TAGS,
+    _VERSION_TAGS,
+    _XP_TAGS,
+    ORIENTATIONS,
+    TAG_ORIENTATION,
+    TYPE_SIZES,
+    ExifEntry,
+    ExifResult,
+    base_ifd,
+)
+
+# --- values -----------------------------------------------------------------------------------------
+
+
+def _numbers(entry: ExifEntry, bo: str) -> list[float | int | tuple[int, int]]:
+    """Numeric values of an entry; rationals as (numerator, denominator)."""
+    raw, typ = entry.raw, entry.type
+    if typ in (5, 10):
+        signed = "I" if typ == 5 else "i"
+        n = len(raw) // 8
+        vals = struct.unpack(f"{bo}{2 * n}{signed}", raw[: 8 * n])
+        return [(vals[2 * k], vals[2 * k + 1]) for k in range(n)]
+    code = _SCALAR_CODES.get(typ)
+    if not code:
+        return []
+    unit = TYPE_SIZES[typ]
+    n = len(raw) // unit
+    return list(struct.unpack(f"{bo}{n}{code}", raw[: unit * n]))
+
+
+def _num_text(v: float | int | tuple[int, int]) -> str:
+    if isinstance(v, tuple):
+        num, den = v
+        if den == 0:
+            return f"{num}/0"
+        return _float_text(num / den)
+    if isinstance(v, float):
+        return _float_text(v)
+    return str(v)
+
+
+def _float_text(x: float) -> str:
+    text = f"{x:.6f}".rstrip("0").rstrip(".")
+    return text if text not in ("", "-0") else "0"
+
+
+def _rational(v: float | int | tuple[int, int]) -> float | None:
+    if isinstance(v, tuple):
+        return v[0] / v[1] if v[1] else None
+    return float(v)
+
+
+def _ascii(raw: bytes) -> str:
+    # Several NUL-separated strings are legal (TIFF 6.0); trailing NULs and padding are not content.
+    parts = [p for p in raw.split(b"\x00") if p.strip()]
+    out = []
+    for p in parts:
+        try:
+            out.append(p.decode("utf-8"))
+        except UnicodeDecodeError:
+            out.append(p.decode("latin-1"))
+    return "; ".join(s.strip() for s in out)
+
+
+def _user_comment(raw: bytes, bo: str) -> str:
+    head, body = raw[:8], raw[8:]
+    if head.startswith(b"UNICODE"):
+        enc = "utf-16-le" if bo == "<" else "utf-16-be"
+        # Many writers ignore the file byte order; a BOM or a NUL pattern tells.
+        if body.startswith(b"\xff\xfe"):
+            enc, body = "utf-16-le", body[2:]
+        elif body.startswith(b"\xfe\xff"):
+            enc, body = "utf-16-be", body[2:]
+        text = body[: len(body) // 2 * 2].decode(enc, errors="replace")
+    elif head.startswith(b"JIS"):
+        text = body.decode("shift_jis", errors="replace")
+    elif head.startswith(b"ASCII"):
+        text = body.decode("latin-1")
+    else:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = raw.decode("latin-1")
+    return text.replace("\x00", "").strip()
+
+
+def _iso_datetime(text: str) -> str:
+    """'2024:05:01 14:32:10' -> '2024-05-01T14:32:10'; anything else is returned as written."""
+    t = text.strip()
+    if len(t) >= 19 and t[4] == ":" and t[7] == ":" and t[10] in " T":
+        return f"{t[0:4]}-{t[5:7]}-{t[8:10]}T{t[11:19]}{t[19:]}"
+    if len(t) == 10 and t[4] == ":" and t[7] == ":":
+        return f"{t[0:4]}-{t[5:7]}-{t[8:10]}"
+    return t
+
+
+def _gps_coordinate(entry: ExifEntry, bo: str, ref: str) -> str:
+    nums = [_rational(v) for v in _numbers(entry, bo)]
+    if len(nums) != 3 or any(v is None for v in nums):
+        return ", ".join(_num_text(v) for v in _numbers(entry, bo))
+    d, m, s = nums  # type: ignore[misc]
+    value = d + m / 60 + s / 3600  # type: ignore[operator]
+    if ref.upper().startswith(("S", "W")):
+        value = -value
+    return f"{value:.6f}"
+
+
+def _gps_time(entry: ExifEntry, bo: str) -> str:
+    nums = [_rational(v) for v in _numbers(entry, bo)]
+    if len(nums) != 3 or any(v is None for v in nums):
+        return ", ".join(_num_text(v) for v in _numbers(entry, bo))
+    h, m, s = nums  # type: ignore[misc]
+    whole = int(s)  # type: ignore[arg-type]
+    frac = _float_text(s - whole)[1:] if s != whole else ""  # type: ignore[operator]
+    return f"{int(h):02d}:{int(m):02d}:{whole:02d}{frac}"  # type: ignore[arg-type]
+
+
+def format_value(entry: ExifEntry, bo: str, siblings: dict[int, ExifEntry] | None = None) -> str:
+    """A readable value; the same bytes always give the same text (keys and values survive a clean)."""
+    kind = base_ifd(entry.ifd)
+    tag, typ, raw = entry.tag, entry.type, entry.raw
+    try:
+        if kind == "GPS":
+            if tag in (0x02, 0x04, 0x14, 0x16) and typ == 5:
+                ref_entry = (siblings or {}).get(tag - 1)
+                ref = _ascii(ref_entry.raw) if ref_entry and ref_entry.type == 2 else ""
+                return _gps_coordinate(entry, bo, ref)
+            if tag == 0x06 and typ == 5:
+                alt = _numbers(entry, bo)
+                ref_entry = (siblings or {}).get(0x05)
+                below = bool(ref_entry and ref_entry.raw[:1] == b"\x01")
+                text = _num_text(alt[0]) if alt else "?"
+                return f"{'-' if below and text != '0' else ''}{text} m"
+            if tag == 0x07 and typ == 5:
+                return _gps_time(entry, bo)
+            if tag == 0x1D and typ == 2:
+                return _iso_datetime(_ascii(raw))
+            if tag == 0x00 and typ == 1:
+                return ".".join(str(b) for b in raw)
+            if tag in (0x1B, 0x1C) and typ == 7:
+                return _user_comment(raw, bo)
+        elif kind not in ("Interop",):
+            if tag == TAG_ORIENTATION:
+                nums = _numbers(entry, bo)
+                if nums:
+                    o = int(nums[0])  # type: ignore[arg-type]
+                    return f"{o} ({ORIENTATIONS.get(o, 'invalid')})"
+            if tag in _XP_TAGS and typ in (1, 7):
+                text = raw[: len(raw) // 2 * 2].decode("utf-16-le", errors="replace")
+                return text.replace("\x00", "").strip()
+            if tag == 0x9286 and typ == 7:
+                return _user_comment(raw, bo)
+            if tag in _TIME_TAGS and typ == 2:
+                return _iso_datetime(_ascii(raw))
+            if tag in _VERSION_TAGS and typ == 7 and len(raw) == 4:
+                return raw.decode("latin-1")
+        elif tag == 0x0002 and typ == 7 and len(raw) == 4:
+            return raw.decode("latin-1")
+        if typ == 2:
+            return _ascii(raw)
+        if typ == 7 or (typ in (1, 6) and len(raw) > 16):
+            return f"{len(raw)} bytes"
+        nums = _numbers(entry, bo)
+        if len(nums) > 8:
+            return ", ".join(_num_text(v) for v in nums[:8]) + f", … ({len(nums)} values)"
+        return ", ".join(_num_text(v) for v in nums)
+    except (struct.error, ValueError, IndexError, ZeroDivisionError, OverflowError):
+        return f"{len(raw)} bytes"
+
+
+# --- helpers for the library ------------------------------------------------------------------------
+
+
+def _entry(result: ExifResult, ifd: str, tag: int) -> ExifEntry | None:
+    for e in result.entries:
+        if e.ifd == ifd and e.tag == tag:
+            return e
+    return None
+
+
+def gps_decimal(result: ExifResult) -> tuple[float, float] | None:
+    """(latitude, longitude) in signed decimal degrees, or None without a usable position."""
+    coords = []
+    for tag in (0x02, 0x04):
+        e = _entry(result, "GPS", tag)
+        if e is None or e.type != 5 or e.count != 3:
+            return None
+        ref_e = _entry(result, "GPS", tag - 1)
+        ref = _ascii(ref_e.raw) if ref_e and ref_e.type == 2 else ""
+        text = _gps_coordinate(e, result.byte_order, ref)
+        try:
+            coords.append(float(text))
+        except ValueError:
+            return None
+    lat, lon = coords
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return lat, lon
+
+
+def capture_time(result: ExifResult) -> str | None:
+    """When the photo was taken, ISO-8601 (with the UTC offset when EXIF records one)."""
+    candidates = (("Exif", 0x9003, 0x9011), ("Exif", 0x9004, 0x9012), ("IFD0", 0x0132, 0x9010))
+    for ifd, tag, offset_tag in candidates:
+        e = _entry(result, ifd, tag)
+        if e is None or e.type != 2:
+            continue
+        text = _iso_datetime(_ascii(e.raw))
+        if len(text) < 19 or text[4] != "-" or text.startswith("0000"):
+            continue
+        off = _entry(result, "Exif", offset_tag)
+        if off is not None and off.type == 2:
+            tz = _ascii(off.raw)
+            if len(tz) == 6 and tz[0] in "+-" and tz[3] == ":":
+                text += tz
+        return text
+    return None
