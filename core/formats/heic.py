@@ -574,8 +574,9 @@ def decode_primary(data: Buffer) -> Image.Image:
         image.load()
     except ParseError:
         raise
-    except (ValueError, EOFError, SyntaxError, RuntimeError, OSError, MemoryError) as exc:
-        raise ParseError(f"cannot decode the HEIC image: {exc}") from exc
+    except (ValueError, IndexError, EOFError, SyntaxError, RuntimeError, OSError, MemoryError) as exc:
+        # IndexError: libheif found no decodable image in the file at all.
+        raise ParseError(f"cannot decode the HEIC image: {exc or 'no image found'}") from exc
     if image.mode in ("RGBA", "LA", "RGBa", "La") or "A" in image.mode:
         # JPEG has no transparency: flatten onto white, as a viewer would show it on a light page.
         rgba = image.convert("RGBA")
@@ -607,16 +608,18 @@ def _exif_for_output(data: Buffer, heif: Heif, leaving: frozenset[str]) -> bytes
         result = parse_exif(block, where="HEIF Exif item · EXIF", key_prefix="exif")
     except ParseError:
         return None  # unreadable Exif: nothing of it leaves (the inventory shows it as unknown)
-    result.entries = [upright(e, result.byte_order) for e in result.entries]
+    result.entries = [u for e in result.entries if (u := upright(e, result.byte_order)) is not None]
     return build_exif(result, leaving)
 
 
-def upright(entry: ExifEntry, byte_order: str) -> ExifEntry:
-    """The IFD0 Orientation entry with the value 1 (top-left), other entries unchanged."""
-    if entry.ifd != "IFD0" or entry.tag != 0x0112 or entry.type not in (3, 4) or entry.count != 1:
+def upright(entry: ExifEntry, byte_order: str) -> ExifEntry | None:
+    """The IFD0 Orientation entry rebuilt with the value 1 (top-left), other entries unchanged; an
+    Orientation that is not a valid one is dropped."""
+    from core.metadata.exif.writer import rebuilt_orientation
+
+    if entry.ifd != "IFD0" or entry.tag != 0x0112:
         return entry
-    raw = struct.pack(byte_order + ("H" if entry.type == 3 else "I"), 1)
-    return replace(entry, raw=raw)
+    return rebuilt_orientation(entry, byte_order, value=1)
 
 
 def encode_jpeg(image: Image.Image, exif: bytes | None, icc: bytes | None) -> bytes:

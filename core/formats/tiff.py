@@ -40,6 +40,8 @@ from core.metadata.exif import (
     walk,
     write_ifds,
 )
+from core.metadata.exif.values import orientation_value
+from core.metadata.exif.writer import rebuilt_orientation
 from core.metadata.iptc import parse_iim, parse_irb
 from core.metadata.xmp import filter_xmp, parse_xmp
 from core.model.categories import Category
@@ -248,10 +250,8 @@ class TiffHandler(FormatHandler):
                 f"{WHERE} file body", gap_bytes, f"{KEY}:unreferenced", carriable=False,
                 note="unknown data is never passed on",
             ))
-        orientation = 1
-        o = _first_int(t0.get(TAG_ORIENTATION), bo)
-        if o is not None and 1 <= o <= 8:
-            orientation = o
+        stated = t0.get(TAG_ORIENTATION)
+        orientation = (orientation_value(stated, bo) if stated is not None else None) or 1
         notes = list(walked.errors)
         return Parsed(items, segments, main.width, main.height, orientation, pixel_spans, notes, state=walked)
 
@@ -359,7 +359,9 @@ def _rebuild(
         if e.tag in DECODE_TAGS or e.tag in OFFSET_TAGS or is_pointer(e):
             continue
         if e.tag == TAG_ORIENTATION:
-            ifd0_out.append(e)  # Orientation always leaves (need=PIXELS)
+            rebuilt = rebuilt_orientation(e, bo)  # a valid Orientation always leaves (need=PIXELS)
+            if rebuilt is not None:
+                ifd0_out.append(rebuilt)
         elif e.tag == TAG_ICC:
             if f"{KEY}:icc" in leaving:
                 ifd0_out.append(e)

@@ -229,7 +229,10 @@ def rich_heif(**kwargs: object) -> bytes:
     return build_heif(items, 1, refs, top_after=top_after, **kwargs)  # type: ignore[arg-type]
 
 
-def real_heic(size: tuple[int, int] = (64, 48), orientation: int = 1, with_metadata: bool = True) -> bytes:
+def real_heic(
+    size: tuple[int, int] = (64, 48), orientation: int = 1, with_metadata: bool = True,
+    exif_tiff: bytes | None = None,
+) -> bytes:
     """A decodable HEIC from pillow-heif: left half red, right half blue, a green band along the top
     (so that rotations and mirrors are visible), with GPS Exif and XMP canaries."""
     import pillow_heif
@@ -243,7 +246,7 @@ def real_heic(size: tuple[int, int] = (64, 48), orientation: int = 1, with_metad
     out = io.BytesIO()
     options: dict[str, object] = {"quality": 90}
     if with_metadata:
-        options["exif"] = b"Exif\0\0" + gps_exif_tiff(orientation)
+        options["exif"] = b"Exif\0\0" + (exif_tiff if exif_tiff is not None else gps_exif_tiff(orientation))
         options["xmp"] = xmp_packet()
     heif.save(out, **options)
     return out.getvalue()

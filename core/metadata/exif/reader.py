@@ -28,7 +28,7 @@ from core.metadata.exif.tags import (
     base_ifd,
     tag_info,
 )
-from core.metadata.exif.values import _ascii, _numbers, format_value
+from core.metadata.exif.values import _ascii, _numbers, format_value, orientation_value
 from core.model.categories import Category
 from core.model.inventory import Item, Need, ParseError
 
@@ -287,7 +287,10 @@ def entry_item(
     need = Need.NONE
     carriable, note = True, ""
     if kind == "IFD0" and entry.tag == TAG_ORIENTATION:
-        need = Need.PIXELS
+        if orientation_value(entry, bo) is None:
+            carriable, note = False, "not a valid orientation (one number from 1 to 8): never carried"
+        else:
+            need = Need.PIXELS
     elif kind == "IFD0" and entry.tag == 0x8773:
         need = Need.DISPLAY
     if entry.ifd != "IFD0" and base_ifd(entry.ifd).startswith(("IFD", "SubIFD")) or "." in entry.ifd:
@@ -350,9 +353,7 @@ def parse_exif(block: bytes | memoryview, where: str = "EXIF", key_prefix: str =
                 continue
             items.append(entry_item(e, bo, where, key_prefix, sib[ifd.label], make))
             if ifd.label == "IFD0" and e.tag == TAG_ORIENTATION:
-                nums = _numbers(e, bo) if e.type in (3, 4) else []
-                if nums and 1 <= int(nums[0]) <= 8:  # type: ignore[arg-type]
-                    orientation = int(nums[0])  # type: ignore[arg-type]
+                orientation = orientation_value(e, bo) or orientation
     ifd1 = sib.get("IFD1", {})
     if TAG_THUMB_OFFSET in ifd1:
         off_e, len_e = ifd1[TAG_THUMB_OFFSET], ifd1.get(TAG_THUMB_LENGTH)

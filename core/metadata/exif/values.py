@@ -151,10 +151,12 @@ def format_value(entry: ExifEntry, bo: str, siblings: dict[int, ExifEntry] | Non
                 return _user_comment(raw, bo)
         elif kind not in ("Interop",):
             if tag == TAG_ORIENTATION:
-                nums = _numbers(entry, bo)
-                if nums:
-                    o = int(nums[0])  # type: ignore[arg-type]
-                    return f"{o} ({ORIENTATIONS.get(o, 'invalid')})"
+                o = orientation_value(entry, bo)
+                if o is not None:
+                    return f"{o} ({ORIENTATIONS[o]})"
+                # Anything else is shown for what it is (text, numbers), marked, and never carried.
+                plain = format_value(ExifEntry(entry.ifd, -1, typ, entry.count, raw, entry.offset), bo)
+                return f"{plain} (invalid)"
             if tag in _XP_TAGS and typ in (1, 7):
                 text = raw[: len(raw) // 2 * 2].decode("utf-16-le", errors="replace")
                 return text.replace("\x00", "").strip()
@@ -225,3 +227,14 @@ def capture_time(result: ExifResult) -> str | None:
                 text += tz
         return text
     return None
+
+
+def orientation_value(entry: ExifEntry, bo: str) -> int | None:
+    """The Orientation an entry states, only when it is one: a single SHORT from 1 to 8.
+
+    Any other shape (text, a rational, several values) is not an orientation a reader can trust, and
+    it could carry anything: it is never displayed as one nor written into a clean file."""
+    if entry.tag != TAG_ORIENTATION or entry.type != 3 or entry.count != 1 or len(entry.raw) < 2:
+        return None
+    value = int.from_bytes(entry.raw[:2], "little" if bo == "<" else "big")
+    return value if 1 <= value <= 8 else None

@@ -12,11 +12,13 @@ from core.metadata.exif.tags import (
     TAG_EXIF_IFD,
     TAG_GPS_IFD,
     TAG_INTEROP_IFD,
+    TAG_ORIENTATION,
     TAG_THUMB_LENGTH,
     TAG_THUMB_OFFSET,
     ExifEntry,
     ExifResult,
 )
+from core.metadata.exif.values import orientation_value
 from core.model.categories import Category
 
 # --- building ---------------------------------------------------------------------------------------
@@ -124,6 +126,11 @@ def build_exif(result: ExifResult, leaving: frozenset[str], byte_order: str | No
             continue
         key = entry_key(prefix, e.ifd, e.tag)
         if key in leaving and key in carriable:
+            if e.ifd == "IFD0" and e.tag == TAG_ORIENTATION:
+                rebuilt = rebuilt_orientation(e, result.byte_order)
+                if rebuilt is not None:
+                    kept["IFD0"].append(rebuilt)
+                continue
             kept[e.ifd].append(e)
     thumb_key = f"{prefix}:IFD1:thumbnail"
     thumb = result.thumbnail if (result.thumbnail and thumb_key in leaving) else None
@@ -150,3 +157,13 @@ def build_exif(result: ExifResult, leaving: frozenset[str], byte_order: str | No
         if thumb is not None:
             blobs["IFD1"] = (TAG_THUMB_OFFSET, TAG_THUMB_LENGTH, thumb)
     return write_ifds(bo, layout, pointers, chain, blobs, swap)
+
+
+def rebuilt_orientation(entry: ExifEntry, bo: str, value: int | None = None) -> ExifEntry | None:
+    """The Orientation entry written fresh (one SHORT, byte order ``bo`` like the entry's), or None when
+    the entry is not a valid orientation: its bytes are never copied, so nothing can ride along in it.
+    ``value`` replaces the stated one (1 when the pixels were made upright)."""
+    stated = orientation_value(entry, bo)
+    if stated is None:
+        return None
+    return ExifEntry("IFD0", TAG_ORIENTATION, 3, 1, struct.pack(bo + "H", value or stated), -1)

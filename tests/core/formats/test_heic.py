@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import io
-import random
 import struct
 from pathlib import Path
 
@@ -247,32 +246,6 @@ def test_file_cut_before_mdat_is_refused() -> None:
     mdat_at = data.find(b"mdat") - 4
     with pytest.raises(ParseError, match="past the end"):
         parse(data[:mdat_at])
-
-
-@pytest.mark.parametrize("seed", range(6))
-def test_fuzz_truncations_and_bit_flips_raise_only_parse_error(seed: int) -> None:
-    rng = random.Random(seed)
-    sources = [rich_heif()]
-    sample = CORPUS / "heic" / "L_exif_xmp_iptc.heic"
-    if sample.exists():
-        sources.append(sample.read_bytes())
-    for original in sources:
-        for _ in range(60):
-            data = bytearray(original)
-            if rng.random() < 0.3:
-                data = data[: rng.randrange(len(data))]
-            for _ in range(rng.randint(1, 8)):
-                if data:
-                    # Bias flips towards the structure at the front, where they matter most.
-                    front = min(len(data), 1200) if rng.random() < 0.8 else len(data)
-                    at = rng.randrange(front)
-                    data[at] ^= 1 << rng.randrange(8)
-            try:
-                parsed = parse(bytes(data))
-            except ParseError as exc:
-                assert str(exc)
-                continue
-            assert_partition(bytes(data), parsed)
 
 
 # ------------------------------------------------------------------------------------ real (encoded) HEIC

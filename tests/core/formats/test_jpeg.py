@@ -274,15 +274,6 @@ def test_zero_length_segment() -> None:
         H.parse(data)
 
 
-def test_text_file_is_refused() -> None:
-    text = b"hello, this is not a photo\n" * 10
-    assert not H.sniff(text[:64])
-    with pytest.raises(ParseError, match="not a JPEG"):
-        H.parse(text)
-    with pytest.raises(ParseError, match="text"):
-        parse_buffer(text)
-
-
 def test_zero_dimensions_refused() -> None:
     with pytest.raises(ParseError, match="zero"):
         H.parse(fx.huge_sof(0, 12))
