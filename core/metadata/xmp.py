@@ -266,6 +266,7 @@ _REGION_KEYS = {
     "mwg-rs:Regions", "MP:RegionInfo", "Iptc4xmpExt:ImageRegion", "Iptc4xmpExt:PersonInImageWDetails",
 }
 
+MAX_DEPTH = 100  # element nesting; real packets (face regions, history) stay under 15
 MAX_VALUE = 200  # characters of a value shown to a person; longer values are cut with their length noted
 
 
@@ -328,8 +329,21 @@ def _decode(packet: bytes) -> bytes:
     return data.rstrip(b"\x00 \t\r\n")
 
 
+class TooDeep(ValueError):
+    """The packet nests elements deeper than any real XMP does."""
+
+
 def _parse_root(packet: bytes) -> ET.Element:
-    return DET.fromstring(_decode(packet), forbid_dtd=False, forbid_entities=True, forbid_external=True)
+    root = DET.fromstring(_decode(packet), forbid_dtd=False, forbid_entities=True, forbid_external=True)
+    # The readers below recurse into the tree: a hostile packet nested thousands of levels deep must be
+    # refused here, with a reason, before it can exhaust the stack.
+    stack = [(root, 1)]
+    while stack:
+        element, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise TooDeep(f"the XMP packet nests elements more than {MAX_DEPTH} levels deep; not read")
+        stack.extend((child, depth + 1) for child in element)
+    return root
 
 
 def _properties(root: ET.Element, key_prefix: str) -> tuple[list[_Prop], str]:
@@ -489,6 +503,8 @@ def _error_message(exc: Exception) -> str:
         return "XMP refers to external files; not followed"
     if isinstance(exc, defusedxml.DTDForbidden):
         return "XMP carries a document type declaration; not read"
+    if isinstance(exc, TooDeep):
+        return str(exc)
     return f"XMP is not valid XML ({exc})"
 
 

@@ -162,3 +162,39 @@ def test_malformed_packets_never_raise(packet: bytes) -> None:
 
 def test_trailing_nul_padding_is_tolerated() -> None:
     assert by_key(MAIN + b"\x00" * 50) == by_key(MAIN)
+
+
+def _nested_packet(levels: int) -> bytes:
+    inner = "<rdf:li>deep</rdf:li>"
+    for _ in range(levels):
+        inner = f"<rdf:Bag><rdf:li>{inner}</rdf:li></rdf:Bag>"
+    return (
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        f"<dc:subject>{inner}</dc:subject></rdf:Description></rdf:RDF></x:xmpmeta>"
+    ).encode()
+
+
+def test_deeply_nested_packet_is_one_unknown_item_with_a_reason() -> None:
+    from core.metadata.xmp import MAX_DEPTH
+
+    packet = _nested_packet(1000)  # 2,000 levels: far past Python's recursion limit if walked naively
+    result = parse_xmp(packet)
+    assert [i.category for i in result.items] == [Category.UNKNOWN]
+    assert f"more than {MAX_DEPTH} levels deep" in result.items[0].value
+    assert result.errors == [result.items[0].value]
+    assert filter_xmp(packet, frozenset({"xmp:dc:subject"})) is None
+
+
+def test_a_moderately_nested_packet_is_still_read() -> None:
+    result = parse_xmp(_nested_packet(20))
+    assert [i.key for i in result.items] == ["xmp:dc:subject"]
+    assert "deep" in result.items[0].value
+
+
+def test_deep_xmp_in_a_jpeg_inspects_with_a_per_file_reason() -> None:
+    from core.pipeline.inspection import parse_buffer
+
+    _, parsed = parse_buffer(fx.with_xmp(_nested_packet(1000)))
+    unknown = [i for i in parsed.items if i.category is Category.UNKNOWN]
+    assert unknown and "levels deep" in unknown[0].value
