@@ -17,7 +17,6 @@ profile. Thumbnails, auxiliary images, XMP and IPTC never leave a HEIC export.
 from __future__ import annotations
 
 import io
-import struct
 from collections import Counter, deque
 from collections.abc import Container
 from dataclasses import dataclass, replace
@@ -26,6 +25,9 @@ from typing import TYPE_CHECKING
 from core.formats import isobmff
 from core.formats.base import Buffer, Cleaned, FormatHandler, Parsed, state_of
 from core.formats.isobmff import Box, ItemFile, ItemInfo, read_item_file
+from core.formats.shared import segment_category
+from core.metadata import orientation
+from core.metadata.icc import icc_description
 from core.model.categories import Category
 from core.model.inventory import Item, Need, ParseError, Segment
 
@@ -66,44 +68,23 @@ def walk(data: Buffer) -> Heif:
 
 # ---------------------------------------------------------------------------------------- orientation
 
-# Each transform as a 2×2 integer matrix on (x, y) image coordinates, y pointing down.
-_IDENTITY = (1, 0, 0, 1)
-_EXIF_MATRICES = {
-    1: (1, 0, 0, 1),
-    2: (-1, 0, 0, 1),  # mirror left-right
-    3: (-1, 0, 0, -1),  # rotate 180°
-    4: (1, 0, 0, -1),  # mirror top-bottom
-    5: (0, 1, 1, 0),  # transpose
-    6: (0, -1, 1, 0),  # rotate 90° clockwise
-    7: (0, -1, -1, 0),  # transverse
-    8: (0, 1, -1, 0),  # rotate 90° anticlockwise
-}
-_MATRIX_TO_EXIF = {m: k for k, m in _EXIF_MATRICES.items()}
-
-
-def _mul(b: tuple[int, int, int, int], a: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
-    """b·a: apply a, then b."""
-    return (b[0] * a[0] + b[1] * a[2], b[0] * a[1] + b[1] * a[3],
-            b[2] * a[0] + b[3] * a[2], b[2] * a[1] + b[3] * a[3])
-
-
 def orientation_of(heif: Heif, item_id: int) -> int:
     """The EXIF orientation equivalent to the item's irot/imir properties, applied in their listed order.
 
     HEIF readers (libheif, Apple, browsers) display by irot/imir and ignore the Exif Orientation tag.
     """
-    matrix = _IDENTITY
+    value = 1
     for index in heif.associations.get(item_id, []):
         if not 0 < index <= len(heif.properties):
             continue
         prop = heif.properties[index - 1]
         if prop.type == "irot" and isinstance(prop.value, int):
             for _ in range(prop.value):  # anticlockwise quarter turns
-                matrix = _mul(_EXIF_MATRICES[8], matrix)
+                value = orientation.then(value, 8)
         elif prop.type == "imir" and isinstance(prop.value, int):
             # axis 0 is a vertical axis: a left-right mirror; axis 1 mirrors top-bottom.
-            matrix = _mul(_EXIF_MATRICES[2 if prop.value == 0 else 4], matrix)
-    return _MATRIX_TO_EXIF[matrix]
+            value = orientation.then(value, 2 if prop.value == 0 else 4)
+    return value
 
 
 # ------------------------------------------------------------------------------------------ item roles
@@ -272,26 +253,6 @@ def exif_block(payload: bytes) -> bytes:
 # ------------------------------------------------------------------------------------------------- ICC
 
 
-def icc_description(icc: bytes) -> str:
-    """The profile's own name ('Display P3', 'sRGB IEC61966-2.1'), best effort."""
-    try:
-        count = int.from_bytes(icc[128:132], "big")
-        for n in range(min(count, 100)):
-            sig, off, size = struct.unpack(">4sII", icc[132 + 12 * n : 144 + 12 * n])
-            if sig != b"desc":
-                continue
-            tag = icc[off : off + size]
-            if tag[:4] == b"desc":
-                length = int.from_bytes(tag[8:12], "big")
-                return tag[12 : 12 + length].rstrip(b"\0").decode("latin-1")
-            if tag[:4] == b"mluc":
-                rec_len, rec_off = struct.unpack(">II", tag[20:28])
-                return tag[rec_off : rec_off + rec_len].decode("utf-16-be", "replace").rstrip("\0")
-    except (struct.error, ValueError):
-        pass
-    return ""
-
-
 def primary_icc(heif: Heif) -> bytes | None:
     for prop in heif.props_of(heif.primary, "colr"):
         if isinstance(prop.value, tuple) and prop.value[0] == "icc":
@@ -300,15 +261,6 @@ def primary_icc(heif: Heif) -> bytes | None:
 
 
 # ------------------------------------------------------------------------------------------------ parse
-
-
-def _dominant(items: list[Item]) -> Category:
-    """The category a metadata blob's segment is filed under: the one most of its bytes belong to."""
-    weights: Counter[Category] = Counter()
-    for item in items:
-        if item.category not in (Category.TECHNICAL, Category.FILE):
-            weights[item.category] += max(item.bytes, 1)
-    return weights.most_common(1)[0][0] if weights else Category.TECHNICAL
 
 
 def _not_carried(items: list[Item], why: str) -> list[Item]:
@@ -349,7 +301,7 @@ def _metadata_items(data: Buffer, heif: Heif, item_id: int, role: Role) -> tuple
             items = _not_carried(list(parse_iim(payload, "HEIF IPTC item").items), JPEG_ONLY)
     except ParseError as exc:
         items = [_bad_metadata(item_id, role.name, str(exc), len(payload))]
-    return items, _dominant(items)
+    return items, segment_category(items)
 
 
 def _bad_metadata(item_id: int, what: str, message: str, size: int = 0) -> Item:

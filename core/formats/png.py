@@ -21,7 +21,9 @@ from io import BytesIO
 from typing import TYPE_CHECKING
 
 from core.formats.base import Buffer, Cleaned, FormatHandler, Parsed, state_of
+from core.formats.shared import classify_trailer, segment_category
 from core.metadata.exif import build_exif, parse_exif
+from core.metadata.icc import icc_description
 from core.metadata.iptc import parse_iim
 from core.metadata.xmp import filter_xmp, parse_xmp
 from core.model.categories import Category
@@ -66,74 +68,9 @@ TECHNICAL_CHUNKS = {
 }
 TEXT_CHUNKS = {b"tEXt", b"zTXt", b"iTXt"}
 
-_CATEGORY_PRIORITY = (
-    Category.LOCATION,
-    Category.PEOPLE,
-    Category.DEVICE,
-    Category.TIME,
-    Category.DESCRIPTION,
-    Category.HIDDEN_MEDIA,
-    Category.HISTORY,
-    Category.TECHNICAL,
-    Category.UNKNOWN,
-)
-
 
 # ---------------------------------------------------------------------------------------------------
 # Helpers shared with the WebP handler
-
-
-def dominant_category(items: list[Item], default: Category = Category.TECHNICAL) -> Category:
-    """One category for a byte range holding several items: the most sensitive one wins."""
-    cats = {i.category for i in items}
-    for cat in _CATEGORY_PRIORITY:
-        if cat in cats:
-            return cat
-    return default
-
-
-def trailer_category(tail: bytes) -> tuple[Category, str]:
-    """Classify bytes found after the end of an image: another picture or video, or unknown data."""
-    head = tail[:16]
-    if head.startswith(b"\xff\xd8\xff"):
-        return Category.HIDDEN_MEDIA, "a JPEG image"
-    if head.startswith(SIGNATURE):
-        return Category.HIDDEN_MEDIA, "a PNG image"
-    if head[4:8] == b"ftyp":
-        return Category.HIDDEN_MEDIA, "an MP4/QuickTime/HEIF stream"
-    if head.startswith(b"RIFF"):
-        return Category.HIDDEN_MEDIA, "a RIFF (WebP/AVI/WAV) stream"
-    if head.startswith((b"GIF87a", b"GIF89a")):
-        return Category.HIDDEN_MEDIA, "a GIF image"
-    if head.startswith(b"PK\x03\x04"):
-        return Category.HIDDEN_MEDIA, "a ZIP archive"
-    if not tail.strip(b"\x00"):
-        return Category.UNKNOWN, "zero padding"
-    return Category.UNKNOWN, "unrecognised data"
-
-
-def icc_description(profile: bytes) -> str:
-    """The profile's human-readable name ('sRGB IEC61966-2.1', 'Display P3'), or '' when absent."""
-    try:
-        if len(profile) < 132:
-            return ""
-        count = struct.unpack(">I", profile[128:132])[0]
-        for i in range(min(count, 100)):
-            sig, off, size = struct.unpack(">4sII", profile[132 + 12 * i : 144 + 12 * i])
-            if sig != b"desc" or off + size > len(profile):
-                continue
-            tag = profile[off : off + size]
-            if tag[:4] == b"desc":  # ICC v2: ASCII
-                n = struct.unpack(">I", tag[8:12])[0]
-                return tag[12 : 12 + n].split(b"\0")[0].decode("latin-1").strip()
-            if tag[:4] == b"mluc":  # ICC v4: first UTF-16 record
-                rec_off, rec_len = 16, 0
-                if struct.unpack(">I", tag[8:12])[0] >= 1:
-                    rec_len, rec_off = struct.unpack(">II", tag[20:28])
-                    return tag[rec_off : rec_off + rec_len].decode("utf-16-be", "replace").strip("\0 ")
-    except (struct.error, UnicodeError):
-        return ""
-    return ""
 
 
 def short(text: str, limit: int = MAX_VALUE_CHARS) -> str:
@@ -397,7 +334,7 @@ class _State:
         self.items.extend(items)
         plan.keys = [i.key for i in items]
         self.plans[chunk.offset] = plan
-        self.segments.append(Segment(chunk.offset, chunk.size, chunk.name, dominant_category(items, default)))
+        self.segments.append(Segment(chunk.offset, chunk.size, chunk.name, segment_category(items, default)))
 
     def unknown(self, data: Buffer, chunk: Chunk, why: str) -> None:
         key = self.unique(f"png:unknown:{chunk.name}")
@@ -709,7 +646,7 @@ def parse(data: Buffer) -> Parsed:
     items.extend(state.items)
     size = len(data)
     if a.end < size:
-        category, what = trailer_category(bytes(data[a.end : a.end + 64]))
+        category, what = classify_trailer(data, a.end, size)
         items.append(
             Item(
                 category,

@@ -20,8 +20,10 @@ from io import BytesIO
 from typing import TYPE_CHECKING
 
 from core.formats.base import Buffer, Cleaned, FormatHandler, Parsed, state_of
-from core.formats.png import dominant_category, error_texts, icc_description, trailer_category, with_notes
+from core.formats.png import error_texts, with_notes
+from core.formats.shared import classify_trailer, segment_category
 from core.metadata.exif import ExifResult, build_exif, parse_exif
+from core.metadata.icc import icc_description
 from core.metadata.xmp import filter_xmp, parse_xmp
 from core.model.categories import Category
 from core.model.inventory import Item, Need, ParseError, Segment
@@ -268,7 +270,7 @@ def _exif(data: Buffer, a: _Analysis, chunk: Chunk) -> None:
     a.notes.extend(f"{where}: {e}" for e in errs)
     a.exif, a.exif_keys = result, [i.key for i in items]
     a.items.extend(with_notes(items, errs))
-    a.segments.append(Segment(chunk.offset, chunk.padded, "EXIF", dominant_category(items)))
+    a.segments.append(Segment(chunk.offset, chunk.padded, "EXIF", segment_category(items)))
     if any(i.key == "exif:IFD0:0x0112" for i in items):
         a.orientation = result.orientation
 
@@ -283,7 +285,7 @@ def _xmp(data: Buffer, a: _Analysis, chunk: Chunk) -> None:
     a.xmp, a.xmp_keys = packet, [i.key for i in items]
     a.items.extend(items)
     a.segments.append(
-        Segment(chunk.offset, chunk.padded, "XMP", dominant_category(items, Category.DESCRIPTION))
+        Segment(chunk.offset, chunk.padded, "XMP", segment_category(items, Category.DESCRIPTION))
     )
 
 
@@ -304,7 +306,7 @@ def parse(data: Buffer) -> Parsed:
     size = len(data)
     segments = sorted(a.segments, key=lambda s: s.offset)
     if a.end < size:
-        category, what = trailer_category(bytes(data[a.end : a.end + 64]))
+        category, what = classify_trailer(data, a.end, size)
         items.append(
             Item(
                 category,

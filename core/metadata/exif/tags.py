@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from core.metadata import orientation
 from core.model.categories import Category
 from core.model.inventory import Item
 
@@ -297,16 +298,7 @@ _TIME_TAGS = {0x0132, 0x9003, 0x9004}
 _XP_TAGS = {0x9C9B, 0x9C9C, 0x9C9D, 0x9C9E, 0x9C9F}
 _VERSION_TAGS = {0x9000, 0xA000}
 
-ORIENTATIONS = {
-    1: "Horizontal (normal)",
-    2: "Mirror horizontal",
-    3: "Rotate 180",
-    4: "Mirror vertical",
-    5: "Mirror horizontal and rotate 270 CW",
-    6: "Rotate 90 CW",
-    7: "Mirror horizontal and rotate 90 CW",
-    8: "Rotate 270 CW",
-}
+ORIENTATIONS = orientation.NAMES
 
 
 def base_ifd(ifd: str) -> str:
