@@ -21,7 +21,7 @@ from io import BytesIO
 from typing import TYPE_CHECKING
 
 from core.formats.base import Buffer, Cleaned, FormatHandler, Parsed, state_of
-from core.formats.shared import classify_trailer, segment_category
+from core.formats.shared import segment_category, trailer
 from core.metadata.exif import build_exif, parse_exif
 from core.metadata.icc import icc_description
 from core.metadata.iptc import parse_iim
@@ -646,20 +646,9 @@ def parse(data: Buffer) -> Parsed:
     items.extend(state.items)
     size = len(data)
     if a.end < size:
-        category, what = classify_trailer(data, a.end, size)
-        items.append(
-            Item(
-                category,
-                "Data after the end of the image",
-                f"{size - a.end} bytes: {what}",
-                "after the PNG IEND chunk",
-                size - a.end,
-                "png:trailer",
-                carriable=False,
-                note="never copied into a clean file",
-            )
-        )
-        state.segments.append(Segment(a.end, size - a.end, "after IEND", category))
+        item, segment = trailer(data, a.end, "after the PNG IEND chunk", "png:trailer", "after IEND")
+        items.append(item)
+        state.segments.append(segment)
     state.segments.sort(key=lambda s: s.offset)
     return Parsed(
         items=items,

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from core.formats.base import Buffer
 from core.model.categories import Category
-from core.model.inventory import Item
+from core.model.inventory import Item, Segment
+from core.model.values import ByteSize
 
 # Most sensitive first: a range holding one unknown item is unknown, one holding a location is location.
 CATEGORY_PRIORITY = (
@@ -51,3 +52,12 @@ def classify_trailer(data: Buffer, start: int, end: int) -> tuple[Category, str]
     if not bytes(data[start:end]).strip(b"\x00"):
         return Category.UNKNOWN, "Zero padding"
     return Category.UNKNOWN, "Unidentified data"
+
+
+def trailer(data: Buffer, start: int, where: str, key: str, segment_name: str) -> tuple[Item, Segment]:
+    """The item and segment for everything from ``start`` to the end of the file (never copied)."""
+    size = len(data) - start
+    category, what = classify_trailer(data, start, len(data))
+    item = Item(category, "Data after the end of the image", f"{size} bytes: {what}", where, size, key,
+                carriable=False, note="never copied into a clean file", datum=ByteSize(size))
+    return item, Segment(start, size, segment_name, category)

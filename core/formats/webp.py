@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from core.formats.base import Buffer, Cleaned, FormatHandler, Parsed, state_of
 from core.formats.png import error_texts, with_notes
-from core.formats.shared import classify_trailer, segment_category
+from core.formats.shared import segment_category, trailer
 from core.metadata.exif import ExifResult, build_exif, parse_exif
 from core.metadata.icc import icc_description
 from core.metadata.xmp import filter_xmp, parse_xmp
@@ -306,20 +306,9 @@ def parse(data: Buffer) -> Parsed:
     size = len(data)
     segments = sorted(a.segments, key=lambda s: s.offset)
     if a.end < size:
-        category, what = classify_trailer(data, a.end, size)
-        items.append(
-            Item(
-                category,
-                "Data after the end of the image",
-                f"{size - a.end} bytes: {what}",
-                "after the WebP RIFF size",
-                size - a.end,
-                "webp:trailer",
-                carriable=False,
-                note="never copied into a clean file",
-            )
-        )
-        segments.append(Segment(a.end, size - a.end, "after RIFF", category))
+        item, segment = trailer(data, a.end, "after the WebP RIFF size", "webp:trailer", "after RIFF")
+        items.append(item)
+        segments.append(segment)
     return Parsed(
         items=items,
         segments=segments,
