@@ -30,6 +30,7 @@ from core.metadata import orientation
 from core.metadata.icc import icc_description
 from core.model.categories import Category
 from core.model.inventory import Item, Need, ParseError, Segment
+from core.model.values import ByteSize
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -473,8 +474,14 @@ def parse(data: Buffer) -> Parsed:
                 items.append(item)
                 segments.append(Segment(box.start, box.size, item.name, item.category))
     items += unknown
+    # Hidden images, video and unknown blocks are opaque here: their size is what they are.
+    items = [replace(i, datum=ByteSize(i.bytes)) if i.datum is None and i.category in _OPAQUE else i
+             for i in items]
     return Parsed(items=items, segments=segments, width=width, height=height, orientation=orientation,
                   pixel_spans=pixel_spans, state=heif)
+
+
+_OPAQUE = (Category.HIDDEN_MEDIA, Category.UNKNOWN)
 
 
 def _dimensions(heif: Heif) -> tuple[int, int]:

@@ -6,6 +6,7 @@ entry. Malformed content (offsets outside the block, loops, absurd counts) never
 from __future__ import annotations
 
 import struct
+from dataclasses import replace
 
 from core.metadata.exif.tags import (
     IFD_LABELS,
@@ -28,9 +29,10 @@ from core.metadata.exif.tags import (
     base_ifd,
     tag_info,
 )
-from core.metadata.exif.values import _ascii, _numbers, format_value, orientation_value
+from core.metadata.exif.values import _ascii, _numbers, entry_datum, format_value, orientation_value
 from core.model.categories import Category
 from core.model.inventory import Item, Need, ParseError
+from core.model.values import ByteSize, Datum
 
 # --- walking ----------------------------------------------------------------------------------------
 
@@ -381,4 +383,24 @@ def parse_exif(block: bytes | memoryview, where: str = "EXIF", key_prefix: str =
                 )
     for i, bad in enumerate(walked.bad):
         items.append(_bad_item(bad, where, key_prefix, i))
-    return ExifResult(bo, entries, items, thumbnail, orientation, errors, key_prefix, thumb_span)
+    result = ExifResult(bo, entries, items, thumbnail, orientation, errors, key_prefix, thumb_span)
+    result.items = _with_data(result)
+    return result
+
+
+def _with_data(result: ExifResult) -> list[Item]:
+    """The items with their typed datum (position, moment, serial number, person, opaque size)."""
+    by_key = {entry_key(result.key_prefix, e.ifd, e.tag): e for e in result.entries if not is_pointer(e)}
+    out = []
+    for item in result.items:
+        entry = by_key.get(item.key)
+        datum: Datum | None = None
+        if item.key.endswith(":IFD1:thumbnail"):
+            datum = ByteSize(item.bytes)
+        elif entry is not None:
+            if entry.tag == TAG_MAKERNOTE or item.category is Category.UNKNOWN:
+                datum = ByteSize(len(entry.raw))
+            else:
+                datum = entry_datum(entry, result, item.value)
+        out.append(replace(item, datum=datum) if datum is not None else item)
+    return out

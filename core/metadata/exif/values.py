@@ -4,7 +4,9 @@ meaning of a value (GPS position, capture time) used by the reader and the libra
 
 from __future__ import annotations
 
+import re
 import struct
+from datetime import datetime, timedelta, timezone
 
 from core.metadata.exif.tags import (
     _SCALAR_CODES,
@@ -18,6 +20,7 @@ from core.metadata.exif.tags import (
     ExifResult,
     base_ifd,
 )
+from core.model.values import Coordinates, Datum, Moment, PersonName, SerialNumber
 
 # --- values -----------------------------------------------------------------------------------------
 
@@ -104,15 +107,38 @@ def _iso_datetime(text: str) -> str:
     return t
 
 
-def _gps_coordinate(entry: ExifEntry, bo: str, ref: str) -> str:
-    nums = [_rational(v) for v in _numbers(entry, bo)]
+def gps_degrees(entry: ExifEntry, bo: str, ref: str) -> float | None:
+    """Signed decimal degrees of a GPSLatitude/GPSLongitude entry (three rationals), or None."""
+    nums = [_rational(v) for v in _numbers(entry, bo)] if entry.type == 5 else []
     if len(nums) != 3 or any(v is None for v in nums):
-        return ", ".join(_num_text(v) for v in _numbers(entry, bo))
+        return None
     d, m, s = nums  # type: ignore[misc]
     value = d + m / 60 + s / 3600  # type: ignore[operator]
-    if ref.upper().startswith(("S", "W")):
-        value = -value
+    return -value if ref.upper().startswith(("S", "W")) else value
+
+
+def _gps_coordinate(entry: ExifEntry, bo: str, ref: str) -> str:
+    value = gps_degrees(entry, bo, ref)
+    if value is None:
+        return ", ".join(_num_text(v) for v in _numbers(entry, bo))
     return f"{value:.6f}"
+
+
+_NUM = r"(\d+(?:\.\d+)?)"
+_XMP_COORD = re.compile(rf"^\s*{_NUM}\s*,\s*{_NUM}(?:\s*,\s*{_NUM})?\s*([NSEW])\s*$")
+
+
+def parse_coordinate(text: str) -> float | None:
+    """Signed decimal degrees from "48.856600" (EXIF, signed) or "48,51.396N" / "48,51,23.8N" (XMP)."""
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    m = _XMP_COORD.match(text.upper())
+    if not m:
+        return None
+    value = float(m.group(1)) + float(m.group(2)) / 60 + (float(m.group(3)) / 3600 if m.group(3) else 0.0)
+    return -value if m.group(4) in "SW" else value
 
 
 def _gps_time(entry: ExifEntry, bo: str) -> str:
@@ -192,22 +218,10 @@ def _entry(result: ExifResult, ifd: str, tag: int) -> ExifEntry | None:
 
 def gps_decimal(result: ExifResult) -> tuple[float, float] | None:
     """(latitude, longitude) in signed decimal degrees, or None without a usable position."""
-    coords = []
-    for tag in (0x02, 0x04):
-        e = _entry(result, "GPS", tag)
-        if e is None or e.type != 5 or e.count != 3:
-            return None
-        ref_e = _entry(result, "GPS", tag - 1)
-        ref = _ascii(ref_e.raw) if ref_e and ref_e.type == 2 else ""
-        text = _gps_coordinate(e, result.byte_order, ref)
-        try:
-            coords.append(float(text))
-        except ValueError:
-            return None
-    lat, lon = coords
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+    found = coordinates(result)
+    if found is None or not (-90 <= found.latitude <= 90 and -180 <= found.longitude <= 180):
         return None
-    return lat, lon
+    return found.latitude, found.longitude
 
 
 def capture_time(result: ExifResult) -> str | None:
@@ -238,3 +252,82 @@ def orientation_value(entry: ExifEntry, bo: str) -> int | None:
         return None
     value = int.from_bytes(entry.raw[:2], "little" if bo == "<" else "big")
     return value if 1 <= value <= 8 else None
+
+
+# --- typed data ---------------------------------------------------------------------------------------
+
+TAG_OFFSETS = {0x0132: 0x9010, 0x9003: 0x9011, 0x9004: 0x9012}  # date-time tag -> its OffsetTime tag
+SERIAL_TAGS = {0xA431: "body", 0xA435: "lens", 0xC62F: "body"}
+PERSON_TAGS = {0x013B: "author", 0x9C9D: "author", 0xA430: "owner"}
+
+
+def coordinates(result: ExifResult) -> Coordinates | None:
+    """The GPS IFD's position (with altitude when given); None without both latitude and longitude.
+    (0, 0) and a void fix (GPSStatus 'V') are kept, marked as not plausible."""
+    by_tag = {e.tag: e for e in result.entries if e.ifd == "GPS"}
+    bo = result.byte_order
+
+    def text(tag: int) -> str:
+        e = by_tag.get(tag)
+        return _ascii(e.raw) if e is not None and e.type == 2 else ""
+
+    lat_e, lon_e = by_tag.get(0x02), by_tag.get(0x04)
+    lat = gps_degrees(lat_e, bo, text(0x01)) if lat_e is not None else None
+    lon = gps_degrees(lon_e, bo, text(0x03)) if lon_e is not None else None
+    if lat is None or lon is None:
+        return None
+    altitude = None
+    alt_e = by_tag.get(0x06)
+    if alt_e is not None and alt_e.type == 5:
+        nums = _numbers(alt_e, bo)
+        value = _rational(nums[0]) if nums else None
+        if value is not None:
+            ref = by_tag.get(0x05)
+            altitude = -value if ref is not None and ref.raw[:1] == b"\x01" else value
+    return Coordinates(lat, lon, altitude, void=text(0x09).upper().startswith("V"))
+
+
+def parse_moment(text: str, offset: str = "") -> Moment | None:
+    """A date-time as EXIF ("2024:05:01 14:32:10") or ISO 8601 (XMP, with or without a zone) writes it;
+    ``offset`` ("+02:00", EXIF OffsetTime*) makes it aware. None for dates without a time of day,
+    blank ("0000:00:00 00:00:00") or impossible values."""
+    t = _iso_datetime(text.strip())
+    if len(t) < 16 or t.startswith("0000") or t[10] != "T":
+        return None
+    if t.endswith("Z"):
+        t = t[:-1] + "+00:00"
+    try:
+        when = datetime.fromisoformat(t)
+    except ValueError:
+        return None
+    zone = _zone(offset)
+    if when.tzinfo is None and zone is not None:
+        when = when.replace(tzinfo=zone)
+    return Moment(when)
+
+
+def _zone(offset: str) -> timezone | None:
+    o = offset.strip()
+    if len(o) != 6 or o[0] not in "+-" or o[3] != ":" or not (o[1:3] + o[4:]).isdigit():
+        return None
+    minutes = int(o[1:3]) * 60 + int(o[4:])
+    if minutes >= 24 * 60:
+        return None
+    return timezone(timedelta(minutes=minutes if o[0] == "+" else -minutes))
+
+
+def entry_datum(entry: ExifEntry, result: ExifResult, text: str) -> Datum | None:
+    """What an entry's value means, typed, for the entries that have one (``text`` is its display)."""
+    kind = base_ifd(entry.ifd)
+    if kind == "GPS":
+        return coordinates(result) if entry.tag in (0x02, 0x04) else None
+    if entry.tag in TAG_OFFSETS and entry.type == 2:
+        offset_tag = TAG_OFFSETS[entry.tag]
+        offset = next((_ascii(e.raw) for e in result.entries
+                       if e.tag == offset_tag and e.type == 2 and base_ifd(e.ifd) == "Exif"), "")
+        return parse_moment(_ascii(entry.raw), offset)
+    if entry.tag in SERIAL_TAGS and text.strip():
+        return SerialNumber(text.strip(), SERIAL_TAGS[entry.tag])
+    if entry.tag in PERSON_TAGS and text.strip():
+        return PersonName(text.strip(), PERSON_TAGS[entry.tag])
+    return None

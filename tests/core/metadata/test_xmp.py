@@ -198,3 +198,34 @@ def test_deep_xmp_in_a_jpeg_inspects_with_a_per_file_reason() -> None:
     _, parsed = parse_buffer(fx.with_xmp(_nested_packet(1000)))
     unknown = [i for i in parsed.items if i.category is Category.UNKNOWN]
     assert unknown and "levels deep" in unknown[0].value
+
+
+@pytest.mark.parametrize(
+    ("orientation", "carried"),
+    [
+        ('tiff:Orientation="6"', True),
+        ('tiff:Orientation="SECRET-ORIENTATION-TEXT"', False),
+        ('tiff:Orientation="9"', False),
+    ],
+)
+def test_xmp_orientation_leaves_only_as_a_number_from_1_to_8(orientation: str, carried: bool) -> None:
+    packet = (
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        f'<rdf:Description rdf:about="" xmlns:tiff="http://ns.adobe.com/tiff/1.0/" {orientation}/>'
+        "</rdf:RDF></x:xmpmeta>"
+    ).encode()
+    item = next(i for i in parse_xmp(packet).items if i.key == "xmp:tiff:Orientation")
+    assert item.carriable is carried and (item.need is Need.PIXELS) is carried
+    out = filter_xmp(packet, frozenset(i.key for i in parse_xmp(packet).items if i.carriable))
+    assert (out is not None and b"tiff:Orientation" in out) is carried
+
+
+def test_xmp_orientation_with_attributes_is_never_carried() -> None:
+    packet = (
+        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        b'<rdf:Description rdf:about="" xmlns:tiff="http://ns.adobe.com/tiff/1.0/">'
+        b'<tiff:Orientation xml:lang="SECRET-IN-LANG">6</tiff:Orientation>'
+        b"</rdf:Description></rdf:RDF></x:xmpmeta>"
+    )
+    item = next(i for i in parse_xmp(packet).items if i.key == "xmp:tiff:Orientation")
+    assert not item.carriable
