@@ -631,14 +631,8 @@ class HeicHandler(FormatHandler):
     name = "heic"
     extensions = (".heic", ".heif", ".hif")
     reencodes = True
+    parse = staticmethod(parse)
+    clean = staticmethod(clean)
 
     def sniff(self, head: bytes) -> bool:
         return sniff_brands(head)
-
-    def parse(self, data: Buffer) -> Parsed:
-        return parse(data)
-
-    def clean(
-        self, data: Buffer, parsed: Parsed, leaving: frozenset[str], pixels: Image.Image | None = None
-    ) -> Cleaned:
-        return clean(data, parsed, leaving, pixels)

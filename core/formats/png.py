@@ -732,19 +732,12 @@ def _clean_chunk(data: Buffer, chunk: Chunk, plan: _ChunkPlan, leaving: frozense
     return None
 
 
-@dataclass(frozen=True)
 class PngHandler(FormatHandler):
-    name: str = "png"
-    extensions: tuple[str, ...] = (".png",)
-    reencodes: bool = False
+    name = "png"
+    extensions = (".png",)
+    reencodes = False
+    parse = staticmethod(parse)
+    clean = staticmethod(clean)
 
     def sniff(self, head: bytes) -> bool:
         return head.startswith(SIGNATURE)
-
-    def parse(self, data: Buffer) -> Parsed:
-        return parse(data)
-
-    def clean(
-        self, data: Buffer, parsed: Parsed, leaving: frozenset[str], pixels: Image.Image | None = None
-    ) -> Cleaned:
-        return clean(data, parsed, leaving, pixels)

@@ -406,19 +406,12 @@ def clean(
     return Cleaned(out, "unchanged" if pixels is None else "re-encoded", ".webp")
 
 
-@dataclass(frozen=True)
 class WebpHandler(FormatHandler):
-    name: str = "webp"
-    extensions: tuple[str, ...] = (".webp",)
-    reencodes: bool = False
+    name = "webp"
+    extensions = (".webp",)
+    reencodes = False
+    parse = staticmethod(parse)
+    clean = staticmethod(clean)
 
     def sniff(self, head: bytes) -> bool:
         return head[:4] == b"RIFF" and head[8:12] == b"WEBP"
-
-    def parse(self, data: Buffer) -> Parsed:
-        return parse(data)
-
-    def clean(
-        self, data: Buffer, parsed: Parsed, leaving: frozenset[str], pixels: Image.Image | None = None
-    ) -> Cleaned:
-        return clean(data, parsed, leaving, pixels)
