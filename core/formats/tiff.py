@@ -40,6 +40,7 @@ from core.metadata.exif import (
     walk,
     write_ifds,
 )
+from core.metadata.exif.reader import with_data
 from core.metadata.exif.values import orientation_value
 from core.metadata.exif.writer import rebuilt_orientation
 from core.metadata.iptc import parse_iim, parse_irb
@@ -253,6 +254,7 @@ class TiffHandler(FormatHandler):
         stated = t0.get(TAG_ORIENTATION)
         orientation = (orientation_value(stated, bo) if stated is not None else None) or 1
         notes = list(walked.errors)
+        items = with_data(items, [e for ifd in walked.ifds for e in ifd.entries], bo, KEY)
         return Parsed(items, segments, main.width, main.height, orientation, pixel_spans, notes, state=walked)
 
     def _entry_items(

@@ -13,45 +13,33 @@ and typed data), ``reader`` (walk and itemise), ``writer`` (build a new block).
 
 from core.metadata.exif.reader import (
     _bad_item,
-    entry_bytes,
     entry_item,
     entry_key,
     ifd_label,
     is_pointer,
     make_of,
     parse_exif,
-    read_header,
     siblings_of,
     walk,
 )
 from core.metadata.exif.tags import (
-    IFD_LABELS,
-    ORIENTATIONS,
     TAG_EXIF_IFD,
     TAG_GPS_IFD,
     TAG_INTEROP_IFD,
-    TAG_MAKERNOTE,
     TAG_ORIENTATION,
-    TAG_SUB_IFDS,
-    TAG_THUMB_LENGTH,
-    TAG_THUMB_OFFSET,
-    TYPE_SIZES,
-    BadEntry,
     ExifEntry,
     ExifResult,
     Ifd,
     Walk,
     base_ifd,
-    tag_info,
 )
-from core.metadata.exif.values import _numbers, capture_time, format_value, gps_decimal
+from core.metadata.exif.values import _numbers, capture_time, gps_decimal
 from core.metadata.exif.writer import build_exif, swap_raw, write_ifds
 
+# What callers import from the package; everything else from its module.
 __all__ = [
-    "IFD_LABELS", "ORIENTATIONS", "TAG_EXIF_IFD", "TAG_GPS_IFD", "TAG_INTEROP_IFD", "TAG_MAKERNOTE",
-    "TAG_ORIENTATION", "TAG_SUB_IFDS", "TAG_THUMB_LENGTH", "TAG_THUMB_OFFSET", "TYPE_SIZES", "BadEntry",
-    "ExifEntry", "ExifResult", "Ifd", "Walk", "_bad_item", "_numbers", "base_ifd", "build_exif",
-    "capture_time", "entry_bytes", "entry_item", "entry_key", "format_value", "gps_decimal", "ifd_label",
-    "is_pointer", "make_of", "parse_exif", "read_header", "siblings_of", "swap_raw", "tag_info", "walk",
+    "TAG_EXIF_IFD", "TAG_GPS_IFD", "TAG_INTEROP_IFD", "TAG_ORIENTATION", "ExifEntry", "ExifResult", "Ifd",
+    "Walk", "_bad_item", "_numbers", "base_ifd", "build_exif", "capture_time", "entry_item", "entry_key",
+    "gps_decimal", "ifd_label", "is_pointer", "make_of", "parse_exif", "siblings_of", "swap_raw", "walk",
     "write_ifds",
 ]

@@ -384,15 +384,15 @@ def parse_exif(block: bytes | memoryview, where: str = "EXIF", key_prefix: str =
     for i, bad in enumerate(walked.bad):
         items.append(_bad_item(bad, where, key_prefix, i))
     result = ExifResult(bo, entries, items, thumbnail, orientation, errors, key_prefix, thumb_span)
-    result.items = _with_data(result)
+    result.items = with_data(items, entries, bo, key_prefix)
     return result
 
 
-def _with_data(result: ExifResult) -> list[Item]:
+def with_data(items: list[Item], entries: list[ExifEntry], bo: str, key_prefix: str) -> list[Item]:
     """The items with their typed datum (position, moment, serial number, person, opaque size)."""
-    by_key = {entry_key(result.key_prefix, e.ifd, e.tag): e for e in result.entries if not is_pointer(e)}
+    by_key = {entry_key(key_prefix, e.ifd, e.tag): e for e in entries if not is_pointer(e)}
     out = []
-    for item in result.items:
+    for item in items:
         entry = by_key.get(item.key)
         datum: Datum | None = None
         if item.key.endswith(":IFD1:thumbnail"):
@@ -401,6 +401,6 @@ def _with_data(result: ExifResult) -> list[Item]:
             if entry.tag == TAG_MAKERNOTE or item.category is Category.UNKNOWN:
                 datum = ByteSize(len(entry.raw))
             else:
-                datum = entry_datum(entry, result, item.value)
+                datum = entry_datum(entry, entries, bo, item.value)
         out.append(replace(item, datum=datum) if datum is not None else item)
     return out

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import struct
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, timezone
 
 from core.metadata.exif.tags import (
@@ -218,7 +219,7 @@ def _entry(result: ExifResult, ifd: str, tag: int) -> ExifEntry | None:
 
 def gps_decimal(result: ExifResult) -> tuple[float, float] | None:
     """(latitude, longitude) in signed decimal degrees, or None without a usable position."""
-    found = coordinates(result)
+    found = coordinates(result.entries, result.byte_order)
     if found is None or not (-90 <= found.latitude <= 90 and -180 <= found.longitude <= 180):
         return None
     return found.latitude, found.longitude
@@ -261,11 +262,10 @@ SERIAL_TAGS = {0xA431: "body", 0xA435: "lens", 0xC62F: "body"}
 PERSON_TAGS = {0x013B: "author", 0x9C9D: "author", 0xA430: "owner"}
 
 
-def coordinates(result: ExifResult) -> Coordinates | None:
+def coordinates(entries: Iterable[ExifEntry], bo: str) -> Coordinates | None:
     """The GPS IFD's position (with altitude when given); None without both latitude and longitude.
     (0, 0) and a void fix (GPSStatus 'V') are kept, marked as not plausible."""
-    by_tag = {e.tag: e for e in result.entries if e.ifd == "GPS"}
-    bo = result.byte_order
+    by_tag = {e.tag: e for e in entries if e.ifd == "GPS"}
 
     def text(tag: int) -> str:
         e = by_tag.get(tag)
@@ -316,14 +316,15 @@ def _zone(offset: str) -> timezone | None:
     return timezone(timedelta(minutes=minutes if o[0] == "+" else -minutes))
 
 
-def entry_datum(entry: ExifEntry, result: ExifResult, text: str) -> Datum | None:
-    """What an entry's value means, typed, for the entries that have one (``text`` is its display)."""
+def entry_datum(entry: ExifEntry, entries: Sequence[ExifEntry], bo: str, text: str) -> Datum | None:
+    """What an entry's value means, typed, for the entries that have one (``text`` is its display;
+    ``entries`` are all of the block's, for the GPS fields and OffsetTime tags that complete it)."""
     kind = base_ifd(entry.ifd)
     if kind == "GPS":
-        return coordinates(result) if entry.tag in (0x02, 0x04) else None
+        return coordinates(entries, bo) if entry.tag in (0x02, 0x04) else None
     if entry.tag in TAG_OFFSETS and entry.type == 2:
         offset_tag = TAG_OFFSETS[entry.tag]
-        offset = next((_ascii(e.raw) for e in result.entries
+        offset = next((_ascii(e.raw) for e in entries
                        if e.tag == offset_tag and e.type == 2 and base_ifd(e.ifd) == "Exif"), "")
         return parse_moment(_ascii(entry.raw), offset)
     if entry.tag in SERIAL_TAGS and text.strip():

@@ -166,3 +166,15 @@ IPTC_CASES = [
 def test_iptc_fields(data: bytes, key: str, expected: object) -> None:
     items = _by_key(parse_iim(data).items)
     assert items[key].datum == expected, {k: i.datum for k, i in items.items()}
+
+
+def test_a_tiff_files_own_tags_carry_the_same_data() -> None:
+    from core.formats import handler_named
+    from tests.core.exif_fixtures import CANARIES, canary_tiff
+
+    items = _by_key(handler_named("tiff").parse(canary_tiff()).items)
+    assert items["tiff:IFD0:0x013b"].datum == PersonName(CANARIES["people"], "author")
+    assert items["tiff:Exif:0xa431"].datum == SerialNumber(CANARIES["device"], "body")
+    position = items["tiff:GPS:0x0002"].datum
+    assert isinstance(position, Coordinates) and position.latitude < 0 and position.longitude < 0
+    assert items["tiff:Exif:0x9003"].datum == Moment(datetime(2011, 11, 11, 11, 11, 11))
