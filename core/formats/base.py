@@ -29,6 +29,10 @@ if TYPE_CHECKING:
     from PIL import Image
 
 Buffer = bytes | mmap.mmap
+
+# Pillow refuses to decode past ~179 MP by default; panoramas up to this size are fine, anything larger
+# is treated as a decompression bomb and never decoded.
+MAX_PIXELS = 250_000_000
 S = TypeVar("S")
 
 

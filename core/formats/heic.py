@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from core.formats import isobmff
-from core.formats.base import Buffer, Cleaned, FormatHandler, Parsed, state_of
+from core.formats.base import MAX_PIXELS, Buffer, Cleaned, FormatHandler, Parsed, state_of
 from core.formats.isobmff import Box, ItemFile, ItemInfo, read_item_file
 from core.formats.shared import segment_category
 from core.metadata import orientation
@@ -502,8 +502,6 @@ def _dimensions(heif: Heif) -> tuple[int, int]:
 def clean(
     data: Buffer, parsed: Parsed, leaving: frozenset[str], pixels: Image.Image | None = None
 ) -> Cleaned:
-    from core.pipeline.inspection import MAX_PIXELS
-
     heif = state_of(parsed, Heif, lambda: walk(data))
     width, height = _dimensions(heif)
     if width * height > MAX_PIXELS:
@@ -519,8 +517,6 @@ def decode_primary(data: Buffer) -> Image.Image:
     """The primary image as libheif displays it: irot/imir applied, 8 bits per channel."""
     import pillow_heif
     from PIL import Image
-
-    from core.pipeline.inspection import MAX_PIXELS
 
     try:
         heif_file = pillow_heif.open_heif(io.BytesIO(bytes(data)), convert_hdr_to_8bit=True)

@@ -479,3 +479,13 @@ def test_more_items_than_the_cap_are_refused_with_a_reason() -> None:
 
     out = _parse_in_subprocess("exif", MAX_ITEMS + 1)
     assert out.startswith("ERROR") and "too complex to check" in out and f"{MAX_ITEMS:,} items" in out, out
+
+
+def test_more_boxes_than_the_cap_are_refused_with_a_reason() -> None:
+    from core.formats.isobmff import MAX_BOXES
+
+    data = rich_heif()
+    padding = box(b"free", b"") * (MAX_BOXES + 1)  # 8 bytes each: about 800 KB of empty boxes
+    with pytest.raises(ParseError, match=f"more than {MAX_BOXES:,} boxes"):
+        parse(data + padding)
+    assert parse(data).segments  # the same file without them is fine
