@@ -12,11 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from core.formats import Buffer, Handler, Parsed, handler_for
+from core.formats.base import MAX_PIXELS
 from core.model.inventory import Inventory, ParseError, file_items
-
-# Pillow refuses to decode past ~179 MP by default; panoramas up to this size are fine, anything larger
-# is treated as a decompression bomb and never decoded.
-MAX_PIXELS = 250_000_000
 
 
 @contextmanager
