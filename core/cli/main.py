@@ -1,30 +1,32 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The command-line contract of PRODUCT.md §5. The desktop app uses the same core.
+"""The photo command line: inspect, preview and export files (the library commands are in
+core.cli.library). The desktop app uses the same core.
 
-Exit codes: 0 all done; 1 some files failed or were withheld (each with a reason); 2 usage error.
-With --json a command prints exactly one JSON document on stdout; messages go to stderr.
+Exit codes: 0 all done; 1 some files failed or were withheld (each with a reason), or the export stopped
+(a full destination); 2 usage error. With --json a command prints exactly one JSON document on stdout;
+messages go to stderr. One bad file never stops the others: each is reported on its own.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from core import __version__
 from core.library.paths import display_path
 from core.model.categories import LABELS, Category
 from core.model.inventory import Inventory, Item, human_size
-from core.model.jobs import drive
-from core.model.policy import BLUR, Policy, PolicyError, load_policy
-from core.pipeline.export import ExportError, export_job, plan_file
+from core.model.jobs import TooComplex, drive, time_budget
+from core.model.policy import Policy, PolicyError, load_policy
+from core.model.preview import Preview
+from core.pipeline.export import ExportError, export_job
 from core.pipeline.inspection import describe_os_error, inspect_path, open_readonly
-from core.pipeline.preview import Preview
+from core.pipeline.preview import plan_file
+from core.pipeline.workers import can_fork, process_pool
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -78,6 +80,17 @@ def _faces_for(path: Path) -> tuple[list, str]:
 
 
 def _inspect_doc(name: str, faces: bool) -> tuple[dict[str, object], list[Item], bool]:
+    try:
+        return _inspect_one(name, faces)
+    except Exception as exc:  # noqa: BLE001 - one bad file never stops the others
+        error = f"internal error while reading: {exc!r}"
+        inv = Inventory(path=name, format="", size=0, error=error)
+        doc = inv.to_json()
+        doc["path"] = _display(name)
+        return doc, [], False
+
+
+def _inspect_one(name: str, faces: bool) -> tuple[dict[str, object], list[Item], bool]:
     inv: Inventory = inspect_path(name)
     doc = inv.to_json()
     doc["path"] = _display(inv.path)
@@ -98,10 +111,8 @@ def _inspect_doc(name: str, faces: bool) -> tuple[dict[str, object], list[Item],
 def _inspect_all(names: Sequence[str], faces: bool) -> Iterator[tuple[dict[str, object], list[Item], bool]]:
     """Inventories in order. Many files are read in worker processes: the structural walk is CPU-bound
     and holds the GIL, so processes are what uses both cores."""
-    if len(names) >= 8 and not faces and "fork" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("fork")
-        workers = min(os.cpu_count() or 1, 4)
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    if len(names) >= 8 and not faces and can_fork():
+        with process_pool(min(os.cpu_count() or 1, 4)) as pool:
             yield from pool.map(_inspect_doc, names, [faces] * len(names), chunksize=8)
     else:
         for name in names:
@@ -139,13 +150,17 @@ def resolve_policy(args: argparse.Namespace) -> tuple[Policy, str | None]:
 def _preview_one(path: Path, policy: Policy, index: int) -> Preview:
     faces: list = []
     reason = ""
-    if policy.faces == BLUR and not policy.passthrough:
+    if policy.blurs_faces:
         faces, reason = _faces_for(path)
     try:
-        with open_readonly(path) as (data, st):
-            _, _, _, preview = plan_file(path, data, st, policy, index=index, faces=faces)
+        with time_budget(), open_readonly(path) as (data, st):
+            preview = plan_file(path, data, st, policy, index=index, faces=faces).preview
     except OSError as exc:
-        preview = Preview(str(path), policy, "", "unchanged", error=describe_os_error(exc))
+        preview = Preview.failed(str(path), policy, describe_os_error(exc))
+    except TooComplex as exc:
+        preview = Preview.failed(str(path), policy, str(exc))
+    except Exception as exc:  # noqa: BLE001 - one bad file never stops the others
+        preview = Preview.failed(str(path), policy, f"internal error while planning: {exc!r}")
     if reason and not preview.error:
         preview.error = reason
     return preview
@@ -205,11 +220,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(result.to_json())
     else:
-        print(f"Exported {len(result.exported)} file(s) to {result.out} with policy {policy.name}.")
+        print(f"Exported {len(result.exported)} file(s) to {_display(result.out)} with policy {policy.name}.")
         for w in result.withheld:
             print(f"  withheld {_display(w.source)}: {w.reason}")
-        print(f"Receipt: {result.receipt_path}")
-    return EXIT_FAILED if result.withheld else EXIT_OK
+        if result.receipt_path:
+            print(f"Receipt: {_display(result.receipt_path)}")
+    if result.error:
+        _err(f"photo-consent: {result.error}")
+    return EXIT_FAILED if result.withheld or result.error else EXIT_OK
 
 
 # Commands that work on files alone: they start faster without loading the library (SQL, keyring, crypto).
