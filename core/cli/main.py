@@ -42,8 +42,26 @@ def _print_json(doc: object) -> None:
     sys.stdout.write("\n")
 
 
+def _plain(text: str) -> str:
+    """Text any terminal encoding takes: a file name that is not valid UTF-8 (surrogate escapes inside
+    Python) is shown with a replacement mark instead of failing the command."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def _say(text: str) -> None:
+    print(_plain(text))
+
+
 def _err(message: str) -> None:
-    print(message, file=sys.stderr)
+    print(_plain(message), file=sys.stderr)
 
 
 def _display(path: str) -> str:
@@ -126,12 +144,12 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         failed |= not ok
         docs.append(doc)
         if not args.json:
-            print(f"{doc['path']}: {doc['format'] or 'unknown format'}, {human_size(int(doc['size']))}")
+            _say(f"{doc['path']}: {doc['format'] or 'unknown format'}, {human_size(int(doc['size']))}")
             if not ok:
-                print(f"  error: {doc['error']}")
+                _say(f"  error: {doc['error']}")
             else:
-                print(f"  {doc['width']}×{doc['height']}")
-                print("\n".join(_item_lines(items)))
+                _say(f"  {doc['width']}×{doc['height']}")
+                _say("\n".join(_item_lines(items)))
     if args.json:
         _print_json({"files": docs})
     return EXIT_FAILED if failed else EXIT_OK
@@ -178,16 +196,16 @@ def cmd_preview(args: argparse.Namespace) -> int:
         _print_json({"files": docs})
     else:
         for p in previews:
-            print(f"{_display(p.path)} → {p.output_name or '(not exported)'}  [policy {policy.name}]")
+            _say(f"{_display(p.path)} → {p.output_name or '(not exported)'}  [policy {policy.name}]")
             if p.error:
-                print(f"  withheld: {p.error}")
+                _say(f"  withheld: {p.error}")
                 continue
-            print(f"  pixels: {p.pixels}; faces detected {p.faces_detected}, blurred {p.faces_blurred}")
-            print(" Leaves the device:")
-            print("\n".join(_item_lines(p.leaves)) or "  (nothing but the picture)")
-            print(" Stays on this device:")
+            _say(f"  pixels: {p.pixels}; faces detected {p.faces_detected}, blurred {p.faces_blurred}")
+            _say(" Leaves the device:")
+            _say("\n".join(_item_lines(p.leaves)) or "  (nothing but the picture)")
+            _say(" Stays on this device:")
             stays = [s.item for s in p.stays]
-            print(
+            _say(
                 "\n".join(_item_lines(stays, {n: s.reason for n, s in enumerate(p.stays)})) or "  (nothing)"
             )
     return EXIT_FAILED if any(p.error for p in previews) else EXIT_OK
@@ -220,11 +238,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(result.to_json())
     else:
-        print(f"Exported {len(result.exported)} file(s) to {_display(result.out)} with policy {policy.name}.")
+        _say(f"Exported {len(result.exported)} file(s) to {_display(result.out)} with policy {policy.name}.")
         for w in result.withheld:
-            print(f"  withheld {_display(w.source)}: {w.reason}")
+            _say(f"  withheld {_display(w.source)}: {w.reason}")
         if result.receipt_path:
-            print(f"Receipt: {_display(result.receipt_path)}")
+            _say(f"Receipt: {_display(result.receipt_path)}")
     if result.error:
         _err(f"photo-consent: {result.error}")
     return EXIT_FAILED if result.withheld or result.error else EXIT_OK

@@ -636,6 +636,7 @@ class LibraryService:
             raise LibraryError(f"the policy of {rec.name!r} cannot be used: {exc}") from exc
 
         sources = self.allowed_sources(rec.name)
+        self.record_export_started(rec.name, policy, out, len(sources))
         # The exporter hashes what it actually reads and withholds any file whose bytes are no longer the
         # photo that was consented to, so the receipt and the ledger state the truth.
         result = yield from export_job(
@@ -675,6 +676,13 @@ class LibraryService:
                 }
             )
         return result
+
+    def record_export_started(self, recipient: str, policy: Policy, out: Path, count: int) -> None:
+        """Logged before any photo is written, so a killed export is on the record too (its photos are
+        accounted for by the receipt the next export into that folder writes)."""
+        with self.db.transaction():
+            payload = {"kind": "export-started", "recipient": recipient, "policy": policy.name}
+            self._log({**payload, "out": str(out), "photos": count})
 
     # -- ledger ------------------------------------------------------------------------------------
 
