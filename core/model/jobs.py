@@ -72,6 +72,10 @@ FILE_BUDGET_SECONDS = 5.0
 class TooComplex(Exception):
     """A file took longer than its time budget. Never half-checked: the caller withholds the file."""
 
+    def __str__(self) -> str:
+        # The watchdog raises the bare class: the sentence names the budget of the thread it stopped.
+        return super().__str__() or too_complex_message(getattr(_local, "seconds", None))
+
 
 def too_complex_message(seconds: float | None = None) -> str:
     budget = FILE_BUDGET_SECONDS if seconds is None else seconds
@@ -167,11 +171,6 @@ def time_budget(seconds: float | None = None) -> Iterator[None]:
     serial = watchdog.enter(budget)
     try:
         yield
-    except TooComplex as exc:
-        # The watchdog raises the bare class; give it the sentence the user reads.
-        if exc.args:
-            raise
-        raise TooComplex(too_complex_message(budget)) from None
     finally:
         watchdog.leave(serial)
         _local.deadline = None

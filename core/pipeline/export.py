@@ -128,7 +128,7 @@ class _ZipSink:
     ) -> None:
         self.out, self.stamp, self.mode = out, stamp, mode
         self.part = journal.zip_part
-        self.fh = open(self.part, "xb")  # noqa: SIM115 - closed by finish() or abandon()
+        self.fh = staging.PartFile(self.part)
         self.archive = zipfile.ZipFile(self.fh, "w", compression=zipfile.ZIP_STORED)
         self.date_time = created.timetuple()[:6]
         self.path = ""
@@ -145,8 +145,7 @@ class _ZipSink:
     def finish(self, receipt: bytes) -> str:
         self.archive.writestr(self._entry(RECEIPT_NAME), receipt)
         self.archive.close()
-        self.fh.flush()
-        os.fsync(self.fh.fileno())
+        self.fh.sync()
         self.fh.close()
         os.chmod(self.part, self.mode)
         os.utime(self.part, (self.stamp, self.stamp))

@@ -44,8 +44,15 @@ def file_mode() -> int:
     return 0o666 & ~_umask()
 
 
+def write_fd(fd: int, data: bytes) -> None:
+    """All bytes, or an OSError (a full disk fails here, whatever the layer above)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
 def write_temp(directory: Path, prefix: str, data: bytes, mtime: float, mode: int) -> str:
-    """Write to a temporary file in the destination and flush it; returns its path.
+    """Write to a temporary file in the destination; returns its path.
 
     Photos are not fsync'd one by one: that serialises the export on the disk (it halved throughput
     here). A file only gets its final name once completely written, and the receipt, written last,
@@ -53,15 +60,53 @@ def write_temp(directory: Path, prefix: str, data: bytes, mtime: float, mode: in
     a damaged one. A failed write (a full disk) leaves no partial file."""
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=prefix, suffix=".part")
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
+        try:
+            write_fd(fd, data)
+        finally:
+            os.close(fd)
         os.chmod(tmp, mode)
         os.utime(tmp, (mtime, mtime))
     except BaseException:
         os.unlink(tmp)
         raise
     return tmp
+
+
+class PartFile:
+    """A new hidden file written through ``write_fd`` (the zip's ``.zip.part``): seekable, as zipfile
+    wants, and failing the same way as every other write into the destination."""
+
+    def __init__(self, path: Path) -> None:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+        self.path = path
+        self.fd = os.open(path, flags, 0o600)
+        self.pos = 0
+
+    def write(self, data: bytes) -> int:
+        write_fd(self.fd, data)
+        self.pos += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.pos
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        self.pos = os.lseek(self.fd, offset, whence)
+        return self.pos
+
+    def seekable(self) -> bool:
+        return True
+
+    def flush(self) -> None:
+        pass
+
+    def sync(self) -> None:
+        os.fsync(self.fd)
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
 
 
 def candidates(name: str):
@@ -142,10 +187,9 @@ class Journal:
 
     def _append(self, record: dict[str, object]) -> None:
         line = (json.dumps(record, ensure_ascii=True) + "\n").encode("ascii")
-        # One write per line in append mode: a killed process leaves whole lines (at worst a last,
-        # partial one, which recovery skips).
-        if os.write(self._fd, line) != len(line):
-            raise OSError(28, "No space left on device")
+        # Append mode: a killed process leaves whole lines (at worst a last, partial one, which
+        # recovery skips).
+        write_fd(self._fd, line)
 
     def landing(self, name: str, sha256: str, entry: dict[str, object]) -> None:
         """Record an output under ``name`` before it appears there."""

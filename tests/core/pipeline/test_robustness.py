@@ -1,0 +1,150 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""One bad file never stops the others, in inspect, preview and export, and no file takes longer than
+its time budget: a crafted file is reported on its own line and the good ones complete."""
+
+from __future__ import annotations
+
+import io
+import json
+import struct
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from core.cli.main import main
+from core.formats import handler_named
+from core.model import jobs
+from core.model.jobs import drive
+from core.model.policy import BUILTIN
+from core.pipeline.export import export_job
+
+
+def good_jpeg(path: Path, shade: int = 40) -> Path:
+    Image.new("RGB", (32, 24), (shade, 120, 30)).save(path, "JPEG")
+    return path
+
+
+def rational_orientation_jpeg(path: Path) -> Path:
+    """A tiny JPEG whose EXIF Orientation is a RATIONAL (6/1) instead of a SHORT."""
+    value_offset = 8 + 2 + 12 + 4
+    tiff = b"II*\x00" + struct.pack("<I", 8) + struct.pack("<H", 1)
+    tiff += struct.pack("<HHII", 0x0112, 5, 1, value_offset) + struct.pack("<I", 0) + struct.pack("<II", 6, 1)
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), (1, 2, 3)).save(buf, "JPEG", exif=b"Exif\x00\x00" + tiff, quality=50)
+    path.write_bytes(buf.getvalue())
+    return path
+
+
+SLOW_MARK = b"make-the-walker-slow"
+
+
+def slow_jpeg(path: Path) -> Path:
+    Image.new("RGB", (16, 16), (9, 9, 9)).save(path, "JPEG", comment=SLOW_MARK)
+    return path
+
+
+@pytest.fixture
+def slow_walker(monkeypatch):
+    """The JPEG walker spins (a pure-Python loop that never checks a deadline) on marked files, the way
+    a quadratic walk over a crafted file would; the file budget is cut to a fraction of a second."""
+    jpeg = handler_named("jpeg")
+    real_parse = jpeg.parse
+
+    def parse(data):
+        if SLOW_MARK in bytes(data):
+            end = time.monotonic() + 60  # a minute: far past any budget, yet the test cannot hang
+            while time.monotonic() < end:
+                pass
+        return real_parse(data)
+
+    monkeypatch.setattr(jpeg, "parse", parse)
+    monkeypatch.setattr(jobs, "FILE_BUDGET_SECONDS", 0.3)
+
+
+def batch(tmp_path: Path, bad, good: int = 3) -> list[Path]:
+    files = [good_jpeg(tmp_path / f"good{n}.jpg", 30 * n) for n in range(good)]
+    files.insert(1, bad(tmp_path / "crafted.jpg"))
+    return files
+
+
+def cli_json(capsys, *args: str) -> tuple[int, dict]:
+    code = main(list(args))
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_crafted_orientation_does_not_stop_inspect(tmp_path: Path, capsys) -> None:
+    files = batch(tmp_path, rational_orientation_jpeg)
+    assert rational_orientation_jpeg(tmp_path / "x.jpg").stat().st_size < 1000
+    code, doc = cli_json(capsys, "inspect", "--json", *map(str, files))
+    assert code == 1
+    status = {Path(f["path"]).name: f["status"] for f in doc["files"]}
+    assert status == {"good0.jpg": "ok", "crafted.jpg": "error", "good1.jpg": "ok", "good2.jpg": "ok"}
+    [bad] = [f for f in doc["files"] if f["status"] == "error"]
+    assert "TypeError" in bad["error"]
+    # Text output too, and through the worker processes a long list uses.
+    many = batch(tmp_path, rational_orientation_jpeg, good=9)
+    assert main(["inspect", *map(str, many)]) == 1
+    out = capsys.readouterr().out
+    assert out.count(": jpeg,") == 9 and out.count("  error: ") == 1
+
+
+def test_crafted_orientation_does_not_stop_preview(tmp_path: Path, capsys) -> None:
+    files = batch(tmp_path, rational_orientation_jpeg)
+    code, doc = cli_json(capsys, "preview", "--json", "--policy", "minimal", *map(str, files))
+    assert code == 1
+    assert [f["status"] for f in doc["files"]] == ["ok", "error", "ok", "ok"]
+    assert main(["preview", "--policy", "minimal", *map(str, files)]) == 1
+    assert capsys.readouterr().out.count("withheld:") == 1
+
+
+@pytest.mark.parametrize("parallel", ["thread", "process"])
+def test_crafted_orientation_does_not_stop_export(tmp_path: Path, parallel: str) -> None:
+    files = batch(tmp_path, rational_orientation_jpeg)
+    result = drive(export_job(files, BUILTIN["minimal"], tmp_path / "o", parallel=parallel))
+    assert len(result.exported) == 3
+    [w] = result.withheld
+    assert Path(w.source).name == "crafted.jpg" and "TypeError" in w.reason
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == [
+        "photo-0001.jpg",
+        "photo-0002.jpg",
+        "photo-0003.jpg",
+        "receipt.json",
+    ]
+
+
+def test_crafted_file_through_the_cli_exports_the_rest(tmp_path: Path, capsys) -> None:
+    files = batch(tmp_path, rational_orientation_jpeg)
+    code, doc = cli_json(
+        capsys, "export", "--json", "--policy", "minimal", "--out", str(tmp_path / "o"), *map(str, files)
+    )
+    assert code == 1
+    assert len(doc["exported"]) == 3 and len(doc["withheld"]) == 1
+
+
+@pytest.mark.parametrize("parallel", ["thread", "process"])
+def test_a_file_over_its_time_budget_is_withheld(tmp_path: Path, slow_walker, parallel: str) -> None:
+    files = batch(tmp_path, slow_jpeg)
+    result = drive(export_job(files, BUILTIN["minimal"], tmp_path / "o", parallel=parallel))
+    assert len(result.exported) == 3
+    [w] = result.withheld
+    assert Path(w.source).name == "crafted.jpg"
+    assert w.reason == "too complex to check within 0.3 seconds"
+
+
+def test_inspect_and_preview_give_up_on_a_slow_file(tmp_path: Path, capsys, slow_walker) -> None:
+    files = batch(tmp_path, slow_jpeg)
+    code, doc = cli_json(capsys, "inspect", "--json", *map(str, files))
+    assert code == 1
+    errors = {Path(f["path"]).name: f.get("error", "") for f in doc["files"]}
+    assert errors["crafted.jpg"] == "too complex to check within 0.3 seconds"
+    assert [errors[f"good{n}.jpg"] for n in range(3)] == ["", "", ""]
+    code, doc = cli_json(capsys, "preview", "--json", "--policy", "minimal", *map(str, files))
+    assert code == 1
+    assert [f.get("error", "") for f in doc["files"]] == [
+        "",
+        "too complex to check within 0.3 seconds",
+        "",
+        "",
+    ]
