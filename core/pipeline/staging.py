@@ -209,7 +209,7 @@ class Journal:
             self._fd = -1
 
 
-def _file_sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -252,7 +252,7 @@ def _interrupted_receipt(journal: Path) -> dict[str, object] | None:
             # Only an output that landed whole is accounted for; a name recorded just before the
             # export died may never have appeared (or belong to another file).
             with contextlib.suppress(OSError):
-                if target.is_file() and _file_sha256(target) == record.get("sha256"):
+                if target.is_file() and file_sha256(target) == record.get("sha256"):
                     seen.add(name)
                     files.append({"output": name, "sha256": record["sha256"], **record.get("entry", {})})
     if header is None or not files:
