@@ -80,9 +80,12 @@ def safe_entry_name(name: str) -> str:
     text = display_path(name)
     text = "".join("_" if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text)
     text = _UNSAFE.sub("_", text)
-    text = re.sub(r"\.{2,}", ".", text).lstrip(". ")
-    stem, suffix = os.path.splitext(text)
-    return text if stem else f"photo{suffix}"
+    text = re.sub(r"\.{2,}", ".", text)
+    dot = text.rfind(".")
+    stem, suffix = (text[:dot], text[dot:]) if dot >= 0 else (text, "")
+    # No leading dot (hidden, or half of a ".."), no trailing dot or space (Windows drops them).
+    stem = stem.strip(". ")
+    return f"{stem or 'photo'}{suffix}"
 
 
 def _output_name(policy: Policy, outcome: Outcome, index: int) -> str:

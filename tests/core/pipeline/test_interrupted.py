@@ -6,6 +6,7 @@ disk stops the export with one sentence, removes what was partly written, and ke
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import random
@@ -24,7 +25,6 @@ from core.library.service import LibraryService
 from core.model.jobs import drive
 from core.model.policy import BUILTIN
 from core.pipeline.export import export_job
-from core.pipeline.staging import file_sha256
 
 REPO = Path(__file__).resolve().parents[3]
 META = "Meta cloud processing"
@@ -42,6 +42,10 @@ def photo(path: Path, seed: int, size: int = 64) -> Path:
 def photos(folder: Path, n: int, size: int = 64) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     return [photo(folder / f"IMG_{i:03d}.jpg", i, size) for i in range(n)]
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def hidden(out: Path) -> list[str]:
@@ -127,7 +131,14 @@ def test_kill_9_during_export_leaves_every_output_accounted_for(tmp_path: Path) 
         if proc.poll() is None:
             proc.kill()
     # Workers notice their parent is gone and stop instead of reading on.
-    assert wait_for(lambda: not any(running(w) for w in workers), 10), "worker processes outlived the export"
+    try:
+        assert wait_for(lambda: not any(running(w) for w in workers), 10), (
+            "worker processes outlived the export"
+        )
+    finally:
+        for w in workers:  # never leave one behind, even when the check fails
+            if running(w):
+                os.kill(w, signal.SIGKILL)
     assert not (out / "receipt.json").exists()
     killed = landed(out)
     assert 3 <= len(killed) < 30
