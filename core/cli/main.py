@@ -144,7 +144,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         failed |= not ok
         docs.append(doc)
         if not args.json:
-            _say(f"{doc['path']}: {doc['format'] or 'unknown format'}, {human_size(int(doc['size']))}")
+            size = doc["size"] if isinstance(doc["size"], int) else 0
+            _say(f"{doc['path']}: {doc['format'] or 'unknown format'}, {human_size(size)}")
             if not ok:
                 _say(f"  error: {doc['error']}")
             else:

@@ -118,10 +118,6 @@ class Policy:
     def keeps_names(self) -> bool:
         return self.file_names is FileNames.KEEP
 
-    def kept_categories(self) -> list[str]:
-        removed = Action.REMOVE
-        return [str(c) for c in POLICY_CATEGORIES if self.categories.get(c, removed) is not removed]
-
     def settings(self) -> dict[str, object]:
         """The policy by its name and settings only: what may travel with an export (no file path)."""
         return {
@@ -169,24 +165,17 @@ BUILTIN: dict[str, Policy] = {
     "no-location": Policy(
         "no-location",
         _cats(KEEP, location=REMOVE, hidden_media=REMOVE),
-        file_names=KEEP,
+        file_names=FileNames.KEEP,
         description="Removes location and hidden media; keeps the rest.",
     ),
     "original": Policy(
         "original",
         _cats(KEEP),
-        file_names=KEEP,
+        file_names=FileNames.KEEP,
         passthrough=True,
         description="Everything as-is: what an all-access upload would take.",
     ),
 }
-
-DEFAULT_POLICY = "minimal"
-
-
-def builtin_names() -> list[str]:
-    return list(BUILTIN)
-
 
 def load_policy(spec: str | Path) -> Policy:
     """A built-in name, or the path of a TOML policy file."""

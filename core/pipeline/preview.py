@@ -15,7 +15,7 @@ from pathlib import Path, PurePath
 from core.formats import Buffer, Handler, Parsed
 from core.model.categories import Category
 from core.model.inventory import Inventory, Item, Need
-from core.model.policy import KEEP, REMOVE, Action, PixelMode, Policy
+from core.model.policy import Action, PixelMode, Policy
 from core.model.preview import Preview, Stay
 from core.pipeline.inspection import inventory_from
 
@@ -150,6 +150,4 @@ __all__ = [
     "output_extension",
     "output_name",
     "plan_file",
-    "KEEP",
-    "REMOVE",
 ]

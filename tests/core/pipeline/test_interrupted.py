@@ -333,7 +333,8 @@ def small_disk(tmp_path: Path):
     try:
         yield mount
     finally:
-        subprocess.run(["umount", str(mount)], check=False)
+        done = subprocess.run(["umount", str(mount)], capture_output=True)
+        assert done.returncode == 0, done.stderr
 
 
 @pytest.mark.parametrize("zip_flag", [[], ["--zip"]])
