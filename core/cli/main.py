@@ -14,6 +14,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator, Sequence
+from concurrent.futures import BrokenExecutor
 from pathlib import Path
 
 from core import __version__
@@ -101,11 +102,13 @@ def _inspect_doc(name: str, faces: bool) -> tuple[dict[str, object], list[Item],
     try:
         return _inspect_one(name, faces)
     except Exception as exc:  # noqa: BLE001 - one bad file never stops the others
-        error = f"internal error while reading: {exc!r}"
-        inv = Inventory(path=name, format="", size=0, error=error)
-        doc = inv.to_json()
-        doc["path"] = _display(name)
-        return doc, [], False
+        return _failed_doc(name, f"internal error while reading: {exc!r}")
+
+
+def _failed_doc(name: str, error: str) -> tuple[dict[str, object], list[Item], bool]:
+    doc = Inventory(path=name, format="", size=0, error=error).to_json()
+    doc["path"] = _display(name)
+    return doc, [], False
 
 
 def _inspect_one(name: str, faces: bool) -> tuple[dict[str, object], list[Item], bool]:
@@ -130,8 +133,17 @@ def _inspect_all(names: Sequence[str], faces: bool) -> Iterator[tuple[dict[str, 
     """Inventories in order. Many files are read in worker processes: the structural walk is CPU-bound
     and holds the GIL, so processes are what uses both cores."""
     if len(names) >= 8 and not faces and can_fork():
+        done = 0
         with process_pool(min(os.cpu_count() or 1, 4)) as pool:
-            yield from pool.map(_inspect_doc, names, [faces] * len(names), chunksize=8)
+            try:
+                for doc in pool.map(_inspect_doc, names, [faces] * len(names), chunksize=8):
+                    done += 1
+                    yield doc
+            except BrokenExecutor:
+                # A worker died (a crash in a native decoder): the files it had are reported, not
+                # retried here, where the same crash would take the whole command down.
+                for name in names[done:]:
+                    yield _failed_doc(name, "the inspection stopped unexpectedly on this file or one near it")
     else:
         for name in names:
             yield _inspect_doc(name, faces)

@@ -18,7 +18,7 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import BrokenExecutor, Executor, Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path, PurePath
 
@@ -42,6 +42,7 @@ from core.pipeline.verification import verify_clean
 from core.pipeline.workers import can_fork, process_pool
 
 ZIP_NAME = "photos.zip"
+WORKERS_STOPPED = "the export's worker processes stopped unexpectedly"
 
 __all__ = [
     "ExportError",
@@ -312,39 +313,49 @@ def _run(
     def submit_next() -> None:
         for index, src in it:
             src = Path(src)
-            if use_processes:
-                future = pool.submit(
-                    _process_to_temp,
-                    src,
-                    policy,
-                    index,
-                    fingerprints.get(src),
-                    out,
-                    journal.prefix,
-                    stamp,
-                    mode,
-                )
-            else:
-                future = pool.submit(
-                    process_file,
-                    src,
-                    policy,
-                    index=index,
-                    fingerprint=fingerprints.get(src),
-                    face_source=face_source,
-                )
+            try:
+                if use_processes:
+                    future = pool.submit(
+                        _process_to_temp,
+                        src,
+                        policy,
+                        index,
+                        fingerprints.get(src),
+                        out,
+                        journal.prefix,
+                        stamp,
+                        mode,
+                    )
+                else:
+                    future = pool.submit(
+                        process_file,
+                        src,
+                        policy,
+                        index=index,
+                        fingerprint=fingerprints.get(src),
+                        face_source=face_source,
+                    )
+            except BrokenExecutor:
+                _stop(result, src, WORKERS_STOPPED, "")
+                return
             pending.append((src, future))
             return
 
     try:
         for _ in range(max(1, workers) * 2):  # bounded: at most a few files in memory at once
             submit_next()
-        while pending:
+        while pending and not result.error:
             if cancel.cancelled:
                 result.cancelled = True
                 break
             src, future = pending.pop(0)
-            outcome = future.result()
+            try:
+                outcome = future.result()
+            except BrokenExecutor:
+                # A worker process died (killed, or a crash in a native decoder): no traceback, and
+                # every file not done is accounted for below.
+                _stop(result, src, WORKERS_STOPPED, "")
+                break
             done += 1
             if outcome.write_failed:
                 _stop(result, outcome.source, outcome.reason, outcome.source_sha256)
@@ -405,7 +416,8 @@ def _run(
 
 def _stop(result: ExportResult, source: Path, message: str, source_sha256: str) -> None:
     result.error = message
-    result.withheld.append(Withheld(str(source), f"not written: {message}", source_sha256))
+    what = "not exported" if message == WORKERS_STOPPED else "not written"
+    result.withheld.append(Withheld(str(source), f"{what}: {message}", source_sha256))
 
 
 def _unwrite(result: ExportResult, reason: str) -> None:

@@ -196,7 +196,12 @@ class Journal:
         self._append({"output": name, "sha256": sha256, "entry": entry})
 
     def discard(self) -> None:
-        """The export ended and its receipt (or nothing) is in place: the journal goes."""
+        """The export ended and its receipt (or nothing) is in place: the journal goes, and any
+        temporary file of this export a dead worker left."""
+        with contextlib.suppress(OSError):
+            for name in os.listdir(self.out):
+                if name.startswith(self.prefix) and name.endswith(".part"):
+                    os.unlink(self.out / name)
         with contextlib.suppress(OSError):
             os.unlink(self.path)
         self.close()

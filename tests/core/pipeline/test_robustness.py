@@ -148,3 +148,48 @@ def test_inspect_and_preview_give_up_on_a_slow_file(tmp_path: Path, capsys, slow
         "",
         "",
     ]
+
+
+def test_a_worker_process_that_dies_ends_the_export_with_a_sentence(tmp_path: Path, monkeypatch) -> None:
+    """A crash inside a native decoder kills its worker process: the export says so and accounts for
+    every file, instead of ending in a traceback."""
+    import os
+
+    from core.pipeline import export as export_module
+
+    real = export_module.process_file
+
+    def crashing(path, *args, **kwargs):
+        if path.name == "crafted.jpg":
+            os._exit(70)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(export_module, "process_file", crashing)
+    files = batch(tmp_path, good_jpeg, good=5)
+    result = drive(export_job(files, BUILTIN["minimal"], tmp_path / "o", parallel="process", workers=1))
+    assert result.error == export_module.WORKERS_STOPPED
+    assert len(result.exported) + len(result.withheld) == 6
+    assert any(Path(w.source).name == "crafted.jpg" for w in result.withheld)
+    assert not [p for p in (tmp_path / "o").iterdir() if p.name.startswith(".")]
+    assert (tmp_path / "o" / "receipt.json").exists()
+
+
+def test_a_worker_process_that_dies_does_not_stop_inspect(tmp_path: Path, monkeypatch, capsys) -> None:
+    import os
+
+    from core.cli import main as cli
+
+    real = cli._inspect_one
+
+    def crashing(name, faces):
+        if name.endswith("crafted.jpg"):
+            os._exit(70)
+        return real(name, faces)
+
+    monkeypatch.setattr(cli, "_inspect_one", crashing)
+    files = batch(tmp_path, good_jpeg, good=9)
+    code, doc = cli_json(capsys, "inspect", "--json", *map(str, files))
+    assert code == 1
+    assert len(doc["files"]) == 10
+    assert [f["status"] for f in doc["files"]].count("error") >= 1
+    assert {Path(f["path"]).name for f in doc["files"]} == {p.name for p in files}
