@@ -81,7 +81,7 @@ def parse_buffer(data: Buffer) -> tuple[Handler, Parsed]:
         raise ParseError(f"damaged {handler.name.upper()} file: {exc.__class__.__name__}: {exc}") from exc
     except RecursionError as exc:
         raise ParseError(f"damaged {handler.name.upper()} file: nested too deeply to read") from exc
-    except Exception as exc:  # noqa: BLE001 - a reader bug on one file is that file's error
+    except Exception as exc:  # a reader bug on one file is that file's error
         raise ParseError(
             f"the {handler.name.upper()} reader failed on this file ({exc.__class__.__name__}: {exc})"
         ) from exc
@@ -129,5 +129,5 @@ def inspect_path(path: str | os.PathLike[str]) -> Inventory:
         return Inventory(path=str(p), format="", size=0, error=describe_os_error(exc))
     except TooComplex as exc:
         return Inventory(path=str(p), format="", size=0, error=str(exc))
-    except Exception as exc:  # noqa: BLE001 - one bad file never stops the others
+    except Exception as exc:  # one bad file never stops the others
         return Inventory(path=str(p), format="", size=0, error=f"internal error while reading: {exc!r}")

@@ -12,7 +12,6 @@ landed whole, and removes the journal and any leftover ``.part`` file. Outputs f
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -23,9 +22,32 @@ from pathlib import Path
 
 from core.pipeline.receipts import RECEIPT_NAME, encode
 
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
+
 PREFIX = ".photo-consent-"
 _JOURNAL = re.compile(re.escape(PREFIX) + r"([0-9a-f]{12})\.journal$")
 _PART_OWNER = re.compile(re.escape(PREFIX) + r"([0-9a-f]{12})[-.]")
+
+
+def _try_lock(fd: int) -> bool:
+    """Take the exclusive lock on an open file without waiting; False when another holder has it.
+    The lock goes with the process: a killed export's journal is free again."""
+    if fcntl is not None:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+    import msvcrt
+
+    try:
+        msvcrt.locking(fd, getattr(msvcrt, "LK_NBLCK"), 1)  # noqa: B009 - absent from POSIX stubs
+    except OSError:
+        return False
+    return True
 
 
 def _umask() -> int:
@@ -179,7 +201,8 @@ class Journal:
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
         self._fd = os.open(self.path, flags, 0o600)
         try:
-            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if not _try_lock(self._fd):
+                raise OSError(f"{self.path} is locked by another export")
             self._append({"header": header})
         except BaseException:
             self.discard()
@@ -229,12 +252,9 @@ def _live(journal: Path) -> bool:
     except FileNotFoundError:
         return False
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
+        return not _try_lock(fd)
     finally:
         os.close(fd)
-    return False
 
 
 def _interrupted_receipt(journal: Path) -> dict[str, object] | None:
