@@ -19,6 +19,7 @@ import unicodedata
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import BrokenExecutor, Executor, Future, ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePath
 
@@ -220,7 +221,6 @@ def export_job(
     bytes no longer match is withheld. ``face_source`` returns the faces to blur for a photo.
     ``parallel="process"`` lets a command-line caller clean in worker processes (see below).
     """
-    cancel = cancel or CancelToken()
     out = Path(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -229,16 +229,13 @@ def export_job(
     if not os.access(out, os.W_OK):
         raise ExportError(f"the destination {display_path(out)} is not writable")
     now = datetime.now(UTC)
-    created = now.isoformat(timespec="seconds")
-    stamp = now.timestamp()
-    mode = staging.file_mode()
+    created, stamp, mode = now.isoformat(timespec="seconds"), now.timestamp(), staging.file_mode()
     try:
         journal = staging.Journal(out, receipt_header(policy, recipient, created))
     except OSError as exc:
         raise ExportError(destination_error(out, exc)) from exc
     with contextlib.suppress(OSError):  # a leftover that cannot be removed is not this export's failure
         staging.recover(out, stamp, mode, prefix=journal.prefix)
-    result = ExportResult(out=str(out), policy=policy, recipient=recipient)
     try:
         sink: _FolderSink | _ZipSink = (
             _ZipSink(out, journal, stamp, mode, now)
@@ -248,225 +245,215 @@ def export_job(
     except OSError as exc:
         journal.discard()
         raise ExportError(destination_error(out, exc)) from exc
+    export = _Export(
+        policy, out, ExportResult(str(out), policy, recipient), journal, sink, created, stamp, mode
+    )
     try:
-        yield from _run(
-            sources,
-            policy,
-            out,
-            sink,
-            journal,
-            result,
-            cancel,
-            source_fingerprints or {},
-            face_source,
-            workers,
-            parallel,
-            stamp,
-            mode,
+        yield from export.run(
+            sources, cancel or CancelToken(), source_fingerprints or {}, face_source, workers, parallel
         )
     except BaseException:
-        # Interrupted from outside: what landed stays accounted for by the journal (next run).
+        # Stopped from outside (an exception, a closed generator): what landed stays accounted for by
+        # the journal, and the next export into the folder writes its receipt.
         sink.abandon()
         journal.close()
         raise
-    _finish(result, sink, journal, out, created)
-    return result
+    export.finish()
+    return export.result
 
 
-def _run(
-    sources: Sequence[Path],
-    policy: Policy,
-    out: Path,
-    sink: _FolderSink | _ZipSink,
-    journal: staging.Journal,
-    result: ExportResult,
-    cancel: CancelToken,
-    fingerprints: Mapping[Path, str],
-    face_source: FaceSource | None,
-    workers: int,
-    parallel: str,
-    stamp: float,
-    mode: int,
-) -> Iterator[Progress]:
-    # Worker processes use both cores fully (the scan search holds the GIL); they need a fork-able
-    # caller (the CLI) and picklable work, so zips, face blurring and the GUI use threads.
-    use_processes = (
-        parallel == "process"
-        and isinstance(sink, _FolderSink)
-        and face_source is None
-        and not policy.blurs_faces
-        and len(sources) >= 4
-        and can_fork()
-    )
-    total = len(sources)
-    yield Progress(0, total, "Preparing export")
-    done = 0
-    taken: set[str] = set()
-    pending: list[tuple[Path, Future[Outcome]]] = []
-    pool: Executor = (
-        process_pool(workers)
-        if use_processes
-        else ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="export")
-    )
-    it: Iterator[tuple[int, Path]] = iter(enumerate(sources, start=1))
+class _Export:
+    """One running export: where it writes, how, and what it has done so far."""
 
-    def submit_next() -> None:
-        for index, src in it:
-            src = Path(src)
-            try:
-                if use_processes:
-                    future = pool.submit(
-                        _process_to_temp,
-                        src,
-                        policy,
-                        index,
-                        fingerprints.get(src),
-                        out,
-                        journal.prefix,
-                        stamp,
-                        mode,
-                    )
-                else:
-                    future = pool.submit(
-                        process_file,
-                        src,
-                        policy,
-                        index=index,
-                        fingerprint=fingerprints.get(src),
-                        face_source=face_source,
-                    )
-            except BrokenExecutor:
-                _stop(result, src, WORKERS_STOPPED, "")
+    def __init__(
+        self,
+        policy: Policy,
+        out: Path,
+        result: ExportResult,
+        journal: staging.Journal,
+        sink: _FolderSink | _ZipSink,
+        created: str,
+        stamp: float,
+        mode: int,
+    ) -> None:
+        self.policy, self.out, self.result, self.journal, self.sink = policy, out, result, journal, sink
+        self.created, self.stamp, self.mode = created, stamp, mode
+        self.taken: set[str] = set()
+
+    def run(
+        self,
+        sources: Sequence[Path],
+        cancel: CancelToken,
+        fingerprints: Mapping[Path, str],
+        face_source: FaceSource | None,
+        workers: int,
+        parallel: str,
+    ) -> Iterator[Progress]:
+        policy, result = self.policy, self.result
+        # Worker processes use both cores fully (the scan search holds the GIL); they need a fork-able
+        # caller (the CLI) and picklable work, so zips, face blurring and the GUI use threads.
+        use_processes = (
+            parallel == "process"
+            and isinstance(self.sink, _FolderSink)
+            and face_source is None
+            and not policy.blurs_faces
+            and len(sources) >= 4
+            and can_fork()
+        )
+        total = len(sources)
+        yield Progress(0, total, "Preparing export")
+        done = 0
+        pending: list[tuple[Path, Future[Outcome]]] = []
+        pool: Executor = (
+            process_pool(workers)
+            if use_processes
+            else ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="export")
+        )
+        it: Iterator[tuple[int, Path]] = iter(enumerate(sources, start=1))
+
+        def submit_next() -> None:
+            for index, src in it:
+                src = Path(src)
+                fingerprint = fingerprints.get(src)
+                try:
+                    if use_processes:
+                        args = (
+                            src,
+                            policy,
+                            index,
+                            fingerprint,
+                            self.out,
+                            self.journal.prefix,
+                            self.stamp,
+                            self.mode,
+                        )
+                        future = pool.submit(_process_to_temp, *args)
+                    else:
+                        future = pool.submit(
+                            process_file,
+                            src,
+                            policy,
+                            index=index,
+                            fingerprint=fingerprint,
+                            face_source=face_source,
+                        )
+                except BrokenExecutor:
+                    self._stop(src, WORKERS_STOPPED)
+                    return
+                pending.append((src, future))
                 return
-            pending.append((src, future))
-            return
 
-    try:
-        for _ in range(max(1, workers) * 2):  # bounded: at most a few files in memory at once
-            submit_next()
-        while pending and not result.error:
-            if cancel.cancelled:
-                result.cancelled = True
-                break
-            src, future = pending.pop(0)
-            try:
-                outcome = future.result()
-            except BrokenExecutor:
-                # A worker process died (killed, or a crash in a native decoder): no traceback, and
-                # every file not done is accounted for below.
-                _stop(result, src, WORKERS_STOPPED, "")
-                break
-            done += 1
-            if outcome.write_failed:
-                _stop(result, outcome.source, outcome.reason, outcome.source_sha256)
-                break
-            submit_next()
-            if outcome.reason or (outcome.preview is None and outcome.extra is None):
-                result.withheld.append(Withheld(str(outcome.source), outcome.reason, outcome.source_sha256))
-                yield Progress(done, total, f"Withheld {display_path(outcome.source.name)}: {outcome.reason}")
-                continue
-            summary = outcome.summary()
-            name = _output_name(policy, outcome, len(result.exported) + 1)
-            if isinstance(sink, _ZipSink):
-                name = safe_entry_name(name)
-            name = next(c for c in staging.candidates(name) if c not in taken)
-            taken.add(name)
-            exported = Exported(
-                source=str(outcome.source),
-                output=name,
-                sha256=outcome.sha256,
-                source_sha256=outcome.source_sha256,
-                categories=list(summary["categories"]),  # type: ignore[call-overload]
-                items=list(summary["items"]),  # type: ignore[call-overload]
-                pixels=str(summary["pixels"]),
-                faces_blurred=int(summary["faces_blurred"]),  # type: ignore[call-overload]
-            )
-            try:
-                written = sink.add(name, outcome, exported)
-            except OSError as exc:
-                _stop(result, outcome.source, destination_error(out, exc), outcome.source_sha256)
-                break
-            result.exported.append(
-                Exported(
-                    exported.source,
-                    written,
-                    exported.sha256,
-                    exported.source_sha256,
-                    exported.categories,
-                    exported.items,
-                    exported.pixels,
-                    exported.faces_blurred,
-                )
-            )
-            yield Progress(done, total, f"Exported {display_path(PurePath(written).name)}")
-        if result.error:
-            # Files not reached are accounted for too: none of them left.
-            for src, _ in pending:
-                result.withheld.append(Withheld(str(src), f"not exported: {result.error}"))
-            for _, src in it:
-                result.withheld.append(Withheld(str(src), f"not exported: {result.error}"))
-    finally:
-        for _, future in pending:
-            future.cancel()
-        pool.shutdown(wait=True)
-        # Work that finished after a cancel (or an error) leaves no temporary file behind.
-        for _, future in pending:
-            _discard_temp(future)
+        try:
+            for _ in range(max(1, workers) * 2):  # bounded: at most a few files in memory at once
+                submit_next()
+            while pending and not result.error:
+                if cancel.cancelled:
+                    result.cancelled = True
+                    break
+                src, future = pending.pop(0)
+                try:
+                    outcome = future.result()
+                except BrokenExecutor:
+                    # A worker process died (killed, or a crash in a native decoder): no traceback,
+                    # and every file not done is accounted for below.
+                    self._stop(src, WORKERS_STOPPED)
+                    break
+                done += 1
+                if outcome.write_failed:
+                    self._stop(outcome.source, outcome.reason, outcome.source_sha256)
+                    break
+                submit_next()
+                if outcome.reason or (outcome.preview is None and outcome.extra is None):
+                    result.withheld.append(
+                        Withheld(str(outcome.source), outcome.reason, outcome.source_sha256)
+                    )
+                    yield Progress(
+                        done, total, f"Withheld {display_path(outcome.source.name)}: {outcome.reason}"
+                    )
+                    continue
+                try:
+                    written = self._land(outcome)
+                except OSError as exc:
+                    self._stop(outcome.source, destination_error(self.out, exc), outcome.source_sha256)
+                    break
+                yield Progress(done, total, f"Exported {display_path(PurePath(written).name)}")
+            if result.error:
+                # Files not reached are accounted for too: none of them left.
+                not_reached = [src for src, _ in pending] + [src for _, src in it]
+                result.withheld += [
+                    Withheld(str(src), f"not exported: {result.error}") for src in not_reached
+                ]
+        finally:
+            for _, future in pending:
+                future.cancel()
+            pool.shutdown(wait=True)
+            # Work that finished after a cancel (or an error) leaves no temporary file behind.
+            for _, future in pending:
+                _discard_temp(future)
 
+    def _land(self, outcome: Outcome) -> str:
+        """Put one verified output in place (folder or zip); returns where it went."""
+        summary = outcome.summary()
+        name = _output_name(self.policy, outcome, len(self.result.exported) + 1)
+        if isinstance(self.sink, _ZipSink):
+            name = safe_entry_name(name)
+        name = next(c for c in staging.candidates(name) if c not in self.taken)
+        self.taken.add(name)
+        exported = Exported(
+            source=str(outcome.source),
+            output=name,
+            sha256=outcome.sha256,
+            source_sha256=outcome.source_sha256,
+            categories=list(summary["categories"]),  # type: ignore[call-overload]
+            items=list(summary["items"]),  # type: ignore[call-overload]
+            pixels=str(summary["pixels"]),
+            faces_blurred=int(summary["faces_blurred"]),  # type: ignore[call-overload]
+        )
+        written = self.sink.add(name, outcome, exported)
+        self.result.exported.append(replace(exported, output=written))
+        return written
 
-def _stop(result: ExportResult, source: Path, message: str, source_sha256: str) -> None:
-    result.error = message
-    what = "not exported" if message == WORKERS_STOPPED else "not written"
-    result.withheld.append(Withheld(str(source), f"{what}: {message}", source_sha256))
+    def _stop(self, source: Path, message: str, source_sha256: str = "") -> None:
+        self.result.error = message
+        what = "not exported" if message == WORKERS_STOPPED else "not written"
+        self.result.withheld.append(Withheld(str(source), f"{what}: {message}", source_sha256))
 
-
-def _unwrite(result: ExportResult, reason: str) -> None:
-    """The zip that held them is gone: every photo it held is withheld instead."""
-    result.withheld[:0] = [Withheld(e.source, reason, e.source_sha256) for e in result.exported]
-    result.exported.clear()
-
-
-def _finish(
-    result: ExportResult, sink: _FolderSink | _ZipSink, journal: staging.Journal, out: Path, created: str
-) -> None:
-    if isinstance(sink, _ZipSink) and (result.cancelled or result.error):
-        sink.abandon()
-        if result.error:
-            _unwrite(result, f"not exported: {result.error}")
-        else:
-            result.exported.clear()
-        result.receipt = build_receipt(result, created)
-        journal.discard()
-        return
-    result.receipt = build_receipt(result, created)
-    try:
-        result.receipt_path = sink.finish(encode(result.receipt))
-    except OSError as exc:
-        sink.abandon()
-        message = destination_error(out, exc)
-        if isinstance(sink, _ZipSink):
-            _unwrite(result, f"not exported: {message}")
-            result.error = message
-            result.receipt = build_receipt(result, created)
-            journal.discard()
-        else:
-            # The photos that landed stay recorded in the journal: the next export into this folder
-            # writes their receipt.
-            result.error = f"{message}; the receipt could not be written"
-            journal.close()
-        return
-    journal.discard()
-    if isinstance(sink, _ZipSink):
-        result.exported = [
-            Exported(
-                e.source,
-                sink.path + "!/" + e.output,
-                e.sha256,
-                e.source_sha256,
-                e.categories,
-                e.items,
-                e.pixels,
-                e.faces_blurred,
-            )
-            for e in result.exported
+    def _unwrite(self, message: str) -> None:
+        """The zip that held them is gone: every photo it held is withheld instead."""
+        result = self.result
+        result.error = message
+        result.withheld[:0] = [
+            Withheld(e.source, f"not exported: {message}", e.source_sha256) for e in result.exported
         ]
+        result.exported.clear()
+
+    def finish(self) -> None:
+        """Write the receipt (into the zip, or next to the photos) and end the journal."""
+        result, sink = self.result, self.sink
+        if isinstance(sink, _ZipSink) and (result.cancelled or result.error):
+            sink.abandon()
+            if result.error:
+                self._unwrite(result.error)
+            result.exported.clear()
+            result.receipt = build_receipt(result, self.created)
+            self.journal.discard()
+            return
+        result.receipt = build_receipt(result, self.created)
+        try:
+            result.receipt_path = sink.finish(encode(result.receipt))
+        except OSError as exc:
+            sink.abandon()
+            message = destination_error(self.out, exc)
+            if isinstance(sink, _ZipSink):
+                self._unwrite(message)
+                result.receipt = build_receipt(result, self.created)
+                self.journal.discard()
+            else:
+                # The photos that landed stay recorded in the journal: the next export into this
+                # folder writes their receipt.
+                result.error = f"{message}; the receipt could not be written"
+                self.journal.close()
+            return
+        self.journal.discard()
+        if isinstance(sink, _ZipSink):
+            result.exported = [replace(e, output=f"{sink.path}!/{e.output}") for e in result.exported]
