@@ -64,8 +64,10 @@ def drive(job: Job[T], on_progress: Callable[[Progress], None] | None = None) ->
             on_progress(progress)
 
 
-# Seconds of parsing, cleaning and verifying one file may take. Real photos take milliseconds; only a
-# crafted file (quadratic structures, millions of tiny parts) comes near.
+# Seconds of processor time one file's parsing, cleaning and verifying may take. Real photos take
+# milliseconds; only a crafted file (quadratic structures, millions of tiny parts) comes near. Processor
+# time of the working thread, not wall time: a busy machine slows every file down, but does not make an
+# ordinary photo "too complex".
 FILE_BUDGET_SECONDS = 5.0
 
 
@@ -82,19 +84,43 @@ def too_complex_message(seconds: float | None = None) -> str:
     return f"too complex to check within {budget:g} seconds"
 
 
+class _Clock:
+    """The processor time of one thread, readable from any thread (wall time where the platform has no
+    per-thread clock)."""
+
+    def __init__(self, thread: int) -> None:
+        self.id: int | None
+        try:
+            self.id = time.pthread_getcpuclockid(thread)
+            time.clock_gettime(self.id)
+        except (AttributeError, OSError):
+            self.id = None
+
+    def now(self) -> float:
+        if self.id is None:
+            return time.monotonic()
+        try:
+            return time.clock_gettime(self.id)
+        except OSError:  # the thread is gone
+            return float("inf")
+
+
 _local = threading.local()
 
 
 def check_deadline() -> None:
-    """Raise TooComplex when the current file is over its budget; a no-op outside a budget."""
-    deadline = getattr(_local, "deadline", None)
-    if deadline is not None and time.monotonic() > deadline:
-        raise TooComplex(too_complex_message(getattr(_local, "seconds", None)))
+    """Raise TooComplex when the current file is over its budget; a no-op outside a budget. Cheap
+    enough for a walker to call once per segment, box or chunk."""
+    region = getattr(_local, "region", None)
+    if region is not None and region.clock.now() > region.deadline:
+        raise TooComplex(too_complex_message(region.seconds))
 
 
 @dataclass(slots=True)
 class _Region:
     thread: int
+    clock: _Clock
+    seconds: float
     deadline: float
     fired: bool = False
 
@@ -108,10 +134,10 @@ class _Watchdog:
         self.serial = 0
         self.thread: threading.Thread | None = None
 
-    def enter(self, seconds: float) -> int:
+    def enter(self, region: _Region) -> int:
         with self.cond:
             self.serial += 1
-            self.regions[self.serial] = _Region(threading.get_ident(), time.monotonic() + seconds)
+            self.regions[self.serial] = region
             if self.thread is None:
                 self.thread = threading.Thread(target=self._run, name="file-budget", daemon=True)
                 self.thread.start()
@@ -128,16 +154,18 @@ class _Watchdog:
     def _run(self) -> None:
         with self.cond:
             while True:
-                now = time.monotonic()
                 waits = []
                 for region in self.regions.values():
                     if region.fired:
                         continue
-                    if now >= region.deadline:
+                    left = region.deadline - region.clock.now()
+                    if left <= 0:
                         region.fired = True
                         _async_raise(region.thread, TooComplex)
                     else:
-                        waits.append(region.deadline - now)
+                        # A thread's processor time grows at most as fast as wall time: after this
+                        # wait it is over its budget, or close to it, and looked at again.
+                        waits.append(left)
                 self.cond.wait(timeout=min(waits) if waits else None)
 
 
@@ -159,18 +187,21 @@ os.register_at_fork(after_in_child=_after_fork)
 
 @contextmanager
 def time_budget(seconds: float | None = None) -> Iterator[None]:
-    """Run one file's work within ``seconds`` (default FILE_BUDGET_SECONDS); TooComplex when over.
-
-    Nested budgets on one thread are governed by the outermost."""
-    if getattr(_local, "deadline", None) is not None:
+    """Run one file's work within ``seconds`` of processor time (default FILE_BUDGET_SECONDS);
+    TooComplex when over. Pure-Python work is interrupted where it is; a long call into C code ends
+    first. Nested budgets on one thread are governed by the outermost."""
+    if getattr(_local, "region", None) is not None:
         yield
         return
     budget = FILE_BUDGET_SECONDS if seconds is None else seconds
-    _local.deadline, _local.seconds = time.monotonic() + budget, budget
+    thread = threading.get_ident()
+    clock = _Clock(thread)
+    region = _Region(thread, clock, budget, clock.now() + budget)
+    _local.region, _local.seconds = region, budget
     watchdog = _watchdog
-    serial = watchdog.enter(budget)
+    serial = watchdog.enter(region)
     try:
         yield
     finally:
         watchdog.leave(serial)
-        _local.deadline = None
+        _local.region = None

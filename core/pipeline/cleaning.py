@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePath
@@ -86,10 +87,10 @@ def process_file(
     fingerprint: str | None = None,
     face_source: FaceSource | None = None,
 ) -> Outcome:
-    """Clean and verify one file in memory, within the file time budget."""
+    """Clean and verify one file in memory; its parsing, cleaning and verifying within the file time
+    budget (face detection, a neural network in native code, is not the file's complexity)."""
     try:
-        with time_budget():
-            return _process(path, policy, index, fingerprint, face_source)
+        return _process(path, policy, index, fingerprint, face_source)
     except OSError as exc:
         return Outcome(path, fingerprint or "", reason=describe_os_error(exc))
     except (ParseError, TooComplex) as exc:
@@ -124,28 +125,35 @@ def _process(
             except face_module.FaceDetectionUnavailable as exc:
                 outcome.reason = str(exc)
                 return outcome
-        plan = plan_file(path, data, st, policy, index=index, faces=faces)
-        outcome.preview = plan.preview
-        if not plan.ok or plan.handler is None or plan.parsed is None:
-            outcome.reason = plan.inventory.error or "unreadable"
-            return outcome
-        if policy.passthrough:
-            outcome.data = bytes(data)
-            outcome.extension = PurePath(path.name).suffix
-        else:
-            pixels = None
-            if policy.blurs_faces and faces:
-                from core.imaging import faces as face_module
+        with time_budget():
+            return _clean(outcome, path, data, st, policy, index, faces)
 
-                pixels = face_module.redact(_decode_for_blur(plan.handler, data), faces)
-            cleaned = plan.handler.clean(data, plan.parsed, plan.preview.leaving_keys, pixels=pixels)
-            reason = verify_clean(policy, plan.preview, data, plan.parsed, cleaned)
-            if reason:
-                outcome.reason = reason
-                return outcome
-            outcome.data = cleaned.data
-            outcome.extension = cleaned.extension
-        outcome.sha256 = hashlib.sha256(outcome.data).hexdigest()
-        if policy.passthrough and outcome.sha256 != sha:
-            outcome.reason = "the file changed while it was being read"
+
+def _clean(
+    outcome: Outcome, path: Path, data: Buffer, st: os.stat_result, policy: Policy, index: int, faces: list
+) -> Outcome:
+    plan = plan_file(path, data, st, policy, index=index, faces=faces)
+    outcome.preview = plan.preview
+    if not plan.ok or plan.handler is None or plan.parsed is None:
+        outcome.reason = plan.inventory.error or "unreadable"
         return outcome
+    if policy.passthrough:
+        outcome.data = bytes(data)
+        outcome.extension = PurePath(path.name).suffix
+    else:
+        pixels = None
+        if policy.blurs_faces and faces:
+            from core.imaging import faces as face_module
+
+            pixels = face_module.redact(_decode_for_blur(plan.handler, data), faces)
+        cleaned = plan.handler.clean(data, plan.parsed, plan.preview.leaving_keys, pixels=pixels)
+        reason = verify_clean(policy, plan.preview, data, plan.parsed, cleaned)
+        if reason:
+            outcome.reason = reason
+            return outcome
+        outcome.data = cleaned.data
+        outcome.extension = cleaned.extension
+    outcome.sha256 = hashlib.sha256(outcome.data).hexdigest()
+    if policy.passthrough and outcome.sha256 != outcome.source_sha256:
+        outcome.reason = "the file changed while it was being read"
+    return outcome
