@@ -153,6 +153,57 @@ def test_kill_9_during_export_leaves_every_output_accounted_for(tmp_path: Path) 
     assert accounted(out) == landed(out)
 
 
+def test_kill_9_during_export_by_recipient_is_on_the_ledger_and_accounted_for(tmp_path: Path) -> None:
+    photos(tmp_path / "Photos", 20)
+    home, out = tmp_path / "home", tmp_path / "out"
+    # A subprocess has no test keyring: the library runs with keys in memory (unsigned entries).
+    env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        cmd = [sys.executable, "-m", "core.cli.main", "--home", str(home), *args]
+        return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, timeout=120)
+
+    assert cli("import", str(tmp_path / "Photos")).returncode == 0
+    assert cli("allow", "--recipient", META, str(tmp_path / "Photos")).returncode == 0
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            SLOW_EXPORT,
+            "--home",
+            str(home),
+            "export",
+            "--recipient",
+            META,
+            "--out",
+            str(out),
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert wait_for(lambda: out.exists() and len(landed(out)) >= 2, 60), "the export never started"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    killed = landed(out)
+    assert 2 <= len(killed) < 20 and not (out / "receipt.json").exists()
+    entries = json.loads(cli("ledger", "--json").stdout)["entries"]
+    assert [e["kind"] for e in entries][-1] == "export-started"  # on the record before any photo
+    assert entries[-1]["photos"] == 20 and entries[-1]["recipient"] == META
+    # The next export into that folder accounts for what the killed one left.
+    assert cli("export", "--recipient", META, "--out", str(out)).returncode == 0
+    assert hidden(out) == []
+    [interrupted] = [r for r in receipts(out) if r.get("interrupted")]
+    assert {f["output"]: f["sha256"] for f in interrupted["files"]} == killed
+    assert interrupted["recipient"] == META
+    assert accounted(out) == landed(out)
+
+
 def test_an_export_stopped_from_outside_is_accounted_for_by_the_next(tmp_path: Path) -> None:
     sources = photos(tmp_path / "src", 6)
     out = tmp_path / "out"
