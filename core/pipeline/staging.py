@@ -20,6 +20,7 @@ import secrets
 import tempfile
 from pathlib import Path
 
+from core.library.paths import display_path
 from core.pipeline.receipts import RECEIPT_NAME, encode
 
 try:
@@ -279,7 +280,8 @@ def _interrupted_receipt(journal: Path) -> dict[str, object] | None:
             with contextlib.suppress(OSError):
                 if target.is_file() and file_sha256(target) == record.get("sha256"):
                     seen.add(name)
-                    files.append({"output": name, "sha256": record["sha256"], **record.get("entry", {})})
+                    entry = {"output": display_path(name), "sha256": record["sha256"]}
+                    files.append({**entry, **record.get("entry", {})})
     if header is None or not files:
         return None
     return {

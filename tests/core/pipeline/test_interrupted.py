@@ -430,3 +430,17 @@ def test_names_that_are_not_utf8_under_a_keep_names_policy(tmp_path: Path) -> No
         assert done.returncode == 0, done.stderr.decode(errors="replace")
         assert b"Traceback" not in done.stderr
         assert "caf\ufffd \ufffd.jpg" in (done.stdout + done.stderr).decode()
+
+
+def test_an_interrupted_export_with_names_that_are_not_utf8(tmp_path: Path) -> None:
+    src = photo(tmp_path / os.fsdecode(b"caf\xe9.jpg"), 3)
+    out = tmp_path / "out"
+    job = export_job([src, photo(tmp_path / "b.jpg", 4)], BUILTIN["no-location"], out, workers=1)
+    next(job)
+    next(job)
+    job.close()
+    drive(export_job([], BUILTIN["no-location"], out))
+    [interrupted] = [r for r in receipts(out) if r.get("interrupted")]
+    assert [(f["output"], f["source_name"]) for f in interrupted["files"]] == [
+        ("caf\ufffd.jpg", "caf\ufffd.jpg")
+    ]
