@@ -193,3 +193,34 @@ def test_a_worker_process_that_dies_does_not_stop_inspect(tmp_path: Path, monkey
     assert len(doc["files"]) == 10
     assert [f["status"] for f in doc["files"]].count("error") >= 1
     assert {Path(f["path"]).name for f in doc["files"]} == {p.name for p in files}
+
+
+def deep_xmp_jpeg(path: Path, depth: int = 1500) -> Path:
+    """XMP nested far deeper than any real packet (a recursive reader runs out of stack)."""
+    rdf = b"http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+    inner = b'<a:x xmlns:a="http://a/">' * depth + b"deep-canary" + b"</a:x>" * depth
+    xmp = (
+        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="'
+        + rdf
+        + b'"><rdf:Description>'
+        + inner
+        + b"</rdf:Description></rdf:RDF></x:xmpmeta>"
+    )
+    payload = b"http://ns.adobe.com/xap/1.0/\x00" + xmp
+    data = good_jpeg(path).read_bytes()
+    path.write_bytes(data[:2] + b"\xff\xe1" + (len(payload) + 2).to_bytes(2, "big") + payload + data[2:])
+    return path
+
+
+def test_deeply_nested_xmp_does_not_stop_the_batch(tmp_path: Path, capsys) -> None:
+    files = batch(tmp_path, deep_xmp_jpeg)
+    code, doc = cli_json(capsys, "inspect", "--json", *map(str, files))
+    assert code in (0, 1)
+    status = {Path(f["path"]).name: f["status"] for f in doc["files"]}
+    assert [status[f"good{n}.jpg"] for n in range(3)] == ["ok", "ok", "ok"] and "crafted.jpg" in status
+    code, doc = cli_json(capsys, "preview", "--json", "--policy", "minimal", *map(str, files))
+    assert len(doc["files"]) == 4
+    result = drive(export_job(files, BUILTIN["minimal"], tmp_path / "o"))
+    assert len(result.exported) + len(result.withheld) == 4 and len(result.exported) >= 3
+    for e in result.exported:
+        assert b"deep-canary" not in Path(e.output).read_bytes()
