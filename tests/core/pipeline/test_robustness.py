@@ -224,3 +224,18 @@ def test_deeply_nested_xmp_does_not_stop_the_batch(tmp_path: Path, capsys) -> No
     assert len(result.exported) + len(result.withheld) == 4 and len(result.exported) >= 3
     for e in result.exported:
         assert b"deep-canary" not in Path(e.output).read_bytes()
+
+
+def test_crafted_files_do_not_stop_a_library_import(tmp_path: Path, mem_keyring) -> None:
+    """The library reads files through the same inspection: a crafted file is that file's problem."""
+    from core.library.service import LibraryService
+
+    folder = tmp_path / "Photos"
+    folder.mkdir()
+    goods = [good_jpeg(folder / f"good{n}.jpg", 30 * n) for n in range(3)]
+    rational_orientation_jpeg(folder / "rational.jpg")
+    deep_xmp_jpeg(folder / "deep.jpg")
+    with LibraryService.open(tmp_path / "home") as lib:
+        result = drive(lib.import_job([folder]))
+        assert result.added == 5 and not result.cancelled
+        assert len({lib.fingerprint_of(p) for p in goods}) == 3
