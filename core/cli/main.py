@@ -94,14 +94,14 @@ def _faces_for(path: Path) -> tuple[list, str]:
         return faces.detect_path(path), ""
     except faces.FaceDetectionUnavailable as exc:
         return [], str(exc)
-    except Exception as exc:  # a decode failure is reported per file
+    except Exception as exc:  # noqa: BLE001 - a decode failure is reported per file
         return [], f"face detection failed: {exc}"
 
 
 def _inspect_doc(name: str, faces: bool) -> tuple[dict[str, object], list[Item], bool]:
     try:
         return _inspect_one(name, faces)
-    except Exception as exc:  # one bad file never stops the others
+    except Exception as exc:  # noqa: BLE001 - one bad file never stops the others
         return _failed_doc(name, f"internal error while reading: {exc!r}")
 
 
@@ -190,7 +190,7 @@ def _preview_one(path: Path, policy: Policy, index: int) -> Preview:
         preview = Preview.failed(str(path), policy, describe_os_error(exc))
     except TooComplex as exc:
         preview = Preview.failed(str(path), policy, str(exc))
-    except Exception as exc:  # one bad file never stops the others
+    except Exception as exc:  # noqa: BLE001 - one bad file never stops the others
         preview = Preview.failed(str(path), policy, f"internal error while planning: {exc!r}")
     if reason and not preview.error:
         preview.error = reason

@@ -97,7 +97,7 @@ def process_file(
         return Outcome(path, fingerprint or "", reason=str(exc))
     except RecursionError:
         return Outcome(path, fingerprint or "", reason="the file is nested too deeply to check")
-    except Exception as exc:  # fail closed on any sanitizer bug, keep the job going
+    except Exception as exc:  # noqa: BLE001 - fail closed on any sanitizer bug, keep the job going
         return Outcome(path, fingerprint or "", reason=f"internal error while cleaning: {exc!r}")
 
 

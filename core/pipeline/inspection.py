@@ -129,5 +129,5 @@ def inspect_path(path: str | os.PathLike[str]) -> Inventory:
         return Inventory(path=str(p), format="", size=0, error=describe_os_error(exc))
     except TooComplex as exc:
         return Inventory(path=str(p), format="", size=0, error=str(exc))
-    except Exception as exc:  # one bad file never stops the others
+    except Exception as exc:  # noqa: BLE001 - one bad file never stops the others
         return Inventory(path=str(p), format="", size=0, error=f"internal error while reading: {exc!r}")
