@@ -16,6 +16,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from concurrent.futures import BrokenExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core import __version__
 from core.library.paths import display_path
@@ -28,6 +29,9 @@ from core.pipeline.export import ExportError, export_job
 from core.pipeline.inspection import describe_os_error, inspect_path, open_readonly
 from core.pipeline.preview import plan_file
 from core.pipeline.workers import can_fork, process_pool
+
+if TYPE_CHECKING:
+    from core.imaging.faces import Face
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -85,7 +89,7 @@ def _item_lines(items: Sequence[Item], reasons: dict[int, str] | None = None) ->
     return lines
 
 
-def _faces_for(path: Path) -> tuple[list, str]:
+def _faces_for(path: Path) -> tuple[list[Face], str]:
     from core.imaging import faces
     reason = faces.detector_status()
     if reason:
@@ -179,7 +183,7 @@ def resolve_policy(args: argparse.Namespace) -> tuple[Policy, str | None]:
 
 
 def _preview_one(path: Path, policy: Policy, index: int) -> Preview:
-    faces: list = []
+    faces: list[Face] = []
     reason = ""
     if policy.blurs_faces:
         faces, reason = _faces_for(path)

@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePath
+from typing import TYPE_CHECKING
 
 from core.formats import Buffer, Handler
 from core.model.inventory import Need, ParseError
@@ -23,8 +24,13 @@ from core.pipeline.inspection import describe_os_error, open_readonly
 from core.pipeline.preview import plan_file
 from core.pipeline.verification import verify_clean
 
+if TYPE_CHECKING:
+    from PIL import Image
+
+    from core.imaging.faces import Face
+
 # A face source returns the faces to blur for a photo (boxes in the stored pixel grid).
-FaceSource = Callable[[Path, str], list]
+FaceSource = Callable[[Path, str], "list[Face]"]
 
 
 @dataclass(slots=True)
@@ -59,7 +65,7 @@ class Outcome:
         }
 
 
-def _decode_for_blur(handler: Handler, data: Buffer):
+def _decode_for_blur(handler: Handler, data: Buffer) -> Image.Image:
     """The pixels in the grid the face boxes use: stored orientation, except HEIC, which libheif
     always hands over upright (its clean writes Orientation 1 to match)."""
     if handler.name == "heic":
@@ -73,7 +79,7 @@ def _decode_for_blur(handler: Handler, data: Buffer):
     return image
 
 
-def _default_faces(path: Path, fingerprint: str) -> list:
+def _default_faces(path: Path, fingerprint: str) -> list[Face]:
     from core.imaging import faces as face_module
 
     return face_module.detect_path(path)
@@ -112,7 +118,7 @@ def _process(
         if fingerprint and fingerprint != sha:
             outcome.reason = "the file changed since it was imported; rescan the library first"
             return outcome
-        faces: list = []
+        faces: list[Face] = []
         if policy.blurs_faces:
             from core.imaging import faces as face_module
 
@@ -130,7 +136,13 @@ def _process(
 
 
 def _clean(
-    outcome: Outcome, path: Path, data: Buffer, st: os.stat_result, policy: Policy, index: int, faces: list
+    outcome: Outcome,
+    path: Path,
+    data: Buffer,
+    st: os.stat_result,
+    policy: Policy,
+    index: int,
+    faces: list[Face],
 ) -> Outcome:
     plan = plan_file(path, data, st, policy, index=index, faces=faces)
     outcome.preview = plan.preview

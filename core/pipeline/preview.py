@@ -11,6 +11,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
+from typing import TYPE_CHECKING
 
 from core.formats import Buffer, Handler, Parsed
 from core.model.categories import Category
@@ -18,6 +19,9 @@ from core.model.inventory import Inventory, Item, Need
 from core.model.policy import Action, PixelMode, Policy
 from core.model.preview import Preview, Stay
 from core.pipeline.inspection import inventory_from
+
+if TYPE_CHECKING:
+    from core.imaging.faces import Face
 
 
 @dataclass(slots=True)
@@ -119,7 +123,13 @@ def make_preview(
 
 
 def plan_file(
-    path: Path, data: Buffer, st: os.stat_result, policy: Policy, *, index: int = 1, faces: Sequence = ()
+    path: Path,
+    data: Buffer,
+    st: os.stat_result,
+    policy: Policy,
+    *,
+    index: int = 1,
+    faces: Sequence[Face] = (),
 ) -> Plan:
     """Inventory and preview of one open file (shared by `preview` and `export`)."""
     inv, handler, parsed = inventory_from(path, data, st)

@@ -17,16 +17,13 @@ import json
 import os
 import re
 import secrets
+import sys
 import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from core.library.paths import display_path
 from core.pipeline.receipts import RECEIPT_NAME, encode
-
-try:
-    import fcntl
-except ImportError:  # Windows
-    fcntl = None  # type: ignore[assignment]
 
 PREFIX = ".photo-consent-"
 _JOURNAL = re.compile(re.escape(PREFIX) + r"([0-9a-f]{12})\.journal$")
@@ -36,17 +33,19 @@ _PART_OWNER = re.compile(re.escape(PREFIX) + r"([0-9a-f]{12})[-.]")
 def _try_lock(fd: int) -> bool:
     """Take the exclusive lock on an open file without waiting; False when another holder has it.
     The lock goes with the process: a killed export's journal is free again."""
-    if fcntl is not None:
+    if sys.platform == "win32":
+        import msvcrt
+
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
             return False
         return True
-    import msvcrt
+    import fcntl
 
     try:
-        msvcrt.locking(fd, getattr(msvcrt, "LK_NBLCK"), 1)  # noqa: B009 - absent from POSIX stubs
-    except OSError:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
         return False
     return True
 
@@ -132,7 +131,7 @@ class PartFile:
             self.fd = -1
 
 
-def candidates(name: str):
+def candidates(name: str) -> Iterator[str]:
     """``name``, then ``stem-2.ext``, ``stem-3.ext``, ..."""
     stem, suffix = os.path.splitext(name)
     yield name
@@ -142,7 +141,7 @@ def candidates(name: str):
         n += 1
 
 
-def link_new(directory: Path, name: str, tmp: str, before_link=None) -> Path:
+def link_new(directory: Path, name: str, tmp: str, before_link: Callable[[str], None] | None = None) -> Path:
     """Give a finished temporary file a name that does not exist yet; the temporary name goes away.
 
     ``before_link(candidate)`` runs before each attempt (the journal records the name first)."""
