@@ -636,6 +636,7 @@ class LibraryService:
             raise LibraryError(f"the policy of {rec.name!r} cannot be used: {exc}") from exc
 
         sources = self.allowed_sources(rec.name)
+        self.record_export_started(rec.name, policy, out, len(sources))
         # The exporter hashes what it actually reads and withholds any file whose bytes are no longer the
         # photo that was consented to, so the receipt and the ledger state the truth.
         result = yield from export_job(
@@ -675,6 +676,13 @@ class LibraryService:
                 }
             )
         return result
+
+    def record_export_started(self, recipient: str, policy: Policy, out: Path, count: int) -> None:
+        """Logged before any photo is written, so a killed export is on the record too (its photos are
+        accounted for by the receipt the next export into that folder writes)."""
+        with self.db.transaction():
+            payload = {"kind": "export-started", "recipient": recipient, "policy": policy.name}
+            self._log({**payload, "out": str(out), "photos": count})
 
     # -- ledger ------------------------------------------------------------------------------------
 
@@ -752,9 +760,9 @@ class LibraryService:
             faces, reason = self._faces_to_blur(fingerprint, path)
         try:
             with open_readonly(path) as (data, st):
-                _, _, _, preview = plan_file(path, data, st, policy, index=1, faces=faces)
+                preview = plan_file(path, data, st, policy, index=1, faces=faces).preview
         except OSError as exc:
-            preview = Preview(str(path), policy, "", "unchanged", error=describe_os_error(exc))
+            preview = Preview.failed(str(path), policy, describe_os_error(exc))
         if reason and not preview.error:
             preview.error = reason
         return preview
