@@ -45,7 +45,7 @@ INTERESTING = (0x00, 0x01, 0x7F, 0x80, 0xFE, 0xFF)
 # --- seeds --------------------------------------------------------------------------------------------
 
 
-def _picture(mode: str = "RGB", size: tuple[int, int] = (48, 32)):  # noqa: ANN202 (PIL image)
+def _picture(mode: str = "RGB", size: tuple[int, int] = (48, 32)):
     from PIL import Image
 
     bands = [Image.linear_gradient("L").resize(size), Image.radial_gradient("L").resize(size),
@@ -233,7 +233,7 @@ def run_case(path: str) -> Result:
     return Result("cleaned")
 
 
-def _worker(conn) -> None:  # noqa: ANN001 - a multiprocessing connection
+def _worker(conn) -> None:
     while True:
         path = conn.recv()
         if path is None:

@@ -34,7 +34,7 @@ def _err(message: str) -> None:
 
 
 def _json_out(doc: object) -> None:
-    json.dump(doc, sys.stdout, ensure_ascii=False, indent=2)
+    json.dump(doc, sys.stdout, ensure_ascii=True, indent=2)  # non-UTF-8 file names cannot fail it
     sys.stdout.write("\n")
 
 
@@ -271,7 +271,7 @@ def export_for_recipient(args: argparse.Namespace) -> int:
     else:
         print(f"Exported {len(result.exported)} photo(s) for {args.recipient} into {result.out}")  # type: ignore[attr-defined]
         for w in result.withheld:  # type: ignore[attr-defined]
-            print(f"  withheld {w.source}: {w.reason}")
+            print(f"  withheld {os.fsencode(w.source).decode(errors='replace')}: {w.reason}")
     return EXIT_FAILED if result.withheld else EXIT_OK  # type: ignore[attr-defined]
 
 

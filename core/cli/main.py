@@ -2,30 +2,36 @@
 """The photo command line: inspect, preview and export files (the library commands are in
 core.cli.library). The desktop app uses the same core.
 
-Exit codes: 0 all done; 1 some files failed or were withheld (each with a reason); 2 usage error.
-With --json a command prints exactly one JSON document on stdout; messages go to stderr.
+Exit codes: 0 all done; 1 some files failed or were withheld (each with a reason), or the export stopped
+(a full destination); 2 usage error. With --json a command prints exactly one JSON document on stdout;
+messages go to stderr. One bad file never stops the others: each is reported on its own.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core import __version__
 from core.library.paths import display_path
 from core.model.categories import LABELS, Category
 from core.model.inventory import Inventory, Item, human_size
-from core.model.jobs import drive
-from core.model.policy import BLUR, Policy, PolicyError, load_policy
-from core.pipeline.export import ExportError, export_job, plan_file
+from core.model.jobs import TooComplex, drive, time_budget
+from core.model.policy import Policy, PolicyError, load_policy
+from core.model.preview import Preview
+from core.pipeline.export import ExportError, export_job
 from core.pipeline.inspection import describe_os_error, inspect_path, open_readonly
-from core.pipeline.preview import Preview
+from core.pipeline.preview import plan_file
+from core.pipeline.workers import can_fork, process_pool
+
+if TYPE_CHECKING:
+    from core.imaging.faces import Face
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -41,8 +47,26 @@ def _print_json(doc: object) -> None:
     sys.stdout.write("\n")
 
 
+def _plain(text: str) -> str:
+    """Text any terminal encoding takes: a file name that is not valid UTF-8 (surrogate escapes inside
+    Python) is shown with a replacement mark instead of failing the command."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def _say(text: str) -> None:
+    print(_plain(text))
+
+
 def _err(message: str) -> None:
-    print(message, file=sys.stderr)
+    print(_plain(message), file=sys.stderr)
 
 
 def _display(path: str) -> str:
@@ -65,7 +89,7 @@ def _item_lines(items: Sequence[Item], reasons: dict[int, str] | None = None) ->
     return lines
 
 
-def _faces_for(path: Path) -> tuple[list, str]:
+def _faces_for(path: Path) -> tuple[list[Face], str]:
     from core.imaging import faces
     reason = faces.detector_status()
     if reason:
@@ -79,6 +103,19 @@ def _faces_for(path: Path) -> tuple[list, str]:
 
 
 def _inspect_doc(name: str, faces: bool) -> tuple[dict[str, object], list[Item], bool]:
+    try:
+        return _inspect_one(name, faces)
+    except Exception as exc:  # noqa: BLE001 - one bad file never stops the others
+        return _failed_doc(name, f"internal error while reading: {exc!r}")
+
+
+def _failed_doc(name: str, error: str) -> tuple[dict[str, object], list[Item], bool]:
+    doc = Inventory(path=name, format="", size=0, error=error).to_json()
+    doc["path"] = _display(name)
+    return doc, [], False
+
+
+def _inspect_one(name: str, faces: bool) -> tuple[dict[str, object], list[Item], bool]:
     inv: Inventory = inspect_path(name)
     doc = inv.to_json()
     doc["path"] = _display(inv.path)
@@ -99,11 +136,18 @@ def _inspect_doc(name: str, faces: bool) -> tuple[dict[str, object], list[Item],
 def _inspect_all(names: Sequence[str], faces: bool) -> Iterator[tuple[dict[str, object], list[Item], bool]]:
     """Inventories in order. Many files are read in worker processes: the structural walk is CPU-bound
     and holds the GIL, so processes are what uses both cores."""
-    if len(names) >= 8 and not faces and "fork" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("fork")
-        workers = min(os.cpu_count() or 1, 4)
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            yield from pool.map(_inspect_doc, names, [faces] * len(names), chunksize=8)
+    if len(names) >= 8 and not faces and can_fork():
+        done = 0
+        with process_pool(min(os.cpu_count() or 1, 4)) as pool:
+            try:
+                for doc in pool.map(_inspect_doc, names, [faces] * len(names), chunksize=8):
+                    done += 1
+                    yield doc
+            except BrokenExecutor:
+                # A worker died (a crash in a native decoder): the files it had are reported, not
+                # retried here, where the same crash would take the whole command down.
+                for name in names[done:]:
+                    yield _failed_doc(name, "the inspection stopped unexpectedly on this file or one near it")
     else:
         for name in names:
             yield _inspect_doc(name, faces)
@@ -116,12 +160,13 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         failed |= not ok
         docs.append(doc)
         if not args.json:
-            print(f"{doc['path']}: {doc['format'] or 'unknown format'}, {human_size(int(doc['size']))}")
+            size = doc["size"] if isinstance(doc["size"], int) else 0
+            _say(f"{doc['path']}: {doc['format'] or 'unknown format'}, {human_size(size)}")
             if not ok:
-                print(f"  error: {doc['error']}")
+                _say(f"  error: {doc['error']}")
             else:
-                print(f"  {doc['width']}×{doc['height']}")
-                print("\n".join(_item_lines(items)))
+                _say(f"  {doc['width']}×{doc['height']}")
+                _say("\n".join(_item_lines(items)))
     if args.json:
         _print_json({"files": docs})
     return EXIT_FAILED if failed else EXIT_OK
@@ -138,15 +183,19 @@ def resolve_policy(args: argparse.Namespace) -> tuple[Policy, str | None]:
 
 
 def _preview_one(path: Path, policy: Policy, index: int) -> Preview:
-    faces: list = []
+    faces: list[Face] = []
     reason = ""
-    if policy.faces == BLUR and not policy.passthrough:
+    if policy.blurs_faces:
         faces, reason = _faces_for(path)
     try:
-        with open_readonly(path) as (data, st):
-            _, _, _, preview = plan_file(path, data, st, policy, index=index, faces=faces)
+        with time_budget(), open_readonly(path) as (data, st):
+            preview = plan_file(path, data, st, policy, index=index, faces=faces).preview
     except OSError as exc:
-        preview = Preview(str(path), policy, "", "unchanged", error=describe_os_error(exc))
+        preview = Preview.failed(str(path), policy, describe_os_error(exc))
+    except TooComplex as exc:
+        preview = Preview.failed(str(path), policy, str(exc))
+    except Exception as exc:  # noqa: BLE001 - one bad file never stops the others
+        preview = Preview.failed(str(path), policy, f"internal error while planning: {exc!r}")
     if reason and not preview.error:
         preview.error = reason
     return preview
@@ -164,16 +213,16 @@ def cmd_preview(args: argparse.Namespace) -> int:
         _print_json({"files": docs})
     else:
         for p in previews:
-            print(f"{_display(p.path)} → {p.output_name or '(not exported)'}  [policy {policy.name}]")
+            _say(f"{_display(p.path)} → {p.output_name or '(not exported)'}  [policy {policy.name}]")
             if p.error:
-                print(f"  withheld: {p.error}")
+                _say(f"  withheld: {p.error}")
                 continue
-            print(f"  pixels: {p.pixels}; faces detected {p.faces_detected}, blurred {p.faces_blurred}")
-            print(" Leaves the device:")
-            print("\n".join(_item_lines(p.leaves)) or "  (nothing but the picture)")
-            print(" Stays on this device:")
+            _say(f"  pixels: {p.pixels}; faces detected {p.faces_detected}, blurred {p.faces_blurred}")
+            _say(" Leaves the device:")
+            _say("\n".join(_item_lines(p.leaves)) or "  (nothing but the picture)")
+            _say(" Stays on this device:")
             stays = [s.item for s in p.stays]
-            print(
+            _say(
                 "\n".join(_item_lines(stays, {n: s.reason for n, s in enumerate(p.stays)})) or "  (nothing)"
             )
     return EXIT_FAILED if any(p.error for p in previews) else EXIT_OK
@@ -206,11 +255,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(result.to_json())
     else:
-        print(f"Exported {len(result.exported)} file(s) to {result.out} with policy {policy.name}.")
+        _say(f"Exported {len(result.exported)} file(s) to {_display(result.out)} with policy {policy.name}.")
         for w in result.withheld:
-            print(f"  withheld {_display(w.source)}: {w.reason}")
-        print(f"Receipt: {result.receipt_path}")
-    return EXIT_FAILED if result.withheld else EXIT_OK
+            _say(f"  withheld {_display(w.source)}: {w.reason}")
+        if result.receipt_path:
+            _say(f"Receipt: {_display(result.receipt_path)}")
+    if result.error:
+        _err(f"photo-consent: {result.error}")
+    return EXIT_FAILED if result.withheld or result.error else EXIT_OK
 
 
 # Commands that work on files alone: they start faster without loading the library (SQL, keyring, crypto).

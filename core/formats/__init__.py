@@ -1,116 +1,76 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Format handlers behind one registry, found by the file's leading bytes (never by its extension).
+"""Format handlers behind one explicit registry, found by the file's leading bytes (never by its
+extension).
 
-A handler does two things for one container format:
-- ``parse`` walks the whole structure and returns items and segments that account for every byte;
-  damaged input raises ``ParseError`` with a message a person understands.
-- ``clean`` writes a *new* file from an allowlist: it copies only the structure the image needs plus the
-  items whose keys are in ``leaving``, and drops everything else (unknown segments, trailers, ...).
-  With ``pixels`` given, it encodes those pixels instead of copying the compressed image data
-  (used to blur faces); the output then reports ``pixels="re-encoded"``.
+Owns: the handler shape (``base``), the registry (``HANDLERS``), one module per container format
+(jpeg, png, webp, tiff, heic) and the generic ISO-BMFF box/item walker (``isobmff``). May import
+``core.model`` and ``core.metadata``; never ``core.pipeline`` or ``core.library``.
 
+``HANDLERS`` lists every format by module path; a handler's module (and what it imports) loads the
+first time a file is sniffed, so importing ``core`` stays cheap. Nothing registers itself on import.
 The exporter never trusts ``clean``: it parses the output again and compares it with the plan.
 """
 
 from __future__ import annotations
 
-import mmap
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+import importlib
+from dataclasses import dataclass
 
-from core.model.inventory import Item, Segment
+from core.formats.base import Buffer, Cleaned, FormatHandler, Parsed, state_of
 
-if TYPE_CHECKING:
-    from PIL import Image
+__all__ = [
+    "HANDLERS", "SUPPORTED_EXTENSIONS", "Buffer", "Cleaned", "FormatHandler", "Handler", "HandlerEntry",
+    "Parsed", "handler_for", "handler_named", "handlers", "state_of",
+]
 
-Buffer = bytes | mmap.mmap
-
-
-@dataclass(slots=True)
-class Parsed:
-    items: list[Item]
-    segments: list[Segment]
-    width: int = 0
-    height: int = 0
-    orientation: int = 1
-    # Byte ranges (offset, length) of the compressed image data and the tables needed to decode it.
-    # A lossless clean must reproduce their concatenation byte for byte; the exporter checks that.
-    pixel_spans: list[tuple[int, int]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    # The handler's own walk of the file, handed back to its clean() so it need not walk again.
-    state: object = None
+# The name callers have used for the handler shape.
+Handler = FormatHandler
 
 
 @dataclass(frozen=True, slots=True)
-class Cleaned:
-    data: bytes
-    pixels: str  # "unchanged" | "re-encoded"
-    extension: str  # e.g. ".jpg"; HEIC may be written as JPEG
+class HandlerEntry:
+    name: str
+    module: str  # e.g. "core.formats.jpeg"
+    cls: str  # the FormatHandler subclass in that module
+    extensions: tuple[str, ...]  # the handler's own, checked equal by the tests
 
 
-class Handler(Protocol):
-    name: str  # "jpeg", "png", ...
-    extensions: tuple[str, ...]
-    # True when clean() always re-encodes the image (HEIC): the preview says so up front.
-    reencodes: bool
+HANDLERS: tuple[HandlerEntry, ...] = (
+    HandlerEntry("jpeg", "core.formats.jpeg", "JpegHandler", (".jpg", ".jpeg", ".jpe", ".jfif", ".mpo")),
+    HandlerEntry("png", "core.formats.png", "PngHandler", (".png",)),
+    HandlerEntry("webp", "core.formats.webp", "WebpHandler", (".webp",)),
+    HandlerEntry("tiff", "core.formats.tiff", "TiffHandler", (".tif", ".tiff")),
+    HandlerEntry("heic", "core.formats.heic", "HeicHandler", (".heic", ".heif", ".hif")),
+)
 
-    def sniff(self, head: bytes) -> bool: ...
+SUPPORTED_EXTENSIONS: tuple[str, ...] = tuple(ext for entry in HANDLERS for ext in entry.extensions)
 
-    def parse(self, data: Buffer) -> Parsed: ...
-
-    def clean(
-        self, data: Buffer, parsed: Parsed, leaving: frozenset[str], pixels: Image.Image | None = None
-    ) -> Cleaned: ...
+_loaded: dict[str, FormatHandler] = {}
 
 
-_HANDLERS: list[Handler] = []
-_loaded = False
-FORMAT_MODULES = ("jpeg", "png", "webp", "tiff", "heic")
-
-
-def register(handler: Handler) -> Handler:
-    if any(h.name == handler.name for h in _HANDLERS):
-        return handler
-    _HANDLERS.append(handler)
+def _instance(entry: HandlerEntry) -> FormatHandler:
+    handler = _loaded.get(entry.name)
+    if handler is None:
+        handler = getattr(importlib.import_module(entry.module), entry.cls)()
+        _loaded[entry.name] = handler
     return handler
 
 
-def handlers() -> list[Handler]:
-    # Always load every format once: a caller may have imported one format module directly first.
-    global _loaded
-    if not _loaded:
-        _load()
-        _loaded = True
-    return list(_HANDLERS)
+def handlers() -> list[FormatHandler]:
+    """Every handler, in registry order (sniffing order)."""
+    return [_instance(entry) for entry in HANDLERS]
 
 
-def _load() -> None:
-    # Imported lazily so that importing core has no side effects; each module registers its handler.
-    import importlib
-
-    for name in FORMAT_MODULES:
-        try:
-            importlib.import_module(f"core.formats.{name}")
-        except ModuleNotFoundError as exc:
-            # Only a missing format module is tolerated (tests assert all are present).
-            if exc.name != f"core.formats.{name}":
-                raise
-
-
-def handler_for(head: bytes) -> Handler | None:
-    for handler in handlers():
+def handler_for(head: bytes) -> FormatHandler | None:
+    for entry in HANDLERS:
+        handler = _instance(entry)
         if handler.sniff(head):
             return handler
     return None
 
 
-def handler_named(name: str) -> Handler:
-    for handler in handlers():
-        if handler.name == name:
-            return handler
+def handler_named(name: str) -> FormatHandler:
+    for entry in HANDLERS:
+        if entry.name == name:
+            return _instance(entry)
     raise KeyError(name)
-
-
-SUPPORTED_EXTENSIONS = (
-    ".jpg", ".jpeg", ".jpe", ".jfif", ".mpo", ".png", ".webp", ".tif", ".tiff", ".heic", ".heif", ".hif",
-)

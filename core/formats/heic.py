@@ -17,14 +17,20 @@ profile. Thumbnails, auxiliary images, XMP and IPTC never leave a HEIC export.
 from __future__ import annotations
 
 import io
-import struct
 from collections import Counter, deque
-from dataclasses import dataclass, field, replace
+from collections.abc import Container
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from core.formats import Buffer, Cleaned, Parsed, register
+from core.formats import isobmff
+from core.formats.base import MAX_PIXELS, Buffer, Cleaned, FormatHandler, Parsed, state_of
+from core.formats.isobmff import Box, ItemFile, ItemInfo, read_item_file
+from core.formats.shared import segment_category
+from core.metadata import orientation
+from core.metadata.icc import icc_description
 from core.model.categories import Category
 from core.model.inventory import Item, Need, ParseError, Segment
+from core.model.values import ByteSize
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -42,187 +48,18 @@ STRUCTURE_BOXES = {"hdlr", "pitm", "iinf", "iloc", "iref", "iprp", "dinf", "grpl
 JPEG_QUALITY = 95
 JPEG_ONLY = "a HEIC export is a JPEG that carries EXIF and the colour profile only"
 PHOTO_ONLY = "a HEIC export carries the main photo only: never thumbnails, auxiliary images or video"
-MAX_BOXES = 100_000  # a hostile file must not make the walker loop for ever
+FMT = "HEIF"
 
-
-@dataclass(frozen=True, slots=True)
-class Box:
-    type: str
-    start: int
-    header: int
-    end: int
-
-    @property
-    def body(self) -> int:
-        return self.start + self.header
-
-    @property
-    def size(self) -> int:
-        return self.end - self.start
-
-
-@dataclass(slots=True)
-class ItemInfo:
-    id: int
-    type: str
-    name: str = ""
-    content_type: str = ""
-
-
-@dataclass(slots=True)
-class Location:
-    method: int  # 0: file offsets, 1: offsets into idat, 2: into another item (unsupported)
-    extents: list[tuple[int, int]]  # (offset, length); absolute in the file for method 0
-
-
-@dataclass(slots=True)
-class Property:
-    type: str
-    box: Box
-    value: object = None
-
-
-@dataclass(slots=True)
-class Heif:
-    """What the walker learnt from the file; ``clean`` walks again rather than trusting ``Parsed``."""
-
-    boxes: list[Box]
-    meta: Box | None = None
-    meta_children: list[Box] = field(default_factory=list)
-    idat: Box | None = None
-    primary: int = 0
-    infos: dict[int, ItemInfo] = field(default_factory=dict)
-    locations: dict[int, Location] = field(default_factory=dict)
-    refs: list[tuple[str, int, list[int]]] = field(default_factory=list)
-    properties: list[Property] = field(default_factory=list)
-    associations: dict[int, list[int]] = field(default_factory=dict)  # item -> 1-based property indices
-    groups: list[tuple[str, list[int]]] = field(default_factory=list)  # entity groups: ('ster', [ids])
-    _by_source: dict[tuple[str, int], list[int]] | None = None
-
-    def props_of(self, item_id: int, kind: str) -> list[Property]:
-        found = []
-        for index in self.associations.get(item_id, []):
-            if 0 < index <= len(self.properties) and self.properties[index - 1].type == kind:
-                found.append(self.properties[index - 1])
-        return found
-
-    def prop(self, item_id: int, kind: str) -> object:
-        found = self.props_of(item_id, kind)
-        return found[0].value if found else None
-
-    def targets(self, kind: str, source: int) -> list[int]:
-        # Indexed once: a hostile file with many items and references must not make lookups quadratic.
-        if self._by_source is None:
-            self._by_source = {}
-            for k, s, ts in self.refs:
-                self._by_source.setdefault((k, s), []).extend(ts)
-        return self._by_source.get((kind, source), [])
-
-
-# ---------------------------------------------------------------------------------------------- reading
-
-
-class Reader:
-    """Bounds-checked big-endian reads inside [pos, end); running out means the box is damaged."""
-
-    def __init__(self, data: Buffer, pos: int, end: int, what: str) -> None:
-        self.data, self.pos, self.end, self.what = data, pos, end, what
-
-    def take(self, n: int) -> bytes:
-        if n < 0 or self.pos + n > self.end:
-            raise ParseError(f"damaged HEIF: the '{self.what}' box is shorter than its contents")
-        chunk = bytes(self.data[self.pos : self.pos + n])
-        self.pos += n
-        return chunk
-
-    def uint(self, n: int) -> int:
-        return int.from_bytes(self.take(n), "big") if n else 0
-
-    def cstring(self) -> str:
-        stop = self.data.find(b"\0", self.pos, self.end)
-        if stop < 0:
-            stop = self.end  # some writers omit the final NUL of the last string
-        text = bytes(self.data[self.pos : stop]).decode("utf-8", "replace")
-        self.pos = min(stop + 1, self.end)
-        return text
-
-    def left(self) -> int:
-        return self.end - self.pos
-
-
-def _type_name(raw: bytes) -> str:
-    return raw.decode("latin-1")
-
-
-def read_boxes(data: Buffer, start: int, end: int, where: str) -> list[Box]:
-    """The boxes in [start, end). A box running past ``end`` means the file is cut short or damaged."""
-    boxes: list[Box] = []
-    pos = start
-    while pos < end:
-        if len(boxes) >= MAX_BOXES:
-            raise ParseError(f"damaged HEIF: too many boxes in {where}")
-        if end - pos < 8:
-            raise ParseError(f"truncated HEIF: {end - pos} stray bytes at offset {pos} in {where}")
-        size = int.from_bytes(data[pos : pos + 4], "big")
-        kind = _type_name(bytes(data[pos + 4 : pos + 8]))
-        header = 8
-        if size == 1:
-            if end - pos < 16:
-                raise ParseError(f"truncated HEIF: the '{kind}' box at offset {pos} is cut short")
-            size = int.from_bytes(data[pos + 8 : pos + 16], "big")
-            header = 16
-        elif size == 0:
-            size = end - pos  # "runs to the end of its container"
-        if kind == "uuid":
-            header += 16
-        if size < header:
-            raise ParseError(f"damaged HEIF: the '{kind}' box at offset {pos} declares an impossible size")
-        if pos + size > end:
-            raise ParseError(
-                f"truncated HEIF: the '{kind}' box at offset {pos} runs past the end of {where} "
-                f"({pos + size - end} bytes missing)"
-            )
-        boxes.append(Box(kind, pos, header, pos + size))
-        pos += size
-    return boxes
-
-
-def _full_box(r: Reader) -> tuple[int, int]:
-    return r.uint(1), r.uint(3)
+# The walk of a HEIF file is the generic ISO-BMFF item walk.
+Heif = ItemFile
 
 
 def walk(data: Buffer) -> Heif:
     if len(data) < 16 or bytes(data[4:8]) != b"ftyp":
         raise ParseError("not a HEIF file: it does not start with an 'ftyp' box")
-    heif = Heif(boxes=read_boxes(data, 0, len(data), "the file"))
-    metas = [b for b in heif.boxes if b.type == "meta"]
-    if not metas:
+    heif = read_item_file(data, FMT)
+    if heif.meta is None:
         raise ParseError("damaged HEIF: there is no 'meta' box describing the image")
-    meta = heif.meta = metas[0]
-    if meta.size < meta.header + 4:
-        raise ParseError("damaged HEIF: the 'meta' box is empty")
-    heif.meta_children = read_boxes(data, meta.body + 4, meta.end, "the 'meta' box")
-    for child in heif.meta_children:
-        r = Reader(data, child.body, child.end, child.type)
-        if child.type == "pitm":
-            version, _ = _full_box(r)
-            heif.primary = r.uint(2 if version == 0 else 4)
-        elif child.type == "iinf":
-            _parse_iinf(data, r, heif)
-        elif child.type == "iloc":
-            _parse_iloc(r, heif)
-        elif child.type == "iref":
-            _parse_iref(data, r, heif)
-        elif child.type == "iprp":
-            _parse_iprp(data, child, heif)
-        elif child.type == "idat" and heif.idat is None:
-            heif.idat = child
-        elif child.type == "grpl":
-            for group in read_boxes(data, child.body, child.end, "the 'grpl' box"):
-                gr = Reader(data, group.body, group.end, group.type)
-                _full_box(gr)
-                gr.uint(4)  # group id
-                heif.groups.append((group.type, [gr.uint(4) for _ in range(min(gr.uint(4), gr.left() // 4))]))
     if heif.primary not in heif.infos:
         raise ParseError("damaged HEIF: the primary image is not described in the file")
     if heif.infos[heif.primary].type == "av01":
@@ -230,152 +67,25 @@ def walk(data: Buffer) -> Heif:
     return heif
 
 
-def _parse_iinf(data: Buffer, r: Reader, heif: Heif) -> None:
-    version, _ = _full_box(r)
-    r.uint(2 if version == 0 else 4)  # entry count: the boxes themselves are authoritative
-    for infe in read_boxes(data, r.pos, r.end, "the 'iinf' box"):
-        if infe.type != "infe":
-            continue
-        ir = Reader(data, infe.body, infe.end, "infe")
-        v, _ = _full_box(ir)
-        if v >= 2:
-            item_id = ir.uint(2 if v == 2 else 4)
-            ir.uint(2)  # protection index
-            kind = _type_name(ir.take(4))
-            info = ItemInfo(item_id, kind, ir.cstring())
-            if kind == "mime" and ir.left():
-                info.content_type = ir.cstring()
-        else:
-            # Versions 0/1 predate item types; they only exist for MIME-typed items.
-            item_id = ir.uint(2)
-            ir.uint(2)
-            info = ItemInfo(item_id, "mime", ir.cstring())
-            info.content_type = ir.cstring() if ir.left() else ""
-        heif.infos.setdefault(item_id, info)
-
-
-def _parse_iloc(r: Reader, heif: Heif) -> None:
-    version, _ = _full_box(r)
-    if version > 2:
-        raise ParseError(f"unsupported HEIF: item location box version {version}")
-    sizes = r.uint(1)
-    offset_size, length_size = sizes >> 4, sizes & 15
-    sizes = r.uint(1)
-    base_size, index_size = sizes >> 4, (sizes & 15 if version in (1, 2) else 0)
-    for n in (offset_size, length_size, base_size, index_size):
-        if n not in (0, 4, 8):
-            raise ParseError("damaged HEIF: the item location box uses an invalid field size")
-    count = r.uint(2 if version < 2 else 4)
-    for _ in range(count):
-        item_id = r.uint(2 if version < 2 else 4)
-        method = r.uint(2) & 15 if version in (1, 2) else 0
-        r.uint(2)  # data reference index: 0 means "this file"
-        base = r.uint(base_size)
-        extents = []
-        for _ in range(r.uint(2)):
-            r.uint(index_size)
-            extents.append((base + r.uint(offset_size), r.uint(length_size)))
-        heif.locations.setdefault(item_id, Location(method, extents))
-
-
-def _parse_iref(data: Buffer, r: Reader, heif: Heif) -> None:
-    version, _ = _full_box(r)
-    width = 2 if version == 0 else 4
-    for ref in read_boxes(data, r.pos, r.end, "the 'iref' box"):
-        rr = Reader(data, ref.body, ref.end, ref.type)
-        source = rr.uint(width)
-        targets = [rr.uint(width) for _ in range(rr.uint(2))]
-        heif.refs.append((ref.type, source, targets))
-
-
-def _parse_iprp(data: Buffer, iprp: Box, heif: Heif) -> None:
-    for child in read_boxes(data, iprp.body, iprp.end, "the 'iprp' box"):
-        if child.type == "ipco":
-            for prop in read_boxes(data, child.body, child.end, "the 'ipco' box"):
-                heif.properties.append(Property(prop.type, prop, _property_value(data, prop)))
-        elif child.type == "ipma":
-            r = Reader(data, child.body, child.end, "ipma")
-            version, flags = _full_box(r)
-            for _ in range(r.uint(4)):
-                item_id = r.uint(2 if version < 1 else 4)
-                indices = []
-                for _ in range(r.uint(1)):
-                    if flags & 1:
-                        indices.append(r.uint(2) & 0x7FFF)
-                    else:
-                        indices.append(r.uint(1) & 0x7F)
-                heif.associations.setdefault(item_id, []).extend(indices)
-
-
-def _property_value(data: Buffer, box: Box) -> object:
-    r = Reader(data, box.body, box.end, box.type)
-    try:
-        if box.type == "ispe":
-            _full_box(r)
-            return (r.uint(4), r.uint(4))
-        if box.type == "clap":
-            # Clean aperture: the displayed crop of the coded image (encoders pad to whole blocks).
-            w_n, w_d, h_n, h_d = r.uint(4), r.uint(4), r.uint(4), r.uint(4)
-            return (w_n // w_d, h_n // h_d) if w_d and h_d else None
-        if box.type == "irot":
-            return r.uint(1) & 3
-        if box.type == "imir":
-            return r.uint(1) & 1
-        if box.type == "auxC":
-            _full_box(r)
-            return r.cstring()
-        if box.type == "colr":
-            kind = r.take(4)
-            if kind in (b"prof", b"rICC"):
-                return ("icc", r.take(r.left()))
-            if kind == b"nclx":
-                return ("nclx", (r.uint(2), r.uint(2), r.uint(2), r.uint(1) >> 7))
-            return (kind.decode("latin-1"), None)
-    except ParseError:
-        return None  # a damaged property is reported through its absence, not fatal to the walk
-    return None
-
-
 # ---------------------------------------------------------------------------------------- orientation
-
-# Each transform as a 2×2 integer matrix on (x, y) image coordinates, y pointing down.
-_IDENTITY = (1, 0, 0, 1)
-_EXIF_MATRICES = {
-    1: (1, 0, 0, 1),
-    2: (-1, 0, 0, 1),  # mirror left-right
-    3: (-1, 0, 0, -1),  # rotate 180°
-    4: (1, 0, 0, -1),  # mirror top-bottom
-    5: (0, 1, 1, 0),  # transpose
-    6: (0, -1, 1, 0),  # rotate 90° clockwise
-    7: (0, -1, -1, 0),  # transverse
-    8: (0, 1, -1, 0),  # rotate 90° anticlockwise
-}
-_MATRIX_TO_EXIF = {m: k for k, m in _EXIF_MATRICES.items()}
-
-
-def _mul(b: tuple[int, int, int, int], a: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
-    """b·a: apply a, then b."""
-    return (b[0] * a[0] + b[1] * a[2], b[0] * a[1] + b[1] * a[3],
-            b[2] * a[0] + b[3] * a[2], b[2] * a[1] + b[3] * a[3])
-
 
 def orientation_of(heif: Heif, item_id: int) -> int:
     """The EXIF orientation equivalent to the item's irot/imir properties, applied in their listed order.
 
     HEIF readers (libheif, Apple, browsers) display by irot/imir and ignore the Exif Orientation tag.
     """
-    matrix = _IDENTITY
+    value = 1
     for index in heif.associations.get(item_id, []):
         if not 0 < index <= len(heif.properties):
             continue
         prop = heif.properties[index - 1]
         if prop.type == "irot" and isinstance(prop.value, int):
             for _ in range(prop.value):  # anticlockwise quarter turns
-                matrix = _mul(_EXIF_MATRICES[8], matrix)
+                value = orientation.then(value, 8)
         elif prop.type == "imir" and isinstance(prop.value, int):
             # axis 0 is a vertical axis: a left-right mirror; axis 1 mirrors top-bottom.
-            matrix = _mul(_EXIF_MATRICES[2 if prop.value == 0 else 4], matrix)
-    return _MATRIX_TO_EXIF[matrix]
+            value = orientation.then(value, 2 if prop.value == 0 else 4)
+    return value
 
 
 # ------------------------------------------------------------------------------------------ item roles
@@ -407,14 +117,17 @@ def aux_kind(urn: str) -> str:
     return f"auxiliary image ({urn or 'no type given'})"
 
 
-def _closure(heif: Heif, roots: list[int]) -> list[int]:
-    """The roots and every image they are derived from (grid tiles, overlays), in a stable order."""
+def _closure(heif: Heif, roots: list[int], done: Container[int] = ()) -> list[int]:
+    """The roots and every image they are derived from (grid tiles, overlays), in a stable order.
+
+    Items in ``done`` already have a role, and so has everything they derive from: the walk stops
+    there, so that many roots sharing a long chain of derived images stay linear."""
     order: list[int] = []
     seen: set[int] = set()
     queue = deque(roots)
     while queue:
         item = queue.popleft()
-        if item in seen or item not in heif.infos:
+        if item in seen or item in done or item not in heif.infos:
             continue
         seen.add(item)
         order.append(item)
@@ -448,17 +161,17 @@ def roles(heif: Heif) -> dict[int, Role]:
         if kind == "alpha" and heif.primary in masters:
             alpha_ids.append(aux)
             continue
-        for item in _closure(heif, [aux]):
+        for item in _closure(heif, [aux], role):
             role.setdefault(item, Role(f"heic:aux:{aux}", kind[0].upper() + kind[1:], Category.HIDDEN_MEDIA))
-    for item in _closure(heif, alpha_ids):
+    for item in _closure(heif, alpha_ids, role):
         # Transparency of the primary image: part of what the picture looks like.
         role.setdefault(item, Role("heic:image", "Primary image", Category.TECHNICAL, Need.PIXELS))
     for thumb in [s for k, s, _ in heif.refs if k == "thmb"]:
-        for item in _closure(heif, [thumb]):
+        for item in _closure(heif, [thumb], role):
             role.setdefault(item, Role(f"heic:thumbnail:{thumb}", "Thumbnail image", Category.HIDDEN_MEDIA))
     for item_id, info in heif.infos.items():
         if info.type == "tmap":
-            for item in _closure(heif, [item_id]):
+            for item in _closure(heif, [item_id], role):
                 role.setdefault(item, Role(f"heic:aux:{item_id}", "HDR gain map (tone-map item)",
                                            Category.HIDDEN_MEDIA))
     # Other images: derived ones (grids) first so that their tiles are grouped with them.
@@ -469,7 +182,7 @@ def roles(heif: Heif) -> dict[int, Role]:
     for _, item_id in others:
         name = ("The other eye's image of a stereo pair" if item_id in stereo
                 else "Another image stored in the file")
-        for item in _closure(heif, [item_id]):
+        for item in _closure(heif, [item_id], role):
             role.setdefault(item, Role(f"heic:other:{item_id}", name, Category.HIDDEN_MEDIA))
     for item_id, info in sorted(heif.infos.items()):
         if item_id in role:
@@ -491,43 +204,35 @@ def _describes_primary(heif: Heif, item_id: int, kind: str) -> bool:
     described = heif.targets("cdsc", item_id)
     if described:
         return heif.primary in described
-    same = sorted(i for i, info in heif.infos.items()
-                  if (info.type == kind or (kind == "xmp" and _is_xmp(info))) and not heif.targets("cdsc", i))
-    return bool(same) and same[0] == item_id
+    return _first_undescribed(heif).get(kind) == item_id
+
+
+def _first_undescribed(heif: Heif) -> dict[str, int]:
+    """Per metadata kind, the lowest item id with no cdsc reference (computed once per walk: a file
+    with thousands of Exif items must not cost a scan of all items for each)."""
+    cached = heif.memo.get("first_undescribed")
+    if isinstance(cached, dict):
+        return cached
+    first: dict[str, int] = {}
+    for i in sorted(heif.infos):
+        if heif.targets("cdsc", i):
+            continue
+        info = heif.infos[i]
+        first.setdefault("xmp" if _is_xmp(info) else info.type, i)
+        first.setdefault(info.type, i)
+    heif.memo["first_undescribed"] = first
+    return first
 
 
 # ------------------------------------------------------------------------------------------ item bytes
 
 
 def item_extents(heif: Heif, item_id: int, size: int) -> list[tuple[int, int]]:
-    """Absolute (offset, length) of the item's bytes in the file; raises when they lie past its end."""
-    loc = heif.locations.get(item_id)
-    if loc is None:
-        return []
-    if loc.method == 1:
-        if heif.idat is None:
-            raise ParseError(f"damaged HEIF: item {item_id} refers to a missing 'idat' box")
-        base, limit = heif.idat.body, heif.idat.end
-    elif loc.method == 0:
-        base, limit = 0, size
-    else:
-        return []  # stored inside another item: its bytes are accounted for with that item
-    spans = []
-    for offset, length in loc.extents:
-        start = base + offset
-        if length == 0:
-            length = limit - start  # "to the end of the data"
-        if start < base or length < 0 or start + length > limit:
-            raise ParseError(
-                f"truncated HEIF: the data of item {item_id} lies past the end of the "
-                f"{'file' if loc.method == 0 else 'idat box'}"
-            )
-        spans.append((start, length))
-    return spans
+    return isobmff.item_extents(heif, item_id, size, FMT)
 
 
 def item_bytes(data: Buffer, heif: Heif, item_id: int) -> bytes:
-    return b"".join(bytes(data[o : o + n]) for o, n in item_extents(heif, item_id, len(data)))
+    return isobmff.item_bytes(data, heif, item_id, FMT)
 
 
 def exif_block(payload: bytes) -> bytes:
@@ -549,26 +254,6 @@ def exif_block(payload: bytes) -> bytes:
 # ------------------------------------------------------------------------------------------------- ICC
 
 
-def icc_description(icc: bytes) -> str:
-    """The profile's own name ('Display P3', 'sRGB IEC61966-2.1'), best effort."""
-    try:
-        count = int.from_bytes(icc[128:132], "big")
-        for n in range(min(count, 100)):
-            sig, off, size = struct.unpack(">4sII", icc[132 + 12 * n : 144 + 12 * n])
-            if sig != b"desc":
-                continue
-            tag = icc[off : off + size]
-            if tag[:4] == b"desc":
-                length = int.from_bytes(tag[8:12], "big")
-                return tag[12 : 12 + length].rstrip(b"\0").decode("latin-1")
-            if tag[:4] == b"mluc":
-                rec_len, rec_off = struct.unpack(">II", tag[20:28])
-                return tag[rec_off : rec_off + rec_len].decode("utf-16-be", "replace").rstrip("\0")
-    except (struct.error, ValueError):
-        pass
-    return ""
-
-
 def primary_icc(heif: Heif) -> bytes | None:
     for prop in heif.props_of(heif.primary, "colr"):
         if isinstance(prop.value, tuple) and prop.value[0] == "icc":
@@ -577,15 +262,6 @@ def primary_icc(heif: Heif) -> bytes | None:
 
 
 # ------------------------------------------------------------------------------------------------ parse
-
-
-def _dominant(items: list[Item]) -> Category:
-    """The category a metadata blob's segment is filed under: the one most of its bytes belong to."""
-    weights: Counter[Category] = Counter()
-    for item in items:
-        if item.category not in (Category.TECHNICAL, Category.FILE):
-            weights[item.category] += max(item.bytes, 1)
-    return weights.most_common(1)[0][0] if weights else Category.TECHNICAL
 
 
 def _not_carried(items: list[Item], why: str) -> list[Item]:
@@ -618,16 +294,15 @@ def _metadata_items(data: Buffer, heif: Heif, item_id: int, role: Role) -> tuple
             from core.metadata.xmp import parse_xmp
 
             prefix = "xmp" if primary else f"heic:{item_id}:xmp"
-            result = parse_xmp(payload, where="HEIF XMP item", key_prefix=prefix)
-            items = list(result.items)
-            items = _not_carried(items, JPEG_ONLY)
+            items = _not_carried(list(parse_xmp(payload, where="HEIF XMP item", key_prefix=prefix).items),
+                                 JPEG_ONLY)
         else:
             from core.metadata.iptc import parse_iim
 
             items = _not_carried(list(parse_iim(payload, "HEIF IPTC item").items), JPEG_ONLY)
     except ParseError as exc:
         items = [_bad_metadata(item_id, role.name, str(exc), len(payload))]
-    return items, _dominant(items)
+    return items, segment_category(items)
 
 
 def _bad_metadata(item_id: int, what: str, message: str, size: int = 0) -> Item:
@@ -799,8 +474,14 @@ def parse(data: Buffer) -> Parsed:
                 items.append(item)
                 segments.append(Segment(box.start, box.size, item.name, item.category))
     items += unknown
+    # Hidden images, video and unknown blocks are opaque here: their size is what they are.
+    items = [replace(i, datum=ByteSize(i.bytes)) if i.datum is None and i.category in _OPAQUE else i
+             for i in items]
     return Parsed(items=items, segments=segments, width=width, height=height, orientation=orientation,
-                  pixel_spans=pixel_spans)
+                  pixel_spans=pixel_spans, state=heif)
+
+
+_OPAQUE = (Category.HIDDEN_MEDIA, Category.UNKNOWN)
 
 
 def _dimensions(heif: Heif) -> tuple[int, int]:
@@ -821,9 +502,7 @@ def _dimensions(heif: Heif) -> tuple[int, int]:
 def clean(
     data: Buffer, parsed: Parsed, leaving: frozenset[str], pixels: Image.Image | None = None
 ) -> Cleaned:
-    from core.pipeline.inspection import MAX_PIXELS
-
-    heif = walk(data)
+    heif = state_of(parsed, Heif, lambda: walk(data))
     width, height = _dimensions(heif)
     if width * height > MAX_PIXELS:
         raise ParseError(f"declares enormous dimensions ({width}×{height}); refused as a possible "
@@ -839,8 +518,6 @@ def decode_primary(data: Buffer) -> Image.Image:
     import pillow_heif
     from PIL import Image
 
-    from core.pipeline.inspection import MAX_PIXELS
-
     try:
         heif_file = pillow_heif.open_heif(io.BytesIO(bytes(data)), convert_hdr_to_8bit=True)
         w, h = heif_file.size
@@ -852,8 +529,9 @@ def decode_primary(data: Buffer) -> Image.Image:
         image.load()
     except ParseError:
         raise
-    except (ValueError, EOFError, SyntaxError, RuntimeError, OSError, MemoryError) as exc:
-        raise ParseError(f"cannot decode the HEIC image: {exc}") from exc
+    except (ValueError, IndexError, EOFError, SyntaxError, RuntimeError, OSError, MemoryError) as exc:
+        # IndexError: libheif found no decodable image in the file at all.
+        raise ParseError(f"cannot decode the HEIC image: {exc or 'no image found'}") from exc
     if image.mode in ("RGBA", "LA", "RGBa", "La") or "A" in image.mode:
         # JPEG has no transparency: flatten onto white, as a viewer would show it on a light page.
         rgba = image.convert("RGBA")
@@ -885,16 +563,18 @@ def _exif_for_output(data: Buffer, heif: Heif, leaving: frozenset[str]) -> bytes
         result = parse_exif(block, where="HEIF Exif item · EXIF", key_prefix="exif")
     except ParseError:
         return None  # unreadable Exif: nothing of it leaves (the inventory shows it as unknown)
-    result.entries = [upright(e, result.byte_order) for e in result.entries]
+    result.entries = [u for e in result.entries if (u := upright(e, result.byte_order)) is not None]
     return build_exif(result, leaving)
 
 
-def upright(entry: ExifEntry, byte_order: str) -> ExifEntry:
-    """The IFD0 Orientation entry with the value 1 (top-left), other entries unchanged."""
-    if entry.ifd != "IFD0" or entry.tag != 0x0112 or entry.type not in (3, 4) or entry.count != 1:
+def upright(entry: ExifEntry, byte_order: str) -> ExifEntry | None:
+    """The IFD0 Orientation entry rebuilt with the value 1 (top-left), other entries unchanged; an
+    Orientation that is not a valid one is dropped."""
+    from core.metadata.exif.writer import rebuilt_orientation
+
+    if entry.ifd != "IFD0" or entry.tag != 0x0112:
         return entry
-    raw = struct.pack(byte_order + ("H" if entry.type == 3 else "I"), 1)
-    return replace(entry, raw=raw)
+    return rebuilt_orientation(entry, byte_order, value=1)
 
 
 def encode_jpeg(image: Image.Image, exif: bytes | None, icc: bytes | None) -> bytes:
@@ -943,21 +623,12 @@ def sniff_brands(head: bytes) -> bool:
     return bool(brands & GENERIC_BRANDS) and not brands & AVIF_BRANDS
 
 
-class HeicHandler:
+class HeicHandler(FormatHandler):
     name = "heic"
     extensions = (".heic", ".heif", ".hif")
     reencodes = True
+    parse = staticmethod(parse)
+    clean = staticmethod(clean)
 
     def sniff(self, head: bytes) -> bool:
         return sniff_brands(head)
-
-    def parse(self, data: Buffer) -> Parsed:
-        return parse(data)
-
-    def clean(
-        self, data: Buffer, parsed: Parsed, leaving: frozenset[str], pixels: Image.Image | None = None
-    ) -> Cleaned:
-        return clean(data, parsed, leaving, pixels)
-
-
-register(HeicHandler())

@@ -19,9 +19,10 @@ import struct
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from core.formats import Buffer, Cleaned, Parsed, register
-from core.formats.icc import icc_problem, profile_size
+from core.formats.base import Buffer, Cleaned, FormatHandler, Parsed, state_of
+from core.formats.shared import classify_trailer, segment_category
 from core.metadata.exif import ExifResult, build_exif, parse_exif
+from core.metadata.icc import icc_description, icc_problem, profile_size
 from core.metadata.iptc import PHOTOSHOP_HEADER, IrbResult, build_irb, parse_irb
 from core.metadata.xmp import filter_xmp, parse_xmp
 from core.model.categories import Category
@@ -97,11 +98,6 @@ def _find_marker(data: Buffer, pos: int) -> int:
 _MAX_PAYLOAD = 65533
 _ICC_CHUNK = _MAX_PAYLOAD - len(ICC_HEADER) - 2
 _EXT_XMP_CHUNK = 65400
-
-_CATEGORY_PRIORITY = (
-    Category.UNKNOWN, Category.LOCATION, Category.PEOPLE, Category.DEVICE, Category.TIME,
-    Category.DESCRIPTION, Category.HIDDEN_MEDIA, Category.HISTORY, Category.TECHNICAL,
-)
 
 
 # Known application segments that are never copied but whose category is plain.
@@ -183,14 +179,6 @@ def _size(n: int) -> str:
     return f"{n} bytes"
 
 
-def _segment_category(items: list[Item]) -> Category:
-    cats = {i.category for i in items}
-    for cat in _CATEGORY_PRIORITY:
-        if cat in cats:
-            return cat
-    return Category.TECHNICAL
-
-
 def _text(raw: bytes) -> str:
     raw = raw.rstrip(b"\x00")
     try:
@@ -199,26 +187,6 @@ def _text(raw: bytes) -> str:
         text = raw.decode("latin-1")
     text = " ".join(text.replace("\x00", " ").split())
     return text if len(text) <= 200 else f"{text[:100]}… ({len(text):,} characters)"
-
-
-def _icc_description(profile: bytes) -> str:
-    """The profile's description tag ('desc' v2 text or v4 'mluc'), or '' when unreadable."""
-    try:
-        count = struct.unpack_from(">I", profile, 128)[0]
-        for i in range(min(count, 100)):
-            sig, off, size = struct.unpack_from(">4sII", profile, 132 + 12 * i)
-            if sig != b"desc":
-                continue
-            body = profile[off: off + size]
-            if body[:4] == b"desc":
-                n = struct.unpack_from(">I", body, 8)[0]
-                return _text(body[12: 12 + n])
-            if body[:4] == b"mluc":
-                rec_len, rec_off = struct.unpack_from(">II", body, 20)
-                return " ".join(body[rec_off: rec_off + rec_len].decode("utf-16-be", "replace").split())
-    except (struct.error, UnicodeDecodeError):
-        return ""
-    return ""
 
 
 # --- parsing -----------------------------------------------------------------------------------------
@@ -254,7 +222,7 @@ class _Walker:
 
     # Each metadata segment takes the category of the most sensitive item it produced.
     def seg(self, offset: int, length: int, name: str, items: list[Item]) -> None:
-        self.pending.append((offset, length, name, _segment_category(items) if items else None))
+        self.pending.append((offset, length, name, segment_category(items) if items else None))
         self.w.items.extend(items)
 
     def image_seg(self, offset: int, length: int, name: str) -> None:
@@ -661,7 +629,7 @@ class _Walker:
             irb = parse_irb(b"".join(self.irb_chunks), where="JPEG APP13 Photoshop")
             self.w.irb = irb
             self.w.items.extend(irb.items)
-            self.mark("APP13 Photoshop", _segment_category(irb.items) if irb.items else Category.TECHNICAL)
+            self.mark("APP13 Photoshop", segment_category(irb.items) if irb.items else Category.TECHNICAL)
         if self.w.comments:
             value = " | ".join(_text(c) for c in self.w.comments)
             self.w.items.append(Item(Category.DESCRIPTION, "JPEG comment", value, "JPEG COM",
@@ -693,7 +661,7 @@ class _Walker:
             self.mark("APP2 ICC profile", Category.UNKNOWN)
             return
         self.w.icc = profile
-        desc = _icc_description(profile)
+        desc = icc_description(profile)
         value = f"{desc}, {_size(len(profile))}" if desc else _size(len(profile))
         self.w.items.append(Item(Category.TECHNICAL, "ICC colour profile", value, where,
                                  self.icc_bytes, "jpeg:icc", need=Need.DISPLAY))
@@ -717,7 +685,7 @@ class _Walker:
             self.w.ext_xmp = packet
             items.extend(result.items)
         self.w.items.extend(items)
-        self.mark("APP1 Extended XMP", _segment_category(items) if items else Category.UNKNOWN)
+        self.mark("APP1 Extended XMP", segment_category(items) if items else Category.UNKNOWN)
 
     def mark(self, name: str, category: Category) -> None:
         """Give the segments collected under ``name`` the category of the items they produced."""
@@ -765,17 +733,7 @@ class _Walker:
             return k
         k += 1
         key = f"jpeg:trailer:{k}"
-        category = Category.HIDDEN_MEDIA
-        if data.find(b"SEFH", start, end) >= 0 or bytes(data[end - 4: end]) == b"SEFT":
-            label = "Samsung trailer (SEF: may hold video, depth, edit data)"
-        elif not bytes(data[start:end]).strip(b"\x00"):
-            label = "Zero padding"
-        elif bytes(data[start: start + 3]) == b"\xff\xd8\xff":
-            label = "Embedded JPEG image"
-        elif data.find(b"\xff\xd8\xff", start, end) >= 0:
-            label = "Data holding an embedded JPEG image"
-        else:
-            label, category = "Unidentified data", Category.UNKNOWN
+        category, label = classify_trailer(data, start, end)
         self.trailer_item(start, size, f"{label}: {_size(size)}", category, key, where)
         return k
 
@@ -846,7 +804,7 @@ def _emit(data: Buffer | memoryview, part: _Part) -> bytes:
     return bytes((0xFF, part.marker)) + struct.pack(">H", len(fields) + 2) + fields
 
 
-class JpegHandler:
+class JpegHandler(FormatHandler):
     name = "jpeg"
     extensions = (".jpg", ".jpeg", ".jpe", ".jfif", ".mpo")
     reencodes = False
@@ -863,7 +821,7 @@ class JpegHandler:
     def clean(
         self, data: Buffer, parsed: Parsed, leaving: frozenset[str], pixels: Image.Image | None = None
     ) -> Cleaned:
-        w = parsed.state if isinstance(parsed.state, _Walk) else walk(data)
+        w = state_of(parsed, _Walk, lambda: walk(data))
         out: list[bytes | memoryview] = [b"\xff\xd8"]
         if w.jfif is not None and "jpeg:jfif" in leaving:
             out.append(_app(APP0, _jfif_payload(w.jfif)))
@@ -899,6 +857,3 @@ class JpegHandler:
             return Cleaned(joined, "unchanged", ".jpg")
         out.append(b"\xff\xd9")
         return Cleaned(b"".join(out), "re-encoded", ".jpg")
-
-
-register(JpegHandler())

@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 from io import BytesIO
 from typing import TYPE_CHECKING
 
-from core.formats import Buffer, Cleaned, Parsed, register
-from core.formats.icc import icc_problem
+from core.formats.base import Buffer, Cleaned, FormatHandler, Parsed, state_of
+from core.formats.shared import segment_category, trailer
 from core.metadata.exif import build_exif, parse_exif
+from core.metadata.icc import icc_description, icc_problem
 from core.metadata.iptc import parse_iim
 from core.metadata.xmp import filter_xmp, parse_xmp
 from core.model.categories import Category
@@ -67,74 +68,9 @@ TECHNICAL_CHUNKS = {
 }
 TEXT_CHUNKS = {b"tEXt", b"zTXt", b"iTXt"}
 
-_CATEGORY_PRIORITY = (
-    Category.LOCATION,
-    Category.PEOPLE,
-    Category.DEVICE,
-    Category.TIME,
-    Category.DESCRIPTION,
-    Category.HIDDEN_MEDIA,
-    Category.HISTORY,
-    Category.TECHNICAL,
-    Category.UNKNOWN,
-)
-
 
 # ---------------------------------------------------------------------------------------------------
 # Helpers shared with the WebP handler
-
-
-def dominant_category(items: list[Item], default: Category = Category.TECHNICAL) -> Category:
-    """One category for a byte range holding several items: the most sensitive one wins."""
-    cats = {i.category for i in items}
-    for cat in _CATEGORY_PRIORITY:
-        if cat in cats:
-            return cat
-    return default
-
-
-def trailer_category(tail: bytes) -> tuple[Category, str]:
-    """Classify bytes found after the end of an image: another picture or video, or unknown data."""
-    head = tail[:16]
-    if head.startswith(b"\xff\xd8\xff"):
-        return Category.HIDDEN_MEDIA, "a JPEG image"
-    if head.startswith(SIGNATURE):
-        return Category.HIDDEN_MEDIA, "a PNG image"
-    if head[4:8] == b"ftyp":
-        return Category.HIDDEN_MEDIA, "an MP4/QuickTime/HEIF stream"
-    if head.startswith(b"RIFF"):
-        return Category.HIDDEN_MEDIA, "a RIFF (WebP/AVI/WAV) stream"
-    if head.startswith((b"GIF87a", b"GIF89a")):
-        return Category.HIDDEN_MEDIA, "a GIF image"
-    if head.startswith(b"PK\x03\x04"):
-        return Category.HIDDEN_MEDIA, "a ZIP archive"
-    if not tail.strip(b"\x00"):
-        return Category.UNKNOWN, "zero padding"
-    return Category.UNKNOWN, "unrecognised data"
-
-
-def icc_description(profile: bytes) -> str:
-    """The profile's human-readable name ('sRGB IEC61966-2.1', 'Display P3'), or '' when absent."""
-    try:
-        if len(profile) < 132:
-            return ""
-        count = struct.unpack(">I", profile[128:132])[0]
-        for i in range(min(count, 100)):
-            sig, off, size = struct.unpack(">4sII", profile[132 + 12 * i : 144 + 12 * i])
-            if sig != b"desc" or off + size > len(profile):
-                continue
-            tag = profile[off : off + size]
-            if tag[:4] == b"desc":  # ICC v2: ASCII
-                n = struct.unpack(">I", tag[8:12])[0]
-                return tag[12 : 12 + n].split(b"\0")[0].decode("latin-1").strip()
-            if tag[:4] == b"mluc":  # ICC v4: first UTF-16 record
-                rec_off, rec_len = 16, 0
-                if struct.unpack(">I", tag[8:12])[0] >= 1:
-                    rec_len, rec_off = struct.unpack(">II", tag[20:28])
-                    return tag[rec_off : rec_off + rec_len].decode("utf-16-be", "replace").strip("\0 ")
-    except (struct.error, UnicodeError):
-        return ""
-    return ""
 
 
 def short(text: str, limit: int = MAX_VALUE_CHARS) -> str:
@@ -425,7 +361,7 @@ class _State:
         self.items.extend(items)
         plan.keys = [i.key for i in items]
         self.plans[chunk.offset] = plan
-        self.segments.append(Segment(chunk.offset, chunk.size, chunk.name, dominant_category(items, default)))
+        self.segments.append(Segment(chunk.offset, chunk.size, chunk.name, segment_category(items, default)))
 
     def unknown(self, data: Buffer, chunk: Chunk, why: str) -> None:
         key = self.unique(f"png:unknown:{chunk.name}")
@@ -951,20 +887,9 @@ def parse(data: Buffer) -> Parsed:
     items.extend(state.items)
     size = len(data)
     if a.end < size:
-        category, what = trailer_category(bytes(data[a.end : a.end + 64]))
-        items.append(
-            Item(
-                category,
-                "Data after the end of the image",
-                f"{size - a.end} bytes: {what}",
-                "after the PNG IEND chunk",
-                size - a.end,
-                "png:trailer",
-                carriable=False,
-                note="never copied into a clean file",
-            )
-        )
-        state.segments.append(Segment(a.end, size - a.end, "after IEND", category))
+        item, segment = trailer(data, a.end, "after the PNG IEND chunk", "png:trailer", "after IEND")
+        items.append(item)
+        state.segments.append(segment)
     state.segments.sort(key=lambda s: s.offset)
     return Parsed(
         items=items,
@@ -974,6 +899,7 @@ def parse(data: Buffer) -> Parsed:
         orientation=state.orientation or state.raw_orientation or 1,
         pixel_spans=a.spans,
         notes=state.notes,
+        state=a,
     )
 
 
@@ -993,7 +919,7 @@ def _reencoded_image_chunks(pixels: Image.Image) -> list[bytes]:
 def clean(
     data: Buffer, parsed: Parsed, leaving: frozenset[str], pixels: Image.Image | None = None
 ) -> Cleaned:
-    analysis = _analyse(data)
+    analysis = state_of(parsed, _Analysis, lambda: _analyse(data))
     before: list[bytes] = []  # everything up to the first IDAT, in file order
     moved: list[bytes] = []  # metadata found after IDAT: written just before the first IDAT
     image: list[bytes] = []  # IDAT and APNG frames from the first IDAT on, in file order
@@ -1055,22 +981,12 @@ def _clean_chunk(data: Buffer, chunk: Chunk, plan: _ChunkPlan, leaving: frozense
     return None
 
 
-@dataclass(frozen=True)
-class PngHandler:
-    name: str = "png"
-    extensions: tuple[str, ...] = (".png",)
-    reencodes: bool = False
+class PngHandler(FormatHandler):
+    name = "png"
+    extensions = (".png",)
+    reencodes = False
+    parse = staticmethod(parse)
+    clean = staticmethod(clean)
 
     def sniff(self, head: bytes) -> bool:
         return head.startswith(SIGNATURE)
-
-    def parse(self, data: Buffer) -> Parsed:
-        return parse(data)
-
-    def clean(
-        self, data: Buffer, parsed: Parsed, leaving: frozenset[str], pixels: Image.Image | None = None
-    ) -> Cleaned:
-        return clean(data, parsed, leaving, pixels)
-
-
-register(PngHandler())

@@ -18,7 +18,7 @@ import struct
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from core.formats import Buffer, Cleaned, Parsed, register
+from core.formats.base import Buffer, Cleaned, FormatHandler, Parsed, state_of
 from core.metadata.exif import (
     TAG_EXIF_IFD,
     TAG_GPS_IFD,
@@ -40,6 +40,9 @@ from core.metadata.exif import (
     walk,
     write_ifds,
 )
+from core.metadata.exif.reader import with_data
+from core.metadata.exif.values import orientation_value
+from core.metadata.exif.writer import rebuilt_orientation
 from core.metadata.iptc import parse_iim, parse_irb
 from core.metadata.xmp import filter_xmp, parse_xmp
 from core.model.categories import Category
@@ -226,14 +229,6 @@ def _trimmed(img: _Image, tags: dict[int, ExifEntry], bo: str) -> int:
     return cut
 
 
-def _orientation(e: ExifEntry | None, bo: str) -> int:
-    """The Orientation value when the entry is exactly one SHORT from 1 to 8, else 0."""
-    if e is None or e.type != 3 or e.count != 1:
-        return 0
-    value = _first_int(e, bo) or 0
-    return value if 1 <= value <= 8 else 0
-
-
 def _is_main(label: str) -> bool:
     return label in MAIN_IFDS
 
@@ -273,7 +268,7 @@ def _walk(data: Buffer) -> Walk:
     return walked
 
 
-class TiffHandler:
+class TiffHandler(FormatHandler):
     name = "tiff"
     extensions = (".tif", ".tiff")
     reencodes = False
@@ -360,9 +355,11 @@ class TiffHandler:
                 f"{WHERE} file body", gap_bytes, f"{KEY}:unreferenced", carriable=False,
                 note="unknown data is never passed on",
             ))
-        orientation = _orientation(t0.get(TAG_ORIENTATION), bo) or 1
+        stated = t0.get(TAG_ORIENTATION)
+        orientation = (orientation_value(stated, bo) if stated is not None else None) or 1
         notes = list(walked.errors)
-        return Parsed(items, segments, main.width, main.height, orientation, pixel_spans, notes)
+        items = with_data(items, [e for ifd in walked.ifds for e in ifd.entries], bo, KEY)
+        return Parsed(items, segments, main.width, main.height, orientation, pixel_spans, notes, state=walked)
 
     def _entry_items(
         self, e: ExifEntry, label: str, bo: str, sib: dict[str, dict[int, ExifEntry]], make: str
@@ -397,7 +394,7 @@ class TiffHandler:
     def clean(
         self, data: Buffer, parsed: Parsed, leaving: frozenset[str], pixels: Image.Image | None = None
     ) -> Cleaned:
-        walked = _walk(data)
+        walked = state_of(parsed, Walk, lambda: _walk(data))
         if pixels is not None:
             return Cleaned(_rebuild(walked, data, parsed.items, leaving, pixels), "re-encoded", ".tif")
         return Cleaned(_rebuild(walked, data, parsed.items, leaving, None), "unchanged", ".tif")
@@ -485,9 +482,9 @@ def _rebuild(
         if e.tag in DECODE_TAGS or e.tag in OFFSET_TAGS or is_pointer(e):
             continue
         if e.tag == TAG_ORIENTATION:
-            # Orientation always leaves (need=PIXELS), but only as what it claims to be.
-            if _orientation(e, bo):
-                ifd0_out.append(e)
+            rebuilt = rebuilt_orientation(e, bo)  # a valid Orientation always leaves (need=PIXELS)
+            if rebuilt is not None:
+                ifd0_out.append(rebuilt)
         elif e.tag == TAG_ICC:
             if f"{KEY}:icc" in leaving:
                 ifd0_out.append(e)
@@ -558,6 +555,3 @@ def _encode(pixels: Image.Image) -> bytes:
     image = pixels if pixels.mode in ("RGB", "RGBA", "L", "LA", "I;16", "CMYK") else pixels.convert("RGB")
     image.save(buf, format="TIFF", compression="tiff_lzw")
     return buf.getvalue()
-
-
-register(TiffHandler())

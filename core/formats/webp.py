@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 from io import BytesIO
 from typing import TYPE_CHECKING
 
-from core.formats import Buffer, Cleaned, Parsed, register
-from core.formats.icc import icc_problem, profile_size
-from core.formats.png import dominant_category, error_texts, icc_description, trailer_category, with_notes
+from core.formats.base import Buffer, Cleaned, FormatHandler, Parsed, state_of
+from core.formats.png import error_texts, with_notes
+from core.formats.shared import segment_category, trailer
 from core.metadata.exif import ExifResult, build_exif, parse_exif
+from core.metadata.icc import icc_description, icc_problem, profile_size
 from core.metadata.xmp import filter_xmp, parse_xmp
 from core.model.categories import Category
 from core.model.inventory import Item, Need, ParseError, Segment
@@ -334,7 +335,7 @@ def _exif(data: Buffer, a: _Analysis, chunk: Chunk) -> None:
     a.notes.extend(f"{where}: {e}" for e in errs)
     a.exif, a.exif_keys = result, [i.key for i in items]
     a.items.extend(with_notes(items, errs))
-    a.segments.append(Segment(chunk.offset, chunk.padded, "EXIF", dominant_category(items)))
+    a.segments.append(Segment(chunk.offset, chunk.padded, "EXIF", segment_category(items)))
     if any(i.key == "exif:IFD0:0x0112" for i in items):
         a.orientation = result.orientation
 
@@ -349,7 +350,7 @@ def _xmp(data: Buffer, a: _Analysis, chunk: Chunk) -> None:
     a.xmp, a.xmp_keys = packet, [i.key for i in items]
     a.items.extend(items)
     a.segments.append(
-        Segment(chunk.offset, chunk.padded, "XMP", dominant_category(items, Category.DESCRIPTION))
+        Segment(chunk.offset, chunk.padded, "XMP", segment_category(items, Category.DESCRIPTION))
     )
 
 
@@ -370,20 +371,9 @@ def parse(data: Buffer) -> Parsed:
     size = len(data)
     segments = sorted(a.segments, key=lambda s: s.offset)
     if a.end < size:
-        category, what = trailer_category(bytes(data[a.end : a.end + 64]))
-        items.append(
-            Item(
-                category,
-                "Data after the end of the image",
-                f"{size - a.end} bytes: {what}",
-                "after the WebP RIFF size",
-                size - a.end,
-                "webp:trailer",
-                carriable=False,
-                note="never copied into a clean file",
-            )
-        )
-        segments.append(Segment(a.end, size - a.end, "after RIFF", category))
+        item, segment = trailer(data, a.end, "after the WebP RIFF size", "webp:trailer", "after RIFF")
+        items.append(item)
+        segments.append(segment)
     return Parsed(
         items=items,
         segments=segments,
@@ -392,6 +382,7 @@ def parse(data: Buffer) -> Parsed:
         orientation=a.orientation,
         pixel_spans=a.spans,
         notes=a.notes,
+        state=a,
     )
 
 
@@ -434,7 +425,7 @@ def _reencoded(pixels: Image.Image, lossless: bool) -> tuple[list[bytes], bool]:
 def clean(
     data: Buffer, parsed: Parsed, leaving: frozenset[str], pixels: Image.Image | None = None
 ) -> Cleaned:
-    a = _analyse(data)
+    a = state_of(parsed, _Analysis, lambda: _analyse(data))
     if pixels is None:
         image, alpha, animated = _image_chunks(data, a), a.alpha, a.animated
     else:
@@ -477,22 +468,12 @@ def clean(
     return Cleaned(out, "unchanged" if pixels is None else "re-encoded", ".webp")
 
 
-@dataclass(frozen=True)
-class WebpHandler:
-    name: str = "webp"
-    extensions: tuple[str, ...] = (".webp",)
-    reencodes: bool = False
+class WebpHandler(FormatHandler):
+    name = "webp"
+    extensions = (".webp",)
+    reencodes = False
+    parse = staticmethod(parse)
+    clean = staticmethod(clean)
 
     def sniff(self, head: bytes) -> bool:
         return head[:4] == b"RIFF" and head[8:12] == b"WEBP"
-
-    def parse(self, data: Buffer) -> Parsed:
-        return parse(data)
-
-    def clean(
-        self, data: Buffer, parsed: Parsed, leaving: frozenset[str], pixels: Image.Image | None = None
-    ) -> Cleaned:
-        return clean(data, parsed, leaving, pixels)
-
-
-register(WebpHandler())

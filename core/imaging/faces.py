@@ -21,6 +21,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from core.imaging.decoding import register_heif
+from core.metadata.orientation import UPRIGHT, make_upright
 from core.model.categories import Category
 from core.model.inventory import Item
 from core.model.jobs import CancelToken, Job, Progress
@@ -170,16 +172,6 @@ def detector_status() -> str | None:
 
 # --- detection ---------------------------------------------------------------------------------
 
-# Orientation (EXIF tag 0x0112) → name of the Pillow transpose that makes the stored image upright.
-_UPRIGHT = {
-    2: "FLIP_LEFT_RIGHT",
-    3: "ROTATE_180",
-    4: "FLIP_TOP_BOTTOM",
-    5: "TRANSPOSE",
-    6: "ROTATE_270",
-    7: "TRANSVERSE",
-    8: "ROTATE_90",
-}
 
 
 def to_stored(
@@ -311,7 +303,7 @@ def _pass(
     factor = min(1.0, long_side / max(small.size))
     w, h = max(1, round(small.width * factor)), max(1, round(small.height * factor))
     image = small if (w, h) == small.size else small.resize((w, h), Image.Resampling.BILINEAR)
-    upright = image.transpose(Image.Transpose[_UPRIGHT[orientation]]) if orientation != 1 else image
+    upright = make_upright(image, orientation)
     heatmap, scale, offset, _landmarks = session.run(None, {_INPUT: _network_input(upright)})
     boxes, scores = _decode_outputs(heatmap[0, 0], scale[0], offset[0], *upright.size)
     if long_side < NETWORK_LONG_SIDE:
@@ -330,7 +322,7 @@ def _detect(image: Image.Image, orientation: int, session: Any) -> list[Face]:
     import numpy as np
     from PIL import Image
 
-    if orientation not in _UPRIGHT:  # 1, or a damaged tag: take the pixels as they are stored
+    if orientation not in UPRIGHT:  # 1, or a damaged tag: take the pixels as they are stored
         orientation = 1
     full_w, full_h = image.size
     if full_w < 1 or full_h < 1:
@@ -374,7 +366,7 @@ def _open_for_detection(path: Path) -> tuple[Image.Image, tuple[int, int], int]:
     """
     from PIL import Image
 
-    _register_heif()
+    register_heif()
     try:
         with open(path, "rb") as fh, Image.open(fh) as im:
             full = im.size
@@ -392,15 +384,6 @@ def _open_for_detection(path: Path) -> tuple[Image.Image, tuple[int, int], int]:
     except Image.DecompressionBombError as exc:
         raise OSError(f"image too large to decode safely: {exc}") from exc
     return image, full, orientation
-
-
-def _register_heif() -> None:
-    try:
-        import pillow_heif
-
-        pillow_heif.register_heif_opener()
-    except Exception:  # noqa: BLE001 - HEIC support is optional for detection
-        pass
 
 
 def _detect_path(path: Path, session: Any) -> list[Face]:

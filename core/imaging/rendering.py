@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 from core.imaging.faces import Face, redaction_box, to_stored, to_upright
 
 if TYPE_CHECKING:
-    from PIL import Image
 
     from core.imaging.facestore import FaceRecord
 
@@ -80,9 +79,11 @@ def render_picture(path: Path, size: int, record: FaceRecord, blur: Sequence[Fac
     """Decode ``path`` small, cover ``blur`` faces as export does, turn it upright, map the face boxes."""
     from PIL import Image
 
-    from core.imaging.faces import _register_heif, redact
+    from core.imaging.decoding import register_heif
+    from core.imaging.faces import redact
+    from core.metadata.orientation import make_upright
 
-    _register_heif()
+    register_heif()
     with open(path, "rb") as fh, Image.open(fh) as im:
         full_w, full_h = im.size
         try:
@@ -103,9 +104,7 @@ def render_picture(path: Path, size: int, record: FaceRecord, blur: Sequence[Fac
             for f in blur
         ]
         image = redact(image, small)
-    method = _ORIENT.get(orientation)
-    if method is not None:
-        image = image.transpose(method)
+    image = make_upright(image, orientation)
     image.thumbnail((size, size), Image.Resampling.BILINEAR)
     pic = Picture(image.width, image.height, image.tobytes(), full_w, full_h, orientation)
     boxes: list[FaceBox] = []
@@ -121,20 +120,3 @@ def _face_box(pic: Picture, f: Face, kind: str, index: int, w: int, h: int) -> F
     covered = redaction_box(f, w, h)
     return FaceBox(kind, index, pic.to_display((f.x, f.y, f.x + f.w, f.y + f.h)), pic.to_display(covered))
 
-
-def _orient_methods() -> dict[int, Image.Transpose]:
-    from PIL import Image
-
-    t = Image.Transpose
-    return {
-        2: t.FLIP_LEFT_RIGHT,
-        3: t.ROTATE_180,
-        4: t.FLIP_TOP_BOTTOM,
-        5: t.TRANSPOSE,
-        6: t.ROTATE_270,
-        7: t.TRANSVERSE,
-        8: t.ROTATE_90,
-    }
-
-
-_ORIENT = _orient_methods()

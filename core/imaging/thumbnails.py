@@ -27,30 +27,15 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
+from core.imaging.decoding import register_heif
 from core.library.paths import thumbnails_dir
+from core.metadata.orientation import make_upright
 from core.model.jobs import CancelToken, Job, Progress
 from core.security.vault import Vault, VaultError
 
 DEFAULT_SIZE = 256
 QUALITY = 82
 MEMORY_ENTRIES = 2000  # bounded in-memory cache when nothing may be written to disk
-
-_heif_lock = threading.Lock()
-_heif_ready = False
-
-
-def _register_heif() -> None:
-    global _heif_ready
-    with _heif_lock:
-        if not _heif_ready:
-            try:
-                import pillow_heif
-
-                pillow_heif.register_heif_opener()
-            except ImportError:  # HEIC thumbnails then fail with a clear error per file
-                pass
-            _heif_ready = True
-
 
 def _encode(im: Image.Image) -> bytes:
     if im.mode not in ("RGB", "L"):
@@ -62,7 +47,7 @@ def _encode(im: Image.Image) -> bytes:
 
 def make_thumbnail(path: str | os.PathLike[str], size: int = DEFAULT_SIZE) -> bytes:
     """JPEG bytes at most ``size`` pixels on the long side, displayed the right way up."""
-    _register_heif()
+    register_heif()
     with open(path, "rb") as fh, Image.open(fh) as im:
         if im.format == "JPEG":
             # Ask libjpeg for the smallest DCT scale still >= size: decoding 1/8 of the pixels is the win.
@@ -110,21 +95,11 @@ def embedded_thumbnail(path: str | os.PathLike[str]) -> bytes | None:
             return bytes(thumb)
         with Image.open(io.BytesIO(thumb)) as im:
             im.load()
-            method = _TRANSPOSE.get(orientation)
-            return _encode(im.transpose(method) if method is not None else im)
+            return _encode(make_upright(im, orientation))
     except Exception:  # a damaged EXIF block just means no instant thumbnail
         return None
 
 
-_TRANSPOSE = {
-    2: Image.Transpose.FLIP_LEFT_RIGHT,
-    3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_270,
-    7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_90,
-}
 
 
 class ThumbnailCache:

@@ -12,6 +12,7 @@ Payload shapes (stable: they are in every existing ledger):
 - consent, photos:  {kind: consent, recipient, photos: {old: [fingerprint ...]}, new}
 - consent, carried: {kind: consent, action: carried, from, to, recipients: {name: allowed|denied}}
   (a photo edited in place keeps the decisions of its previous content)
+- export started:   {kind: export-started, recipient, policy, out, photos} (before the first photo is written)
 - export:           {kind: export, recipient, policy, policy_settings, out, receipt_created, files, withheld,
   cancelled}
 - recipient:        {kind: recipient, action: add|rename|policy|remove, ...}
@@ -106,6 +107,26 @@ class Exported:
 
 
 @dataclass(frozen=True)
+class ExportStarted:
+    """Written before the first photo of an export by recipient, so a killed export is on the record."""
+
+    recipient: str
+    policy: str
+    out: str
+    photos: int
+    when: str = ""
+
+    def payload(self) -> dict[str, object]:
+        return {
+            "kind": "export-started",
+            "recipient": self.recipient,
+            "policy": self.policy,
+            "out": self.out,
+            "photos": self.photos,
+        }
+
+
+@dataclass(frozen=True)
 class RecipientAdded:
     recipient: str
     policy: str
@@ -179,6 +200,7 @@ Event = (
     | PhotosDecided
     | DecisionsCarried
     | Exported
+    | ExportStarted
     | RecipientAdded
     | RecipientRenamed
     | RecipientPolicyChanged
@@ -240,6 +262,10 @@ def parse(data: Mapping[str, Any]) -> Event:
             _dicts(data.get("withheld")),
             bool(data.get("cancelled")),
             when,
+        )
+    if kind == "export-started":
+        return ExportStarted(
+            _s(data, "recipient"), _s(data, "policy"), _s(data, "out"), _int(data.get("photos")), when
         )
     if kind == "recipient":
         if action == "add":
@@ -327,6 +353,9 @@ def describe(event: Event | Mapping[str, Any]) -> Description:
             return Description(consent, "", f"Photo edited in place keeps its decisions: {names}")
         case Exported():
             return Description(KIND_LABELS["export"], e.recipient, _export_what(e))
+        case ExportStarted():
+            what = f"Started: {_photos(e.photos)} to export (policy {policy_label(e.policy)})"
+            return Description(KIND_LABELS["export"], e.recipient, what)
         case RecipientAdded():
             return Description(recipient, e.recipient, f"Added, policy {policy_label(e.policy)}")
         case RecipientRenamed():

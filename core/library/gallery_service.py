@@ -121,9 +121,9 @@ class Gallery:
             faces, reason = self._faces_to_blur(fingerprint, path)
         try:
             with open_readonly(path) as (data, st):
-                _, _, _, preview = plan_file(path, data, st, policy, index=1, faces=faces)
+                preview = plan_file(path, data, st, policy, index=1, faces=faces).preview
         except OSError as exc:
-            preview = Preview(str(path), policy, "", "unchanged", error=describe_os_error(exc))
+            preview = Preview.failed(str(path), policy, describe_os_error(exc))
         if reason and not preview.error:
             preview.error = reason
         return preview

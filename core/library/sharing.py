@@ -36,6 +36,10 @@ class Sharing:
         rec = self.recipients.get(recipient)
         policy = self.recipients.usable_policy(rec)
         sources = self.consent.allowed_sources(rec.name)
+        # On the record before any photo is written, so a killed export is accounted for too (its photos
+        # are listed by the receipt the next export into that folder writes).
+        with self.ctx.db.transaction():
+            self.ctx.ledger.append(ev.ExportStarted(rec.name, policy.name, str(out), len(sources)))
         # The exporter hashes what it actually reads and withholds any file whose bytes are no longer the
         # photo that was consented to, so the receipt and the ledger state the truth.
         result = yield from export_job(

@@ -14,8 +14,10 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field, replace
 
+from core.metadata.exif.values import parse_moment
 from core.model.categories import Category
 from core.model.inventory import Item
+from core.model.values import ByteSize, Datum, Moment, PersonName
 
 PHOTOSHOP_HEADER = b"Photoshop 3.0\x00"
 IPTC_RESOURCE = 0x0404
@@ -324,8 +326,37 @@ def _dataset_items(datasets: list[Dataset], where: str) -> list[Item]:
         name = name or f"IPTC dataset {first.record}:{first.number}"
         values = [v for v in (_value(d, utf8) for d in group) if v]
         items.append(Item(category, f"IPTC {name}", ", ".join(values), where,
-                          sum(len(d.raw) for d in group), key))
+                          sum(len(d.raw) for d in group), key,
+                          datum=_datum((first.record, first.number), values, grouped, utf8,
+                                       sum(len(d.raw) for d in group))))
     return items
+
+
+# Date datasets and the time dataset that completes each (IIM: CCYYMMDD and HHMMSS±HHMM).
+_DATE_TIME = {(2, 55): (2, 60), (2, 62): (2, 63), (2, 30): (2, 35), (2, 37): (2, 38), (2, 47): None}
+_PERSONS = {(2, 80): "author", (2, 122): "caption writer"}
+
+
+def _datum(pair: tuple[int, int], values: list[str], grouped: dict[str, list[Dataset]],
+           utf8: bool, size: int) -> Datum | None:
+    if pair in _PERSONS and values:
+        return PersonName(", ".join(values), _PERSONS[pair])
+    if pair in _DATE_TIME and values:
+        time_pair = _DATE_TIME[pair]
+        times = [_value(d, utf8) for ds in grouped.values() for d in ds if (d.record, d.number) == time_pair]
+        return _moment(values[0], times[0] if times else "")
+    if pair not in DATASETS:
+        return ByteSize(size)  # an unknown dataset: opaque
+    return None
+
+
+def _moment(date: str, time: str) -> Moment | None:
+    """IIM date "2024-05-01" (as shown) and time "143210+0200" as a Moment (aware with the offset)."""
+    t = time.strip()
+    if len(t) < 6 or not t[:6].isdigit():
+        return None  # a date alone is not a moment
+    offset = f"{t[6:9]}:{t[9:11]}" if len(t) == 11 and t[6] in "+-" else ""
+    return parse_moment(f"{date}T{t[:2]}:{t[2:4]}:{t[4:6]}", offset)
 
 
 def parse_iim(data: bytes, where: str = "IPTC") -> IimResult:
@@ -403,7 +434,9 @@ def parse_irb(block: bytes, where: str = "Photoshop IRB") -> IrbResult:
             value = f"JPEG thumbnail, {_size(len(res.data))}"
         elif res.id in (0x0424, 0x0422, 0x0423):
             value = f"{len(res.data):,} bytes (not read here; never copied)"
-        item = Item(category, name, value, where, len(res.raw), res.key)
+        opaque = res.id in THUMBNAIL_RESOURCES or category is Category.UNKNOWN
+        item = Item(category, name, value, where, len(res.raw), res.key,
+                    datum=ByteSize(len(res.data)) if opaque else None)
         if res.id in _NOT_COPIED:
             item = replace(item, carriable=False, note="the cleaner does not copy this resource")
         result.items.append(item)

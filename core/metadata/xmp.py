@@ -14,14 +14,16 @@ it becomes one ``unknown`` item covering the whole packet, which therefore never
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from xml.sax.saxutils import escape, quoteattr
 
 import defusedxml
 import defusedxml.ElementTree as DET
 
+from core.metadata.exif.values import parse_coordinate, parse_moment
 from core.model.categories import Category
 from core.model.inventory import Item, Need
+from core.model.values import ByteSize, Coordinates, Datum, PersonName, SerialNumber
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -266,6 +268,7 @@ _REGION_KEYS = {
     "mwg-rs:Regions", "MP:RegionInfo", "Iptc4xmpExt:ImageRegion", "Iptc4xmpExt:PersonInImageWDetails",
 }
 
+MAX_DEPTH = 100  # element nesting; real packets (face regions, history) stay under 15
 MAX_VALUE = 200  # characters of a value shown to a person; longer values are cut with their length noted
 
 
@@ -328,8 +331,21 @@ def _decode(packet: bytes) -> bytes:
     return data.rstrip(b"\x00 \t\r\n")
 
 
+class TooDeep(ValueError):
+    """The packet nests elements deeper than any real XMP does."""
+
+
 def _parse_root(packet: bytes) -> ET.Element:
-    return DET.fromstring(_decode(packet), forbid_dtd=False, forbid_entities=True, forbid_external=True)
+    root = DET.fromstring(_decode(packet), forbid_dtd=False, forbid_entities=True, forbid_external=True)
+    # The readers below recurse into the tree: a hostile packet nested thousands of levels deep must be
+    # refused here, with a reason, before it can exhaust the stack.
+    stack = [(root, 1)]
+    while stack:
+        element, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise TooDeep(f"the XMP packet nests elements more than {MAX_DEPTH} levels deep; not read")
+        stack.extend((child, depth + 1) for child in element)
+    return root
 
 
 def _properties(root: ET.Element, key_prefix: str) -> tuple[list[_Prop], str]:
@@ -420,10 +436,7 @@ def _struct_summary(element: ET.Element) -> str:
 
 
 def _people_value(element: ET.Element) -> str:
-    names = []
-    for local, value in _leaves(element):
-        if local in _NAME_FIELDS and value.strip() and value.strip() not in names:
-            names.append(value.strip())
+    names = _region_names(element)
     count = len(_region_nodes(element))
     label = f"{count} face region{'s' if count != 1 else ''}" if count else "face regions"
     return _text(f"{label}: {', '.join(names)}" if names else f"{label}, no names")
@@ -459,7 +472,7 @@ def parse_xmp(packet: bytes, where: str = "XMP", key_prefix: str = "xmp") -> Xmp
                           len(f'x:xmptk="{toolkit}"'.encode()), f"{key_prefix}:x:xmptk"))
     for prop in props:
         items.append(_item(prop, where))
-    return XmpResult(items, [])
+    return XmpResult(_with_position(items, props), [])
 
 
 def _item(prop: _Prop, where: str) -> Item:
@@ -468,7 +481,12 @@ def _item(prop: _Prop, where: str) -> Item:
         return Item(HISTORY, "XMP document identifier (rdf:about)", _text(prop.attr_value or ""), where,
                     len(prop.attr_value or ""), prop.key)
     category = category_for(prefix, local)
-    need = Need.PIXELS if prop.qname == "tiff:Orientation" else Need.NONE
+    need, carriable, note = Need.NONE, True, ""
+    if prop.qname == "tiff:Orientation":
+        if _plain_orientation(prop):
+            need = Need.PIXELS
+        else:
+            carriable, note = False, "not a valid orientation (one number from 1 to 8): never carried"
     if prop.attr_value is not None:
         value = _text(prop.attr_value)
     elif prop.qname in _REGION_KEYS or prefix == "apple-fi":
@@ -479,7 +497,83 @@ def _item(prop: _Prop, where: str) -> Item:
         value = _element_value(prop.element)
     # Unregistered namespaces have no short prefix: name the property by its namespace URI.
     name = f"{prefix}:{local}" if prefix in PREFIXES.values() else f"{prop.local} ({prop.uri})"
-    return Item(category, f"XMP {name}", value, where, _serialized_size(prop), prop.key, need=need)
+    return Item(category, f"XMP {name}", value, where, _serialized_size(prop), prop.key, need=need,
+                carriable=carriable, note=note, datum=_datum(prop, category, value))
+
+
+_ORIENTATION_VALUES = {str(n) for n in range(1, 9)}
+
+
+def _plain_orientation(prop: _Prop) -> bool:
+    """tiff:Orientation as a bare number from 1 to 8; anything else (text, attributes, structure) could
+    carry anything, and is never written into a clean file."""
+    if prop.attr_value is not None:
+        return prop.attr_value.strip() in _ORIENTATION_VALUES
+    element = prop.element
+    return (element is not None and not element.attrib and not list(element)
+            and (element.text or "").strip() in _ORIENTATION_VALUES)
+
+
+# Typed meaning of XMP properties (the EXIF and IPTC readers give the same types for their fields).
+_MOMENTS = {"xmp:CreateDate", "xmp:ModifyDate", "xmp:MetadataDate", "exif:DateTimeOriginal",
+            "exif:DateTimeDigitized", "photoshop:DateCreated", "tiff:DateTime", "exif:GPSTimeStamp"}
+_SERIALS = {"aux:SerialNumber": "body", "exifEX:BodySerialNumber": "body", "aux:LensSerialNumber": "lens",
+            "exifEX:LensSerialNumber": "lens", "aux:ImageNumber": ""}
+_PERSONS = {"dc:creator": "author", "tiff:Artist": "author", "aux:OwnerName": "owner",
+            "exifEX:CameraOwnerName": "owner", "xmpRights:Owner": "owner",
+            "Iptc4xmpExt:PersonInImage": "person in image", "photoshop:CaptionWriter": "caption writer"}
+
+
+def _datum(prop: _Prop, category: Category, value: str) -> Datum | None:
+    qname = prop.qname
+    text = (prop.attr_value if prop.attr_value is not None else value).strip()
+    if not text:
+        return None
+    if qname in _MOMENTS:
+        return parse_moment(text)
+    if qname in ("exif:GPSLatitude", "exif:GPSLongitude"):
+        return None  # a position needs both: attached by parse_xmp once both are read
+    if qname in _SERIALS and _SERIALS[qname]:
+        return SerialNumber(text, _SERIALS[qname])
+    if qname in _PERSONS:
+        return PersonName(text, _PERSONS[qname])
+    if qname in _REGION_KEYS and prop.element is not None:
+        names = _region_names(prop.element)
+        return PersonName(", ".join(names), "face region") if names else None
+    if category is Category.UNKNOWN or (" " not in text and len(text) > 1000):
+        return ByteSize(_serialized_size(prop))  # opaque: encoded images, unknown blobs
+    return None
+
+
+def _region_names(element: ET.Element) -> list[str]:
+    names: list[str] = []
+    for local, value in _leaves(element):
+        if local in _NAME_FIELDS and value.strip() and value.strip() not in names:
+            names.append(value.strip())
+    return names
+
+
+def _with_position(items: list[Item], props: list[_Prop]) -> list[Item]:
+    """exif:GPSLatitude and exif:GPSLongitude items carry the position they make together."""
+    raw = {p.qname: (p.attr_value if p.attr_value is not None else
+                     (p.element.text or "" if p.element is not None else "")) for p in props}
+    lat = parse_coordinate(raw.get("exif:GPSLatitude", "").strip())
+    lon = parse_coordinate(raw.get("exif:GPSLongitude", "").strip())
+    if lat is None or lon is None:
+        return items
+    alt = None
+    alt_text = raw.get("exif:GPSAltitude", "").strip()
+    if alt_text:
+        num, _, den = alt_text.partition("/")
+        try:
+            alt = float(num) / float(den) if den else float(num)
+        except (ValueError, ZeroDivisionError):
+            alt = None
+        if alt is not None and raw.get("exif:GPSAltitudeRef", "").strip() == "1":
+            alt = -alt
+    where = Coordinates(lat, lon, alt)
+    suffixes = (":exif:GPSLatitude", ":exif:GPSLongitude")
+    return [replace(i, datum=where) if i.key.endswith(suffixes) else i for i in items]
 
 
 def _error_message(exc: Exception) -> str:
@@ -489,6 +583,8 @@ def _error_message(exc: Exception) -> str:
         return "XMP refers to external files; not followed"
     if isinstance(exc, defusedxml.DTDForbidden):
         return "XMP carries a document type declaration; not read"
+    if isinstance(exc, TooDeep):
+        return str(exc)
     return f"XMP is not valid XML ({exc})"
 
 

@@ -13,14 +13,40 @@ import json
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
 
 from core.model.categories import Category
 
-KEEP, REMOVE, DISPLAY = "keep", "remove", "display"
-BLUR = "blur"
-NEUTRAL = "neutral"
+
+class Action(StrEnum):
+    """What a policy does with one category (``display`` only for technical, ``blur`` only for faces).
+
+    String enums: the TOML files, the JSON documents and the ledger keep the plain words."""
+
+    KEEP = "keep"
+    REMOVE = "remove"
+    DISPLAY = "display"
+    BLUR = "blur"
+
+
+class FileNames(StrEnum):
+    KEEP = "keep"
+    NEUTRAL = "neutral"
+
+
+class PixelMode(StrEnum):
+    """What happens to the picture itself on the way out."""
+
+    UNCHANGED = "unchanged"  # the compressed image data is copied byte for byte
+    FACES_BLURRED = "faces-blurred"
+    RE_ENCODED = "re-encoded"  # a format that leaves as another (HEIC as JPEG)
+
+
+# The plain names callers already use.
+KEEP, REMOVE, DISPLAY, BLUR = Action.KEEP, Action.REMOVE, Action.DISPLAY, Action.BLUR
+NEUTRAL = FileNames.NEUTRAL
 
 # Categories a policy decides; faces and file names have their own switches.
 POLICY_CATEGORIES: tuple[Category, ...] = (
@@ -43,9 +69,9 @@ class PolicyError(ValueError):
 @dataclass(frozen=True)
 class Policy:
     name: str
-    categories: Mapping[Category, str]
-    faces: str = KEEP  # keep | blur
-    file_names: str = NEUTRAL  # keep | neutral
+    categories: Mapping[Category, Action]
+    faces: Action = Action.KEEP  # keep | blur
+    file_names: FileNames = FileNames.NEUTRAL
     description: str = ""
     source: str = "built-in"
     # Copy the file byte for byte: only the built-in `original` policy does this.
@@ -53,8 +79,12 @@ class Policy:
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        # Read-only views, so a policy cannot change while an export uses it.
-        object.__setattr__(self, "categories", MappingProxyType(dict(self.categories)))
+        # Read-only views, so a policy cannot change while an export uses it. Plain strings given by
+        # older callers become the enums here.
+        categories = {c: Action(a) for c, a in self.categories.items()}
+        object.__setattr__(self, "categories", MappingProxyType(categories))
+        object.__setattr__(self, "faces", Action(self.faces))
+        object.__setattr__(self, "file_names", FileNames(self.file_names))
         object.__setattr__(self, "extra", MappingProxyType(dict(self.extra)))
 
     def __reduce__(self) -> tuple[object, tuple[object, ...]]:
@@ -73,25 +103,34 @@ class Policy:
             ),
         )
 
-    def action(self, category: Category) -> str:
+    def action(self, category: Category) -> Action:
         if category is Category.UNKNOWN:
-            return KEEP if self.passthrough else REMOVE
+            return Action.KEEP if self.passthrough else Action.REMOVE
         if category is Category.FACES:
-            return BLUR if self.faces == BLUR else KEEP
-        return self.categories.get(category, REMOVE)
+            return Action.BLUR if self.faces is Action.BLUR else Action.KEEP
+        return self.categories.get(category, Action.REMOVE)
 
-    def kept_categories(self) -> list[str]:
-        return [str(c) for c in POLICY_CATEGORIES if self.categories.get(c, REMOVE) != REMOVE]
+    @property
+    def blurs_faces(self) -> bool:
+        return self.faces is Action.BLUR and not self.passthrough
 
-    def to_json(self) -> dict[str, object]:
+    @property
+    def keeps_names(self) -> bool:
+        return self.file_names is FileNames.KEEP
+
+    def settings(self) -> dict[str, object]:
+        """The policy by its name and settings only: what may travel with an export (no file path)."""
         return {
             "name": self.name,
-            "source": self.source,
-            "categories": {str(c): self.categories.get(c, REMOVE) for c in POLICY_CATEGORIES},
-            "faces": self.faces,
-            "file_names": self.file_names,
+            "categories": {str(c): str(self.categories.get(c, Action.REMOVE)) for c in POLICY_CATEGORIES},
+            "faces": str(self.faces),
+            "file_names": str(self.file_names),
             "passthrough": self.passthrough,
         }
+
+    def to_json(self) -> dict[str, object]:
+        """The settings and where the policy came from (a file path): for local records only."""
+        return {"name": self.name, "source": self.source, **self.settings()}
 
     def to_toml(self) -> str:
         # JSON string syntax is valid TOML basic-string syntax: quotes, backslashes and control
@@ -104,7 +143,7 @@ class Policy:
         return "\n".join(lines) + "\n"
 
 
-def _cats(default: str, **overrides: str) -> Mapping[Category, str]:
+def _cats(default: Action, **overrides: Action) -> Mapping[Category, Action]:
     values = {c: default for c in POLICY_CATEGORIES}
     for key, value in overrides.items():
         values[Category(key)] = value
@@ -126,24 +165,17 @@ BUILTIN: dict[str, Policy] = {
     "no-location": Policy(
         "no-location",
         _cats(KEEP, location=REMOVE, hidden_media=REMOVE),
-        file_names=KEEP,
+        file_names=FileNames.KEEP,
         description="Removes location and hidden media; keeps the rest.",
     ),
     "original": Policy(
         "original",
         _cats(KEEP),
-        file_names=KEEP,
+        file_names=FileNames.KEEP,
         passthrough=True,
         description="Everything as-is: what an all-access upload would take.",
     ),
 }
-
-DEFAULT_POLICY = "minimal"
-
-
-def builtin_names() -> list[str]:
-    return list(BUILTIN)
-
 
 def load_policy(spec: str | Path) -> Policy:
     """A built-in name, or the path of a TOML policy file."""
@@ -173,16 +205,16 @@ def policy_from_mapping(data: Mapping[str, object], *, source: str, default_name
     if extra:
         raise PolicyError(f"{source}: unknown setting(s) {', '.join(sorted(extra))}")
     name = str(data.get("name", default_name))
-    faces = str(data.get("faces", KEEP))
-    if faces not in (KEEP, BLUR):
+    faces = str(data.get("faces", Action.KEEP))
+    if faces not in (Action.KEEP, Action.BLUR):
         raise PolicyError(f'{source}: faces must be "keep" or "blur", not {faces!r}')
-    file_names = str(data.get("file_names", NEUTRAL))
-    if file_names not in (KEEP, NEUTRAL):
+    file_names = str(data.get("file_names", FileNames.NEUTRAL))
+    if file_names not in (FileNames.KEEP, FileNames.NEUTRAL):
         raise PolicyError(f'{source}: file_names must be "keep" or "neutral", not {file_names!r}')
     raw = data.get("categories", {})
     if not isinstance(raw, Mapping):
         raise PolicyError(f"{source}: [categories] must be a table")
-    values: dict[Category, str] = {c: REMOVE for c in POLICY_CATEGORIES}
+    values: dict[Category, Action] = {c: Action.REMOVE for c in POLICY_CATEGORIES}
     for key, value in raw.items():
         if key == Category.UNKNOWN:
             raise PolicyError(f"{source}: unknown data is never passed through; remove the 'unknown' line")
@@ -195,14 +227,14 @@ def policy_from_mapping(data: Mapping[str, object], *, source: str, default_name
                 f"{source}: unknown category {key!r}; categories are {', '.join(map(str, POLICY_CATEGORIES))}"
             ) from None
         allowed = (KEEP, REMOVE, DISPLAY) if category is Category.TECHNICAL else (KEEP, REMOVE)
-        if value not in allowed:
+        if not isinstance(value, str) or value not in allowed:
             raise PolicyError(f"{source}: {key} must be one of {', '.join(allowed)}, not {value!r}")
-        values[category] = str(value)
+        values[category] = Action(value)
     return Policy(
         name,
         MappingProxyType(values),
-        faces=faces,
-        file_names=file_names,
+        faces=Action(faces),
+        file_names=FileNames(file_names),
         description=str(data.get("description", "")),
         source=source,
     )

@@ -19,12 +19,13 @@ class Coordinates:
     latitude: float
     longitude: float
     altitude_m: float | None = None
+    void: bool = False  # the receiver said the fix is void (EXIF GPSStatus "V"): a stale or no position
 
     @property
     def plausible(self) -> bool:
-        """False for (0, 0) (an unset GPS block) and anything outside the globe's ranges."""
+        """False for (0, 0) (an unset GPS block), a void fix and anything outside the globe's ranges."""
         in_range = -90.0 <= self.latitude <= 90.0 and -180.0 <= self.longitude <= 180.0
-        return in_range and not (self.latitude == 0.0 and self.longitude == 0.0)
+        return in_range and not self.void and not (self.latitude == 0.0 and self.longitude == 0.0)
 
 
 @dataclass(frozen=True, slots=True)

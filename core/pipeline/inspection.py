@@ -1,5 +1,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Open a file read-only and inventory it; damaged or unsupported input becomes ``Inventory.error``."""
+"""Open a file read-only and inventory it; damaged or unsupported input becomes ``Inventory.error``.
+
+Nothing a file holds may stop a batch: any exception while reading one file becomes that file's error
+(a parser bug is reported as such), and each file is read within its time budget."""
 
 from __future__ import annotations
 
@@ -12,11 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from core.formats import Buffer, Handler, Parsed, handler_for
+from core.formats.base import MAX_PIXELS
 from core.model.inventory import Inventory, ParseError, file_items
-
-# Pillow refuses to decode past ~179 MP by default; panoramas up to this size are fine, anything larger
-# is treated as a decompression bomb and never decoded.
-MAX_PIXELS = 250_000_000
+from core.model.jobs import TooComplex, time_budget
 
 
 @contextmanager
@@ -70,9 +71,17 @@ def parse_buffer(data: Buffer) -> tuple[Handler, Parsed]:
         parsed = handler.parse(data)
     except ParseError:
         raise
+    except TooComplex as exc:
+        raise ParseError(str(exc)) from exc
     except (ValueError, IndexError, KeyError, OverflowError, UnicodeError, MemoryError, struct.error) as exc:
         # A parser bug or hostile input must never crash the job nor let the file through.
         raise ParseError(f"damaged {handler.name.upper()} file: {exc.__class__.__name__}: {exc}") from exc
+    except RecursionError as exc:
+        raise ParseError(f"damaged {handler.name.upper()} file: nested too deeply to read") from exc
+    except Exception as exc:  # a reader bug on one file is that file's error
+        raise ParseError(
+            f"the {handler.name.upper()} reader failed on this file ({exc.__class__.__name__}: {exc})"
+        ) from exc
     if parsed.width * parsed.height > MAX_PIXELS:
         raise ParseError(
             f"declares enormous dimensions ({parsed.width}×{parsed.height}); refused as a possible "
@@ -107,10 +116,15 @@ def inventory_from(
 
 
 def inspect_path(path: str | os.PathLike[str]) -> Inventory:
+    """One file's inventory, never an exception: whatever goes wrong is ``Inventory.error``."""
     p = Path(path)
     try:
-        with open_readonly(p) as (data, st):
+        with time_budget(), open_readonly(p) as (data, st):
             inv, _, _ = inventory_from(p, data, st)
             return inv
     except OSError as exc:
         return Inventory(path=str(p), format="", size=0, error=describe_os_error(exc))
+    except TooComplex as exc:
+        return Inventory(path=str(p), format="", size=0, error=str(exc))
+    except Exception as exc:  # noqa: BLE001 - one bad file never stops the others
+        return Inventory(path=str(p), format="", size=0, error=f"internal error while reading: {exc!r}")

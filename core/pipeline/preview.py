@@ -1,64 +1,42 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Inventory + policy -> what leaves the device and what stays, item by item.
+"""Inventory + policy -> what leaves the device and what stays, item by item (a ``Plan``).
 
-The plan is the single source of truth: the sanitizer receives the keys of the items that leave, and
-the exporter checks the cleaned file against the same plan.
+``plan_file`` is shared by `preview`, the library's preview and `export`, so what the user is shown is
+what the export writes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import PurePath
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePath
+from typing import TYPE_CHECKING
 
+from core.formats import Buffer, Handler, Parsed
 from core.model.categories import Category
 from core.model.inventory import Inventory, Item, Need
-from core.model.policy import BLUR, DISPLAY, KEEP, NEUTRAL, REMOVE, Policy
+from core.model.policy import Action, PixelMode, Policy
+from core.model.preview import Preview, Stay
+from core.pipeline.inspection import inventory_from
 
-
-@dataclass(frozen=True, slots=True)
-class Stay:
-    item: Item
-    reason: str
-
-    def to_json(self) -> dict[str, object]:
-        return {**self.item.to_json(), "reason": self.reason}
+if TYPE_CHECKING:
+    from core.imaging.faces import Face
 
 
 @dataclass(slots=True)
-class Preview:
-    path: str
-    policy: Policy
-    output_name: str
-    pixels: str  # "unchanged" | "faces-blurred" | "re-encoded"
-    leaves: list[Item] = field(default_factory=list)
-    stays: list[Stay] = field(default_factory=list)
-    faces_detected: int = 0
-    faces_blurred: int = 0
-    error: str = ""
+class Plan:
+    """One open file planned under a policy. ``handler`` and ``parsed`` are None when the file cannot
+    be read (``inventory.error`` and ``preview.error`` say why)."""
+
+    inventory: Inventory
+    handler: Handler | None
+    parsed: Parsed | None
+    preview: Preview
 
     @property
-    def leaving_keys(self) -> frozenset[str]:
-        return frozenset(i.key for i in self.leaves)
-
-    def leaving_categories(self) -> list[str]:
-        """Categories of real metadata that leave (pixels and display structure are not listed)."""
-        cats = {i.category for i in self.leaves if i.need is not Need.PIXELS}
-        return sorted(str(c) for c in cats)
-
-    def to_json(self) -> dict[str, object]:
-        data: dict[str, object] = {
-            "path": self.path,
-            "policy": self.policy.name,
-            "output_name": self.output_name,
-            "pixels": self.pixels,
-            "leaves": [i.to_json() for i in self.leaves],
-            "stays": [s.to_json() for s in self.stays],
-            "faces": {"detected": self.faces_detected, "blurred": self.faces_blurred},
-            "status": "error" if self.error else "ok",
-        }
-        if self.error:
-            data["error"] = self.error
-        return data
+    def ok(self) -> bool:
+        return self.handler is not None and self.parsed is not None and not self.inventory.error
 
 
 def decide(item: Item, policy: Policy) -> str:
@@ -70,15 +48,15 @@ def decide(item: Item, policy: Policy) -> str:
     if item.need is Need.PIXELS:
         return ""
     if item.key == "file:name":
-        return "" if policy.file_names == KEEP else "replaced by a neutral name"
+        return "" if policy.keeps_names else "replaced by a neutral name"
     if item.category is Category.FACES:
-        return "blurred" if policy.faces == BLUR else ""
+        return "blurred" if policy.faces is Action.BLUR else ""
     action = policy.action(item.category)
-    if item.need is Need.DISPLAY and action != REMOVE:
+    if item.need is Need.DISPLAY and action is not Action.REMOVE:
         return "" if item.carriable else item.note or "cannot be carried safely"
-    if action == DISPLAY:
+    if action is Action.DISPLAY:
         return "not needed to display the photo"
-    if action == REMOVE:
+    if action is Action.REMOVE:
         return f"policy removes {item.category}"
     if not item.carriable:
         return item.note or "cannot be carried into a clean file safely"
@@ -90,13 +68,20 @@ def neutral_name(index: int, extension: str) -> str:
 
 
 def output_name(source: str, policy: Policy, index: int, extension: str) -> str:
-    if policy.file_names == NEUTRAL:
+    if not policy.keeps_names:
         return neutral_name(index, extension)
     name = PurePath(source).name
     if policy.passthrough:
         return name
     stem = PurePath(name).stem
     return f"{stem}{extension}"
+
+
+def output_extension(handler: Handler, source: str) -> str:
+    if handler.reencodes:
+        return ".jpg"
+    suffix = PurePath(source).suffix.lower()
+    return suffix if suffix in handler.extensions else handler.extensions[0]
 
 
 def make_preview(
@@ -114,7 +99,7 @@ def make_preview(
         path=inventory.path,
         policy=policy,
         output_name=output_name(inventory.path, policy, index, ext),
-        pixels="unchanged",
+        pixels=PixelMode.UNCHANGED,
         error=inventory.error,
     )
     if inventory.error:
@@ -129,12 +114,50 @@ def make_preview(
     preview.faces_detected = len(face_items)
     if policy.passthrough:
         return preview
-    if policy.faces == BLUR and faces_blurred:
+    if policy.faces is Action.BLUR and faces_blurred:
         preview.faces_blurred = faces_blurred
-        preview.pixels = "faces-blurred"
+        preview.pixels = PixelMode.FACES_BLURRED
     elif reencodes:
-        preview.pixels = "re-encoded"
+        preview.pixels = PixelMode.RE_ENCODED
     return preview
 
 
-__all__ = ["Preview", "Stay", "decide", "make_preview", "neutral_name", "output_name", "KEEP", "REMOVE"]
+def plan_file(
+    path: Path,
+    data: Buffer,
+    st: os.stat_result,
+    policy: Policy,
+    *,
+    index: int = 1,
+    faces: Sequence[Face] = (),
+) -> Plan:
+    """Inventory and preview of one open file (shared by `preview` and `export`)."""
+    inv, handler, parsed = inventory_from(path, data, st)
+    if faces:
+        from core.imaging.faces import face_items
+
+        inv.items.extend(face_items(list(faces)))
+    ext = output_extension(handler, str(path)) if handler else ""
+    blurred = len(faces) if policy.faces is Action.BLUR else 0
+    preview = make_preview(
+        inv,
+        policy,
+        index=index,
+        extension=ext,
+        reencodes=bool(handler and handler.reencodes),
+        faces_blurred=blurred,
+    )
+    return Plan(inv, handler, parsed, preview)
+
+
+__all__ = [
+    "Plan",
+    "Preview",
+    "Stay",
+    "decide",
+    "make_preview",
+    "neutral_name",
+    "output_extension",
+    "output_name",
+    "plan_file",
+]

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from core.metadata.exif.values import parse_coordinate
 from core.model.categories import Category
 from core.model.inventory import Item, Need, human_size
 from core.model.jobs import Cancelled, CancelToken, Job, Progress
@@ -67,23 +68,6 @@ class PhotoFacts:
 def _short(name: str) -> str:
     """The property's own name: "XMP exif:GPSLatitude" -> "GPSLatitude"."""
     return name.rsplit(" ", 1)[-1].rsplit(":", 1)[-1]
-
-
-_NUM = r"(\d+(?:\.\d+)?)"
-_XMP_COORD = re.compile(rf"^\s*{_NUM}\s*,\s*{_NUM}(?:\s*,\s*{_NUM})?\s*([NSEW])\s*$")
-
-
-def parse_coordinate(text: str) -> float | None:
-    """Signed decimal degrees from "48.856600" (EXIF, signed) or "48,51.396N" / "48,51,23.8N" (XMP)."""
-    try:
-        return float(text)
-    except ValueError:
-        pass
-    m = _XMP_COORD.match(text.upper())
-    if not m:
-        return None
-    value = float(m.group(1)) + float(m.group(2)) / 60 + (float(m.group(3)) / 3600 if m.group(3) else 0.0)
-    return -value if m.group(4) in "SW" else value
 
 
 _DATE = re.compile(r"(\d{4})[-:](\d{2})[-:](\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?")

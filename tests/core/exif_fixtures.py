@@ -126,8 +126,12 @@ def srgb_icc() -> bytes:
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
 
-def canary_tiff(bo: str = "<", width: int = 12, height: int = 8, second_page: bool = True) -> bytes:
-    """An uncompressed RGB TIFF in two strips with canaries in every category and a second page."""
+def canary_tiff(
+    bo: str = "<", width: int = 12, height: int = 8, second_page: bool = True,
+    orientation: Entry = (0x0112, 3, 6),
+) -> bytes:
+    """An uncompressed RGB TIFF in two strips with canaries in every category and a second page;
+    ``orientation`` is its IFD0 Orientation entry (any type, to test what is carried)."""
     px = pixels(width, height)
     half = width * 3 * (height // 2)
     iptc = b"\x1c\x02\x50" + struct.pack(">H", len(CANARIES["iptc"])) + CANARIES["iptc"].encode()
@@ -140,7 +144,7 @@ def canary_tiff(bo: str = "<", width: int = 12, height: int = 8, second_page: bo
         (0x010E, 2, CANARIES["description"]),
         (0x010F, 2, "CanonCanary"),
         (0x0111, 4, [0, 0]),  # replaced below with blob offsets
-        (0x0112, 3, 6),
+        orientation,
         (0x0115, 3, 3),
         (0x0116, 3, height // 2),
         (0x0117, 4, [half, len(px) - half]),

@@ -92,7 +92,7 @@ def build_heif(
     ftyp = box(b"ftyp", brands[0] + b"\0\0\0\0" + b"".join(brands[1]))
 
     def meta(mdat_data_start: int) -> tuple[bytes, bytes]:
-        mdat, idat = b"", b""
+        mdat, idat = bytearray(), bytearray()  # bytearrays: files with thousands of items stay quick
         locations = []
         for item in items:
             extents = []
@@ -106,7 +106,7 @@ def build_heif(
             locations.append((item, extents))
         mdat += gap
         id_size = 2 if iloc_version < 2 else 4
-        iloc = bytes([0x44, (4 << 4) if iloc_version else 0x40])
+        iloc = bytearray([0x44, (4 << 4) if iloc_version else 0x40])
         iloc += struct.pack(">H" if iloc_version < 2 else ">I", len(locations))
         for item, extents in locations:
             iloc += item.id.to_bytes(id_size, "big")
@@ -118,7 +118,7 @@ def build_heif(
             for off, length in extents:
                 iloc += struct.pack(">II", off, length)
         properties: list[bytes] = []
-        ipma = b""
+        ipma = bytearray()
         for item in items:
             indices = []
             for prop in item.props:
@@ -127,7 +127,7 @@ def build_heif(
             ipma += struct.pack(">HB", item.id, len(indices))
             ipma += b"".join(struct.pack(">H", 0x8000 | i) for i in indices)
         # flags bit 0: 15-bit property indices, so that files with many properties can be built.
-        ipma = full_box(b"ipma", 0, 1, struct.pack(">I", len(items)) + ipma)
+        ipma_box = full_box(b"ipma", 0, 1, struct.pack(">I", len(items)) + ipma)
         iref = b"".join(
             box(kind, struct.pack(">HH", src, len(dst)) + b"".join(struct.pack(">H", d) for d in dst))
             for kind, src, dst in refs
@@ -136,8 +136,8 @@ def build_heif(
             full_box(b"hdlr", 0, 0, b"\0\0\0\0pict" + b"\0" * 12 + b"\0"),
             full_box(b"pitm", 0, 0, struct.pack(">H", primary)),
             full_box(b"iinf", 0, 0, struct.pack(">H", len(items)) + b"".join(_infe(i) for i in items)),
-            full_box(b"iloc", iloc_version, 0, iloc),
-            box(b"iprp", box(b"ipco", b"".join(properties)) + ipma),
+            full_box(b"iloc", iloc_version, 0, bytes(iloc)),
+            box(b"iprp", box(b"ipco", b"".join(properties)) + ipma_box),
         ]
         if refs:
             children.append(full_box(b"iref", 0, 0, iref))
@@ -149,8 +149,8 @@ def build_heif(
             )
             children.append(box(b"grpl", grpl))
         if idat:
-            children.append(box(b"idat", idat))
-        return full_box(b"meta", 0, 0, b"".join(children)), mdat
+            children.append(box(b"idat", bytes(idat)))
+        return full_box(b"meta", 0, 0, b"".join(children)), bytes(mdat)
 
     first, _ = meta(1 << 20)  # same size whatever the offsets: fixed 4-byte fields
     meta_box, mdat_data = meta(len(ftyp) + len(first) + 8)
@@ -229,7 +229,10 @@ def rich_heif(**kwargs: object) -> bytes:
     return build_heif(items, 1, refs, top_after=top_after, **kwargs)  # type: ignore[arg-type]
 
 
-def real_heic(size: tuple[int, int] = (64, 48), orientation: int = 1, with_metadata: bool = True) -> bytes:
+def real_heic(
+    size: tuple[int, int] = (64, 48), orientation: int = 1, with_metadata: bool = True,
+    exif_tiff: bytes | None = None,
+) -> bytes:
     """A decodable HEIC from pillow-heif: left half red, right half blue, a green band along the top
     (so that rotations and mirrors are visible), with GPS Exif and XMP canaries."""
     import pillow_heif
@@ -243,7 +246,7 @@ def real_heic(size: tuple[int, int] = (64, 48), orientation: int = 1, with_metad
     out = io.BytesIO()
     options: dict[str, object] = {"quality": 90}
     if with_metadata:
-        options["exif"] = b"Exif\0\0" + gps_exif_tiff(orientation)
+        options["exif"] = b"Exif\0\0" + (exif_tiff if exif_tiff is not None else gps_exif_tiff(orientation))
         options["xmp"] = xmp_packet()
     heif.save(out, **options)
     return out.getvalue()

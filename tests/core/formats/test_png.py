@@ -201,12 +201,6 @@ def test_reencoded_pixels_replace_the_image_data() -> None:
 # ------------------------------------------------------------------------------------------ bad input
 
 
-def test_text_file_named_png_is_refused(tmp_path: Path) -> None:
-    assert not H.sniff(b"hello, this is not a picture")
-    with pytest.raises(ParseError, match="not a PNG"):
-        H.parse(b"hello, this is not a picture\n")
-
-
 def test_truncated_chunk_is_a_parse_error() -> None:
     data = fx.plain_png()
     with pytest.raises(ParseError, match="truncated"):
@@ -266,19 +260,6 @@ def test_no_idat_is_refused() -> None:
     chunks = [(t, p) for t, p in fx.png_chunks(fx.plain_png()) if t != b"IDAT"]
     with pytest.raises(ParseError, match="IDAT"):
         H.parse(fx.png_from(chunks))
-
-
-def test_random_mutations_never_crash() -> None:
-    data = fx.rich_png()
-    for i in range(3, len(data), 19):
-        mutated = bytearray(data)
-        mutated[i] ^= 0x5A
-        try:
-            parsed = H.parse(bytes(mutated))
-        except ParseError:
-            continue
-        assert sum(s.length for s in parsed.segments) == len(mutated)
-        H.clean(bytes(mutated), parsed, fx.carriable_keys(parsed))
 
 
 def test_clean_crcs_are_valid() -> None:

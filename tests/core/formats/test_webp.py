@@ -136,12 +136,6 @@ def test_reencoded_pixels() -> None:
 # ------------------------------------------------------------------------------------------ bad input
 
 
-def test_text_file_named_webp_is_refused() -> None:
-    assert not H.sniff(b"just some text, honestly")
-    with pytest.raises(ParseError, match="not a WebP"):
-        H.parse(b"just some text, honestly\n")
-
-
 def test_riff_size_larger_than_file_is_truncated() -> None:
     data = fx.plain_webp()
     with pytest.raises(ParseError, match="truncated"):
@@ -181,19 +175,6 @@ def test_garbage_exif_and_xmp_do_not_crash() -> None:
     parsed = H.parse(data)
     assert sum(s.length for s in parsed.segments) == len(data)
     fx.check_clean(H, data, fx.carriable_keys(parsed))
-
-
-def test_random_mutations_never_crash() -> None:
-    data = fx.rich_webp()
-    for i in range(1, len(data), 17):
-        mutated = bytearray(data)
-        mutated[i] ^= 0xA5
-        try:
-            parsed = H.parse(bytes(mutated))
-        except ParseError:
-            continue
-        assert sum(s.length for s in parsed.segments) == len(mutated)
-        H.clean(bytes(mutated), parsed, fx.carriable_keys(parsed))
 
 
 # ------------------------------------------------------------------------------------------------ corpus

@@ -317,3 +317,35 @@ def test_exiftool_reads_built_block(tmp_path):
                  "IFD1:ThumbnailImage", "ExifIFD:MakerNote", "IFD0:XPComment")
     for gone in gone_tags:
         assert gone not in tags, gone
+
+
+@pytest.mark.parametrize(
+    ("typ", "value", "valid"),
+    [
+        (3, 6, True),  # one SHORT from 1 to 8: the only shape kept
+        (3, 1, True),
+        (4, 6, False),  # a LONG
+        (2, "SECRET-TEXT-IN-ORIENTATION", False),  # text: shown for what it is, never carried
+        (5, [(6, 1)], False),  # a RATIONAL (once a TypeError while formatting the value)
+        (3, [6, 6], False),  # two values
+        (3, 0, False),
+        (3, 9, False),
+        (7, b"\x06\x00", False),  # UNDEFINED bytes
+    ],
+)
+def test_orientation_is_kept_only_as_one_short_from_1_to_8(typ: int, value: object, valid: bool) -> None:
+    block = tiff_block({"IFD0": [(0x0112, typ, value), (0x010F, 2, "Cam")]})
+    r = parse_exif(block)
+    item = by_name(r)["Orientation"]
+    assert r.orientation == (6 if valid and value == 6 else 1)
+    assert item.carriable is valid
+    assert ("invalid" in item.value) is not valid
+    leaving = frozenset(i.key for i in r.items if i.carriable)
+    out = build_exif(r, leaving)
+    assert out is not None
+    again = parse_exif(out)
+    kept = [e for e in again.entries if e.tag == 0x0112]
+    if valid:
+        assert [(e.type, e.count) for e in kept] == [(3, 1)] and again.orientation == r.orientation
+    else:
+        assert kept == [] and b"SECRET" not in out

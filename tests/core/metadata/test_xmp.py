@@ -162,3 +162,70 @@ def test_malformed_packets_never_raise(packet: bytes) -> None:
 
 def test_trailing_nul_padding_is_tolerated() -> None:
     assert by_key(MAIN + b"\x00" * 50) == by_key(MAIN)
+
+
+def _nested_packet(levels: int) -> bytes:
+    inner = "<rdf:li>deep</rdf:li>"
+    for _ in range(levels):
+        inner = f"<rdf:Bag><rdf:li>{inner}</rdf:li></rdf:Bag>"
+    return (
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        f"<dc:subject>{inner}</dc:subject></rdf:Description></rdf:RDF></x:xmpmeta>"
+    ).encode()
+
+
+def test_deeply_nested_packet_is_one_unknown_item_with_a_reason() -> None:
+    from core.metadata.xmp import MAX_DEPTH
+
+    packet = _nested_packet(1000)  # 2,000 levels: far past Python's recursion limit if walked naively
+    result = parse_xmp(packet)
+    assert [i.category for i in result.items] == [Category.UNKNOWN]
+    assert f"more than {MAX_DEPTH} levels deep" in result.items[0].value
+    assert result.errors == [result.items[0].value]
+    assert filter_xmp(packet, frozenset({"xmp:dc:subject"})) is None
+
+
+def test_a_moderately_nested_packet_is_still_read() -> None:
+    result = parse_xmp(_nested_packet(20))
+    assert [i.key for i in result.items] == ["xmp:dc:subject"]
+    assert "deep" in result.items[0].value
+
+
+def test_deep_xmp_in_a_jpeg_inspects_with_a_per_file_reason() -> None:
+    from core.pipeline.inspection import parse_buffer
+
+    _, parsed = parse_buffer(fx.with_xmp(_nested_packet(1000)))
+    unknown = [i for i in parsed.items if i.category is Category.UNKNOWN]
+    assert unknown and "levels deep" in unknown[0].value
+
+
+@pytest.mark.parametrize(
+    ("orientation", "carried"),
+    [
+        ('tiff:Orientation="6"', True),
+        ('tiff:Orientation="SECRET-ORIENTATION-TEXT"', False),
+        ('tiff:Orientation="9"', False),
+    ],
+)
+def test_xmp_orientation_leaves_only_as_a_number_from_1_to_8(orientation: str, carried: bool) -> None:
+    packet = (
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        f'<rdf:Description rdf:about="" xmlns:tiff="http://ns.adobe.com/tiff/1.0/" {orientation}/>'
+        "</rdf:RDF></x:xmpmeta>"
+    ).encode()
+    item = next(i for i in parse_xmp(packet).items if i.key == "xmp:tiff:Orientation")
+    assert item.carriable is carried and (item.need is Need.PIXELS) is carried
+    out = filter_xmp(packet, frozenset(i.key for i in parse_xmp(packet).items if i.carriable))
+    assert (out is not None and b"tiff:Orientation" in out) is carried
+
+
+def test_xmp_orientation_with_attributes_is_never_carried() -> None:
+    packet = (
+        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        b'<rdf:Description rdf:about="" xmlns:tiff="http://ns.adobe.com/tiff/1.0/">'
+        b'<tiff:Orientation xml:lang="SECRET-IN-LANG">6</tiff:Orientation>'
+        b"</rdf:Description></rdf:RDF></x:xmpmeta>"
+    )
+    item = next(i for i in parse_xmp(packet).items if i.key == "xmp:tiff:Orientation")
+    assert not item.carriable

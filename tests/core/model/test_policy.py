@@ -116,3 +116,28 @@ def test_toml_escapes_odd_names(tmp_path: Path) -> None:
     f.write_text(odd.to_toml())
     p = load_policy(f)
     assert (p.name, p.description) == (odd.name, odd.description)
+
+
+def test_policy_values_are_enums_and_files_keep_their_words(tmp_path) -> None:
+    from core.model.categories import Category
+    from core.model.policy import Action, FileNames, Policy
+
+    text = 'name = "mine"\nfaces = "blur"\nfile_names = "keep"\n'
+    text += '[categories]\ntime = "keep"\ntechnical = "display"\n'
+    (tmp_path / "mine.toml").write_text(text)
+    policy = load_policy(tmp_path / "mine.toml")
+    assert policy.categories[Category.TIME] is Action.KEEP
+    assert policy.categories[Category.TECHNICAL] is Action.DISPLAY
+    assert policy.action(Category.LOCATION) is Action.REMOVE
+    assert policy.faces is Action.BLUR and policy.file_names is FileNames.KEEP
+    assert policy.blurs_faces and policy.keeps_names
+    # The TOML it writes back reads as the same policy, in the same plain words.
+    (tmp_path / "again.toml").write_text(policy.to_toml())
+    again = load_policy(tmp_path / "again.toml")
+    assert again.settings() == policy.settings()
+    assert 'faces = "blur"' in policy.to_toml() and 'time = "keep"' in policy.to_toml()
+    # Callers that still pass plain words get the enums.
+    legacy = Policy("legacy", {Category.TIME: "keep"}, faces="keep", file_names="neutral")
+    assert legacy.categories[Category.TIME] is Action.KEEP and legacy.file_names is FileNames.NEUTRAL
+    with pytest.raises(ValueError):
+        Policy("bad", {Category.TIME: "sometimes"})

@@ -77,7 +77,8 @@ def test_export_minimal_cleans_verifies_and_writes_receipt(tmp_path: Path, capsy
     receipt = json.loads((out / "receipt.json").read_text())
     assert receipt == doc["receipt"]
     [entry] = receipt["files"]
-    assert entry["source_sha256"] == before
+    # The receipt travels: no fingerprint of the original (a recipient could test for a photo they hold).
+    assert before not in json.dumps(receipt)
     assert entry["sha256"] == exported["sha256"]
     assert entry["categories"] == ["technical"]
     assert "source_name" not in entry  # neutral names: the receipt must not reveal the original name

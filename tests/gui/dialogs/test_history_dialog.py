@@ -31,22 +31,25 @@ def test_rows_describe_each_kind_newest_first(qtbot, qtmodeltester, library, rol
     dlg.show()
     model = dlg.model
     qtmodeltester.check(model)
-    assert model.rowCount() == 5
-    assert texts(model, 1) == ["Export", "Recipient", "Recipient", "Consent change", "Consent change"]
+    assert model.rowCount() == 6
+    # The export is on the record twice: started (before any photo is written) and done.
+    kinds = ["Export", "Export", "Recipient", "Recipient", "Consent change", "Consent change"]
+    assert texts(model, 1) == kinds
     what = texts(model, 3)
     assert what[0].startswith("2 photos exported") and "0 withheld" in what[0] and "minimal" in what[0]
     assert "location" not in what[0]
-    assert what[1] == "Renamed from Family" and texts(model, 2)[1] == "Kin"
-    assert what[2] == "Added, policy no-location"
-    assert what[3] == "1 photo: inherit → denied"
-    assert what[4] == "Album Holidays: inherit → allowed"
+    assert what[1] == "Started: 2 photos to export (policy minimal)"
+    assert what[2] == "Renamed from Family" and texts(model, 2)[2] == "Kin"
+    assert what[3] == "Added, policy no-location"
+    assert what[4] == "1 photo: inherit → denied"
+    assert what[5] == "Album Holidays: inherit → allowed"
     assert set(texts(model, 4)) == {"signed"}
-    assert "intact" in dlg.banner.text() and "5 entries" in dlg.banner.text()
+    assert "intact" in dlg.banner.text() and "6 entries" in dlg.banner.text()
     assert dlg.banner_level == "ok"
     # The newest entry is selected and its JSON shown.
     payload = json.loads(dlg.details.toPlainText())["payload"]
     assert payload["kind"] == "export" and payload["recipient"] == META
-    dlg.table.selectRow(4)
+    dlg.table.selectRow(5)
     assert json.loads(dlg.details.toPlainText())["payload"]["album"] == "Holidays"
     qtbot.keyClick(dlg.table, Qt.Key.Key_Up)
     assert json.loads(dlg.details.toPlainText())["payload"]["new"] == "denied"

@@ -1,0 +1,88 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The one shape every format handler has, and the values it hands over.
+
+A handler does two things for one container format:
+- ``parse`` walks the whole structure and returns items and segments that account for every byte;
+  damaged input raises ``ParseError`` with a message a person understands. The handler's own walk goes
+  back to the caller in ``Parsed.state``.
+- ``clean`` writes a *new* file from an allowlist, from that same walk (``state_of``): an export walks
+  the original once. It copies only the structure the image needs plus the items whose keys are in
+  ``leaving``, and drops everything else (unknown segments, trailers, ...). With ``pixels`` given, it
+  encodes those pixels instead of copying the compressed image data (used to blur faces); the output
+  then reports ``pixels="re-encoded"``.
+
+This module imports nothing heavy: the registry in ``core.formats`` loads a handler's module only when
+a file needs it.
+"""
+
+from __future__ import annotations
+
+import mmap
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeVar
+
+from core.model.inventory import Item, Segment
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+Buffer = bytes | mmap.mmap
+
+# Pillow refuses to decode past ~179 MP by default; panoramas up to this size are fine, anything larger
+# is treated as a decompression bomb and never decoded.
+MAX_PIXELS = 250_000_000
+S = TypeVar("S")
+
+
+@dataclass(slots=True)
+class Parsed:
+    items: list[Item]
+    segments: list[Segment]
+    width: int = 0
+    height: int = 0
+    orientation: int = 1
+    # Byte ranges (offset, length) of the compressed image data and the tables needed to decode it.
+    # A lossless clean must reproduce their concatenation byte for byte; the exporter checks that.
+    pixel_spans: list[tuple[int, int]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    # The handler's own walk of the file, handed back to its clean() so it need not walk again.
+    state: object = None
+
+
+@dataclass(frozen=True, slots=True)
+class Cleaned:
+    data: bytes
+    pixels: str  # "unchanged" | "re-encoded"
+    extension: str  # e.g. ".jpg"; HEIC may be written as JPEG
+
+
+class FormatHandler(ABC):
+    """One container format: recognise it, inventory it, write an allowlisted copy of it."""
+
+    name: str  # "jpeg", "png", ...
+    extensions: tuple[str, ...]
+    # True when clean() always re-encodes the image (HEIC): the preview says so up front.
+    reencodes: bool = False
+
+    @abstractmethod
+    def sniff(self, head: bytes) -> bool:
+        """Whether the file's leading bytes are this format (never judged by the extension)."""
+
+    @abstractmethod
+    def parse(self, data: Buffer) -> Parsed:
+        """Every item and a segment for every byte; ``ParseError`` for what cannot be read."""
+
+    @abstractmethod
+    def clean(
+        self, data: Buffer, parsed: Parsed, leaving: frozenset[str], pixels: Image.Image | None = None
+    ) -> Cleaned:
+        """A new file holding only what ``leaving`` allows, built from ``parsed.state``."""
+
+
+def state_of(parsed: Parsed, kind: type[S], walk: Callable[[], S]) -> S:
+    """The walk ``parse`` left in ``parsed``; walks again only for a ``Parsed`` made elsewhere
+    (a caller that built one by hand), never in an export."""
+    state = parsed.state
+    return state if isinstance(state, kind) else walk()

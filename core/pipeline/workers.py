@@ -1,0 +1,41 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Worker processes for CPU-bound per-file work (the structural walks hold the GIL).
+
+Workers are forked (they need a fork-able caller such as the CLI, and picklable work) and never outlive
+their parent: each watches its parent and exits when it is gone, so a killed export or inspect leaves no
+process behind still reading photos.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+# How often a worker looks whether its parent is still there.
+PARENT_CHECK_SECONDS = 0.2
+
+
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(
+        max_workers=max(1, workers),
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_die_with_parent,
+        initargs=(os.getpid(),),
+    )
+
+
+def _die_with_parent(parent: int) -> None:
+    def watch() -> None:
+        # An orphan is re-parented (to init or a subreaper), so its parent id changes.
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
