@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import io
 import os
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -102,6 +103,25 @@ def embedded_thumbnail(path: str | os.PathLike[str]) -> bytes | None:
 
 
 
+_LEGACY_NAME = re.compile(r"[0-9a-f]{64}-[0-9]+\.bin")
+_KEYED_MARKER = ".keyed-names"
+
+
+def remove_legacy_names(folder: Path) -> None:
+    """Delete thumbnails an older version named by the photo's content hash (which told anyone holding a
+    photo that this library has it). Once per cache folder: a marker file says it was done."""
+    marker = folder / _KEYED_MARKER
+    if marker.exists() or not folder.is_dir():
+        return
+    for sub in folder.iterdir():
+        if sub.is_dir():
+            for f in sub.iterdir():
+                if _LEGACY_NAME.fullmatch(f.name):
+                    f.unlink(missing_ok=True)
+    fd = os.open(marker, os.O_WRONLY | os.O_CREAT, 0o600)
+    os.close(fd)
+
+
 class ThumbnailCache:
     """Encrypted thumbnails on disk, keyed by content fingerprint and size."""
 
@@ -112,6 +132,8 @@ class ThumbnailCache:
         self._memory: OrderedDict[str, bytes] = OrderedDict()
         self._lock = threading.Lock()
         self._name_key = hmac.new(vault.key, b"photo-consent thumbnail file names", hashlib.sha256).digest()
+        if self.on_disk:
+            remove_legacy_names(self.dir)
 
     @staticmethod
     def _key(fingerprint: str, size: int) -> str:

@@ -121,6 +121,19 @@ def test_cache_file_names_are_keyed_not_the_content_hash(tmp_path, mem_keyring):
     assert file2.name != file.name
 
 
+def test_thumbnails_named_by_content_hash_are_removed(tmp_path, mem_keyring):  # noqa: F811
+    folder = tmp_path / "cache" / "thumbnails"
+    legacy = folder / "ab" / (("ab" * 32) + "-256.bin")
+    legacy.parent.mkdir(parents=True)
+    legacy.write_bytes(b"PCV1 old blob")
+    ThumbnailCache(tmp_path, open_vault(tmp_path, "cache"))
+    assert not legacy.exists()
+    # Once: a later file of that shape (there is none, but say someone copies one in) is left alone.
+    legacy.write_bytes(b"x")
+    ThumbnailCache(tmp_path, open_vault(tmp_path, "cache"))
+    assert legacy.exists()
+
+
 def test_cache_without_keyring_writes_nothing(tmp_path, failing_keyring):  # noqa: F811
     cache = ThumbnailCache(tmp_path, open_vault(tmp_path, "cache"))
     assert not cache.on_disk
