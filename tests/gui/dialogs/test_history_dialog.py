@@ -119,3 +119,17 @@ def test_describe_handles_odd_payloads():
         )[2]
         == "Policy minimal → original"
     )
+
+
+def test_a_shortened_ledger_is_named_without_blaming_one_entry(qtbot, library):  # noqa: F811
+    allow_album(library, "Holidays")
+    allow_album(library, "Family")
+    c = library.db.conn
+    c.execute("DROP TRIGGER ledger_no_delete")
+    c.execute("DELETE FROM ledger WHERE id = 2")  # the last entry, which no later entry chains over
+    c.execute("DELETE FROM album_decisions WHERE album_id = (SELECT id FROM albums WHERE name = 'Family')")
+    dlg = HistoryDialog(library)
+    qtbot.addWidget(dlg)
+    assert dlg.banner_level == "error"
+    text = dlg.banner.text()
+    assert "The history fails verification" in text and "last 1 entry was removed" in text
