@@ -29,6 +29,7 @@ from core.model.categories import Category
 from core.model.inventory import Item, Need, human_size
 from core.model.jobs import Cancelled, CancelToken, Job, Progress
 from core.model.policy import BLUR, BUILTIN, Policy
+from core.pipeline.description import hidden_kind, parse_coordinate, short_name
 from core.report.places import (  # noqa: F401 - re-exported: the report's callers name them here
     EARTH_RADIUS_M,
     format_coordinates,
@@ -67,28 +68,6 @@ class PhotoFacts:
     error: str = ""  # the photo cannot be read: nothing leaves
 
 
-def _short(name: str) -> str:
-    """The property's own name: "XMP exif:GPSLatitude" -> "GPSLatitude"."""
-    return name.rsplit(" ", 1)[-1].rsplit(":", 1)[-1]
-
-
-_NUM = r"(\d+(?:\.\d+)?)"
-_XMP_COORD = re.compile(rf"^\s*{_NUM}\s*,\s*{_NUM}(?:\s*,\s*{_NUM})?\s*([NSEW])\s*$")
-
-
-def parse_coordinate(text: str) -> float | None:
-    """Signed decimal degrees from "48.856600" (EXIF, signed) or "48,51.396N" / "48,51,23.8N" (XMP)."""
-    try:
-        return float(text)
-    except ValueError:
-        pass
-    m = _XMP_COORD.match(text.upper())
-    if not m:
-        return None
-    value = float(m.group(1)) + float(m.group(2)) / 60 + (float(m.group(3)) / 3600 if m.group(3) else 0.0)
-    return -value if m.group(4) in "SW" else value
-
-
 _DATE = re.compile(r"(\d{4})[-:](\d{2})[-:](\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?")
 # Lower rank wins: the moment the shutter was pressed beats digitised beats modified.
 _TIME_RANK = {"DateTimeOriginal": 0, "CreateDate": 1, "DateTimeDigitized": 1, "DateCreated": 1,
@@ -109,24 +88,13 @@ def parse_local_time(text: str) -> str:
 
 
 def _time_rank(item: Item) -> int | None:
-    short = _short(item.name)
+    short = short_name(item.name)
     if short in _TIME_RANK:
         return _TIME_RANK[short]
     for key, rank in _TIME_RANK.items():
         if item.name.endswith(key):
             return rank
     return None
-
-
-def hidden_kind(item: Item) -> str:
-    text = f"{item.name} {item.key} {item.value}".lower()
-    if "depth" in text:
-        return "depth map"
-    if any(w in text for w in ("video", "motion", "mp4", "quicktime")):
-        return "motion video"
-    if "thumbnail" in text or "preview" in text:
-        return "thumbnail"
-    return "other"
 
 
 def _region_names(value: str) -> list[str]:
@@ -155,7 +123,7 @@ def facts_from_items(
     for item in leaves:
         if item.need is Need.PIXELS:
             continue
-        cat, short = item.category, _short(item.name)
+        cat, short = item.category, short_name(item.name)
         if cat is Category.LOCATION and short in ("GPSLatitude", "GPSLongitude"):
             value = parse_coordinate(item.value)
             if value is not None:
