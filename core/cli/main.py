@@ -152,29 +152,26 @@ def _preview_one(path: Path, policy: Policy, index: int) -> Preview:
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
-    policy, _ = resolve_policy(args)
+    from core.pipeline import description
+
+    policy, recipient = resolve_policy(args)
     previews = [_preview_one(Path(f), policy, n) for n, f in enumerate(args.files, start=1)]
+    consents = description.consents_for_paths(args.home, recipient, args.files) if recipient else []
     if args.json:
         docs = []
-        for p in previews:
+        for n, p in enumerate(previews):
             doc = p.to_json()
             doc["path"] = _display(p.path)
+            doc["summary"] = [fact.to_json() for fact in description.summary_of(p)]
+            if consents:
+                doc["consent"] = consents[n].to_json()
             docs.append(doc)
         _print_json({"files": docs})
     else:
-        for p in previews:
+        for n, p in enumerate(previews):
             print(f"{_display(p.path)} → {p.output_name or '(not exported)'}  [policy {policy.name}]")
-            if p.error:
-                print(f"  withheld: {p.error}")
-                continue
-            print(f"  pixels: {p.pixels}; faces detected {p.faces_detected}, blurred {p.faces_blurred}")
-            print(" Leaves the device:")
-            print("\n".join(_item_lines(p.leaves)) or "  (nothing but the picture)")
-            print(" Stays on this device:")
-            stays = [s.item for s in p.stays]
-            print(
-                "\n".join(_item_lines(stays, {n: s.reason for n, s in enumerate(p.stays)})) or "  (nothing)"
-            )
+            consent = consents[n] if consents else None
+            print("\n".join(description.text_lines(p, consent, recipient or "")))
     return EXIT_FAILED if any(p.error for p in previews) else EXIT_OK
 
 

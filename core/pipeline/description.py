@@ -24,11 +24,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from enum import StrEnum
+from pathlib import Path
 
 from core.library.consent import Effective, Source
 from core.model.categories import LABELS, Category
 from core.model.inventory import Item, Need, human_size
 from core.model.values import ByteSize, Coordinates, Moment, PersonName, SerialNumber
+from core.pipeline.preview import Preview
 from core.report.places import place_name
 
 PICTURE = "picture"  # the category id of "the picture itself" in a summary
@@ -183,6 +185,8 @@ def capture_moment(items: Sequence[Item]) -> datetime | None:
     best: tuple[int, int, datetime] | None = None
     for item in items:
         rank = _rank(item)
+        if rank is None and isinstance(item.datum, Moment):
+            rank = 1  # a parser-understood time whose field we do not rank: as good as a creation date
         if rank is None:
             continue
         if isinstance(item.datum, Moment):
@@ -388,10 +392,9 @@ def _hidden(items: Sequence[Item]) -> tuple[str, Risk]:
     blocks = [i for i in items if isinstance(i.datum, ByteSize) or i.bytes >= 256]
     if not blocks:
         return f"{_plural(len(items), 'field')} describing embedded media", Risk.HIGH
-    parts = []
-    for block in sorted(blocks, key=lambda b: -b.bytes):
-        size = block.datum.count if isinstance(block.datum, ByteSize) else block.bytes
-        parts.append(f"{_HIDDEN_WORDS[hidden_kind(block)]} ({human_size(size)})")
+    sized = [(b.datum.count if isinstance(b.datum, ByteSize) else b.bytes, b) for b in blocks]
+    sized.sort(key=lambda s: -s[0])
+    parts = [f"{_HIDDEN_WORDS[hidden_kind(b)]} ({human_size(n)})" for n, b in sized]
     return _join(parts), Risk.HIGH
 
 
@@ -575,3 +578,49 @@ def plain_error(error: str) -> str:
 
 
 WITHHELD = "It will never be exported."
+
+
+def summary_of(preview: Preview) -> list[Fact]:
+    """What leaves one photo under its policy, in words (nothing for a file that is withheld)."""
+    if preview.error:
+        return []
+    facts = describe(preview.leaves)
+    if preview.faces_blurred and facts and facts[0].category == PICTURE:
+        n = preview.faces_blurred
+        first = facts[0]
+        text = f"{first.text}, with {_plural(n, 'face')} blurred"
+        facts[0] = Fact(first.category, first.label, text, first.risk, first.items)
+    return facts
+
+
+def consents_for_paths(home: Path | None, recipient: str, paths: Sequence[str]) -> list[Consent]:
+    """The consent of each file for a library recipient (files outside the library are private)."""
+    from core.library.service import LibraryError, LibraryService
+
+    out = []
+    with LibraryService.open(home) as lib:
+        for path in paths:
+            try:
+                out.append(consent_of(lib.explain(lib.fingerprint_of(path), recipient)))
+            except LibraryError:
+                out.append(Consent(False, "this file is not in the library"))
+    return out
+
+
+def text_lines(preview: Preview, consent: Consent | None = None, recipient: str = "") -> list[str]:
+    """The CLI's plain-language block for one file: consent first, then what leaves and what stays."""
+    lines = []
+    if consent is not None:
+        lines.append(f"  {consent.headline(recipient)} ({consent.because})")
+    if preview.error:
+        lines.append(f"  {plain_error(preview.error)} {WITHHELD} ({preview.error})")
+        return lines
+    shared = consent is None or consent.shared
+    lines.append(" Leaves the device:" if shared else " Would leave if you shared it:")
+    for fact in summary_of(preview):
+        mark = "  (!)" if fact.risk is Risk.HIGH else ""
+        lines.append(f"    {fact.line}{mark}")
+    stays = describe(s.item for s in preview.stays)
+    lines.append(" Stays on this device:")
+    lines += [f"    {fact.line}" for fact in stays] or ["    (nothing)"]
+    return lines
