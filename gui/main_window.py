@@ -104,7 +104,7 @@ class MainWindow(WindowActions, WindowJobs, QMainWindow):
         self.album_view.header().setStretchLastSection(False)
         self.album_view.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.album_view.header().setSectionResizeMode(CONSENT, QHeaderView.ResizeMode.Interactive)
-        self.album_view.header().resizeSection(CONSENT, 190)
+        self.album_view.header().resizeSection(CONSENT, 215)
         self.album_view.setItemDelegateForColumn(CONSENT, ConsentDelegate(self.album_view))
         self.album_view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.album_view.setMouseTracking(True)
@@ -144,7 +144,7 @@ class MainWindow(WindowActions, WindowJobs, QMainWindow):
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 2)
-        self.splitter.setSizes([350, 600, 420])
+        self.splitter.setSizes([380, 560, 460])
 
         self.empty = EmptyState()
         self.empty.import_requested.connect(self.choose_import)

@@ -63,7 +63,17 @@ def apply_theme(app: QApplication, name: str) -> str:
     dark = system_is_dark() if name not in ("light", "dark") else name == "dark"
     app.setStyle("Fusion")  # the one style whose palette follows ours on every platform
     app.setPalette(_dark_palette() if dark else app.style().standardPalette())
+    # Fusion outlines an unchecked box in a shade of the window colour: invisible on a dark window.
+    app.setStyleSheet(_DARK_SHEET if dark else "")
     return "dark" if dark else "light"
+
+
+_DARK_SHEET = """
+QCheckBox::indicator { width: 13px; height: 13px; border: 1px solid #9a9aa4; border-radius: 2px;
+                       background: #1c1d1f; }
+QCheckBox::indicator:checked { background: #3584e4; border-color: #3584e4;
+                               image: none; }
+"""
 
 
 def is_dark(widget: QWidget | None = None) -> bool:

@@ -288,18 +288,20 @@ def _device(items: Sequence[Item]) -> tuple[str, Risk]:
     make, model = values.get("Make", ""), values.get("Model", "")
     camera = model if make and model.lower().startswith(make.lower()) else f"{make} {model}".strip()
     serials = [i for i in items if isinstance(i.datum, SerialNumber) or "serial" in i.name.lower()]
-    parts = [camera or "a camera"]
+    parts = [camera] if camera else []
     lens = values.get("LensModel", "")
-    if lens and lens != camera:
+    if lens and not (camera and camera.lower() in lens.lower()):
         parts.append(f"lens {lens}")
     if serials:
         parts.append("with its serial number" if len(serials) == 1 else f"with {len(serials)} serial numbers")
     used = {"Make", "Model", "LensModel", "LensMake", "Software"} | {short_name(i.name) for i in serials}
     rest = sum(1 for i in items if short_name(i.name) not in used)
     if rest:
-        parts.append(f"{_plural(rest, 'other camera field')}")
-    text = parts[0] + "".join(f", {p}" for p in parts[1:])
-    return text, Risk.HIGH if serials else Risk.MEDIUM
+        parts.append(_plural(rest, "other camera field" if parts else "camera field"))
+    if not parts:
+        software = values.get("Software", "")
+        parts.append(f"made with {software}" if software else _plural(len(items), "camera field"))
+    return ", ".join(parts), Risk.HIGH if serials else Risk.MEDIUM
 
 
 _ROLES = (("author", ("artist", "creator", "by-line", "byline", "author")),
@@ -457,13 +459,13 @@ def _file(items: Sequence[Item]) -> tuple[str, Risk]:
     parts = []
     for item in items:
         if item.key == "file:name":
-            parts.append(f"its file name {quoted(item.value, 40)}")
+            parts.append(f"name {quoted(item.value, 40)}")
         elif item.key == "file:mtime":
             when = parse_moment(item.value)
-            parts.append(f"the date it was last changed ({when.day} {when:%b %Y})" if when else "its date")
+            parts.append(f"changed {when.day} {when:%b %Y}" if when else "the date it was changed")
         else:
             parts.append(item.name)
-    return _join(parts), Risk.LOW
+    return ", ".join(parts), Risk.LOW
 
 
 def _unknown(items: Sequence[Item]) -> tuple[str, Risk]:

@@ -55,17 +55,18 @@ class ConsentBar(QWidget):
         self.button = QPushButton("")
         self.button.setObjectName("shareButton")
         self.button.clicked.connect(self._button)
-        top = QHBoxLayout()
-        top.setContentsMargins(0, 0, 0, 0)
-        top.addWidget(self.headline, 1)
-        top.addWidget(self.button, 0, Qt.AlignmentFlag.AlignTop)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.button)
+        row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addLayout(top)
+        layout.setSpacing(3)
+        layout.addWidget(self.headline)
         layout.addWidget(self.because)
         layout.addWidget(self.others)
         layout.addWidget(self.note)
+        layout.addLayout(row)
         self.clear()
 
     def clear(self) -> None:
@@ -96,9 +97,9 @@ class ConsentBar(QWidget):
             if name == recipient:
                 text = f"<b>{text}</b>"
             colour = css("shared" if c.shared else "private", self)
-            style = f"color:{colour}; text-decoration:none"
+            style = f"color:{colour}"
             links.append(f'<a href="r:{escape(name)}" style="{style}">{text}</a>')
-        self.others.setText("Recipients: " + " · ".join(links))
+        self.others.setText("For each recipient (click to change): " + " · ".join(links))
         self.note.setVisible(recipient == DEFAULT_RECIPIENT)
         self.button.setText("Keep private" if consent.shared else f"Share with {recipient}")
         self.button.setToolTip(

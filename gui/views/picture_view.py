@@ -59,7 +59,7 @@ def place_labels(
     out: list[QRectF | None] = []
     for box, width in zip(boxes, widths, strict=True):
         spot = None
-        if width <= box.width() * 1.6 + 24:
+        if width <= box.width() * 2.5 + 8:
             for top in (box.top() - height - 1, box.bottom() + 1):
                 left = min(max(box.left(), bounds.left()), bounds.right() - width)
                 rect = QRectF(left, top, width, height)

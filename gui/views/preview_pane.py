@@ -49,7 +49,7 @@ from gui.models.thumbnail_loader import to_qimage
 from gui.tasks import TaskRunner
 from gui.theme import tone
 from gui.views.consent_bar import ConsentBar
-from gui.views.picture_view import PictureView
+from gui.views.picture_view import PictureView, face_label
 
 PICTURE_SIZE = 1024
 
@@ -66,7 +66,11 @@ def fill_facts(tree: QTreeWidget, facts: Sequence[Fact], *, mark_risk: bool, rea
     """One row per fact (the raw fields as its children, the Details); risky rows in the risk colour."""
     tree.clear()
     for fact in facts:
-        head = QTreeWidgetItem(tree, [f"{fact.label}: {fact.text}"])
+        why = {reasons[id(i)] for i in fact.items if id(i) in reasons}
+        line = f"{fact.label}: {fact.text}"
+        if fact.category == "faces" and why == {"blurred"}:
+            line += ", blurred before it leaves"
+        head = QTreeWidgetItem(tree, [line])
         head.setData(0, Qt.ItemDataRole.UserRole, fact.category)
         head.setData(0, Qt.ItemDataRole.UserRole + 1, str(fact.risk))
         tip = [f"{fact.label}: {fact.text}"]
@@ -76,7 +80,6 @@ def fill_facts(tree: QTreeWidget, facts: Sequence[Fact], *, mark_risk: bool, rea
             f.setBold(True)
             head.setFont(0, f)
             tip.append(RISK_TIPS.get(fact.category, "Sensitive"))
-        why = {reasons[id(i)] for i in fact.items if id(i) in reasons}
         if len(why) == 1:
             tip.append(f"Stays: {why.pop()}")
         head.setToolTip(0, "\n".join(tip))
@@ -223,7 +226,9 @@ class PreviewPane(QWidget):
         self.clear(f"{plain_error(error)}\n{WITHHELD}")
         self.error = error
         self.title.setText(f"<b>{name}</b>")
-        self.output.setText(f"{plain_error(error)} {WITHHELD}<br><small>Details: {error}</small>")
+        self.output.setText(f"<small>Details: {error}</small>")
+        self.leaves.hide()
+        self.stays.hide()
 
     def show_photo(self, fingerprint: str | None, name: str, recipient: str, error: str = "") -> None:
         if fingerprint is None or error:
@@ -233,6 +238,8 @@ class PreviewPane(QWidget):
         self.fingerprint, self.name, self.recipient, self.error = fingerprint, name, recipient, ""
         self.title.setText(f"<b>{name}</b>")
         self._set_face_controls(True)
+        self.leaves.show()
+        self.stays.show()
         if not same:
             self.preview = self.picture = self.consent = None
             self.view.set_message("Loading…")
@@ -434,6 +441,7 @@ def faces_hint(picture: Picture, blurs: bool) -> str:
     if manual:
         parts.append(f"{manual} marked by you")
     hint = ", ".join(parts) + ". Click a face to keep it visible or blur it again."
+    hint += f" Orange: {face_label('detected', blurs)} · green: kept visible · blue: added by you."
     if not blurs:
         hint += " This recipient's policy leaves faces visible."
     return hint
