@@ -507,6 +507,15 @@ def describe(items: Iterable[Item]) -> list[Fact]:
     return facts
 
 
+# What a category reveals when it leaves, before looking at its values (a device is high with a serial).
+CATEGORY_RISK: dict[Category, Risk] = {
+    Category.LOCATION: Risk.HIGH, Category.PEOPLE: Risk.HIGH, Category.HIDDEN_MEDIA: Risk.HIGH,
+    Category.FACES: Risk.HIGH, Category.DEVICE: Risk.MEDIUM, Category.TIME: Risk.MEDIUM,
+    Category.DESCRIPTION: Risk.MEDIUM, Category.UNKNOWN: Risk.MEDIUM, Category.HISTORY: Risk.LOW,
+    Category.TECHNICAL: Risk.LOW, Category.FILE: Risk.LOW,
+}
+
+
 def risky(facts: Iterable[Fact]) -> list[Fact]:
     return [f for f in facts if f.risk is Risk.HIGH]
 

@@ -45,7 +45,9 @@ from core.library.service import LibraryService
 from core.model.categories import LABELS, Category
 from core.model.jobs import CancelToken, Progress
 from core.model.policy import BLUR, BUILTIN, DISPLAY, KEEP, Policy, PolicyError
+from core.pipeline.description import CATEGORY_RISK, Risk, plain_error
 from gui.tasks import Task, TaskRunner
+from gui.theme import css
 
 # -- the summary: plain Python, computed in a worker ---------------------------------------------------
 
@@ -58,6 +60,7 @@ class ShareSummary:
     policy_spec: str = ""  # as stored: a built-in name or the path of the recipient's TOML copy
     photos: int = 0
     leaving: list[tuple[str, int]] = field(default_factory=list)  # (label, photos carrying it)
+    risky: set[str] = field(default_factory=set)  # labels of leaving categories that tell where/who/what
     removed: list[tuple[str, int]] = field(default_factory=list)
     unreadable: list[tuple[str, str]] = field(default_factory=list)  # (file name, reason)
 
@@ -83,7 +86,7 @@ def summarize(service: LibraryService, recipient: str) -> ShareSummary:
         if record is None:
             continue
         if record.status == "error":
-            unreadable.append((Path(path).name, record.error or "could not be read"))
+            unreadable.append((Path(path).name, plain_error(record.error or "could not be read")))
         for cat in filter(None, record.categories.split(",")):
             present[cat] += 1
     summary = ShareSummary(recipient, policy, error, rec.policy, len(sources), unreadable=unreadable)
@@ -100,6 +103,8 @@ def summarize(service: LibraryService, recipient: str) -> ShareSummary:
         label = LABELS.get(category, cat_id)
         if action == KEEP:
             summary.leaving.append((label, count))
+            if CATEGORY_RISK.get(category) is Risk.HIGH:
+                summary.risky.add(label)
         elif action == DISPLAY:
             summary.leaving.append(("Orientation and colour profile", count))
         else:
@@ -116,8 +121,15 @@ def _photos(n: int) -> str:
     return f"{n} photo" if n == 1 else f"{n} photos"
 
 
-def _cats(entries: list[tuple[str, int]]) -> str:
-    return ", ".join(f"{label} ({_photos(n)})" for label, n in entries)
+def _cats(entries: list[tuple[str, int]], risky: set[str] | None = None, colour: str = "") -> str:
+    """Escaped HTML: each category with its photo count; risky ones bold in the risk colour."""
+    parts = []
+    for label, n in entries:
+        text = _escape(f"{label} ({_photos(n)})")
+        if risky and label in risky:
+            text = f'<b style="color:{colour}">{text}</b>'
+        parts.append(text)
+    return ", ".join(parts)
 
 
 # -- the withheld list ---------------------------------------------------------------------------------
@@ -394,9 +406,10 @@ class ShareDialog(QDialog):
                 )
             else:
                 self.leaving_label.setText(
-                    _escape(_cats(s.leaving)) if s.leaving else "Only the picture itself (no metadata)."
+                    _cats(s.leaving, s.risky, css("risk", self)) if s.leaving
+                    else "Only the picture itself (no metadata)."
                 )
-            self.removed_label.setText(_escape(_cats(s.removed)) if s.removed else "Nothing to remove.")
+            self.removed_label.setText(_cats(s.removed) if s.removed else "Nothing to remove.")
             if p.faces == BLUR:
                 self.faces_label.setText(
                     "<b>Blurred</b>: every detected face except those you chose to keep, and every box you "
