@@ -125,8 +125,9 @@ class PictureView(QWidget):
         return self.zoom if self.zoom > 0 else self.fit_scale()
 
     def set_zoom(self, zoom: float) -> None:
-        """0 fits; otherwise screen pixels per picture pixel (clamped to 1/20 .. 8)."""
-        self.zoom = 0.0 if zoom <= 0 else max(0.05, min(8.0, zoom))
+        """0 fits; otherwise screen pixels per picture pixel (clamped to a quarter of fit .. 8× or more)."""
+        fit = self.fit_scale()
+        self.zoom = 0.0 if zoom <= 0 else max(min(0.05, fit / 4), min(max(8.0, fit * 8), zoom))
         if self.zoom == 0:
             self.pan = QPointF(0, 0)
         self._clamp_pan()
