@@ -73,6 +73,9 @@ QCheckBox::indicator { width: 13px; height: 13px; border: 1px solid #9a9aa4; bor
                        background: #1c1d1f; }
 QCheckBox::indicator:checked { background: #3584e4; border-color: #3584e4;
                                image: none; }
+QRadioButton::indicator { width: 11px; height: 11px; border: 1px solid #9a9aa4; border-radius: 6px;
+                          background: #1c1d1f; }
+QRadioButton::indicator:checked { background: #3584e4; border-color: #3584e4; }
 """
 
 

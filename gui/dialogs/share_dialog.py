@@ -18,7 +18,15 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path, PurePath
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QStandardPaths, Qt, QUrl
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QStandardPaths,
+    Qt,
+    QTimer,
+    QUrl,
+)
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QFont
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -362,6 +370,7 @@ class ShareDialog(QDialog):
         if self.state is State.SUMMARISING:
             self._set_state(State.READY)
         self._fit()
+        QTimer.singleShot(0, self._fit)  # again once the new texts are laid out (rich text wraps late)
 
     def _fit(self) -> None:
         # Wrapped labels changed height after the dialog was first sized: grow to show all of them.
