@@ -389,14 +389,25 @@ _HIDDEN_WORDS = {"thumbnail": "an embedded thumbnail", "motion video": "a motion
                  "depth map": "a depth map", "other": "an embedded picture or data"}
 
 
+def hidden_blocks(items: Iterable[Item]) -> list[tuple[str, int]]:
+    """(kind, bytes) of each embedded picture or video, largest first. Small fields next to a block
+    (a thumbnail's compression and resolution) describe it and are not blocks of their own."""
+    out = []
+    for item in items:
+        if item.category is not Category.HIDDEN_MEDIA:
+            continue
+        if isinstance(item.datum, ByteSize):
+            out.append((hidden_kind(item), item.datum.count))
+        elif item.bytes >= 64:  # a descriptor field is a few bytes; the smallest real picture is more
+            out.append((hidden_kind(item), item.bytes))
+    return sorted(out, key=lambda kb: -kb[1])
+
+
 def _hidden(items: Sequence[Item]) -> tuple[str, Risk]:
-    # The blocks themselves; small fields around them (thumbnail compression, resolution) describe them.
-    blocks = [i for i in items if isinstance(i.datum, ByteSize) or i.bytes >= 256]
+    blocks = hidden_blocks(items)
     if not blocks:
         return f"{_plural(len(items), 'field')} describing embedded media", Risk.HIGH
-    sized = [(b.datum.count if isinstance(b.datum, ByteSize) else b.bytes, b) for b in blocks]
-    sized.sort(key=lambda s: -s[0])
-    parts = [f"{_HIDDEN_WORDS[hidden_kind(b)]} ({human_size(n)})" for n, b in sized]
+    parts = [f"{_HIDDEN_WORDS[kind]} ({human_size(n)})" for kind, n in blocks]
     return _join(parts), Risk.HIGH
 
 

@@ -29,7 +29,7 @@ from core.model.categories import Category
 from core.model.inventory import Item, Need, human_size
 from core.model.jobs import Cancelled, CancelToken, Job, Progress
 from core.model.policy import BLUR, BUILTIN, Policy
-from core.pipeline.description import hidden_kind, parse_coordinate, short_name
+from core.pipeline.description import hidden_blocks, parse_coordinate, short_name
 from core.report.places import (  # noqa: F401 - re-exported: the report's callers name them here
     EARTH_RADIUS_M,
     format_coordinates,
@@ -148,7 +148,7 @@ def facts_from_items(
             elif "region" not in item.value and item.value.strip():
                 other_names.append(item.value.strip())
         elif cat is Category.HIDDEN_MEDIA:
-            hidden.append((hidden_kind(item), item.bytes))
+            hidden += hidden_blocks([item])
         elif cat is Category.DESCRIPTION:
             texts.append(item.bytes)
     position = None
