@@ -179,8 +179,8 @@ class PictureView(QWidget):
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
         if self.pixmap is None or self.pixmap.isNull():
             painter.setPen(self.palette().color(QPalette.ColorRole.WindowText))
-            rect = self.rect().adjusted(16, 16, -16, -16)
-            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.message)
+            area = self.rect().adjusted(16, 16, -16, -16)
+            painter.drawText(area, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.message)
             return
         painter.drawPixmap(self._target(), self.pixmap, QRectF(self.pixmap.rect()))
         if self.show_boxes:

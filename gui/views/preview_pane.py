@@ -16,9 +16,10 @@ selection or recipient changed meanwhile.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 from PySide6.QtCore import QRect, Qt, Signal
-from PySide6.QtGui import QPalette, QPixmap
+from PySide6.QtGui import QImage, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -192,6 +193,7 @@ class PreviewPane(QWidget):
         tree.setUniformRowHeights(True)
         tree.setTextElideMode(Qt.TextElideMode.ElideRight)
         tree.setToolTip("Click ▸ on a line for the raw details")
+        tree.setMinimumHeight(48)  # the splitter gives the room; a small window still fits on screen
         return tree
 
     def _double_click(self) -> None:
@@ -300,7 +302,7 @@ class PreviewPane(QWidget):
     def _picture_done(self, key: object, value: object) -> None:
         if not self._current(key):
             return
-        picture, image = value  # type: ignore[misc]
+        picture, image = cast(tuple[Picture, QImage], value)
         self.picture = picture
         blurs = self.policy_blurs(self.recipient)
         self.view.set_picture(QPixmap.fromImage(image), picture.faces, blurs)
@@ -331,7 +333,7 @@ class PreviewPane(QWidget):
     def _preview_done(self, key: object, value: object) -> None:
         if not self._current(key):
             return
-        preview, states = value  # type: ignore[misc]
+        preview, states = cast(tuple[Preview, list[tuple[str, Consent]]], value)
         self.preview = preview
         self.consent = dict(states).get(self.recipient)
         if preview.error:

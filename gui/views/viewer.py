@@ -10,8 +10,10 @@ work as in the pane, through the pane (so both stay in step).
 
 from __future__ import annotations
 
+from typing import cast
+
 from PySide6.QtCore import QRect, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QPixmap, QWheelEvent
+from PySide6.QtGui import QImage, QKeyEvent, QPixmap, QWheelEvent
 from PySide6.QtWidgets import QCheckBox, QDialog, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from core.library.service import LibraryService, Picture
@@ -120,7 +122,7 @@ class Viewer(QDialog):
     def _done(self, key: object, value: object) -> None:
         if not (isinstance(key, tuple) and key[1] == self.generation):
             return
-        picture, image = value  # type: ignore[misc]
+        picture, image = cast(tuple[Picture, QImage], value)
         self.picture = picture
         blurs = self.pane.policy_blurs(self.recipient)
         self.view.set_picture(QPixmap.fromImage(image), picture.faces, blurs)
