@@ -67,7 +67,7 @@ class WindowActions:
         )
         self.deny_action = self._action("&Keep private", lambda: self.decide_selected(Decision.DENIED))
         self.inherit_action = self._action(
-            "&Follow the album", lambda: self.decide_selected(Decision.INHERIT)
+            "Same as &album", lambda: self.decide_selected(Decision.INHERIT)
         )
         # Space is handled by the grid itself (a window-wide Space shortcut would steal it from buttons);
         # the text after the tab only shows the key in the menu.

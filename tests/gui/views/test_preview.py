@@ -8,7 +8,7 @@ import io
 import json
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, Qt
 
 from core.cli.main import main as cli_main
 from core.library.consent import Decision
@@ -125,6 +125,17 @@ def test_viewer_keeps_a_face_through_the_pane(qtbot, window: MainWindow, service
     qtbot.waitUntil(lambda: viewer.picture is not None and viewer.picture.faces[0].kind == "kept",
                     timeout=WAIT)
     assert [f.kind for f in service.picture(fp, META, 64).faces] == ["kept"]
+    # A missed face marked in the viewer (its own, larger pixels) lands where it was drawn.
+    viewer.draw.setChecked(True)
+    scale = viewer.picture.scale
+    x, y, side = (round(v * scale) for v in (22, 2, 10))
+    viewer.view.box_drawn.emit(QRect(x, y, side, side))
+    assert not viewer.draw.isChecked()
+    qtbot.waitUntil(lambda: viewer.picture is not None and len(viewer.picture.faces) == 2, timeout=WAIT)
+    manual = [f for f in service.picture(fp, META, 40).faces if f.kind == "manual"]
+    assert len(manual) == 1
+    x0, y0, x1, y1 = manual[0].box
+    assert max(abs(x0 - 22), abs(y0 - 2), abs(x1 - 32), abs(y1 - 12)) <= 1
     viewer.close()
     settle(qtbot, window)
 
