@@ -53,17 +53,20 @@ def face_label(kind: str, blurs: bool) -> str:
 def place_labels(
     boxes: Sequence[QRectF], widths: Sequence[float], bounds: QRectF, height: float = LABEL_H
 ) -> list[QRectF | None]:
-    """A rectangle per label, above its box, else below it, else None: no two overlap, none leaves
-    ``bounds``, and a label much wider than its box is hidden (small faces in a crowd)."""
+    """A rectangle per label, above its box, else below it, else None: no two overlap, none covers
+    another face or leaves ``bounds``, and a label much wider than its box is hidden (small faces in a
+    crowd)."""
     placed: list[QRectF] = []
     out: list[QRectF | None] = []
-    for box, width in zip(boxes, widths, strict=True):
+    for n, (box, width) in enumerate(zip(boxes, widths, strict=True)):
         spot = None
+        others = [b for i, b in enumerate(boxes) if i != n]
         if width <= box.width() * 2.5 + 8:
             for top in (box.top() - height - 1, box.bottom() + 1):
                 left = min(max(box.left(), bounds.left()), bounds.right() - width)
                 rect = QRectF(left, top, width, height)
-                if bounds.contains(rect) and not any(rect.intersects(p) for p in placed):
+                clear = not any(rect.intersects(p) for p in [*placed, *others])
+                if bounds.contains(rect) and clear:
                     spot = rect
                     break
         if spot is not None:

@@ -24,11 +24,15 @@ def test_labels_say_what_will_happen() -> None:
 
 
 def labels_do_not_overlap(view: PictureView) -> list[QRectF]:
-    spots = [spot for _f, _t, spot in view.label_rects() if spot is not None]
+    placed = [(face, spot) for face, _t, spot in view.label_rects() if spot is not None]
+    spots = [spot for _f, spot in placed]
     bounds = QRectF(view.rect())
     for a, b in combinations(spots, 2):
         assert not a.intersects(b), (a, b)
     assert all(bounds.contains(s) for s in spots)
+    for face, spot in placed:  # a label never covers another face
+        others = [view.face_rect(f.box) for f in view.faces if f is not face]
+        assert not any(spot.intersects(o) for o in others)
     return spots
 
 
