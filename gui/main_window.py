@@ -14,7 +14,7 @@ reports progress many times a second does not pile up queries.
 from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -165,7 +165,13 @@ class MainWindow(WindowActions, WindowJobs, QMainWindow):
         self.throttle.timeout.connect(self.refresh_view)
 
         self._restore_settings()
+        # "Follow the system" follows a change of the system's scheme while the app runs, too.
+        QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _scheme: self._system_scheme_changed())
         self.refresh_view()
+
+    def _system_scheme_changed(self) -> None:
+        if str(self.settings.value("view/theme", "system") or "system") == "system":
+            self.set_theme("system")
 
     # -- settings ---------------------------------------------------------------------------------------
 
