@@ -14,23 +14,19 @@ reports progress many times a second does not pile up queries.
 from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication
+from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QHeaderView,
     QMainWindow,
-    QMenu,
-    QMessageBox,
     QSplitter,
     QStackedWidget,
     QTreeView,
     QWidget,
 )
 
-from core.library.consent import Decision
 from core.library.service import LibraryService
-from core.pipeline.description import consent_of
 from gui.dialogs.about import AboutDialog
 from gui.dialogs.history_dialog import HistoryDialog
 from gui.dialogs.recipients_dialog import RecipientsDialog
@@ -47,21 +43,14 @@ from gui.views.preview_pane import PreviewPane
 from gui.views.report_view import ReportView
 from gui.views.viewer import Viewer
 from gui.window_actions import FILTERS, WindowActions
+from gui.window_consent import WindowConsent
 from gui.window_jobs import WindowJobs
 
 CONSENT_FILTERS = {"shared", "not_shared"}
 REFRESH_DURING_IMPORT_MS = 500
 
 
-def count_text(files: int, photos: int) -> str:
-    """The library's size in photos (identity is by content), with the files when they differ."""
-    if files == photos:
-        return f"{photos} photo{'s' if photos != 1 else ''}"
-    copies = files - photos
-    return f"{photos} photos in {files} files ({copies} duplicate{'s' if copies != 1 else ''})"
-
-
-class MainWindow(WindowActions, WindowJobs, QMainWindow):
+class MainWindow(WindowActions, WindowJobs, WindowConsent, QMainWindow):
     view_refreshed = Signal()  # after the grid, album tree and counts show the library's current state
     import_finished = Signal(object)  # ImportResult
 
@@ -385,143 +374,6 @@ class MainWindow(WindowActions, WindowJobs, QMainWindow):
             if i.isValid() and i.data(Roles.Fingerprint) == fingerprint
         }
         self.model.refresh_ids(sorted(ids), FACE_ROLES)
-
-    # -- consent ----------------------------------------------------------------------------------------
-
-    def selected_fingerprints(self) -> list[str]:
-        fps: list[str] = []
-        for index in self.grid.selectionModel().selectedIndexes():
-            fp = index.data(Roles.Fingerprint)
-            if fp and fp not in fps and not index.data(Roles.Error):
-                fps.append(fp)
-        return fps
-
-    def toggle_selected(self) -> None:
-        """Space: share the selection, or keep it private when all of it is already shared."""
-        indexes = [i for i in self.grid.selectionModel().selectedIndexes() if i.data(Roles.Fingerprint)]
-        if not indexes:
-            return
-        all_shared = all(bool(i.data(Roles.Allowed)) for i in indexes)
-        self.decide_selected(Decision.DENIED if all_shared else Decision.ALLOWED)
-
-    def decide_selected(self, decision: Decision) -> None:
-        fps = self.selected_fingerprints()
-        if not fps or not self.recipient:
-            return
-        self.decide_photos(fps, decision)
-
-    def decide_photos(self, fps: list[str], decision: Decision) -> Task:
-        service, recipient = self.service, self.recipient
-
-        def work() -> tuple[int, list[int]]:
-            changed = service.decide_photos(fps, recipient, decision)
-            return changed, service.file_ids_of(fps)
-
-        def done(_k: object, value: object) -> None:
-            changed, ids = value  # type: ignore[misc]
-            self.model.refresh_ids(ids, CONSENT_ROLES)
-            word = {"allowed": "shared with", "denied": "private from", "inherit": "following the album for"}
-            n = len(fps)
-            self.say(
-                f"{n} photo{'s' if n != 1 else ''} {word[str(decision)]} {recipient}"
-                + ("" if changed else " (no change)"),
-                5000,
-            )
-            self.refresh_view()
-            self._consent_changed()
-
-        return self.runner.submit(work, key="decide", pool="writer", on_done=done, on_error=self._job_error)
-
-    def decide_album(self, album_id: int, decision: Decision) -> Task:
-        service, recipient = self.service, self.recipient
-
-        def done(_k: object, _changed: object) -> None:
-            self.model.refresh_all(CONSENT_ROLES)
-            self.refresh_view()
-            self._consent_changed()
-
-        return self.runner.submit(
-            lambda: service.decide_album(album_id, recipient, decision),
-            key="decide-album",
-            pool="writer",
-            on_done=done,
-            on_error=self._job_error,
-        )
-
-    def explain_current(self) -> None:
-        index = self.grid.currentIndex()
-        fp = index.data(Roles.Fingerprint) if index.isValid() else None
-        if not fp:
-            return
-        name = str(index.data(Qt.ItemDataRole.DisplayRole))
-        recipient = self.recipient
-
-        def done(_k: object, effective: object) -> None:
-            consent = consent_of(effective)  # type: ignore[arg-type]
-            box = QMessageBox(self)
-            box.setWindowTitle("Why?")
-            box.setIcon(QMessageBox.Icon.Information)
-            box.setText(f"<b>{name}</b>: {consent.headline(recipient)}")
-            box.setInformativeText(f"Because {consent.because}.")
-            box.open()
-            self._why_box = box
-
-        self.runner.submit(
-            lambda: self.service.explain(fp, recipient), key="why", pool="interactive", on_done=done
-        )
-
-    def _photo_menu(self, global_pos) -> None:  # noqa: ANN001
-        if not self.grid.selectionModel().selectedIndexes():
-            return
-        menu = QMenu(self)
-        menu.addAction(self.allow_action)
-        menu.addAction(self.deny_action)
-        menu.addAction(self.inherit_action)
-        menu.addSeparator()
-        menu.addAction(self.why_action)
-        menu.popup(global_pos)
-        self._menu = menu
-
-    def _album_clicked(self, index: QModelIndex) -> None:
-        if index.isValid() and index.column() == CONSENT:
-            rect = self.album_view.visualRect(index)
-            self._album_menu(index, self.album_view.viewport().mapToGlobal(rect.bottomLeft()))
-
-    def _album_menu(self, index: QModelIndex, global_pos) -> None:  # noqa: ANN001
-        album_id = self.albums.data(index, AlbumRoles.AlbumId) if index.isValid() else None
-        if album_id is None or not self.recipient:
-            return
-        own = self.albums.data(index, AlbumRoles.Decision)
-        top = not self.albums.parent(index).isValid()
-        menu = QMenu(self)
-        group = QActionGroup(menu)
-        now = "Shared" if self.albums.data(index, AlbumRoles.Effective) else "Private"
-        for decision, label in (
-            (Decision.ALLOWED, f"Shared with {self.recipient}"),
-            (Decision.DENIED, f"Private from {self.recipient}"),
-            (Decision.INHERIT, "Not decided (private)" if top else f"Same as the parent album (now: {now})"),
-        ):
-            act = QAction(label, menu, checkable=True)
-            act.setChecked(own == str(decision))
-            act.triggered.connect(lambda _c=False, d=decision: self.decide_album(album_id, d))
-            group.addAction(act)
-            menu.addAction(act)
-        menu.popup(global_pos)
-        self._menu = menu
-
-    def eventFilter(self, obj, event) -> bool:  # noqa: ANN001
-        # Space on an album opens its consent switch, like Space toggles a photo.
-        from PySide6.QtCore import QEvent
-
-        if (
-            obj is self.album_view
-            and event.type() == QEvent.Type.KeyPress
-            and event.key() == Qt.Key.Key_Space
-        ):
-            index = self.album_view.currentIndex().siblingAtColumn(CONSENT)
-            self._album_clicked(index)
-            return True
-        return super().eventFilter(obj, event)
 
     # -- other windows ----------------------------------------------------------------------------------
 
