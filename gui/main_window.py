@@ -9,6 +9,11 @@ every query over the whole library or write runs on the task runner:
 - ``background`` pool: thumbnails and face detection.
 A view refresh is coalesced: while one runs, further requests only mark it dirty, so an import that
 reports progress many times a second does not pile up queries.
+
+Built from mixins, one concern each: ``WindowActions`` (actions, toolbar, menus, status bar),
+``WindowJobs`` (import, sample roll, faces, drops), ``WindowConsent`` (Space, Share / Keep private, Why?,
+the album switch). Enter or a double-click in the grid opens the ``Viewer``; View → Theme picks light,
+dark or the system's scheme (remembered).
 """
 
 from __future__ import annotations
