@@ -130,11 +130,15 @@ _XMP_COORD = re.compile(rf"^\s*{_NUM}\s*,\s*{_NUM}(?:\s*,\s*{_NUM})?\s*([NSEW])\
 
 
 def parse_coordinate(text: str) -> float | None:
-    """Signed decimal degrees from "48.856600" (EXIF, signed) or "48,51.396N" / "48,51,23.8N" (XMP)."""
+    """Signed decimal degrees from "48.856600" (EXIF, signed) or "48,51.396N" / "48,51,23.8N" (XMP); also
+    a number followed by its unit ("35 m", an altitude), but never one followed by a hemisphere letter."""
+    head, _, rest = text.strip().partition(" ")
     try:
-        return float(text)
+        number = float(head)
     except ValueError:
-        pass
+        number = None
+    if number is not None and rest.strip().upper() not in ("N", "S", "E", "W"):
+        return number
     m = _XMP_COORD.match(text.upper())
     if not m:
         return None
