@@ -16,9 +16,9 @@ from __future__ import annotations
 import dataclasses
 import struct
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from io import BytesIO
-from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from core.formats.base import Buffer, Cleaned, FormatHandler, Parsed, state_of
