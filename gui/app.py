@@ -61,7 +61,11 @@ def run_app(args: Sequence[str] = ()) -> int:
         QMessageBox.critical(None, APP_NAME, str(exc))
         return 1
     runner = TaskRunner()
-    window = MainWindow(service, runner, settings=QSettings())
+    settings = QSettings()
+    from gui.theme import apply_theme
+
+    apply_theme(app, str(settings.value("view/theme", "system") or "system"))
+    window = MainWindow(service, runner, settings=settings)
     window.show()
     if folders:
         window.start_import(folders)

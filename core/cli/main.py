@@ -32,12 +32,29 @@ from core.pipeline.workers import can_fork, process_pool
 
 if TYPE_CHECKING:
     from core.imaging.faces import Face
+    from core.pipeline.description import Consent
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 class UsageError(Exception):
     pass
+
+
+def _consents_for_paths(home: Path | None, recipient: str, paths: Sequence[str]) -> list[Consent]:
+    """The consent of each file for a library recipient (files outside the library are private)."""
+    from core.library.consent import consent_of
+    from core.library.service import LibraryError, LibraryService
+    from core.pipeline.description import Consent
+
+    out: list[Consent] = []
+    with LibraryService.open(home) as lib:
+        for path in paths:
+            try:
+                out.append(consent_of(lib.explain(lib.fingerprint_of(path), recipient)))
+            except LibraryError:
+                out.append(Consent(False, "this file is not in the library"))
+    return out
 
 
 def _print_json(doc: object) -> None:
@@ -202,29 +219,26 @@ def _preview_one(path: Path, policy: Policy, index: int) -> Preview:
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
-    policy, _ = resolve_policy(args)
+    from core.pipeline import description
+
+    policy, recipient = resolve_policy(args)
     previews = [_preview_one(Path(f), policy, n) for n, f in enumerate(args.files, start=1)]
+    consents = _consents_for_paths(args.home, recipient, args.files) if recipient else []
     if args.json:
         docs = []
-        for p in previews:
+        for n, p in enumerate(previews):
             doc = p.to_json()
             doc["path"] = _display(p.path)
+            doc["summary"] = [fact.to_json() for fact in description.summary_of(p)]
+            if consents:
+                doc["consent"] = consents[n].to_json()
             docs.append(doc)
         _print_json({"files": docs})
     else:
-        for p in previews:
+        for n, p in enumerate(previews):
             _say(f"{_display(p.path)} → {p.output_name or '(not exported)'}  [policy {policy.name}]")
-            if p.error:
-                _say(f"  withheld: {p.error}")
-                continue
-            _say(f"  pixels: {p.pixels}; faces detected {p.faces_detected}, blurred {p.faces_blurred}")
-            _say(" Leaves the device:")
-            _say("\n".join(_item_lines(p.leaves)) or "  (nothing but the picture)")
-            _say(" Stays on this device:")
-            stays = [s.item for s in p.stays]
-            _say(
-                "\n".join(_item_lines(stays, {n: s.reason for n, s in enumerate(p.stays)})) or "  (nothing)"
-            )
+            consent = consents[n] if consents else None
+            _say("\n".join(description.text_lines(p, consent, recipient or "")))
     return EXIT_FAILED if any(p.error for p in previews) else EXIT_OK
 
 

@@ -551,13 +551,13 @@ class _Walker:
             self.xmp_count += 1
             packet = payload[len(XMP_HEADER):]
             where = "JPEG APP1 XMP" if self.xmp_count == 1 else f"JPEG APP1 XMP (packet {self.xmp_count})"
-            result = parse_xmp(packet, where=where)
-            items = list(result.items)
-            if self.xmp_count == 1 and not result.errors:
+            xmp = parse_xmp(packet, where=where)
+            items = list(xmp.items)
+            if self.xmp_count == 1 and not xmp.errors:
                 self.w.xmp = packet
             else:
                 items = [replace(i, key=f"jpeg:xmp{self.xmp_count}:{i.key}", carriable=False,
-                                 category=Category.UNKNOWN if result.errors else i.category,
+                                 category=Category.UNKNOWN if xmp.errors else i.category,
                                  note="only the first readable XMP packet is copied") for i in items]
             self.seg(start, length, "APP1 XMP", items)
         elif payload.startswith(EXT_XMP_HEADER) and len(payload) >= len(EXT_XMP_HEADER) + 40:

@@ -16,13 +16,14 @@ from __future__ import annotations
 import dataclasses
 import struct
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from io import BytesIO
 from typing import TYPE_CHECKING
 
 from core.formats.base import Buffer, Cleaned, FormatHandler, Parsed, state_of
 from core.formats.shared import segment_category, trailer
-from core.metadata.exif import build_exif, parse_exif
+from core.metadata.exif import ExifResult, build_exif, parse_exif
 from core.metadata.icc import icc_description, icc_problem
 from core.metadata.iptc import parse_iim
 from core.metadata.xmp import filter_xmp, parse_xmp
@@ -130,8 +131,8 @@ def with_notes(items: list[Item], notes: list[str]) -> list[Item]:
     return [dataclasses.replace(first, note=note), *items[1:]]
 
 
-def error_texts(errors: object) -> list[str]:
-    return [str(e) for e in (errors or [])]  # type: ignore[union-attr]
+def error_texts(errors: Iterable[object] | None) -> list[str]:
+    return [str(e) for e in (errors or [])]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -338,7 +339,7 @@ class _ChunkPlan:
     keyword: str = ""
     profile_name: str = ""
     exif_prefix: bytes = b""  # "Exif\0\0" when the raw profile had it
-    exif: object = None  # ExifResult for eXIf / raw exif, needed by build_exif
+    exif: ExifResult | None = None  # for eXIf / raw exif, needed by build_exif
 
 
 @dataclass(slots=True)
@@ -962,10 +963,10 @@ def _clean_chunk(data: Buffer, chunk: Chunk, plan: _ChunkPlan, leaving: frozense
         return bytes(data[chunk.offset : chunk.end]) if plan.keys and plan.keys[0] in leaving else None
     if not any(k in leaving for k in plan.keys):
         return None
-    if kind == "exif":
+    if kind == "exif" and plan.exif is not None:
         block = build_exif(plan.exif, leaving)
         return chunk_bytes(b"eXIf", block) if block else None
-    if kind == "rawexif":
+    if kind == "rawexif" and plan.exif is not None:
         block = build_exif(plan.exif, leaving)
         if not block:
             return None

@@ -127,21 +127,22 @@ def _image_of(ifd: Ifd, bo: str, size: int) -> _Image | None:
         if not offs or len(offs) != len(counts):
             img.error = "the image data offsets and byte counts do not match"
             return img
-        for o, c in zip(offs, counts, strict=True):
-            o, c = int(o), int(c)  # type: ignore[arg-type]
+        for raw_o, raw_c in zip(offs, counts, strict=True):
+            # Only SHORT/LONG/IFD types reach here (checked above), so each value is a plain int.
+            o, c = int(raw_o), int(raw_c)  # type: ignore[arg-type]
             if o + c > size:
                 img.error = f"image data at offset {o} ({c} bytes) lies outside the file"
                 return img
             img.spans.append((o, c))
         return img
     if TAG_JPEG_IF in tags:
-        o = _first_int(tags[TAG_JPEG_IF], bo)
-        c = _first_int(tags.get(TAG_JPEG_IF_LEN), bo)
+        jpeg_at = _first_int(tags[TAG_JPEG_IF], bo)
+        jpeg_len = _first_int(tags.get(TAG_JPEG_IF_LEN), bo)
         img = _Image(ifd.label, [], width, height)
-        if o is None or c is None or o + c > size:
+        if jpeg_at is None or jpeg_len is None or jpeg_at + jpeg_len > size:
             img.error = "the embedded JPEG stream lies outside the file"
         else:
-            img.spans.append((o, c))
+            img.spans.append((jpeg_at, jpeg_len))
         return img
     return None
 

@@ -91,7 +91,7 @@ def riff_end(data: Buffer) -> int:
     size = len(data)
     if size < 12 or bytes(data[:4]) != b"RIFF" or bytes(data[8:12]) != b"WEBP":
         raise ParseError("not a WebP file (the RIFF/WEBP header is missing)")
-    riff_size = struct.unpack("<I", data[4:8])[0]
+    riff_size: int = struct.unpack("<I", data[4:8])[0]
     if riff_size + 8 > size:
         raise ParseError(f"truncated WebP: the header declares {riff_size + 8} bytes but the file has {size}")
     if riff_size < 4:

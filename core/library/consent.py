@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from core.pipeline.description import Consent
+
 
 class Decision(StrEnum):
     ALLOWED = "allowed"
@@ -116,3 +118,26 @@ def resolve_copies(results: Sequence[Effective]) -> Effective:
         if r.allowed:
             return r
     return results[0]
+
+
+# --- in words --------------------------------------------------------------------------------------
+
+
+def _consent_word(allowed: bool) -> str:
+    return "shared" if allowed else "private"
+
+
+def consent_of(effective: Effective) -> Consent:
+    """The decision and its reason in one plain clause (the same words as the window's Why?)."""
+    word = _consent_word(effective.allowed)
+    if effective.source is Source.PHOTO:
+        because = f"you made this photo {word}"
+        if effective.album and "overriding" in effective.explanation:
+            because += f", although album {effective.album} is {_consent_word(not effective.allowed)}"
+    elif effective.source is Source.ALBUM:
+        because = f"album {effective.album} is {word}"
+    elif "not in the library" in effective.explanation:
+        because = "this file is not in the library"
+    else:
+        because = "nothing was decided yet, and photos are private until you share them"
+    return Consent(effective.allowed, because)

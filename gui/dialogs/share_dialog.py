@@ -12,13 +12,19 @@ stop), its receipt is written and the ledger records it; no half-written file re
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path, PurePath
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QStandardPaths, Qt, QUrl
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QStandardPaths,
+    Qt,
+    QTimer,
+    QUrl,
+)
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QFont
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -42,83 +48,18 @@ from PySide6.QtWidgets import (
 )
 
 from core.library.service import LibraryService
-from core.model.categories import LABELS, Category
 from core.model.jobs import CancelToken, Progress
-from core.model.policy import BLUR, BUILTIN, DISPLAY, KEEP, Policy, PolicyError
+from core.model.policy import BLUR, KEEP
+from gui.dialogs.share_summary import (
+    ShareSummary,
+    categories_html,
+    esc,
+    photos_text,
+    policy_label,
+    summarize,
+)
 from gui.tasks import Task, TaskRunner
-
-# -- the summary: plain Python, computed in a worker ---------------------------------------------------
-
-
-@dataclass
-class ShareSummary:
-    recipient: str
-    policy: Policy | None
-    policy_error: str = ""
-    policy_spec: str = ""  # as stored: a built-in name or the path of the recipient's TOML copy
-    photos: int = 0
-    leaving: list[tuple[str, int]] = field(default_factory=list)  # (label, photos carrying it)
-    removed: list[tuple[str, int]] = field(default_factory=list)
-    unreadable: list[tuple[str, str]] = field(default_factory=list)  # (file name, reason)
-
-
-def policy_label(spec: str) -> str:
-    """A readable name for a stored policy spec: a built-in name, or the custom file it was copied to."""
-    return spec if spec in BUILTIN else f"custom ({PurePath(spec).name})"
-
-
-def summarize(service: LibraryService, recipient: str) -> ShareSummary:
-    """What an export to ``recipient`` would take, from the flags stored at import (no decoding)."""
-    rec = service.recipient(recipient)
-    try:
-        policy: Policy | None = service.policy_of(rec)
-        error = ""
-    except PolicyError as exc:
-        policy, error = None, str(exc)
-    sources = service.allowed_sources(recipient)
-    present: Counter[str] = Counter()
-    unreadable: list[tuple[str, str]] = []
-    for path, fingerprint in sources:
-        record = service.photo_record(fingerprint)
-        if record is None:
-            continue
-        if record.status == "error":
-            unreadable.append((Path(path).name, record.error or "could not be read"))
-        for cat in filter(None, record.categories.split(",")):
-            present[cat] += 1
-    summary = ShareSummary(recipient, policy, error, rec.policy, len(sources), unreadable=unreadable)
-    if policy is None:
-        return summary
-    for cat_id, count in sorted(present.items(), key=lambda kv: _order(kv[0])):
-        try:
-            category = Category(cat_id)
-        except ValueError:
-            category = Category.UNKNOWN
-        if category in (Category.FACES, Category.FILE):
-            continue  # faces and file names have their own lines
-        action = policy.action(category)
-        label = LABELS.get(category, cat_id)
-        if action == KEEP:
-            summary.leaving.append((label, count))
-        elif action == DISPLAY:
-            summary.leaving.append(("Orientation and colour profile", count))
-        else:
-            summary.removed.append((label, count))
-    return summary
-
-
-def _order(cat_id: str) -> int:
-    ids = [str(c) for c in Category]
-    return ids.index(cat_id) if cat_id in ids else len(ids)
-
-
-def _photos(n: int) -> str:
-    return f"{n} photo" if n == 1 else f"{n} photos"
-
-
-def _cats(entries: list[tuple[str, int]]) -> str:
-    return ", ".join(f"{label} ({_photos(n)})" for label, n in entries)
-
+from gui.theme import css
 
 # -- the withheld list ---------------------------------------------------------------------------------
 
@@ -209,7 +150,7 @@ class ShareDialog(QDialog):
 
     def _build(self) -> None:
         outer = QVBoxLayout(self)
-        title = QLabel(f"Share with <b>{_escape(self.recipient)}</b>")
+        title = QLabel(f"Share with <b>{esc(self.recipient)}</b>")
         font = title.font()
         font.setPointSizeF(font.pointSizeF() * 1.25)
         title.setFont(font)
@@ -350,6 +291,7 @@ class ShareDialog(QDialog):
         if self.state is State.SUMMARISING:
             self._set_state(State.READY)
         self._fit()
+        QTimer.singleShot(0, self._fit)  # again once the new texts are laid out (rich text wraps late)
 
     def _fit(self) -> None:
         # Wrapped labels changed height after the dialog was first sized: grow to show all of them.
@@ -378,25 +320,26 @@ class ShareDialog(QDialog):
                 f"No photo is shared with {s.recipient} yet. Allow albums or photos for them first."
             )
         else:
-            self.photos_label.setText(f"<b>{_photos(s.photos)}</b> you allowed for {_escape(s.recipient)}")
+            self.photos_label.setText(f"<b>{photos_text(s.photos)}</b> you allowed for {esc(s.recipient)}")
         if s.policy is None:
-            self.policy_label.setText(f"This recipient's policy cannot be used: {_escape(s.policy_error)}")
+            self.policy_label.setText(f"This recipient's policy cannot be used: {esc(s.policy_error)}")
             for label in (self.leaving_label, self.removed_label, self.faces_label, self.names_label):
                 label.setText("—")
         else:
             p = s.policy
             name = policy_label(rec_policy) if rec_policy else p.name
-            about = f" — {_escape(p.description)}" if p.description else ""
-            self.policy_label.setText(f"<b>{_escape(name)}</b>{about}")
+            about = f" — {esc(p.description)}" if p.description else ""
+            self.policy_label.setText(f"<b>{esc(name)}</b>{about}")
             if p.passthrough:
                 self.leaving_label.setText(
                     "<b>Everything, byte for byte</b>, including any data the app cannot identify."
                 )
             else:
                 self.leaving_label.setText(
-                    _escape(_cats(s.leaving)) if s.leaving else "Only the picture itself (no metadata)."
+                    categories_html(s.leaving, s.risky, css("risk", self)) if s.leaving
+                    else "Only the picture itself (no metadata)."
                 )
-            self.removed_label.setText(_escape(_cats(s.removed)) if s.removed else "Nothing to remove.")
+            self.removed_label.setText(categories_html(s.removed) if s.removed else "Nothing to remove.")
             if p.faces == BLUR:
                 self.faces_label.setText(
                     "<b>Blurred</b>: every detected face except those you chose to keep, and every box you "
@@ -412,8 +355,8 @@ class ShareDialog(QDialog):
         if s.unreadable:
             names = ", ".join(n for n, _ in s.unreadable[:5]) + (" …" if len(s.unreadable) > 5 else "")
             self.problems_label.setText(
-                f"{_photos(len(s.unreadable))} could not be read at import and will be withheld: "
-                f"{_escape(names)}"
+                f"{photos_text(len(s.unreadable))} could not be read at import and will be withheld: "
+                f"{esc(names)}"
             )
             self.problems_label.setToolTip("\n".join(f"{n}: {r}" for n, r in s.unreadable))
         else:
@@ -491,13 +434,13 @@ class ShareDialog(QDialog):
         if getattr(result, "cancelled", False):
             if exported:
                 text = (
-                    f"<b>Cancelled.</b> {_photos(len(exported))} left before you stopped; they are in "
-                    f"{_escape(out)} with a receipt that says the export was cancelled."
+                    f"<b>Cancelled.</b> {photos_text(len(exported))} left before you stopped; they are in "
+                    f"{esc(out)} with a receipt that says the export was cancelled."
                 )
             else:
                 text = "<b>Cancelled.</b> Nothing was written."
         else:
-            text = f"<b>Exported {_photos(len(exported))}</b> into {_escape(where)} {_escape(out)}."
+            text = f"<b>Exported {photos_text(len(exported))}</b> into {esc(where)} {esc(out)}."
         if withheld:
             text += f" <b>Withheld {len(withheld)}</b> (the reasons are below)."
         else:
@@ -507,7 +450,7 @@ class ShareDialog(QDialog):
 
     def _export_failed(self, _key: object, message: str) -> None:
         self.error = message
-        self.status_label.setText(f"<b>The export could not run:</b> {_escape(message.split(': ', 1)[-1])}")
+        self.status_label.setText(f"<b>The export could not run:</b> {esc(message.split(': ', 1)[-1])}")
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self._finish()
@@ -547,7 +490,7 @@ class ShareDialog(QDialog):
             view = QDialog(self)
             view.setWindowTitle(f"Receipt — shared with {self.recipient}")
             layout = QVBoxLayout(view)
-            where = QLabel(f"Saved as {_escape(str(getattr(self.result, 'receipt_path', '')))}")
+            where = QLabel(f"Saved as {esc(str(getattr(self.result, 'receipt_path', '')))}")
             where.setWordWrap(True)
             where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             text = QPlainTextEdit(self.receipt_text())
@@ -593,7 +536,3 @@ class ShareDialog(QDialog):
             self.reject()
             return
         super().closeEvent(event)
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

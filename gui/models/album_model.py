@@ -1,9 +1,12 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The album tree: "All photos", then each imported folder and its sub-folders, for one recipient.
 
-Columns: the album with its photo count (the count covers sub-albums too), and its consent switch for
-the current recipient: "Shared" / "Private" when the album decides, "inherit: shared" etc. when it
-follows its parent, and "mixed" when photos inside disagree (some shared, some not).
+Columns: the album (the folder's own name; the tree shows its parents) with its photo count (the count
+covers sub-albums too), and its consent switch for the current recipient, drawn as a drop-down: "Shared"
+/ "Private" when the album decides, "Same as album (now: Shared)" when it follows its parent, "Private
+(not decided)" for an imported folder nobody decided, and "3 of 4 shared" when photos inside disagree.
+"All photos" counts photos by content, like the status bar and the Share dialog (files in two albums
+are one photo); its tooltip gives the number of files when that differs.
 Data comes from ``LibraryService.album_states`` computed in a worker; ``set_states`` emits dataChanged
 when the tree's shape is unchanged (a consent change) and resets it only when albums come or go.
 Index internal ids are album ids (0 is "All photos"), so an index never points at a freed object.
@@ -15,10 +18,11 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QFont
 
 from core.library.consent import Decision
-from core.library.database import AlbumState
+from core.library.gallery import AlbumState
+from gui.theme import tone
 
 Index = QModelIndex | QPersistentModelIndex
 ALL = 0  # internal id of the "All photos" row
@@ -51,11 +55,16 @@ class AlbumModel(QAbstractItemModel):
         self.recipient = ""
         self._nodes: dict[int, _Node] = {ALL: _Node(ALL, None, "All photos")}
         self._top: list[int] = [ALL]
+        self.files = 0  # photo files in the library (a duplicate counts twice)
 
     # -- shape ----------------------------------------------------------------------------------------
 
-    def set_states(self, states: list[AlbumState], recipient: str) -> bool:
-        """Show these states; True when the tree's shape changed (the model was reset)."""
+    def set_states(
+        self, states: list[AlbumState], recipient: str, photos: tuple[int, int] | None = None
+    ) -> bool:
+        """Show these states; True when the tree's shape changed (the model was reset).
+
+        ``photos``: (shared, total) photos by content for "All photos" (else the sum of files)."""
         self.recipient = recipient
         nodes: dict[int, _Node] = {ALL: _Node(ALL, None, "All photos")}
         top = [ALL]
@@ -75,8 +84,11 @@ class AlbumModel(QAbstractItemModel):
                 if n.parent is not None and n.parent in nodes:
                     nodes[n.parent].total += n.total
                     nodes[n.parent].shared += n.shared
-        nodes[ALL].total = sum(nodes[t].total for t in top[1:])
+        self.files = sum(nodes[t].total for t in top[1:])
+        nodes[ALL].total = self.files
         nodes[ALL].shared = sum(nodes[t].shared for t in top[1:])
+        if photos is not None:
+            nodes[ALL].shared, nodes[ALL].total = photos
         same_shape = (
             top == self._top
             and all(
@@ -173,7 +185,11 @@ class AlbumModel(QAbstractItemModel):
                 return f"{node.name}  ({node.total})"
             if role == Qt.ItemDataRole.ToolTipRole:
                 where = str(s.path) if s else "Every photo in the library"
-                return f"{where}\n{node.total} photos, {node.shared} shared with {self.recipient}"
+                files = ""
+                if s is None and self.files > node.total:
+                    copies = self.files - node.total
+                    files = f" in {self.files} files ({copies} duplicate{'s' if copies != 1 else ''})"
+                return f"{where}\n{node.total} photos{files}, {node.shared} shared with {self.recipient}"
             if role == Qt.ItemDataRole.FontRole and node.id == ALL:
                 f = QFont()
                 f.setBold(True)
@@ -184,15 +200,15 @@ class AlbumModel(QAbstractItemModel):
             return self.consent_text(node)
         if role == Qt.ItemDataRole.ForegroundRole and s is not None:
             if mixed:
-                return QColor(200, 130, 0)
-            return QColor(46, 160, 67) if s.effective else None
+                return None
+            return tone("shared") if s.effective else tone("private")
         if role == Qt.ItemDataRole.ToolTipRole:
             if s is None:
                 return f"{node.shared} of {node.total} photos shared with {self.recipient}"
             return (
                 f"{self.consent_text(node)} — {node.shared} of {node.total} photos "
                 f"shared with {self.recipient}."
-                "\nClick (or press Space) to choose: share this album, keep it private, or inherit."
+                "\nClick (or press Space) to choose: shared, private, or the same as the album above."
             )
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return self.consent_text(node)
@@ -203,16 +219,14 @@ class AlbumModel(QAbstractItemModel):
         s = node.state
         if s is None:
             return f"{node.shared} of {node.total} shared"
+        if 0 < node.shared < node.total:
+            return f"{node.shared} of {node.total} shared"
         word = "Shared" if s.effective else "Private"
         if s.own is not None:
-            text = word
-        elif s.parent_id is None:
-            text = f"default: {word.lower()}"  # an imported folder with no decision: private by default
-        else:
-            text = f"inherit: {word.lower()}"
-        if 0 < node.shared < node.total:
-            text += " · mixed"
-        return text
+            return word
+        if s.parent_id is None:
+            return "Private (not decided)"  # an imported folder nobody decided: private by default
+        return f"Same as album (now: {word})"
 
     def index_of(self, album_id: int | None) -> QModelIndex:
         node_id = ALL if album_id is None else album_id

@@ -17,8 +17,9 @@ from enum import IntEnum
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
 from core.library.consent import Decision
-from core.library.database import GalleryRow
+from core.library.gallery import GalleryRow
 from core.library.service import LibraryService
+from core.pipeline.description import WITHHELD, plain_error
 from gui.models.thumbnail_loader import ThumbnailLoader
 
 PAGE = 128
@@ -155,7 +156,7 @@ class PhotoModel(QAbstractListModel):
             if row.has_hidden_data:
                 lines.append("Carries hidden data (thumbnail, motion video, depth map…)")
         if row.error:
-            lines.append(f"Cannot be exported: {row.error}")
+            lines.append(f"{plain_error(row.error)} {WITHHELD}")
         return "\n".join(lines)
 
     def file_ids(self) -> list[int]:

@@ -7,6 +7,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from gui.views.consent_bar import PRESET_NOTE
+
 
 class EmptyState(QWidget):
     import_requested = Signal()
@@ -41,6 +43,9 @@ class EmptyState(QWidget):
         buttons.addWidget(self.import_button)
         buttons.addWidget(self.sample_button)
         buttons.addStretch(1)
+        # Broken by hand: a word-wrapped label in this centred layout is given one line's height.
+        self.preset = preset = QLabel(PRESET_NOTE.replace(", so you can", ",\nso you can"))
+        preset.setAlignment(Qt.AlignmentFlag.AlignCenter)
         hint = QLabel("Keyboard: Ctrl+I imports a folder")
         hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
@@ -51,6 +56,8 @@ class EmptyState(QWidget):
         layout.addWidget(body)
         layout.addSpacing(20)
         layout.addLayout(buttons)
+        layout.addSpacing(16)
+        layout.addWidget(preset)
         layout.addSpacing(8)
         layout.addWidget(hint)
         layout.addStretch(3)

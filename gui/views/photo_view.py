@@ -13,6 +13,7 @@ from gui.views.photo_delegate import CELL, PhotoDelegate
 class PhotoView(QListView):
     toggle_requested = Signal()  # Space on a selection
     menu_requested = Signal(QPoint)  # global position
+    open_requested = Signal()  # Enter or double-click: look at the current photo large
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -43,6 +44,10 @@ class PhotoView(QListView):
             self.toggle_requested.emit()
             event.accept()
             return
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self.open_requested.emit()
+            event.accept()
+            return
         if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
             event.accept()  # nothing destructive happens from the keyboard: photos are never deleted
             return
@@ -52,6 +57,13 @@ class PhotoView(QListView):
             event.accept()
             return
         super().keyPressEvent(event)
+
+    def mouseDoubleClickEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.indexAt(event.position().toPoint()).isValid():
+            self.open_requested.emit()
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         index = self.indexAt(self.viewport().mapFromGlobal(event.globalPos()))

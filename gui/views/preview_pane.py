@@ -1,13 +1,14 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The preview pane: the selected photo for the current recipient, and exactly what would leave.
+"""The preview pane: does the selected photo go to the current recipient, and exactly what would leave.
 
-Top: the picture with its face boxes (detected faces are blurred when the policy says so, kept faces are
-left visible, boxes drawn by hand are always blurred). Click a detected face to keep it / blur it again;
-"Mark a missed face" then drag draws a box; right-click a drawn box removes it. "As it would leave" shows
-the pixels the export writes (faces covered as the exporter covers them).
-Below: "Leaves the device" and "Stays on this device", grouped by category with readable values and
-sizes, and the output file name. Both come from ``LibraryService.preview_for``: the plan export uses.
+Top: consent first (``ConsentBar``): "Private from Meta cloud processing — nothing leaves" and why, every
+recipient's state for this photo (click to change), and a Share / Keep private button for the selection.
+Then the picture with its face boxes (``PictureView``; double-click opens the large viewer), then what
+leaves in plain words, one line per category from ``core.pipeline.description`` (the same words as the
+CLI and the Share dialog), risky categories marked; each line opens to the raw fields behind it. For a
+private photo the list says what *would* leave if it were shared.
 
+A file that cannot be read shows the reason in words and what the app does with it; no face controls.
 Everything is loaded on the interactive pool; results carry a generation number and are dropped when the
 selection or recipient changed meanwhile.
 """
@@ -15,15 +16,14 @@ selection or recipient changed meanwhile.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
-from PySide6.QtCore import QPoint, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen, QPixmap
+from PySide6.QtCore import QRect, Qt, Signal
+from PySide6.QtGui import QImage, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QSizePolicy,
     QSplitter,
     QToolButton,
     QTreeWidget,
@@ -32,236 +32,118 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.library.service import FaceBox, LibraryService, Picture
-from core.model.categories import LABELS, Category
-from core.model.inventory import Item, Need, human_size
+from core.library.consent import Decision, consent_of
+from core.library.service import LibraryService, Picture
+from core.model.inventory import human_size
+from core.pipeline.description import (
+    WITHHELD,
+    Consent,
+    Fact,
+    Risk,
+    describe,
+    plain_error,
+    summary_of,
+)
 from core.pipeline.preview import Preview
 from gui.models.thumbnail_loader import to_qimage
 from gui.tasks import TaskRunner
+from gui.theme import tone
+from gui.views.consent_bar import ConsentBar
+from gui.views.picture_view import PictureView, face_label
 
 PICTURE_SIZE = 1024
 
-FACE_COLOURS = {
-    "detected": QColor(255, 140, 0),
-    "kept": QColor(46, 160, 67),
-    "manual": QColor(60, 140, 255),
+RISK_TIPS = {
+    "location": "Tells where the photo was taken",
+    "people": "Names people",
+    "device": "Identifies the one camera or phone that took it",
+    "hidden_media": "Other pictures or video hidden inside the file",
+    "faces": "Faces that can be recognised",
 }
 
 
-def _coordinate(items: Sequence[Item], axis: str) -> float | None:
-    value = ref = None
-    for i in items:
-        if i.name == f"GPS{axis}":
-            value = i.value
-        elif i.name == f"GPS{axis}Ref":
-            ref = i.value.strip().upper()[:1]
-    if value is None:
-        return None
-    try:
-        number = float(value.split()[0])
-    except (ValueError, IndexError):
-        return None
-    return -abs(number) if ref in ("S", "W") else number
-
-
-def category_summary(category: Category, items: Sequence[Item]) -> str:
-    """A readable one-liner for a category: `Location · 48.85830, 2.29450`, `Hidden media · ThumbnailImage,
-    2.0 KB`."""
-    label = LABELS.get(category, str(category))
-    total = sum(i.bytes for i in items)
-    if category is Category.LOCATION:
-        lat, lon = _coordinate(items, "Latitude"), _coordinate(items, "Longitude")
-        if lat is not None and lon is not None:
-            return f"{label} · {lat:.5f}, {lon:.5f}"
-    if category is Category.HIDDEN_MEDIA:
-        big = max(items, key=lambda i: i.bytes)
-        return f"{label} · {big.name}, {human_size(total)}"
-    if category is Category.FACES:
-        return f"{label} · {len(items)} in the picture"
-    values = []
-    for i in items:
-        v = i.value.strip()
-        if v and v not in values and len(v) < 48:
-            values.append(v)
-        if len(values) == 2:
-            break
-    extra = f" (+{len(items) - len(values)})" if len(items) > len(values) and values else ""
-    return f"{label} · {', '.join(values)}{extra}" if values else f"{label} · {len(items)} items"
-
-
-def grouped(items: Sequence[Item]) -> list[tuple[Category, list[Item]]]:
-    by_cat: dict[Category, list[Item]] = {}
-    for item in items:
-        by_cat.setdefault(item.category, []).append(item)
-    return [(c, by_cat[c]) for c in Category if c in by_cat]
-
-
-class PictureView(QWidget):
-    """The photo scaled to fit, with face boxes; click/drag/right-click edit faces."""
-
-    face_clicked = Signal(str, int)  # kind, index
-    box_drawn = Signal(QRect)  # in picture pixels
-    manual_removed = Signal(int)
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self.setMinimumSize(200, 160)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMouseTracking(True)
-        self.pixmap: QPixmap | None = None
-        self.faces: tuple[FaceBox, ...] = ()
-        self.blurs = False
-        self.draw_mode = False
-        self.message = ""
-        self._drag_from: QPoint | None = None
-        self._drag_to: QPoint | None = None
-
-    def sizeHint(self) -> QSize:
-        return QSize(360, 280)
-
-    def set_picture(self, pixmap: QPixmap | None, faces: tuple[FaceBox, ...], blurs: bool) -> None:
-        self.pixmap, self.faces, self.blurs = pixmap, faces, blurs
-        self.message = ""
-        self.update()
-
-    def set_message(self, text: str) -> None:
-        self.pixmap, self.faces, self.message = None, (), text
-        self.update()
-
-    def _target(self) -> QRectF:
-        if self.pixmap is None or self.pixmap.isNull():
-            return QRectF()
-        pw, ph = self.pixmap.width(), self.pixmap.height()
-        scale = min(self.width() / pw, self.height() / ph)
-        w, h = pw * scale, ph * scale
-        return QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
-
-    def _scale(self) -> float:
-        t = self._target()
-        return t.width() / self.pixmap.width() if self.pixmap and self.pixmap.width() else 1.0
-
-    def _to_widget(self, box: tuple[int, int, int, int]) -> QRectF:
-        t, s = self._target(), self._scale()
-        return QRectF(
-            t.left() + box[0] * s, t.top() + box[1] * s, (box[2] - box[0]) * s, (box[3] - box[1]) * s
-        )
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-        if self.pixmap is None or self.pixmap.isNull():
-            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
-            painter.drawText(
-                self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.message
+def fill_facts(tree: QTreeWidget, facts: Sequence[Fact], *, mark_risk: bool, reasons: dict[int, str]) -> None:
+    """One row per fact (the raw fields as its children, the Details); risky rows in the risk colour."""
+    tree.clear()
+    for fact in facts:
+        why = {reasons[id(i)] for i in fact.items if id(i) in reasons}
+        line = f"{fact.label}: {fact.text}"
+        if fact.category == "faces" and why == {"blurred"}:
+            line += ", blurred before it leaves"
+        head = QTreeWidgetItem(tree, [line])
+        head.setData(0, Qt.ItemDataRole.UserRole, fact.category)
+        head.setData(0, Qt.ItemDataRole.UserRole + 1, str(fact.risk))
+        tip = [f"{fact.label}: {fact.text}"]
+        if mark_risk and fact.risk is Risk.HIGH:
+            head.setForeground(0, tone("risk", tree))
+            f = head.font(0)
+            f.setBold(True)
+            head.setFont(0, f)
+            tip.append(RISK_TIPS.get(fact.category, "Sensitive"))
+        if len(why) == 1:
+            tip.append(f"Stays: {why.pop()}")
+        head.setToolTip(0, "\n".join(tip))
+        for item in fact.items:
+            value = " ".join(item.value.split())
+            child = QTreeWidgetItem(head, [f"{item.name} · {value}"])
+            child.setData(0, Qt.ItemDataRole.UserRole, item.key)
+            reason = reasons.get(id(item))
+            child.setToolTip(
+                0,
+                f"{item.name} = {item.value}\n{human_size(item.bytes)} in {item.where}"
+                + (f"\nStays: {reason}" if reason else ""),
             )
-            return
-        painter.drawPixmap(self._target(), self.pixmap, QRectF(self.pixmap.rect()))
-        font = QFont(self.font())
-        font.setPixelSize(11)
-        font.setBold(True)
-        painter.setFont(font)
-        for face in self.faces:
-            colour = FACE_COLOURS.get(face.kind, QColor(255, 140, 0))
-            style = Qt.PenStyle.DashLine if face.kind == "kept" else Qt.PenStyle.SolidLine
-            painter.setPen(QPen(colour, 2, style))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            rect = self._to_widget(face.box)
-            painter.drawRect(rect)
-            if face.kind == "kept":
-                label = "kept"
-            elif face.kind == "manual":
-                label = "added · blurred" if self.blurs else "added"
-            else:
-                label = "blurred" if self.blurs else "face"
-            text_rect = QRectF(rect.left(), rect.top() - 16, max(rect.width(), 60), 15)
-            painter.fillRect(text_rect.adjusted(0, 0, 0, 0), QColor(0, 0, 0, 140))
-            painter.setPen(colour.lighter(130))
-            painter.drawText(text_rect.adjusted(3, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter, label)
-        if self._drag_from is not None and self._drag_to is not None:
-            painter.setPen(QPen(FACE_COLOURS["manual"], 2, Qt.PenStyle.DashLine))
-            painter.drawRect(QRect(self._drag_from, self._drag_to).normalized())
-
-    def _face_at(self, pos: QPoint) -> FaceBox | None:
-        for face in reversed(self.faces):
-            if self._to_widget(face.box).contains(pos.toPointF()):
-                return face
-        return None
-
-    def mousePressEvent(self, event: QMouseEvent) -> None:
-        pos = event.position().toPoint()
-        if event.button() == Qt.MouseButton.RightButton:
-            face = self._face_at(pos)
-            if face is not None and face.kind == "manual":
-                self.manual_removed.emit(face.index)
-            return
-        if event.button() != Qt.MouseButton.LeftButton:
-            return
-        if self.draw_mode and self._target().contains(pos.toPointF()):
-            self._drag_from = self._drag_to = pos
-            return
-        face = self._face_at(pos)
-        if face is not None and face.kind in ("detected", "kept"):
-            self.face_clicked.emit(face.kind, face.index)
-
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        if self._drag_from is not None:
-            self._drag_to = event.position().toPoint()
-            self.update()
-        elif self._face_at(event.position().toPoint()) is not None:
-            self.setCursor(Qt.CursorShape.PointingHandCursor)
-        else:
-            self.setCursor(Qt.CursorShape.CrossCursor if self.draw_mode else Qt.CursorShape.ArrowCursor)
-
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        if self._drag_from is None:
-            return
-        rect = QRect(self._drag_from, event.position().toPoint()).normalized()
-        self._drag_from = self._drag_to = None
-        self.update()
-        if rect.width() < 6 or rect.height() < 6:
-            return
-        t, s = self._target(), self._scale()
-        box = QRect(
-            round((rect.left() - t.left()) / s),
-            round((rect.top() - t.top()) / s),
-            round(rect.width() / s),
-            round(rect.height() / s),
-        )
-        self.box_drawn.emit(box.intersected(self.pixmap.rect()) if self.pixmap else box)
 
 
 class PreviewPane(QWidget):
     faces_changed = Signal(str)  # fingerprint: its face count may have changed
+    consent_changed = Signal(str)  # fingerprint whose decision changed from the pane
+    selection_decision = Signal(object)  # Decision for the grid's selection (the Share / Keep button)
+    open_viewer = Signal()
 
-    def __init__(self, service: LibraryService, runner: TaskRunner, parent=None) -> None:
+    def __init__(self, service: LibraryService, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.service, self.runner = service, runner
         self.recipient = ""
         self.fingerprint: str | None = None
         self.name = ""
+        self.error = ""
         self.generation = 0
         self.picture: Picture | None = None
         self.preview: Preview | None = None
+        self.consent: Consent | None = None
+        self.facts: list[Fact] = []
 
         self.title = QLabel("No photo selected")
         self.title.setWordWrap(True)
-        f = self.title.font()
-        f.setBold(True)
-        self.title.setFont(f)
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.consent_bar = ConsentBar(self)
+        self.consent_bar.photo_decision.connect(self._photo_decision)
+        self.consent_bar.selection_decision.connect(self.selection_decision)
         self.view = PictureView(self)
+        self.view.setToolTip("Double-click to look at it large")
+        self.view.double_clicked.connect(self._double_click)
         self.leaving = QCheckBox("As it would leave")
         self.leaving.setToolTip("Show the pixels the export would write for this recipient")
         self.leaving.toggled.connect(lambda _on: self._load_picture())
+        self.boxes = QCheckBox("Face boxes")
+        self.boxes.setChecked(True)
+        self.boxes.setToolTip("Show or hide the boxes around faces")
+        self.boxes.toggled.connect(self.view.set_show_boxes)
         self.draw = QToolButton()
         self.draw.setText("Mark a missed face")
         self.draw.setCheckable(True)
         self.draw.setToolTip("Then drag a box around a face the detector missed; it will be blurred")
         self.draw.toggled.connect(self._draw_toggled)
+        self.large = QToolButton()
+        self.large.setText("View large")
+        self.large.setToolTip("Open the photo large to check its faces (Enter)")
+        self.large.clicked.connect(self.open_viewer)
         self.faces_hint = QLabel("")
         self.faces_hint.setWordWrap(True)
         self.faces_hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.output = QLabel("")
+        self.output.setObjectName("outputLine")
         self.output.setWordWrap(True)
         self.output.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
@@ -269,13 +151,17 @@ class PreviewPane(QWidget):
         self.stays = self._tree("Stays on this device")
 
         bar = QHBoxLayout()
-        bar.addWidget(self.leaving)
+        for w in (self.leaving, self.boxes):
+            bar.addWidget(w)
         bar.addStretch(1)
         bar.addWidget(self.draw)
+        bar.addWidget(self.large)
+        self.face_controls = (self.leaving, self.boxes, self.draw, self.large, self.faces_hint)
         top = QWidget()
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
         top_layout.addWidget(self.title)
+        top_layout.addWidget(self.consent_bar)
         top_layout.addWidget(self.view, 1)
         top_layout.addLayout(bar)
         top_layout.addWidget(self.faces_hint)
@@ -295,52 +181,73 @@ class PreviewPane(QWidget):
 
         self.view.face_clicked.connect(self._face_clicked)
         self.view.box_drawn.connect(self._box_drawn)
-        self.view.manual_removed.connect(self._manual_removed)
+        self.view.manual_removed.connect(self.remove_manual)
         self.clear()
 
     @staticmethod
     def _tree(title: str) -> QTreeWidget:
         tree = QTreeWidget()
-        tree.setColumnCount(2)
-        tree.setHeaderLabels([title, "Size"])
-        tree.header().setStretchLastSection(False)
-        tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        tree.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        tree.setColumnCount(1)
+        tree.setHeaderLabels([title])
         tree.setUniformRowHeights(True)
-        tree.setAlternatingRowColors(True)
+        tree.setTextElideMode(Qt.TextElideMode.ElideRight)
+        tree.setToolTip("Click ▸ on a line for the raw details")
+        tree.setMinimumHeight(48)  # the splitter gives the room; a small window still fits on screen
         return tree
+
+    def _double_click(self) -> None:
+        if self.picture is not None:
+            self.open_viewer.emit()
 
     # -- what to show ---------------------------------------------------------------------------------
 
     def clear(self, message: str = "Select a photo to see what would leave the device") -> None:
         self.generation += 1
         self.fingerprint = None
-        self.picture = self.preview = None
+        self.picture = self.preview = self.consent = None
+        self.error = ""
+        self.facts = []
         self.title.setText("No photo selected")
+        self.consent_bar.clear()
         self.view.set_message(message)
         self.leaves.clear()
         self.stays.clear()
         self.output.setText("")
         self.faces_hint.setText("")
-        self.draw.setEnabled(False)
-        self.leaving.setEnabled(False)
+        self._set_face_controls(False)
 
-    def show_photo(self, fingerprint: str | None, name: str, recipient: str) -> None:
-        if fingerprint is None:
-            self.clear("This file cannot be read as a photo")
-            self.title.setText(name)
+    def _set_face_controls(self, on: bool) -> None:
+        for w in self.face_controls:
+            w.setVisible(on)
+        self.draw.setEnabled(on)
+        self.leaving.setEnabled(on)
+
+    def show_problem(self, name: str, error: str) -> None:
+        """A file that cannot be read: the reason in words, what happens to it, and no face controls."""
+        self.clear(f"{plain_error(error)}\n{WITHHELD}")
+        self.error = error
+        self.title.setText(f"<b>{name}</b>")
+        self.output.setText(f"<small>Details: {error}</small>")
+        self.leaves.hide()
+        self.stays.hide()
+
+    def show_photo(self, fingerprint: str | None, name: str, recipient: str, error: str = "") -> None:
+        if fingerprint is None or error:
+            self.show_problem(name, error or "not a supported photo format")
             return
         same = fingerprint == self.fingerprint and recipient == self.recipient
-        self.fingerprint, self.name, self.recipient = fingerprint, name, recipient
-        self.title.setText(name)
-        self.draw.setEnabled(True)
-        self.leaving.setEnabled(True)
+        self.fingerprint, self.name, self.recipient, self.error = fingerprint, name, recipient, ""
+        self.title.setText(f"<b>{name}</b>")
+        self._set_face_controls(True)
+        self.leaves.show()
+        self.stays.show()
         if not same:
-            self.preview = self.picture = None
+            self.preview = self.picture = self.consent = None
             self.view.set_message("Loading…")
             self.leaves.clear()
             self.stays.clear()
             self.output.setText("")
+            self.consent_bar.clear()
         self.reload()
 
     def set_recipient(self, recipient: str) -> None:
@@ -354,28 +261,22 @@ class PreviewPane(QWidget):
         self._load_preview()
 
     def _load_picture(self) -> None:
-        fp, recipient, leaving, gen = (
-            self.fingerprint,
-            self.recipient,
-            self.leaving.isChecked(),
-            self.generation,
-        )
+        fp, recipient, gen = self.fingerprint, self.recipient, self.generation
+        leaving = self.leaving.isChecked()
         if fp is None:
             return
+        service = self.service
 
-        def work() -> tuple[Picture, object, bool]:
+        def work() -> tuple[Picture, object]:
             from core.imaging.faces import detector_status
 
-            analysed_now = False
             try:
-                if detector_status() is None and not self.service.has_faces_detected(fp):
-                    self.service.ensure_faces(fp)
-                    analysed_now = True
+                if detector_status() is None and not service.has_faces_detected(fp):
+                    service.ensure_faces(fp)
             except Exception:  # noqa: BLE001 - no model or undecodable: the picture still shows
                 pass
-            picture = self.service.picture(fp, recipient, PICTURE_SIZE, leaving=leaving)
-            blurs = self._policy_blurs(recipient)
-            return picture, to_qimage(picture), blurs or analysed_now
+            picture = service.picture(fp, recipient, PICTURE_SIZE, leaving=leaving)
+            return picture, to_qimage(picture)
 
         self.runner.submit(
             work,
@@ -385,7 +286,7 @@ class PreviewPane(QWidget):
             on_error=self._picture_failed,
         )
 
-    def _policy_blurs(self, recipient: str) -> bool:
+    def policy_blurs(self, recipient: str) -> bool:
         from core.model.policy import BLUR
 
         try:
@@ -400,47 +301,44 @@ class PreviewPane(QWidget):
     def _picture_done(self, key: object, value: object) -> None:
         if not self._current(key):
             return
-        picture, image, _ = value  # type: ignore[misc]
+        picture, image = cast(tuple[Picture, QImage], value)
         self.picture = picture
-        blurs = self._policy_blurs(self.recipient)
+        blurs = self.policy_blurs(self.recipient)
         self.view.set_picture(QPixmap.fromImage(image), picture.faces, blurs)
-        n_detected = sum(1 for f in picture.faces if f.kind != "manual")
-        kept = sum(1 for f in picture.faces if f.kind == "kept")
-        manual = sum(1 for f in picture.faces if f.kind == "manual")
-        if not picture.faces:
-            hint = "No faces found in the picture."
-        else:
-            parts = [f"{n_detected} face{'s' if n_detected != 1 else ''} found"]
-            if kept:
-                parts.append(f"{kept} kept visible")
-            if manual:
-                parts.append(f"{manual} marked by hand")
-            hint = ", ".join(parts) + ". Click a face to keep it visible or blur it again."
-        if not blurs and picture.faces:
-            hint += " This recipient's policy does not blur faces."
-        self.faces_hint.setText(hint)
+        self.faces_hint.setText(faces_hint(picture, blurs))
         self.faces_changed.emit(self.fingerprint or "")
 
     def _picture_failed(self, key: object, message: str) -> None:
         if self._current(key):
-            self.view.set_message(f"The picture cannot be shown: {message}")
+            # Decoding the pixels failed although the file's structure read: it is damaged.
+            self.show_problem(self.name, message)
 
     def _load_preview(self) -> None:
         fp, recipient, gen = self.fingerprint, self.recipient, self.generation
         if fp is None:
             return
+        service = self.service
+
+        def work() -> tuple[Preview, list[tuple[str, Consent]]]:
+            preview = service.preview_for(fp, recipient)
+            states = [(r.name, consent_of(service.explain(fp, r.name))) for r in service.recipients()]
+            return preview, states
+
         self.runner.submit(
-            lambda: self.service.preview_for(fp, recipient),
-            key=("preview", gen, fp),
-            pool="interactive",
-            on_done=self._preview_done,
+            work, key=("preview", gen, fp), pool="interactive", on_done=self._preview_done,
             on_error=self._preview_failed,
         )
 
-    def _preview_done(self, key: object, preview: object) -> None:
-        if not self._current(key) or not isinstance(preview, Preview):
+    def _preview_done(self, key: object, value: object) -> None:
+        if not self._current(key):
             return
+        preview, states = cast(tuple[Preview, list[tuple[str, Consent]]], value)
         self.preview = preview
+        self.consent = dict(states).get(self.recipient)
+        if preview.error:
+            self.show_problem(self.name, preview.error)
+            return
+        self.consent_bar.set_states(self.recipient, states)
         self.fill_lists(preview)
 
     def _preview_failed(self, key: object, message: str) -> None:
@@ -448,51 +346,42 @@ class PreviewPane(QWidget):
             self.output.setText(f"No preview: {message}")
 
     def fill_lists(self, preview: Preview) -> None:
-        self.leaves.clear()
-        self.stays.clear()
-        if preview.error:
-            self.output.setText(f"<b>Withheld</b>: {preview.error}. This photo is never exported as it is.")
-            for cat, items in grouped([s.item for s in preview.stays] or []):
-                self._add_group(self.stays, cat, items, {})
-            return
-        pixels = {
-            "unchanged": "the picture itself, unchanged",
-            "faces-blurred": f"the picture with {preview.faces_blurred} face(s) blurred",
-            "re-encoded": "the picture, re-encoded",
-        }.get(preview.pixels, preview.pixels)
-        self.output.setText(f"Leaves as <b>{preview.output_name}</b>: {pixels}.")
-        metadata = [i for i in preview.leaves if i.need is not Need.PIXELS]
-        if not metadata:
-            QTreeWidgetItem(self.leaves, ["Nothing but the picture", ""])
-        for cat, items in grouped(metadata):
-            self._add_group(self.leaves, cat, items, {})
+        shared = self.consent is None or self.consent.shared
+        self.facts = summary_of(preview)
+        self.leaves.setHeaderLabels(
+            ["Leaves the device" if shared else f"Would leave if you shared it with {self.recipient}"]
+        )
+        name = f"<b>{preview.output_name}</b>"
+        self.output.setText(
+            f"Leaves as {name}." if shared else f"Nothing leaves. If shared, it would leave as {name}."
+        )
+        fill_facts(self.leaves, self.facts, mark_risk=True, reasons={})
+        if len(self.facts) == 1:
+            QTreeWidgetItem(self.leaves, ["Nothing else: no place, time, device or names"])
         reasons = {id(s.item): s.reason for s in preview.stays}
-        for cat, items in grouped([s.item for s in preview.stays]):
-            self._add_group(self.stays, cat, items, reasons)
+        fill_facts(self.stays, describe(s.item for s in preview.stays), mark_risk=False, reasons=reasons)
         if not preview.stays:
-            QTreeWidgetItem(self.stays, ["Nothing: everything in the file leaves", ""])
+            QTreeWidgetItem(self.stays, ["Nothing: everything in the file leaves"])
 
-    @staticmethod
-    def _add_group(tree: QTreeWidget, cat: Category, items: list[Item], reasons: dict[int, str]) -> None:
-        head = QTreeWidgetItem(tree, [category_summary(cat, items), human_size(sum(i.bytes for i in items))])
-        f = head.font(0)
-        f.setBold(True)
-        head.setFont(0, f)
-        head.setData(0, Qt.ItemDataRole.UserRole, str(cat))
-        why = {reasons[id(i)] for i in items if id(i) in reasons}
-        if len(why) == 1:
-            head.setToolTip(0, f"Stays: {why.pop()}")
-        for item in items:
-            value = item.value if len(item.value) <= 90 else item.value[:87] + "…"
-            text = f"{item.name} · {value}"
-            reason = reasons.get(id(item))
-            child = QTreeWidgetItem(head, [text, human_size(item.bytes)])
-            child.setData(0, Qt.ItemDataRole.UserRole, item.key)
-            child.setToolTip(
-                0, f"{item.name} = {item.value}\nin {item.where}" + (f"\nStays: {reason}" if reason else "")
-            )
+    # -- consent and face edits (writer pool; then reload) --------------------------------------------
 
-    # -- face edits (writer pool; then reload) --------------------------------------------------------
+    def _photo_decision(self, recipient: str, decision: Decision) -> None:
+        fp = self.fingerprint
+        if fp is None:
+            return
+        service = self.service
+        self.runner.submit(
+            lambda: service.decide_photos([fp], recipient, decision),
+            key=("pane-decide", fp),
+            pool="writer",
+            on_done=lambda _k, _v: self._after_consent(fp),
+            on_error=lambda _k, m: self.output.setText(f"Could not save: {m}"),
+        )
+
+    def _after_consent(self, fp: str) -> None:
+        if fp == self.fingerprint:
+            self.reload()
+        self.consent_changed.emit(fp)
 
     def _draw_toggled(self, on: bool) -> None:
         self.view.draw_mode = on
@@ -514,22 +403,46 @@ class PreviewPane(QWidget):
         if fp:
             self.faces_changed.emit(fp)
 
-    def _face_clicked(self, kind: str, index: int) -> None:
+    def face_clicked(self, kind: str, index: int) -> None:
         fp = self.fingerprint
-        if fp is None:
-            return
-        keep = kind == "detected"
-        self._write(lambda: self.service.set_face_kept(fp, index, keep))
+        if fp is not None:
+            keep = kind == "detected"
+            self._write(lambda: self.service.set_face_kept(fp, index, keep))
+
+    _face_clicked = face_clicked
+
+    def box_drawn(self, box: tuple[int, int, int, int], picture: Picture) -> None:
+        """A missed face marked on ``picture`` (display pixels of that picture)."""
+        fp = self.fingerprint
+        if fp is not None:
+            self._write(lambda: self.service.add_manual_face(fp, box, picture))
 
     def _box_drawn(self, rect: QRect) -> None:
-        fp, picture = self.fingerprint, self.picture
-        if fp is None or picture is None:
+        if self.picture is None:
             return
-        box = (rect.left(), rect.top(), rect.left() + rect.width(), rect.top() + rect.height())
         self.draw.setChecked(False)
-        self._write(lambda: self.service.add_manual_face(fp, box, picture))
+        self.box_drawn((rect.left(), rect.top(), rect.left() + rect.width(), rect.top() + rect.height()),
+                       self.picture)
 
-    def _manual_removed(self, index: int) -> None:
+    def remove_manual(self, index: int) -> None:
         fp = self.fingerprint
         if fp is not None:
             self._write(lambda: self.service.remove_manual_face(fp, index))
+
+
+def faces_hint(picture: Picture, blurs: bool) -> str:
+    n_detected = sum(1 for f in picture.faces if f.kind != "manual")
+    kept = sum(1 for f in picture.faces if f.kind == "kept")
+    manual = sum(1 for f in picture.faces if f.kind == "manual")
+    if not picture.faces:
+        return "No faces found in the picture."
+    parts = [f"{n_detected} face{'s' if n_detected != 1 else ''} found"]
+    if kept:
+        parts.append(f"{kept} kept visible")
+    if manual:
+        parts.append(f"{manual} marked by you")
+    hint = ", ".join(parts) + ". Click a face to keep it visible or blur it again."
+    hint += f" Orange: {face_label('detected', blurs)} · green: kept visible · blue: added by you."
+    if not blurs:
+        hint += " This recipient's policy leaves faces visible."
+    return hint

@@ -42,6 +42,7 @@ from core.report.exposure import (
     report_job,
 )
 from gui.tasks import Task, TaskRunner
+from gui.theme import css
 
 HOME_COLOUR = QColor(208, 64, 48)
 SIDE_TITLES = ("With your choices", "All-access upload")
@@ -402,7 +403,7 @@ class ReportView(QWidget):
                 # What still leaves with your choices stands out; what your choices hold back is muted.
                 leaks = side_index == 0 and name != "Photos" and value not in ("0", "—")
                 role = QPalette.ColorRole.PlaceholderText if value in ("0", "—") else QPalette.ColorRole.Text
-                cell.setStyleSheet(f"color: {HOME_COLOUR.name()};" if leaks else "")
+                cell.setStyleSheet(f"color: {css('risk', cell)};" if leaks else "")
                 cell.setForegroundRole(role)
         months = _months_between(
             min(filter(None, (mine.first, full.first)), default=""),

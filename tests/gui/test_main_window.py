@@ -22,7 +22,6 @@ from PySide6.QtWidgets import QMessageBox
 from core.cli.main import main as cli_main
 from core.library.consent import Decision
 from core.library.service import LibraryService
-from core.model.inventory import Need
 from core.model.jobs import drive
 from gui.main_window import MainWindow
 from gui.models.album_model import CONSENT, AlbumRoles
@@ -102,7 +101,8 @@ def settle(qtbot, win: MainWindow) -> None:
 def test_window_shows_the_library(window: MainWindow):
     assert window.stack.currentWidget() is window.splitter
     assert window.model.rowCount() == 5
-    assert window.shared_label.text() == f"0 of 4 photos shared with {META}"
+    # Photos are counted by content; the duplicate file is named where files and photos differ.
+    assert window.shared_label.text() == f"0 of 4 photos shared with {META} · 5 files (1 duplicate)"
     assert window.recipient_box.currentText() == META
     top = window.albums.index(1, 0)
     assert window.albums.data(top, AlbumRoles.Total) == 5
@@ -239,15 +239,15 @@ def test_album_switch_changes_the_effective_decision_of_its_photos(qtbot, window
     assert window.model.index(rows["sunset.jpg"]).data(Roles.Allowed) is False
     family = album_index(window, "Family")
     assert window.albums.data(family.siblingAtColumn(CONSENT)) == "Shared"
-    # One photo overrides the album: the album reads "mixed".
+    # One photo overrides the album: the album says how many of its photos are shared.
     fp = window.model.index(rows["dinner.jpg"]).data(Roles.Fingerprint)
     window.decide_photos([fp], Decision.DENIED)
     settle(qtbot, window)
     family = album_index(window, "Family")
     assert window.albums.data(family, AlbumRoles.Mixed) is True
-    assert window.albums.data(family.siblingAtColumn(CONSENT)) == "Shared · mixed"
+    assert window.albums.data(family.siblingAtColumn(CONSENT)) == "1 of 2 shared"
     holidays = album_index(window, "Holidays")
-    assert window.albums.data(holidays.siblingAtColumn(CONSENT)) == "inherit: private"
+    assert window.albums.data(holidays.siblingAtColumn(CONSENT)) == "Same as album (now: Private)"
 
 
 def test_album_selection_and_filter_change_the_grid(qtbot, window: MainWindow):
@@ -268,10 +268,11 @@ def test_recipient_switch_shows_that_recipients_consent(qtbot, window, service):
     service.decide_photos([fp], "Family", Decision.ALLOWED)
     window.recipients_changed()
     window.recipient_box.setCurrentText("Family")
-    qtbot.waitUntil(lambda: window.shared_label.text() == "1 of 4 photos shared with Family", timeout=WAIT)
+    qtbot.waitUntil(lambda: window.shared_label.text().startswith("1 of 4 photos shared with Family"),
+                    timeout=WAIT)
     assert window.model.index(rows_by_name(window)["dinner.jpg"]).data(Roles.Allowed) is True
     window.recipient_box.setCurrentText(META)
-    qtbot.waitUntil(lambda: window.shared_label.text().endswith(META), timeout=WAIT)
+    qtbot.waitUntil(lambda: f"shared with {META}" in window.shared_label.text(), timeout=WAIT)
     assert window.model.index(rows_by_name(window)["dinner.jpg"]).data(Roles.Allowed) is False
     settle(qtbot, window)
 
@@ -288,7 +289,8 @@ def test_why_explains_the_decision(qtbot, window: MainWindow):
     select(window, ["sunset.jpg"])
     window.explain_current()
     qtbot.waitUntil(lambda: isinstance(getattr(window, "_why_box", None), QMessageBox), timeout=WAIT)
-    assert "private by default" in window._why_box.informativeText()
+    assert window._why_box.text().endswith(f"Private from {META} — nothing leaves")
+    assert "private until you share them" in window._why_box.informativeText()
     window._why_box.close()
 
 
@@ -310,12 +312,19 @@ def test_preview_lists_match_preview_json(qtbot, window: MainWindow, service: Li
             found += [head.child(c).data(0, Qt.ItemDataRole.UserRole) for c in range(head.childCount())]
         return sorted(k for k in found if k)
 
-    leaving = sorted(i["key"] for i in doc["leaves"] if i.get("need") != str(Need.PIXELS))
-    assert keys(pane.leaves) == leaving
+    # The pane's lines are the CLI's summary, word for word; the raw fields behind them are the items.
+    heads = [pane.leaves.topLevelItem(i) for i in range(pane.leaves.topLevelItemCount())]
+    shown = [(h.data(0, Qt.ItemDataRole.UserRole), h.text(0), h.data(0, Qt.ItemDataRole.UserRole + 1))
+             for h in heads]
+    assert [(s["category"], s["text"], s["risk"]) for s in doc["summary"]] == [
+        (c, t.split(": ", 1)[1], r) for c, t, r in shown]
+    assert keys(pane.leaves) == sorted(i["key"] for i in doc["leaves"])
     assert keys(pane.stays) == sorted(i["key"] for i in doc["stays"])
     assert doc["output_name"] in pane.output.text()
     heads = [pane.stays.topLevelItem(i).text(0) for i in range(pane.stays.topLevelItemCount())]
-    assert "Location · -33.85000, 151.20000" in heads
+    assert any(h.startswith("Location: ") and "(−33.8500, 151.2000)" in h for h in heads)
+    assert not any("JFIF" in h.text(0) for h in [pane.leaves.topLevelItem(i) for i in range(
+        pane.leaves.topLevelItemCount())])
     assert pane.picture.width == 40 and pane.view.pixmap is not None
     settle(qtbot, window)
 

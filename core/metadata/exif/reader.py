@@ -5,6 +5,7 @@ entry. Malformed content (offsets outside the block, loops, absurd counts) never
 
 from __future__ import annotations
 
+import mmap
 import struct
 from dataclasses import replace
 
@@ -37,7 +38,7 @@ from core.model.values import ByteSize, Datum
 # --- walking ----------------------------------------------------------------------------------------
 
 
-def read_header(block: bytes | memoryview) -> tuple[str, int]:
+def read_header(block: bytes | memoryview | mmap.mmap) -> tuple[str, int]:
     """Byte order and offset of IFD0; ParseError when this is not a TIFF header."""
     if len(block) < 8:
         raise ParseError("the EXIF block is too short to hold a TIFF header")
@@ -60,7 +61,7 @@ def _sub_ifd_offsets(entry: ExifEntry, bo: str) -> list[int]:
     return list(struct.unpack(f"{bo}{entry.count}I", entry.raw))
 
 
-def walk(block: bytes | memoryview) -> Walk:
+def walk(block: bytes | memoryview | mmap.mmap) -> Walk:
     """Walk every IFD reachable from the header. Only the header can raise (ParseError).
 
     The IFD0 chain is IFD0, IFD1 (the EXIF thumbnail, or page 2 of a TIFF) ...; sub-IFDs of IFD0 are

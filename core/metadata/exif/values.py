@@ -111,10 +111,12 @@ def _iso_datetime(text: str) -> str:
 def gps_degrees(entry: ExifEntry, bo: str, ref: str) -> float | None:
     """Signed decimal degrees of a GPSLatitude/GPSLongitude entry (three rationals), or None."""
     nums = [_rational(v) for v in _numbers(entry, bo)] if entry.type == 5 else []
-    if len(nums) != 3 or any(v is None for v in nums):
+    if len(nums) != 3:
         return None
-    d, m, s = nums  # type: ignore[misc]
-    value = d + m / 60 + s / 3600  # type: ignore[operator]
+    d, m, s = nums
+    if d is None or m is None or s is None:
+        return None
+    value = d + m / 60 + s / 3600
     return -value if ref.upper().startswith(("S", "W")) else value
 
 
@@ -130,11 +132,15 @@ _XMP_COORD = re.compile(rf"^\s*{_NUM}\s*,\s*{_NUM}(?:\s*,\s*{_NUM})?\s*([NSEW])\
 
 
 def parse_coordinate(text: str) -> float | None:
-    """Signed decimal degrees from "48.856600" (EXIF, signed) or "48,51.396N" / "48,51,23.8N" (XMP)."""
+    """Signed decimal degrees from "48.856600" (EXIF, signed) or "48,51.396N" / "48,51,23.8N" (XMP); also
+    a number followed by its unit ("35 m", an altitude), but never one followed by a hemisphere letter."""
+    head, _, rest = text.strip().partition(" ")
     try:
-        return float(text)
+        number = float(head)
     except ValueError:
-        pass
+        number = None
+    if number is not None and rest.strip().upper() not in ("N", "S", "E", "W"):
+        return number
     m = _XMP_COORD.match(text.upper())
     if not m:
         return None
@@ -144,12 +150,12 @@ def parse_coordinate(text: str) -> float | None:
 
 def _gps_time(entry: ExifEntry, bo: str) -> str:
     nums = [_rational(v) for v in _numbers(entry, bo)]
-    if len(nums) != 3 or any(v is None for v in nums):
+    h, m, s = nums if len(nums) == 3 else (None, None, None)
+    if h is None or m is None or s is None:
         return ", ".join(_num_text(v) for v in _numbers(entry, bo))
-    h, m, s = nums  # type: ignore[misc]
-    whole = int(s)  # type: ignore[arg-type]
-    frac = _float_text(s - whole)[1:] if s != whole else ""  # type: ignore[operator]
-    return f"{int(h):02d}:{int(m):02d}:{whole:02d}{frac}"  # type: ignore[arg-type]
+    whole = int(s)
+    frac = _float_text(s - whole)[1:] if s != whole else ""
+    return f"{int(h):02d}:{int(m):02d}:{whole:02d}{frac}"
 
 
 def format_value(entry: ExifEntry, bo: str, siblings: dict[int, ExifEntry] | None = None) -> str:

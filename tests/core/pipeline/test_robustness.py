@@ -18,6 +18,7 @@ from core.formats import handler_named
 from core.model import jobs
 from core.model.jobs import drive
 from core.model.policy import BUILTIN
+from core.pipeline.description import WITHHELD
 from core.pipeline.export import export_job
 
 
@@ -118,7 +119,7 @@ def test_a_parser_bug_does_not_stop_preview(tmp_path: Path, capsys, buggy_walker
     assert code == 1
     assert [f["status"] for f in doc["files"]] == ["ok", "error", "ok", "ok"]
     assert main(["preview", "--policy", "minimal", *map(str, files)]) == 1
-    assert capsys.readouterr().out.count("withheld:") == 1
+    assert capsys.readouterr().out.count(WITHHELD) == 1
 
 
 @pytest.mark.parametrize("parallel", ["thread", "process"])

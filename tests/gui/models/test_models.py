@@ -64,7 +64,7 @@ def test_album_model_tree_counts_and_text(lib: LibraryService):
     assert model.data(kids["Holidays"], Qt.ItemDataRole.DisplayRole) == "Holidays  (2)"
     assert model.parent(kids["Family"]) == root
     assert model.index_of(model.data(kids["Family"], AlbumRoles.AlbumId)) == kids["Family"]
-    assert model.data(kids["Family"].siblingAtColumn(CONSENT)) == "inherit: private"
+    assert model.data(kids["Family"].siblingAtColumn(CONSENT)) == "Same as album (now: Private)"
 
 
 def test_set_ids_turns_additions_into_row_inserts(qtbot, lib: LibraryService):

@@ -1,0 +1,602 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""What a photo tells, in plain language: the one description every surface shows.
+
+The CLI's text output, ``preview --json`` (``summary``), the preview pane, the Share dialog and the report
+all describe items through this module, so they say the same thing. From a list of items (what leaves,
+or what stays) ``describe`` makes one ``Fact`` per category, e.g.
+
+    Location  near Reykjavík, Capital Region, Iceland (64.1466, −21.9426), altitude 12 m   high
+    Time      Thu 20 Feb 2025, 12:10 (UTC+00:00)                                            medium
+    Device    Pixelfone 8 Pro, with its serial number                                      high
+
+Items that reveal nothing (pixel data, decoding tables, JFIF density, Orientation) become one fact,
+"the picture itself" (category ``picture``), and are never listed as metadata. Values come from the
+item's typed ``datum`` (core.model.values) when the parser set one, else from its display text.
+
+Also here: the consent sentence of a photo for a recipient (``consent_of``) and the reason a file cannot
+be read, in words (``plain_error``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from enum import StrEnum
+
+from core.metadata.exif.values import parse_coordinate
+from core.metadata.places import place_name
+from core.model.categories import LABELS, Category
+from core.model.inventory import Item, Need, human_size
+from core.model.values import ByteSize, Coordinates, Moment, PersonName, SerialNumber
+from core.pipeline.preview import Preview
+
+PICTURE = "picture"  # the category id of "the picture itself" in a summary
+PICTURE_LABEL = "The picture itself"
+
+
+class Risk(StrEnum):
+    HIGH = "high"  # tells who, where, or which device: marked red where it leaves
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """One category of one photo, in words; ``items`` are the raw details behind it."""
+
+    category: str  # a Category value, or PICTURE
+    label: str
+    text: str
+    risk: Risk
+    items: tuple[Item, ...] = ()
+
+    @property
+    def line(self) -> str:
+        return f"{self.label}: {self.text}"
+
+    def to_json(self) -> dict[str, object]:
+        return {"category": self.category, "text": self.text, "risk": str(self.risk)}
+
+
+# --- reading values (typed datum first, display text as the fallback) -----------------------------------
+
+
+def short_name(name: str) -> str:
+    """The property's own name: "XMP exif:GPSLatitude" -> "GPSLatitude"."""
+    return name.rsplit(" ", 1)[-1].rsplit(":", 1)[-1]
+
+
+
+
+def hidden_kind(item: Item) -> str:
+    text = f"{item.name} {item.key} {item.value}".lower()
+    if "depth" in text:
+        return "depth map"
+    if any(w in text for w in ("video", "motion", "mp4", "quicktime")):
+        return "motion video"
+    if "thumbnail" in text or "preview" in text:
+        return "thumbnail"
+    return "other"
+
+
+def coordinates_of(items: Sequence[Item]) -> Coordinates | None:
+    """The position the items state: a typed datum, else EXIF GPS fields (EXIF beats XMP copies)."""
+    for item in items:
+        if isinstance(item.datum, Coordinates) and item.datum.plausible:
+            return item.datum
+    found: dict[tuple[bool, str], float] = {}
+    refs: dict[tuple[bool, str], str] = {}
+    altitude: float | None = None
+    below = False
+    for item in items:
+        short, exif = short_name(item.name), not item.key.startswith("xmp")
+        if short in ("GPSLatitude", "GPSLongitude"):
+            value = parse_coordinate(item.value)
+            if value is not None:
+                found.setdefault((exif, short), value)
+        elif short in ("GPSLatitudeRef", "GPSLongitudeRef"):
+            refs[(exif, short[:-3])] = item.value.strip().upper()[:1]
+        elif short == "GPSAltitude" and altitude is None:
+            altitude = parse_coordinate(item.value)
+        elif short == "GPSAltitudeRef":
+            below = item.value.strip().startswith("1")
+    for exif in (True, False):
+        lat, lon = found.get((exif, "GPSLatitude")), found.get((exif, "GPSLongitude"))
+        if lat is None or lon is None:
+            continue
+        if refs.get((exif, "GPSLatitude")) == "S":
+            lat = -abs(lat)
+        if refs.get((exif, "GPSLongitude")) == "W":
+            lon = -abs(lon)
+        alt = -abs(altitude) if altitude is not None and below else altitude
+        position = Coordinates(lat, lon, alt)
+        if position.plausible:
+            return position
+    return None
+
+
+_DATE = re.compile(
+    r"(\d{4})[-:](\d{2})[-:](\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?\s*(Z|[+-]\d{2}:?\d{2})?"
+)
+_OFFSET = re.compile(r"^\s*([+-])(\d{2}):?(\d{2})\s*$")
+# Lower rank wins: the moment the shutter was pressed beats digitised beats modified.
+_TIME_RANK = {"DateTimeOriginal": 0, "CreateDate": 1, "DateTimeDigitized": 1, "DateCreated": 1,
+              "Date Created": 1, "DateTime": 2, "ModifyDate": 2}
+_OFFSET_OF = {"DateTimeOriginal": "OffsetTimeOriginal", "CreateDate": "OffsetTimeDigitized",
+              "DateTimeDigitized": "OffsetTimeDigitized", "ModifyDate": "OffsetTime",
+              "DateTime": "OffsetTime"}
+
+
+def _offset(text: str) -> timezone | None:
+    if text.strip().upper() == "Z":
+        return UTC
+    m = _OFFSET.match(text)
+    if not m:
+        return None
+    minutes = int(m.group(2)) * 60 + int(m.group(3))
+    return timezone(timedelta(minutes=-minutes if m.group(1) == "-" else minutes))
+
+
+def parse_moment(text: str, offset: str = "") -> datetime | None:
+    """A capture time from "2025:02:20 12:10:33" or "2025-02-20T12:10:33+05:00"; aware when known."""
+    m = _DATE.search(text)
+    if not m:
+        return None
+    y, mo, d, h, mi, s, tz = m.groups()
+    try:
+        when = datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0))
+    except ValueError:  # "0000:00:00", day 31 of a short month ...
+        return None
+    zone = _offset(tz) if tz else _offset(offset) if offset else None
+    return when.replace(tzinfo=zone) if zone else when
+
+
+def _rank(item: Item) -> int | None:
+    short = short_name(item.name)
+    if short in _TIME_RANK:
+        return _TIME_RANK[short]
+    for key, rank in _TIME_RANK.items():
+        if item.name.endswith(key):
+            return rank
+    return None
+
+
+def capture_moment(items: Sequence[Item]) -> datetime | None:
+    """When the photo was taken, as precise as the items say (offset applied when a field gives one)."""
+    offsets = {short_name(i.name): i.value for i in items if short_name(i.name).startswith("OffsetTime")}
+    best: tuple[int, int, datetime] | None = None
+    for item in items:
+        rank = _rank(item)
+        if rank is None and isinstance(item.datum, Moment):
+            rank = 1  # a parser-understood time whose field we do not rank: as good as a creation date
+        if rank is None:
+            continue
+        if isinstance(item.datum, Moment):
+            when: datetime | None = item.datum.when
+        else:
+            when = parse_moment(item.value, offsets.get(_OFFSET_OF.get(short_name(item.name), ""), ""))
+        if when is None:
+            continue
+        key = (rank, 0 if when.tzinfo else 1)
+        if best is None or key < best[:2]:
+            best = (*key, when)
+    return best[2] if best else None
+
+
+def format_moment(when: datetime) -> str:
+    """"Thu 20 Feb 2025, 12:10 (UTC+05:00)"; "(no time zone)" when the file gives none."""
+    text = f"{when:%a} {when.day} {when:%b %Y, %H:%M}"
+    offset = when.utcoffset()
+    if offset is None:
+        return f"{text} (no time zone)"
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "−"
+    return f"{text} (UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d})"
+
+
+def format_position(position: Coordinates, name: str = "") -> str:
+    coords = f"({position.latitude:.4f}, {position.longitude:.4f})".replace("-", "−")
+    # "12 km from Town" already says how near
+    text = coords if not name else f"{name} {coords}" if name[0].isdigit() else f"near {name} {coords}"
+    if position.altitude_m is not None:
+        text += f", altitude {position.altitude_m:.0f} m".replace("-", "−")
+    return text
+
+
+def quoted(text: str, limit: int = 60) -> str:
+    """A value in quotes, cut at a word boundary when long (the full text stays in the details)."""
+    text = " ".join(text.split())
+    if len(text) > limit:
+        cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
+        text = cut.rstrip(",;:.") + "…"
+    return f"“{text}”"
+
+
+def _join(parts: Sequence[str]) -> str:
+    parts = [p for p in parts if p]
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _plural(n: int, word: str, many: str = "") -> str:
+    return f"{n} {word if n == 1 else many or word + 's'}"
+
+
+# --- one fact per category ---------------------------------------------------------------------------
+
+
+def _is_icc(item: Item) -> bool:
+    return "icc" in item.key.lower() or "ICC" in item.name
+
+
+def _is_structure(item: Item) -> bool:
+    """Reveals nothing about the person: the pixels and what decoding or display needs (not the ICC)."""
+    if item.need is Need.PIXELS:
+        return True
+    return item.need is Need.DISPLAY and not _is_icc(item)
+
+
+_SIZE = re.compile(r"(\d+)\s*[×x]\s*(\d+)")
+
+
+def _picture(items: Sequence[Item]) -> str:
+    for item in items:
+        m = _SIZE.search(item.value)
+        if m and item.need is Need.PIXELS:
+            return f"{m.group(1)} × {m.group(2)} pixels"
+    return "the pixels"
+
+
+def _location(items: Sequence[Item]) -> tuple[str, Risk]:
+    position = coordinates_of(items)
+    if position is not None:
+        return format_position(position, place_name(position.latitude, position.longitude)), Risk.HIGH
+    named = [i.value.strip() for i in items if i.value.strip() and not short_name(i.name).startswith("GPS")]
+    if named:
+        return "written as a place name: " + ", ".join(dict.fromkeys(named)), Risk.HIGH
+    return f"{_plural(len(items), 'GPS field')} without a position", Risk.LOW
+
+
+def _time(items: Sequence[Item]) -> tuple[str, Risk]:
+    when = capture_moment(items)
+    if when is None:
+        return f"{_plural(len(items), 'date field')} without a readable date", Risk.LOW
+    return format_moment(when), Risk.MEDIUM
+
+
+def _device(items: Sequence[Item]) -> tuple[str, Risk]:
+    values = {short_name(i.name): i.value.strip() for i in reversed(items) if i.value.strip()}
+    make, model = values.get("Make", ""), values.get("Model", "")
+    camera = model if make and model.lower().startswith(make.lower()) else f"{make} {model}".strip()
+    serials = [i for i in items if isinstance(i.datum, SerialNumber) or "serial" in i.name.lower()]
+    parts = [camera] if camera else []
+    lens = values.get("LensModel", "")
+    if lens and not (camera and camera.lower() in lens.lower()):
+        parts.append(f"lens {lens}")
+    if serials:
+        parts.append("with its serial number" if len(serials) == 1 else f"with {len(serials)} serial numbers")
+    used = {"Make", "Model", "LensModel", "LensMake", "Software"} | {short_name(i.name) for i in serials}
+    rest = sum(1 for i in items if short_name(i.name) not in used)
+    if rest:
+        parts.append(_plural(rest, "other camera field" if parts else "camera field"))
+    if not parts:
+        software = values.get("Software", "")
+        parts.append(f"made with {software}" if software else _plural(len(items), "camera field"))
+    return ", ".join(parts), Risk.HIGH if serials else Risk.MEDIUM
+
+
+_ROLES = (("author", ("artist", "creator", "by-line", "byline", "author")),
+          ("copyright holder", ("copyright", "rights")),
+          ("owner", ("owner",)))
+_CONTACT = (("address", ("address", "city", "region", "postal", "country")), ("e-mail", ("email",)),
+            ("phone", ("telephone", "phone")), ("web site", ("url", "web")))
+
+
+def _people(items: Sequence[Item]) -> tuple[str, Risk]:
+    roles: dict[str, list[str]] = {}
+    contact: list[str] = []
+    regions: list[str] = []
+    region_count = other = 0
+    for item in items:
+        low = item.name.lower()
+        head, sep, tail = item.value.partition(": ")
+        if "region" in item.value and ("region" in head or "no names" in item.value):
+            found = re.match(r"\s*(\d+)", item.value)
+            region_count += int(found.group(1)) if found else 1
+            regions += [n.strip() for n in tail.split(",") if sep and n.strip()]
+            continue
+        kind = next((word for word, keys in _CONTACT if any(k in low for k in keys)), "")
+        if "CiAdr" in item.value or "CiEmail" in item.value:
+            kind = "address"
+        if kind:
+            contact.append(kind)
+            continue
+        if isinstance(item.datum, PersonName):
+            name, role = item.datum.text, item.datum.role or "person"
+        else:
+            name = item.value.strip()
+            role = next((r for r, keys in _ROLES if any(k in low for k in keys)), "")
+        if not role or not _looks_like_text(name):
+            other += 1  # a flag ("Marked: True"), a size, a structure: counted, not quoted as a name
+            continue
+        roles.setdefault(name, [])
+        if role not in roles[name]:
+            roles[name].append(role)
+    parts = []
+    for name, rs in roles.items():
+        named = [r for r in rs if r != "named"]
+        parts.append(f"{quoted(name, 40)} named as the {_join(named)}")
+    if region_count:
+        if regions:
+            names = ", ".join(quoted(n, 30) for n in dict.fromkeys(regions))
+            parts.append(f"{_plural(region_count, 'named face region')} ({names})")
+        else:
+            parts.append(f"{_plural(region_count, 'face region')} without names")
+    if contact:
+        parts.append(f"contact details ({', '.join(dict.fromkeys(contact))})")
+    if other:
+        parts.append(_plural(other, "other field") + " about people")
+    return "; ".join(parts) or f"{_plural(len(items), 'field')} about people", Risk.HIGH
+
+
+def _looks_like_text(value: str) -> bool:
+    v = value.strip()
+    return bool(v) and v.lower() not in ("true", "false") and not re.fullmatch(r"[\d,]+ bytes", v) \
+        and "=" not in v
+
+
+_TEXT_KINDS = (("title", ("title", "headline", "objectname")), ("keywords", ("keyword", "subject")),
+               ("comment", ("comment", "usercomment")), ("caption", ("description", "caption", "abstract")))
+
+
+def _description(items: Sequence[Item]) -> tuple[str, Risk]:
+    parts = []
+    for item in items:
+        value = item.value.strip()
+        if not value or re.fullmatch(r"[\d,]+ bytes", value):
+            continue
+        low = item.name.lower()
+        kind = next((k for k, keys in _TEXT_KINDS if any(w in low for w in keys)), "text")
+        part = f"{kind} {quoted(value)}"
+        if part not in parts:
+            parts.append(part)
+    if not parts:
+        return f"{_plural(len(items), 'text field')} ({human_size(sum(i.bytes for i in items))})", Risk.MEDIUM
+    extra = f" and {_plural(len(parts) - 2, 'more text')}" if len(parts) > 2 else ""
+    return "; ".join(parts[:2]) + extra, Risk.MEDIUM
+
+
+_HIDDEN_WORDS = {"thumbnail": "an embedded thumbnail", "motion video": "a motion-photo video",
+                 "depth map": "a depth map", "other": "an embedded picture or data"}
+
+
+def hidden_blocks(items: Iterable[Item]) -> list[tuple[str, int]]:
+    """(kind, bytes) of each embedded picture or video, largest first. Small fields next to a block
+    (a thumbnail's compression and resolution) describe it and are not blocks of their own."""
+    out = []
+    for item in items:
+        if item.category is not Category.HIDDEN_MEDIA:
+            continue
+        if isinstance(item.datum, ByteSize):
+            out.append((hidden_kind(item), item.datum.count))
+        elif item.bytes >= 64:  # a descriptor field is a few bytes; the smallest real picture is more
+            out.append((hidden_kind(item), item.bytes))
+    return sorted(out, key=lambda kb: -kb[1])
+
+
+def _hidden(items: Sequence[Item]) -> tuple[str, Risk]:
+    blocks = hidden_blocks(items)
+    if not blocks:
+        return f"{_plural(len(items), 'field')} describing embedded media", Risk.HIGH
+    parts = [f"{_HIDDEN_WORDS[kind]} ({human_size(n)})" for kind, n in blocks]
+    return _join(parts), Risk.HIGH
+
+
+def _history(items: Sequence[Item]) -> tuple[str, Risk]:
+    tools = [i.value.strip() for i in items
+             if short_name(i.name) in ("CreatorTool", "softwareAgent", "Software", "ProcessingSoftware")
+             and i.value.strip()]
+    rest = len(items) - len(tools)
+    parts = [f"made with {_join(list(dict.fromkeys(tools)))}"] if tools else []
+    if rest:
+        parts.append(f"{_plural(rest, 'edit record')} (document ids, edit dates)")
+    return "; ".join(parts), Risk.LOW
+
+
+_SETTINGS = ("ExposureTime", "FNumber", "ISO", "FocalLength")
+
+
+def _number(text: str) -> float | None:
+    """"0.00303", "11/1", "6.9 mm" -> a number; None when the text is not one."""
+    head = text.split()[0] if text.split() else ""
+    top, _, bottom = head.partition("/")
+    try:
+        return float(top) / float(bottom) if bottom else float(top)
+    except (ValueError, ZeroDivisionError):
+        return None
+
+
+def _technical(items: Sequence[Item]) -> tuple[str, Risk]:
+    parts = []
+    for item in items:
+        if _is_icc(item):
+            desc = item.value.split(",")[0].strip()
+            part = "a colour profile" if "bytes" in desc else f"colour profile {desc}"
+            if part not in parts:
+                parts.append(part)
+    values = {short_name(i.name): i.value.strip() for i in items}
+    number = {k: _number(values[k]) for k in _SETTINGS if k in values}
+    settings = []
+    if (t := number.get("ExposureTime")) is not None and t > 0:
+        settings.append(f"1/{round(1 / t)} s" if t < 1 else f"{t:g} s")
+    if (f := number.get("FNumber")) is not None:
+        settings.append(f"f/{f:g}")
+    if (iso := number.get("ISO")) is not None:
+        settings.append(f"ISO {iso:g}")
+    if (mm := number.get("FocalLength")) is not None:
+        settings.append(f"{mm:g} mm")
+    if settings:
+        parts.append(f"camera settings ({', '.join(settings)})")
+    counted = sum(1 for i in items if short_name(i.name) in _SETTINGS or _is_icc(i))
+    if len(items) > counted:
+        parts.append(f"{_plural(len(items) - counted, 'other technical field')}")
+    return "; ".join(parts), Risk.LOW
+
+
+def _faces(items: Sequence[Item]) -> tuple[str, Risk]:
+    return f"{_plural(len(items), 'face')} in the picture", Risk.HIGH
+
+
+def _file(items: Sequence[Item]) -> tuple[str, Risk]:
+    parts = []
+    for item in items:
+        if item.key == "file:name":
+            parts.append(f"name {quoted(item.value, 40)}")
+        elif item.key == "file:mtime":
+            when = parse_moment(item.value)
+            parts.append(f"changed {when.day} {when:%b %Y}" if when else "the date it was changed")
+        else:
+            parts.append(item.name)
+    return ", ".join(parts), Risk.LOW
+
+
+def _unknown(items: Sequence[Item]) -> tuple[str, Risk]:
+    total = human_size(sum(i.bytes for i in items))
+    return f"{_plural(len(items), 'block')} of data the app cannot read ({total})", Risk.MEDIUM
+
+
+_DESCRIBERS = {
+    Category.LOCATION: _location,
+    Category.TIME: _time,
+    Category.DEVICE: _device,
+    Category.PEOPLE: _people,
+    Category.DESCRIPTION: _description,
+    Category.HIDDEN_MEDIA: _hidden,
+    Category.HISTORY: _history,
+    Category.TECHNICAL: _technical,
+    Category.FACES: _faces,
+    Category.FILE: _file,
+    Category.UNKNOWN: _unknown,
+}
+
+
+def describe(items: Iterable[Item]) -> list[Fact]:
+    """One fact per category present, in the categories' order; structure first, as "the picture itself"."""
+    structure: list[Item] = []
+    by_cat: dict[Category, list[Item]] = {}
+    for item in items:
+        if _is_structure(item):
+            structure.append(item)
+        else:
+            by_cat.setdefault(item.category, []).append(item)
+    facts = []
+    if structure:
+        facts.append(Fact(PICTURE, PICTURE_LABEL, _picture(structure), Risk.LOW, tuple(structure)))
+    for cat in Category:
+        if cat in by_cat:
+            text, risk = _DESCRIBERS[cat](by_cat[cat])
+            facts.append(Fact(str(cat), LABELS[cat], text, risk, tuple(by_cat[cat])))
+    return facts
+
+
+# What a category reveals when it leaves, before looking at its values (a device is high with a serial).
+CATEGORY_RISK: dict[Category, Risk] = {
+    Category.LOCATION: Risk.HIGH, Category.PEOPLE: Risk.HIGH, Category.HIDDEN_MEDIA: Risk.HIGH,
+    Category.FACES: Risk.HIGH, Category.DEVICE: Risk.MEDIUM, Category.TIME: Risk.MEDIUM,
+    Category.DESCRIPTION: Risk.MEDIUM, Category.UNKNOWN: Risk.MEDIUM, Category.HISTORY: Risk.LOW,
+    Category.TECHNICAL: Risk.LOW, Category.FILE: Risk.LOW,
+}
+
+
+def risky(facts: Iterable[Fact]) -> list[Fact]:
+    return [f for f in facts if f.risk is Risk.HIGH]
+
+
+# --- consent and errors in words ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Consent:
+    shared: bool
+    because: str
+
+    @property
+    def state(self) -> str:
+        return "shared" if self.shared else "private"
+
+    def headline(self, recipient: str) -> str:
+        """The pane's first line: "Private from Family — nothing leaves" / "Shared with Family — ..."."""
+        if self.shared:
+            return f"Shared with {recipient} — this is what leaves"
+        return f"Private from {recipient} — nothing leaves"
+
+    def to_json(self) -> dict[str, object]:
+        return {"state": self.state, "because": self.because}
+
+
+
+
+_PLAIN_ERRORS = (
+    (("contains text",), "This is a text file with a photo's name."),
+    (("pdf",), "This is a PDF document with a photo's name."),
+    (("empty file",), "This file is empty: it holds no picture."),
+    (("truncated", "ends inside", "ends before", "cut short"),
+     "This file is damaged: it ends in the middle of the picture."),
+    (("gif",), "This is a GIF image: the app handles JPEG, PNG, WebP, TIFF and HEIC photos."),
+    (("avif", "cgbi", "extension this app does not know", "not supported", "not a supported", "unsupported"),
+     "This kind of file is not supported: the app handles JPEG, PNG, WebP, TIFF and HEIC photos."),
+    (("permission denied",), "The app is not allowed to read this file."),
+    (("no longer exists",), "This file is no longer there."),
+    (("folder",), "This is a folder, not a photo."),
+    (("damaged", "not a ", "impossible", "invalid", "cannot decode", "bad length"),
+     "This file is damaged: the picture inside cannot be read."),
+)
+
+
+def plain_error(error: str) -> str:
+    """Why a file cannot be used, in one sentence a person understands (the technical text is a detail)."""
+    low = error.lower()
+    for words, sentence in _PLAIN_ERRORS:
+        if any(w in low for w in words):
+            return sentence
+    return "This file cannot be read as a photo."
+
+
+WITHHELD = "It will never be exported."
+
+
+def summary_of(preview: Preview) -> list[Fact]:
+    """What leaves one photo under its policy, in words (nothing for a file that is withheld)."""
+    if preview.error:
+        return []
+    facts = describe(preview.leaves)
+    if preview.faces_blurred and facts and facts[0].category == PICTURE:
+        n = preview.faces_blurred
+        first = facts[0]
+        text = f"{first.text}, with {_plural(n, 'face')} blurred"
+        facts[0] = Fact(first.category, first.label, text, first.risk, first.items)
+    return facts
+
+
+
+
+def text_lines(preview: Preview, consent: Consent | None = None, recipient: str = "") -> list[str]:
+    """The CLI's plain-language block for one file: consent first, then what leaves and what stays."""
+    lines = []
+    if consent is not None:
+        lines.append(f"  {consent.headline(recipient)} ({consent.because})")
+    if preview.error:
+        lines.append(f"  {plain_error(preview.error)} {WITHHELD} ({preview.error})")
+        return lines
+    shared = consent is None or consent.shared
+    lines.append(" Leaves the device:" if shared else " Would leave if you shared it:")
+    for fact in summary_of(preview):
+        mark = "  (!)" if fact.risk is Risk.HIGH else ""
+        lines.append(f"    {fact.line}{mark}")
+    stays = describe(s.item for s in preview.stays)
+    lines.append(" Stays on this device:")
+    lines += [f"    {fact.line}" for fact in stays] or ["    (nothing)"]
+    return lines

@@ -1,0 +1,153 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The main window's consent commands (a mixin of ``MainWindow``): Space, the Share / Keep private /
+Same as album actions, Why?, and the album tree's consent drop-down. Writes run on the writer pool;
+the grid re-reads exactly the rows that changed."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QModelIndex, Qt
+from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtWidgets import QMenu, QMessageBox
+
+from core.library.consent import Decision, consent_of
+from gui.models.album_model import CONSENT, AlbumRoles
+from gui.models.photo_model import CONSENT_ROLES, Roles
+from gui.tasks import Task
+
+
+class WindowConsent:
+    # -- consent ----------------------------------------------------------------------------------------
+
+    def selected_fingerprints(self) -> list[str]:
+        fps: list[str] = []
+        for index in self.grid.selectionModel().selectedIndexes():
+            fp = index.data(Roles.Fingerprint)
+            if fp and fp not in fps and not index.data(Roles.Error):
+                fps.append(fp)
+        return fps
+
+    def toggle_selected(self) -> None:
+        """Space: share the selection, or keep it private when all of it is already shared."""
+        indexes = [i for i in self.grid.selectionModel().selectedIndexes() if i.data(Roles.Fingerprint)]
+        if not indexes:
+            return
+        all_shared = all(bool(i.data(Roles.Allowed)) for i in indexes)
+        self.decide_selected(Decision.DENIED if all_shared else Decision.ALLOWED)
+
+    def decide_selected(self, decision: Decision) -> None:
+        fps = self.selected_fingerprints()
+        if not fps or not self.recipient:
+            return
+        self.decide_photos(fps, decision)
+
+    def decide_photos(self, fps: list[str], decision: Decision) -> Task:
+        service, recipient = self.service, self.recipient
+
+        def work() -> tuple[int, list[int]]:
+            changed = service.decide_photos(fps, recipient, decision)
+            return changed, service.file_ids_of(fps)
+
+        def done(_k: object, value: object) -> None:
+            changed, ids = value  # type: ignore[misc]
+            self.model.refresh_ids(ids, CONSENT_ROLES)
+            word = {"allowed": "shared with", "denied": "private from", "inherit": "following the album for"}
+            n = len(fps)
+            self.say(
+                f"{n} photo{'s' if n != 1 else ''} {word[str(decision)]} {recipient}"
+                + ("" if changed else " (no change)"),
+                5000,
+            )
+            self.refresh_view()
+            self._consent_changed()
+
+        return self.runner.submit(work, key="decide", pool="writer", on_done=done, on_error=self._job_error)
+
+    def decide_album(self, album_id: int, decision: Decision) -> Task:
+        service, recipient = self.service, self.recipient
+
+        def done(_k: object, _changed: object) -> None:
+            self.model.refresh_all(CONSENT_ROLES)
+            self.refresh_view()
+            self._consent_changed()
+
+        return self.runner.submit(
+            lambda: service.decide_album(album_id, recipient, decision),
+            key="decide-album",
+            pool="writer",
+            on_done=done,
+            on_error=self._job_error,
+        )
+
+    def explain_current(self) -> None:
+        index = self.grid.currentIndex()
+        fp = index.data(Roles.Fingerprint) if index.isValid() else None
+        if not fp:
+            return
+        name = str(index.data(Qt.ItemDataRole.DisplayRole))
+        recipient = self.recipient
+
+        def done(_k: object, effective: object) -> None:
+            consent = consent_of(effective)  # type: ignore[arg-type]
+            box = QMessageBox(self)
+            box.setWindowTitle("Why?")
+            box.setIcon(QMessageBox.Icon.Information)
+            box.setText(f"<b>{name}</b>: {consent.headline(recipient)}")
+            box.setInformativeText(f"Because {consent.because}.")
+            box.open()
+            self._why_box = box
+
+        self.runner.submit(
+            lambda: self.service.explain(fp, recipient), key="why", pool="interactive", on_done=done
+        )
+
+    def _photo_menu(self, global_pos) -> None:
+        if not self.grid.selectionModel().selectedIndexes():
+            return
+        menu = QMenu(self)
+        menu.addAction(self.allow_action)
+        menu.addAction(self.deny_action)
+        menu.addAction(self.inherit_action)
+        menu.addSeparator()
+        menu.addAction(self.why_action)
+        menu.popup(global_pos)
+        self._menu = menu
+
+    def _album_clicked(self, index: QModelIndex) -> None:
+        if index.isValid() and index.column() == CONSENT:
+            rect = self.album_view.visualRect(index)
+            self._album_menu(index, self.album_view.viewport().mapToGlobal(rect.bottomLeft()))
+
+    def _album_menu(self, index: QModelIndex, global_pos) -> None:
+        album_id = self.albums.data(index, AlbumRoles.AlbumId) if index.isValid() else None
+        if album_id is None or not self.recipient:
+            return
+        own = self.albums.data(index, AlbumRoles.Decision)
+        top = not self.albums.parent(index).isValid()
+        menu = QMenu(self)
+        group = QActionGroup(menu)
+        now = "Shared" if self.albums.data(index, AlbumRoles.Effective) else "Private"
+        for decision, label in (
+            (Decision.ALLOWED, f"Shared with {self.recipient}"),
+            (Decision.DENIED, f"Private from {self.recipient}"),
+            (Decision.INHERIT, "Not decided (private)" if top else f"Same as the parent album (now: {now})"),
+        ):
+            act = QAction(label, menu, checkable=True)
+            act.setChecked(own == str(decision))
+            act.triggered.connect(lambda _c=False, d=decision: self.decide_album(album_id, d))
+            group.addAction(act)
+            menu.addAction(act)
+        menu.popup(global_pos)
+        self._menu = menu
+
+    def eventFilter(self, obj, event) -> bool:
+        # Space on an album opens its consent switch, like Space toggles a photo.
+        if (
+            obj is self.album_view
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() == Qt.Key.Key_Space
+        ):
+            index = self.album_view.currentIndex().siblingAtColumn(CONSENT)
+            self._album_clicked(index)
+            return True
+        return super().eventFilter(obj, event)
+

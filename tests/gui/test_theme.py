@@ -1,0 +1,70 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""View → Theme: light and dark are applied, remembered, and every custom colour stays readable."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
+
+from gui.theme import _TONES, apply_theme, is_dark, tone
+from tests.gui.test_main_window import (  # noqa: F401 - fixtures
+    META,
+    WAIT,
+    make_window,
+    no_face_model,
+    roll,
+    runner,
+    service,
+    settle,
+)
+
+
+def contrast(a: QColor, b: QColor) -> float:
+    """WCAG contrast ratio of two colours."""
+
+    def lum(c: QColor) -> float:
+        def ch(v: float) -> float:
+            return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+
+        return 0.2126 * ch(c.redF()) + 0.7152 * ch(c.greenF()) + 0.0722 * ch(c.blueF())
+
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+@pytest.fixture
+def restore_style(qapp):
+    app = QApplication.instance()
+    style, palette, sheet = app.style().name(), QPalette(app.palette()), app.styleSheet()
+    yield app
+    app.setStyle(style)
+    app.setPalette(palette)
+    app.setStyleSheet(sheet)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_custom_colour_is_readable(restore_style, scheme: str) -> None:
+    assert apply_theme(restore_style, scheme) == scheme
+    assert is_dark() is (scheme == "dark")
+    background = restore_style.palette().color(QPalette.ColorRole.Base)
+    window = restore_style.palette().color(QPalette.ColorRole.Window)
+    for name in _TONES:
+        for bg in (background, window):
+            assert contrast(tone(name), bg) >= 4.5, (scheme, name)
+
+
+def test_theme_choice_is_applied_and_remembered(qtbot, restore_style, service, runner, tmp_path):  # noqa: F811
+    win = make_window(qtbot, service, runner, tmp_path)
+    with qtbot.waitSignal(win.view_refreshed, timeout=WAIT):
+        win.show()
+    [dark] = [a for a in win.theme_actions.actions() if a.data() == "dark"]
+    dark.trigger()
+    assert is_dark() and dark.isChecked()
+    assert win.settings.value("view/theme") == "dark"
+    win.close()
+    again = make_window(qtbot, service, runner, tmp_path)
+    assert [a.data() for a in again.theme_actions.actions() if a.isChecked()] == ["dark"]
+    again.set_theme("light")
+    assert not is_dark()
+    again.close()
