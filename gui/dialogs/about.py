@@ -63,7 +63,6 @@ BUNDLED: tuple[Component, ...] = (
     Component("keyring", "MIT"),
     Component("platformdirs", "MIT"),
     Component("defusedxml", "PSF-2.0"),
-    Component("piexif", "MIT"),
     Component("protobuf", "BSD-3-Clause"),
 )
 
