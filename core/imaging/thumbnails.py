@@ -77,6 +77,30 @@ def _exif_tiff(head: bytes) -> bytes | None:
     return None
 
 
+def _ifd1_thumbnail(tiff: bytes) -> tuple[bytes | None, int]:
+    """(the IFD1 JPEG thumbnail, IFD0's Orientation or 1) of an EXIF TIFF block."""
+    from core.metadata.exif.reader import walk
+    from core.metadata.exif.tags import TAG_THUMB_LENGTH, TAG_THUMB_OFFSET
+    from core.metadata.exif.values import orientation_value
+
+    walked = walk(tiff)
+    big = walked.byte_order == ">"
+    orientation = 1
+    ifd0 = walked.ifd("IFD0")
+    for e in ifd0.entries if ifd0 else []:
+        orientation = orientation_value(e, walked.byte_order) or orientation
+    ifd1 = walked.ifd("IFD1")
+    if ifd1 is None:
+        return None, orientation
+    order = "big" if big else "little"
+    values = {e.tag: int.from_bytes(e.raw[:4], order) for e in ifd1.entries if e.type == 4}
+    start, length = values.get(TAG_THUMB_OFFSET), values.get(TAG_THUMB_LENGTH)
+    if start is None or not length or start + length > len(tiff):
+        return None, orientation
+    thumb = tiff[start : start + length]
+    return (thumb if thumb.startswith(b"\xff\xd8") else None), orientation
+
+
 def embedded_thumbnail(path: str | os.PathLike[str]) -> bytes | None:
     """The camera's embedded EXIF thumbnail (JPEG bytes), rotated to display, or None."""
     try:
@@ -85,13 +109,9 @@ def embedded_thumbnail(path: str | os.PathLike[str]) -> bytes | None:
         tiff = _exif_tiff(head)
         if tiff is None:
             return None
-        import piexif
-
-        exif = piexif.load(b"Exif\x00\x00" + tiff)
-        thumb = exif.get("thumbnail")
-        if not thumb or not thumb.startswith(b"\xff\xd8"):
+        thumb, orientation = _ifd1_thumbnail(tiff)
+        if thumb is None:
             return None
-        orientation = int(exif.get("0th", {}).get(piexif.ImageIFD.Orientation, 1) or 1)
         if orientation == 1:
             return bytes(thumb)
         with Image.open(io.BytesIO(thumb)) as im:
