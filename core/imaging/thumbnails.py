@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from PIL import Image, ImageOps
 
@@ -92,7 +93,7 @@ def _ifd1_thumbnail(tiff: bytes) -> tuple[bytes | None, int]:
     ifd1 = walked.ifd("IFD1")
     if ifd1 is None:
         return None, orientation
-    order = "big" if big else "little"
+    order: Literal["big", "little"] = "big" if big else "little"
     values = {e.tag: int.from_bytes(e.raw[:4], order) for e in ifd1.entries if e.type == 4}
     start, length = values.get(TAG_THUMB_OFFSET), values.get(TAG_THUMB_LENGTH)
     if start is None or not length or start + length > len(tiff):
