@@ -30,7 +30,6 @@ from typing import Literal
 from PIL import Image, ImageOps
 
 from core.imaging.decoding import register_heif
-from core.library.paths import thumbnails_dir
 from core.metadata.orientation import make_upright
 from core.model.jobs import CancelToken, Job, Progress
 from core.security.vault import Vault, VaultError
@@ -146,9 +145,9 @@ def remove_legacy_names(folder: Path) -> None:
 class ThumbnailCache:
     """Encrypted thumbnails on disk, keyed by content fingerprint and size."""
 
-    def __init__(self, home: Path, vault: Vault) -> None:
+    def __init__(self, directory: Path, vault: Vault) -> None:
         self.vault = vault
-        self.dir = thumbnails_dir(home)
+        self.dir = directory
         self.on_disk = vault.persistent
         self._memory: OrderedDict[str, bytes] = OrderedDict()
         self._lock = threading.Lock()

@@ -19,6 +19,7 @@ from core.imaging.facestore import FaceStore
 from core.imaging.rendering import Picture, decode_rgb, render_picture
 from core.library.context import LibraryContext, LibraryError
 from core.library.gallery import AlbumState, GalleryRow
+from core.library.paths import thumbnails_dir
 from core.library.recipients import Recipients
 from core.model.jobs import CancelToken, Job, Progress
 from core.pipeline.inspection import describe_os_error, open_readonly
@@ -67,7 +68,8 @@ class Gallery:
                 from core.imaging.thumbnails import ThumbnailCache
                 from core.security.vault import open_vault
 
-                self._thumbnail_cache = ThumbnailCache(self.ctx.home, open_vault(self.ctx.home, "cache"))
+                cache_dir = thumbnails_dir(self.ctx.home)
+                self._thumbnail_cache = ThumbnailCache(cache_dir, open_vault(self.ctx.home, "cache"))
             return self._thumbnail_cache
 
     # -- grid queries --------------------------------------------------------------------------------
