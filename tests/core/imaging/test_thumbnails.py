@@ -11,7 +11,6 @@ from core.imaging.thumbnails import ThumbnailCache, embedded_thumbnail, make_thu
 from core.library.paths import thumbnails_dir
 from core.model.jobs import CancelToken, drive
 from core.security.vault import open_vault
-from tests.core.memkeyring import failing_keyring, mem_keyring  # noqa: F401
 
 
 def striped(w: int, h: int) -> Image.Image:
@@ -80,7 +79,7 @@ def test_embedded_thumbnail(tmp_path):
     assert embedded_thumbnail(tmp_path / "t.jpg") is None
 
 
-def test_cache_on_disk_is_encrypted(tmp_path, mem_keyring):  # noqa: F811
+def test_cache_on_disk_is_encrypted(tmp_path, mem_keyring):
     cache = ThumbnailCache(thumbnails_dir(tmp_path), open_vault(tmp_path, "cache"))
     thumb = make_thumbnail(jpeg(tmp_path / "a.jpg"), 128)
     fp = "ab" * 32
@@ -105,7 +104,7 @@ def test_cache_on_disk_is_encrypted(tmp_path, mem_keyring):  # noqa: F811
     assert cache.get("cd" * 32, 128) is None
 
 
-def test_cache_file_names_are_keyed_not_the_content_hash(tmp_path, mem_keyring):  # noqa: F811
+def test_cache_file_names_are_keyed_not_the_content_hash(tmp_path, mem_keyring):
     path = jpeg(tmp_path / "a.jpg")
     fp = hashlib.sha256(path.read_bytes()).hexdigest()
     cache = ThumbnailCache(thumbnails_dir(tmp_path / "one"), open_vault(tmp_path, "cache"))
@@ -122,7 +121,7 @@ def test_cache_file_names_are_keyed_not_the_content_hash(tmp_path, mem_keyring):
     assert file2.name != file.name
 
 
-def test_thumbnails_named_by_content_hash_are_removed(tmp_path, mem_keyring):  # noqa: F811
+def test_thumbnails_named_by_content_hash_are_removed(tmp_path, mem_keyring):
     folder = tmp_path / "cache" / "thumbnails"
     legacy = folder / "ab" / (("ab" * 32) + "-256.bin")
     legacy.parent.mkdir(parents=True)
@@ -135,7 +134,7 @@ def test_thumbnails_named_by_content_hash_are_removed(tmp_path, mem_keyring):  #
     assert legacy.exists()
 
 
-def test_cache_without_keyring_writes_nothing(tmp_path, failing_keyring):  # noqa: F811
+def test_cache_without_keyring_writes_nothing(tmp_path, failing_keyring):
     cache = ThumbnailCache(thumbnails_dir(tmp_path), open_vault(tmp_path, "cache"))
     assert not cache.on_disk
     cache.put("ef" * 32, b"thumb-bytes")
@@ -143,7 +142,7 @@ def test_cache_without_keyring_writes_nothing(tmp_path, failing_keyring):  # noq
     assert not (tmp_path / "cache").exists()
 
 
-def test_thumbnail_job(tmp_path, mem_keyring):  # noqa: F811
+def test_thumbnail_job(tmp_path, mem_keyring):
     cache = ThumbnailCache(thumbnails_dir(tmp_path), open_vault(tmp_path, "cache"))
     photos = [(f"{i:064x}", jpeg(tmp_path / f"{i}.jpg", 300, 200)) for i in range(6)]
     (tmp_path / "bad.jpg").write_bytes(b"\xff\xd8 not really")

@@ -22,7 +22,6 @@ from core.library.consent import Decision
 from core.library.gallery import GALLERY_FILTERS
 from core.library.service import LibraryService
 from core.model.jobs import drive
-from tests.core.memkeyring import mem_keyring  # noqa: F401
 
 META = "Meta cloud processing"
 
@@ -58,7 +57,7 @@ def roll(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def lib(tmp_path: Path, roll: Path, mem_keyring):  # noqa: F811
+def lib(tmp_path: Path, roll: Path, mem_keyring):
     service = LibraryService.open(tmp_path / "home")
     drive(service.import_job([roll]))
     yield service

@@ -19,7 +19,6 @@ from core.library.consent import Decision
 from core.library.db import Database, DatabaseError
 from core.library.service import LibraryError, LibraryService
 from core.model.jobs import CancelToken, drive
-from tests.core.memkeyring import failing_keyring, mem_keyring  # noqa: F401
 
 META = "Meta cloud processing"
 
@@ -47,7 +46,7 @@ def roll(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def lib(tmp_path: Path, mem_keyring):  # noqa: F811
+def lib(tmp_path: Path, mem_keyring):
     service = LibraryService.open(tmp_path / "home")
     yield service
     service.close()
@@ -366,7 +365,7 @@ def test_ledger_records_changes_and_detects_tampering(lib: LibraryService, roll:
     assert not result.ok and result.first_bad == 2
 
 
-def test_degraded_keyring_works_and_says_so(tmp_path: Path, roll: Path, failing_keyring, capsys):  # noqa: F811
+def test_degraded_keyring_works_and_says_so(tmp_path: Path, roll: Path, failing_keyring, capsys):
     from core.cli.main import main
 
     with LibraryService.open(tmp_path / "home") as lib:
@@ -399,7 +398,7 @@ def run(capsys, home: Path, *argv: str) -> tuple[int, str, str]:
     return code, out.out, out.err
 
 
-def test_cli_flow(tmp_path: Path, roll: Path, mem_keyring, capsys):  # noqa: F811
+def test_cli_flow(tmp_path: Path, roll: Path, mem_keyring, capsys):
     home = tmp_path / "home"
     code, out, _ = run(capsys, home, "import", "--json", str(roll))
     assert code == 0 and json.loads(out)["added"] == 4
@@ -437,7 +436,7 @@ def test_cli_flow(tmp_path: Path, roll: Path, mem_keyring, capsys):  # noqa: F81
 def test_export_for_recipient_exports_exactly_the_allowed_set(
     tmp_path: Path,
     roll: Path,
-    mem_keyring,  # noqa: F811
+    mem_keyring,
     capsys,
 ):
     import hashlib
@@ -481,7 +480,7 @@ def test_export_for_recipient_exports_exactly_the_allowed_set(
     assert code == 2 and "unknown recipient" in err
 
 
-def test_export_withholds_a_photo_changed_since_import(tmp_path: Path, roll: Path, mem_keyring):  # noqa: F811
+def test_export_withholds_a_photo_changed_since_import(tmp_path: Path, roll: Path, mem_keyring):
     with LibraryService.open(tmp_path / "home") as lib:
         imported(lib, roll)
         lib.decide_album(lib.find_album("Family").id, META, Decision.ALLOWED)
@@ -513,7 +512,7 @@ def libraries(draw):
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=libraries())
-def test_sql_counts_match_pure_rules(tmp_path_factory, mem_keyring, case):  # noqa: F811
+def test_sql_counts_match_pure_rules(tmp_path_factory, mem_keyring, case):
     parents, album_decisions, photos = case
     home = tmp_path_factory.mktemp("lib")
     with LibraryService.open(home) as lib:

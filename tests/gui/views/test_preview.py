@@ -16,19 +16,10 @@ from core.library.service import LibraryService
 from gui.main_window import MainWindow
 from gui.models.album_model import AlbumRoles
 from gui.models.photo_model import Roles
-from tests.gui.test_main_window import (  # noqa: F401 - fixtures
-    META,
-    WAIT,
-    album_index,
-    no_face_model,
-    roll,
-    rows_by_name,
-    runner,
-    select,
-    service,
-    settle,
-    window,
-)
+from tests.gui.window_helpers import META, WAIT, album_index, rows_by_name, select, settle
+
+# Face detection is tested in core; here it would only slow every selection down.
+pytestmark = pytest.mark.usefixtures("no_face_model")
 
 
 def wait_pane(qtbot, win: MainWindow) -> None:
@@ -36,7 +27,7 @@ def wait_pane(qtbot, win: MainWindow) -> None:
     qtbot.waitUntil(lambda: pane.preview is not None and pane.consent_bar.current() is not None, timeout=WAIT)
 
 
-def test_private_photo_says_private_and_names_the_rule(qtbot, window: MainWindow, service: LibraryService):  # noqa: F811
+def test_private_photo_says_private_and_names_the_rule(qtbot, window: MainWindow, service: LibraryService):
     holidays = window.albums.data(album_index(window, "Holidays"), AlbumRoles.AlbumId)
     service.decide_album(holidays, META, Decision.DENIED)
     select(window, ["sunset.jpg"])
@@ -51,7 +42,7 @@ def test_private_photo_says_private_and_names_the_rule(qtbot, window: MainWindow
     settle(qtbot, window)
 
 
-def test_recipient_row_changes_the_grid_and_the_core(qtbot, window: MainWindow, service: LibraryService):  # noqa: F811
+def test_recipient_row_changes_the_grid_and_the_core(qtbot, window: MainWindow, service: LibraryService):
     service.add_recipient("Family", "no-location")
     window.recipients_changed()
     select(window, ["dinner.jpg"])
@@ -73,7 +64,7 @@ def test_recipient_row_changes_the_grid_and_the_core(qtbot, window: MainWindow, 
     settle(qtbot, window)
 
 
-def test_share_button_acts_on_the_selection(qtbot, window: MainWindow, service: LibraryService):  # noqa: F811
+def test_share_button_acts_on_the_selection(qtbot, window: MainWindow, service: LibraryService):
     select(window, ["dinner.jpg", "sunset.jpg"])
     wait_pane(qtbot, window)
     assert window.pane.consent_bar.button.text() == f"Share with {META}"
@@ -82,7 +73,7 @@ def test_share_button_acts_on_the_selection(qtbot, window: MainWindow, service: 
     settle(qtbot, window)
 
 
-def test_viewer_opens_on_enter_zooms_moves_and_closes(qtbot, window: MainWindow):  # noqa: F811
+def test_viewer_opens_on_enter_zooms_moves_and_closes(qtbot, window: MainWindow):
     window.grid.setCurrentIndex(window.model.index(0))
     wait_pane(qtbot, window)
     window.grid.setFocus()
@@ -111,7 +102,7 @@ def test_viewer_opens_on_enter_zooms_moves_and_closes(qtbot, window: MainWindow)
     settle(qtbot, window)
 
 
-def test_viewer_keeps_a_face_through_the_pane(qtbot, window: MainWindow, service: LibraryService):  # noqa: F811
+def test_viewer_keeps_a_face_through_the_pane(qtbot, window: MainWindow, service: LibraryService):
     from core.imaging.faces import Face
 
     fp = window.model.index(rows_by_name(window)["dinner.jpg"]).data(Roles.Fingerprint)
@@ -140,7 +131,7 @@ def test_viewer_keeps_a_face_through_the_pane(qtbot, window: MainWindow, service
     settle(qtbot, window)
 
 
-def test_unreadable_files_say_why_and_offer_no_face_controls(qtbot, service, runner, tmp_path, roll):  # noqa: F811
+def test_unreadable_files_say_why_and_offer_no_face_controls(qtbot, service, runner, tmp_path, roll):
     from tests.gui.test_main_window import make_window
 
     data = (roll / "a_top.jpg").read_bytes()
@@ -169,7 +160,7 @@ def test_unreadable_files_say_why_and_offer_no_face_controls(qtbot, service, run
     win.close()
 
 
-def test_counts_agree_with_duplicates(qtbot, window: MainWindow, service: LibraryService):  # noqa: F811
+def test_counts_agree_with_duplicates(qtbot, window: MainWindow, service: LibraryService):
     from gui.dialogs.share_dialog import ShareDialog
 
     family = window.albums.data(album_index(window, "Family"), AlbumRoles.AlbumId)
@@ -190,7 +181,7 @@ def test_counts_agree_with_duplicates(qtbot, window: MainWindow, service: Librar
     settle(qtbot, window)
 
 
-def test_empty_library_disables_share_report_history(qtbot, service, runner, tmp_path):  # noqa: F811
+def test_empty_library_disables_share_report_history(qtbot, service, runner, tmp_path):
     from tests.gui.test_main_window import make_window
 
     win = make_window(qtbot, service, runner, tmp_path)
@@ -201,7 +192,7 @@ def test_empty_library_disables_share_report_history(qtbot, service, runner, tmp
     win.close()
 
 
-def test_preview_json_summary_equals_the_pane(qtbot, window: MainWindow, service: LibraryService):  # noqa: F811
+def test_preview_json_summary_equals_the_pane(qtbot, window: MainWindow, service: LibraryService):
     service.add_recipient("Family", "no-location")
     window.recipients_changed()
     window.recipient_box.setCurrentText("Family")
