@@ -38,7 +38,7 @@ def test_private_photo_says_private_and_names_the_rule(qtbot, window: MainWindow
     assert window.pane.leaves.headerItem().text(0) == f"Would leave if you shared it with {META}"
     assert "Nothing leaves" in window.pane.output.text()
     # The preset recipient is explained in one sentence.
-    assert bar.note.isVisibleTo(window) and "nothing is uploaded" in bar.note.text()
+    assert bar.note.isVisibleTo(window) and "nothing is uploaded" in bar.note.text().lower()
     settle(qtbot, window)
 
 
@@ -49,9 +49,9 @@ def test_recipient_row_changes_the_grid_and_the_core(qtbot, window: MainWindow, 
     wait_pane(qtbot, window)
     bar = window.pane.consent_bar
     assert [name for name, _ in bar.states] == [META, "Family"]
-    assert "Family&nbsp;✗" in bar.others.text()
+    assert {name: box.isChecked() for name, box in bar.boxes.items()} == {META: False, "Family": False}
     fp = window.model.index(rows_by_name(window)["dinner.jpg"]).data(Roles.Fingerprint)
-    bar.toggle(META)  # what a click on "Meta cloud processing ✗" does
+    bar.boxes[META].click()  # a person ticks "Meta cloud processing"
     def dinner_shared() -> bool:
         return window.model.index(rows_by_name(window)["dinner.jpg"]).data(Roles.Allowed) is True
 
@@ -60,7 +60,39 @@ def test_recipient_row_changes_the_grid_and_the_core(qtbot, window: MainWindow, 
     assert not service.explain(fp, "Family").allowed  # only the clicked recipient changed
     qtbot.waitUntil(lambda: bar.headline.text() == f"Shared with {META} — this is what leaves", timeout=WAIT)
     assert bar.because.text() == "Because you made this photo shared."
+    assert bar.boxes[META].isChecked() and not bar.boxes["Family"].isChecked()
     qtbot.waitUntil(lambda: window.shared_label.text().startswith("1 of 4"), timeout=WAIT)
+    # The window says what happened, and Undo puts the photo back to what it was (following its album).
+    assert window.message_label.text() == f"dinner.jpg shared with {META} — Undo: Ctrl+Z"
+    assert window.undo_action.isEnabled()
+    window.undo_action.trigger()
+    qtbot.waitUntil(lambda: bar.headline.text() == f"Private from {META} — nothing leaves", timeout=WAIT)
+    assert not service.explain(fp, META).allowed
+    assert service.explain(fp, META).source.name != "PHOTO"  # back to following the album, not "denied"
+    assert window.message_label.text().startswith("Undone: dinner.jpg following the album for")
+    settle(qtbot, window)
+
+
+@pytest.mark.parametrize("how", ["space", "menu", "album", "pane button"])
+def test_the_pane_follows_every_consent_change(qtbot, window: MainWindow, service: LibraryService, how: str):
+    """Whatever changes a photo's consent, the pane shows the new state at once: it must never say
+    "nothing leaves" for a photo that now leaves, or the other way round."""
+    select(window, ["beach.jpg"])
+    wait_pane(qtbot, window)
+    bar = window.pane.consent_bar
+    assert bar.headline.text() == f"Private from {META} — nothing leaves"
+    if how == "space":
+        window.grid.setFocus()
+        qtbot.keyClick(window.grid, Qt.Key.Key_Space)
+    elif how == "menu":
+        window.allow_action.trigger()
+    elif how == "album":
+        window.decide_album(window.albums.data(album_index(window, "Holidays"), AlbumRoles.AlbumId),
+                            Decision.ALLOWED)
+    else:
+        bar.button.click()
+    qtbot.waitUntil(lambda: bar.headline.text() == f"Shared with {META} — this is what leaves", timeout=WAIT)
+    assert window.pane.leaves.headerItem().text(0) == "Leaves the device"
     settle(qtbot, window)
 
 
