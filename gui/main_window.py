@@ -238,6 +238,11 @@ class MainWindow(WindowActions, WindowJobs, WindowConsent, QMainWindow):
         recipient, album, filt, ids, states, (shared, total), has_roots = value  # type: ignore[misc]
         if (recipient, album, filt) == (self.recipient, self.album_id, self.filter_name):
             self.model.set_ids(ids)
+            label = dict(FILTERS).get(filt, "")
+            self.grid.set_empty_text(
+                "" if ids else
+                ("No photo in this album." if filt == "all" else f"No photo here matches “{label}”.")
+            )
             files = sum(st.direct for st in states)
             reset = self.albums.set_states(states, recipient, photos=(shared, total))
             if reset:

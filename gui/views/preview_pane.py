@@ -49,7 +49,7 @@ from gui.models.thumbnail_loader import to_qimage
 from gui.tasks import TaskRunner
 from gui.theme import tone
 from gui.views.consent_bar import ConsentBar
-from gui.views.picture_view import PictureView, face_label
+from gui.views.picture_view import PictureView
 
 PICTURE_SIZE = 1024
 
@@ -432,14 +432,18 @@ def faces_hint(picture: Picture, blurs: bool) -> str:
     kept = sum(1 for f in picture.faces if f.kind == "kept")
     manual = sum(1 for f in picture.faces if f.kind == "manual")
     if not picture.faces:
-        return "No faces found in the picture."
+        missed = " Missed one? Mark it and it will be blurred." if blurs else ""
+        return "No faces found in the picture." + missed
     parts = [f"{n_detected} face{'s' if n_detected != 1 else ''} found"]
     if kept:
-        parts.append(f"{kept} kept visible")
+        parts.append(f"{kept} kept visible by you")
     if manual:
         parts.append(f"{manual} marked by you")
-    hint = ", ".join(parts) + ". Click a face to keep it visible or blur it again."
-    hint += f" Orange: {face_label('detected', blurs)} · green: kept visible · blue: added by you."
-    if not blurs:
-        hint += " This recipient's policy leaves faces visible."
+    hint = ", ".join(parts) + "."
+    if blurs:
+        hint += " Click a face to keep it visible; click it again to blur it."
+        hint += " Blue: will be blurred · orange: leaves visible · dashed: your choice."
+    else:
+        hint += (" This recipient's policy leaves every face visible (orange); to blur faces, change what"
+                 " this recipient may receive under Manage recipients.")
     return hint

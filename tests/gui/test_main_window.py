@@ -319,3 +319,13 @@ def test_open_report_follows_consent_changes(qtbot, window: MainWindow):
     assert window.report is report
     settle(qtbot, window)
     report.close()
+
+
+def test_a_filter_without_matches_says_so(qtbot, window: MainWindow):
+    window.set_filter("errors")  # the generated roll has no damaged file
+    qtbot.waitUntil(lambda: window.model.rowCount() == 0, timeout=WAIT)
+    assert window.grid.empty_text == "No photo here matches “Cannot be exported”."
+    window.set_filter("all")
+    qtbot.waitUntil(lambda: window.model.rowCount() == 5, timeout=WAIT)
+    assert window.grid.empty_text == ""
+    settle(qtbot, window)
