@@ -22,7 +22,6 @@ from core.model.categories import Category
 from core.model.values import Datum, PersonName, SerialNumber
 
 MAX_NOTE_ENTRIES = 1024  # the largest real notes (Sony, Canon) hold a few hundred entries
-MAX_SUB_IFDS = 4  # Olympus Equipment, Panasonic face records...: a handful, never a tree
 
 
 class NoteError(Exception):
@@ -54,7 +53,7 @@ class Field:
 class NoteIfd:
     byte_order: str
     entries: dict[int, ExifEntry]  # tag -> entry; raw is b"" when the value lies outside the note
-    end: int  # position just after the directory (and its next-IFD pointer)
+    start: int  # position of the directory in the note
 
 
 def _count(note: bytes, start: int, bo: str) -> int:
@@ -127,7 +126,7 @@ def read_ifd(note: bytes, start: int, bo: str, origins: tuple[int, ...], label: 
         if found[1] == 0:
             break
     assert best is not None
-    return NoteIfd(bo, best[0], start + 2 + 12 * n + 4)
+    return NoteIfd(bo, best[0], start)
 
 
 def sub_ifd(parent: NoteIfd, tag: int, origins: tuple[int, ...], note: bytes, label: str) -> NoteIfd | None:
@@ -140,10 +139,10 @@ def sub_ifd(parent: NoteIfd, tag: int, origins: tuple[int, ...], note: bytes, la
         (off,) = struct.unpack(parent.byte_order + "I", e.raw)
         for origin in origins:
             at = origin + off
-            if 0 <= at < len(note) and _plausible(note, at, parent.byte_order):
+            if at != parent.start and 0 <= at < len(note) and _plausible(note, at, parent.byte_order):
                 return read_ifd(note, at, parent.byte_order, origins, label)
-        raise NoteError(f"the maker note's sub-directory 0x{tag:04x} points outside the note")
-    if e.type == 7 and e.offset >= 0 and e.raw:
+        raise NoteError(f"the maker note's sub-directory 0x{tag:04x} points outside the note or back to it")
+    if e.type == 7 and e.offset >= 0 and e.raw and e.offset != parent.start:
         return read_ifd(note, e.offset, parent.byte_order, origins, label)
     raise NoteError(f"the maker note's sub-directory 0x{tag:04x} is malformed")
 

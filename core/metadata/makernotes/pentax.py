@@ -7,6 +7,7 @@ internal serial (CameraInfo), the artist and copyright the owner set in the came
 
 from __future__ import annotations
 
+import re
 import struct
 
 from core.metadata.makernotes.ifd import (
@@ -29,7 +30,7 @@ PENTAX = {
     0x022E: Spec("Artist", person="author"),
     0x022F: Spec("Copyright", category=Category.PEOPLE),
 }
-RICOH = {0x0005: Spec("SerialNumber", serial="body")}
+TAG_RICOH_SERIAL = 0x0005
 INTERNAL = Spec("InternalSerialNumber", serial="internal")
 
 
@@ -43,6 +44,22 @@ def internal_serial(ifd: NoteIfd) -> list[Field]:
     return [found] if found else []
 
 
+def ricoh_serial(ifd: NoteIfd) -> list[Field]:
+    """Ricoh's 0x0005: a printable serial (the camera's stamped one ends with its last 8 characters),
+    otherwise an internal serial shown in hex."""
+    e = ifd.entries.get(TAG_RICOH_SERIAL)
+    if e is None or e.type not in (1, 2, 7) or not e.raw:
+        return []
+    if re.fullmatch(rb"[-\w ]+", e.raw):
+        t = e.raw.decode("ascii")
+        shown = f"({t[:-8]}){t[-8:]}" if len(t) > 8 else t
+        found = field_of("0x0005", shown, Spec("SerialNumber", serial="body"))
+    else:
+        found = field_of("0x0005", e.raw.hex() if e.raw.strip(b"\x00") else "",
+                         Spec("InternalSerialNumber", serial="internal"))
+    return [found] if found else []
+
+
 def is_ricoh_own(note: bytes) -> bool:
     return note[:6].lower() == b"ricoh\x00" and header_order(note[6:8]) is None
 
@@ -51,7 +68,7 @@ def parse(note: bytes, ctx: Context) -> list[Field]:
     tiff, own = -ctx.note_offset, 0
     if is_ricoh_own(note):
         bo = byte_order_at(note, 8, ctx.byte_order)
-        return fields(read_ifd(note, 8, bo, (tiff, own)), RICOH)
+        return ricoh_serial(read_ifd(note, 8, bo, (tiff, own)))
     if note.startswith(b"PENTAX \x00"):
         start, mark, origins = 10, note[8:10], (own, tiff)
     elif note.startswith(b"RICOH\x00"):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from core.metadata.exif.tags import ExifEntry
 from core.metadata.makernotes.ifd import (
     Context,
     Field,
@@ -17,11 +18,23 @@ from core.metadata.makernotes.ifd import (
     field_of,
     fields,
     read_ifd,
+    text,
 )
 
 TAG_9050 = 0x9050
 HEADERS = (b"SONY DSC ", b"SONY CAM ", b"SONY MOBILE")
-SPECS = {0x2031: Spec("SerialNumber", serial="body")}
+
+
+def serial_text(e: ExifEntry, bo: str) -> str:
+    """0x2031 stores the serial's digit pairs in reverse; shown as eight digits, as Sony prints it."""
+    t = text(e, bo)
+    m = re.fullmatch(r"(\d{2})(\d{2})(\d{2})(\d{2})(.*)", t)
+    if m:
+        t = "".join(m.group(4, 3, 2, 1, 5))
+    return f"{int(t):08d}" if t.isdigit() else t
+
+
+SPECS = {0x2031: Spec("SerialNumber", serial_text, serial="body")}
 INTERNAL = Spec("InternalSerialNumber", serial="internal")
 
 _DECIPHER = bytes.maketrans(bytes(b**3 % 249 for b in range(2, 248)), bytes(range(2, 248)))
