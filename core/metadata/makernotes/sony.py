@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Sony: "SONY DSC \\0\\0\\0" (or CAM, MOBILE), then an IFD at 12 with offsets from the EXIF block's
-header; raw-camera notes are a bare IFD. The body serial (0x2031) is plain text on some models; the
-internal serial sits in the enciphered block 0x9050, at an offset that depends on the model family.
+header; raw-camera notes are a bare IFD. The body serial (0x2031) is plain text on some models, the lens
+is described by its focal and aperture range (0xb02a), and the internal serial sits in the enciphered
+block 0x9050, at an offset that depends on the model family.
 Sony's cipher is a byte substitution, c = b**3 mod 249 for bytes 2..247."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import re
 
 from core.metadata.exif.tags import ExifEntry
+from core.metadata.exif.values import _float_text
 from core.metadata.makernotes.ifd import (
     Context,
     Field,
@@ -34,7 +36,22 @@ def serial_text(e: ExifEntry, bo: str) -> str:
     return f"{int(t):08d}" if t.isdigit() else t
 
 
-SPECS = {0x2031: Spec("SerialNumber", serial_text, serial="body")}
+def lens_spec(e: ExifEntry, bo: str) -> str:
+    """0xb02a: flags, then focal lengths (2 bytes each) and f-numbers (1 byte, tenths) written as
+    decimal digits in hex nibbles: "24-70mm F2.8" (ExifTool adds the flags' "FE", "G", "OSS"...)."""
+    h = e.raw.hex() if e.type in (1, 7) and len(e.raw) == 8 else ""
+    if not h[2:14].isdigit() or not int(h[2:6]):
+        return ""
+    short, long_, wide, tele = int(h[2:6]), int(h[6:10]), int(h[10:12]) / 10, int(h[12:14]) / 10
+    focal = f"{short}" if long_ in (0, short) else f"{short}-{long_}"
+    aperture = _float_text(wide) if tele in (0, wide) else f"{_float_text(wide)}-{_float_text(tele)}"
+    return f"{focal}mm F{aperture}"
+
+
+SPECS = {
+    0x2031: Spec("SerialNumber", serial_text, serial="body"),
+    0xB02A: Spec("LensSpec", lens_spec),
+}
 INTERNAL = Spec("InternalSerialNumber", serial="internal")
 
 _DECIPHER = bytes.maketrans(bytes(b**3 % 249 for b in range(2, 248)), bytes(range(2, 248)))

@@ -196,6 +196,7 @@ def sony_note(model_offset: int = 0x88) -> bytes:
     return head + ifd_bytes([
         ascii_entry(0x2031, "5012345"),
         undef(0x9050, sony_encipher(bytes(block))),
+        (0xB02A, 1, 8, bytes.fromhex("00002400702828" + "00")),
     ], "<", 12, TIFF)
 
 
@@ -285,6 +286,7 @@ CASES: list[tuple[str, str, str, Callable[[], bytes], list[Expected]]] = [
     ("Sony", "SONY", "ILCE-7M3", sony_note, [
         serial("Sony SerialNumber", "05012345", "body"),
         serial("Sony InternalSerialNumber", "0dff0000f608", "internal"),
+        ("Sony LensSpec", "24-70mm F2.8", Category.DEVICE, None),
     ]),
     ("DJI", "DJI", "FC3582", dji_note, [
         ("DJI SpeedX", "2.5", Category.LOCATION, None),
