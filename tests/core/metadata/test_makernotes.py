@@ -6,6 +6,7 @@ nothing read from a note ever leaves in a cleaned file."""
 from __future__ import annotations
 
 import json
+import random
 import struct
 import subprocess
 from collections.abc import Callable
@@ -556,3 +557,19 @@ def test_corpus_maker_notes_agree_with_exiftool() -> None:
         assert _ours(inv.items) == theirs, (path.relative_to(CORPUS), theirs)
         checked += bool(theirs)
     assert checked >= 8  # the corpus has identifying maker-note fields in at least this many files
+
+
+def test_mutated_notes_never_raise() -> None:
+    """Every byte flip and truncation of every maker's note gives fields or "could not be read"."""
+    rng = random.Random(13)
+    for maker, make, model, build, _ in CASES:
+        note = build()
+        for k in range(200):
+            mutated = bytearray(note)
+            for _ in range(1 + k % 4):
+                mutated[rng.randrange(len(mutated))] = rng.randrange(256)
+            cut = bytes(mutated[: rng.randrange(1, len(mutated) + 1)] if k % 5 == 0 else mutated)
+            items = note_items(make, model, cut)
+            assert items[0].name == "MakerNote", maker
+            if "could not be read" in items[0].value:
+                assert len(items) == 1
