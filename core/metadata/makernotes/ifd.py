@@ -87,7 +87,7 @@ def header_order(mark: bytes) -> str | None:
 def _entries(note: bytes, start: int, bo: str, origin: int, label: str) -> tuple[dict[int, ExifEntry], int]:
     n = _count(note, start, bo)
     entries: dict[int, ExifEntry] = {}
-    misses = 0
+    misses = copied = 0
     for i in range(n):
         pos = start + 2 + 12 * i
         tag, typ, count = struct.unpack(bo + "HHI", note[pos : pos + 8])
@@ -104,6 +104,10 @@ def _entries(note: bytes, start: int, bo: str, origin: int, label: str) -> tuple
             misses += 1
             entries[tag] = ExifEntry(label, tag, typ, count, b"", at)
         else:
+            copied += length
+            if copied > 2 * len(note) + 4096:
+                # Real values do not overlap; many entries sharing one big value would make this quadratic.
+                raise NoteError("the maker note's values overlap each other")
             entries[tag] = ExifEntry(label, tag, typ, count, note[at : at + length], at)
     return entries, misses
 

@@ -392,6 +392,17 @@ def test_hostile_huge_value_count_is_refused_before_reading() -> None:
     assert len(items) == 1 and "could not be read" in items[0].value
 
 
+def test_entries_sharing_one_big_value_are_refused() -> None:
+    # 1000 entries pointing at the same 20 KB: reading them all would copy 20 MB out of a 32 KB note.
+    n, size = 1000, 20_000
+    value_at = 2 + 12 * n + 4
+    table = b"".join(struct.pack("<HHII", 0x0100 + i, 7, size, value_at - TIFF) for i in range(n))
+    note = struct.pack("<H", n) + table + b"\x00" * 4 + b"\x41" * size
+    items = note_items("Canon", "Canon EOS 5D", note)
+    assert len(items) == 1 and "could not be read" in items[0].value
+    assert "overlap" in items[0].note
+
+
 def test_a_note_that_is_not_an_ifd_stays_opaque() -> None:
     items = note_items("Canon", "Canon EOS 5D", b"\x00" * 64)
     assert len(items) == 1 and "could not be read" in items[0].value
