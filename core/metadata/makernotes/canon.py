@@ -9,6 +9,7 @@ import re
 import struct
 
 from core.metadata.exif.tags import ExifEntry
+from core.metadata.exif.values import _ascii
 from core.metadata.makernotes.ifd import (
     Context,
     Field,
@@ -28,8 +29,9 @@ SPECS = {
     0x0009: Spec("OwnerName", person="owner"),
     0x0028: Spec("ImageUniqueID", hex_text, Category.HISTORY),
     0x0095: Spec("LensModel"),
-    0x0096: Spec("InternalSerialNumber", serial="internal"),
 }
+TAG_INTERNAL = 0x0096
+INTERNAL_SERIAL = Spec("InternalSerialNumber", serial="internal")
 LENS_SERIAL = Spec("LensSerialNumber", serial="lens")
 BODY_SERIAL = Spec("SerialNumber", serial="body")
 
@@ -45,10 +47,21 @@ def serial_text(e: ExifEntry, bo: str, model: str) -> str:
     return f"{n:010d}"
 
 
+def internal_serial(e: ExifEntry, model: str) -> str:
+    """0x0096: the text itself (trailing 0xff padding dropped), or on EOS 5D bodies a record whose
+    internal serial starts at byte 9."""
+    raw = e.raw[9:] if re.search(r"EOS 5D", model) else e.raw
+    return _ascii(raw.split(b"\x00", 1)[0].rstrip(b"\xff")) if e.type in (1, 2, 7) else ""
+
+
 def parse(note: bytes, ctx: Context) -> list[Field]:
     bo = byte_order_at(note, 0, ctx.byte_order)
     ifd = read_ifd(note, 0, bo, (-ctx.note_offset, 0))
     out = fields(ifd, SPECS)
+    internal = ifd.entries.get(TAG_INTERNAL)
+    if internal is not None:
+        found = field_of(f"0x{TAG_INTERNAL:04x}", internal_serial(internal, ctx.model), INTERNAL_SERIAL)
+        out += [found] if found else []
     serial = ifd.entries.get(TAG_SERIAL)
     if serial is not None:
         found = field_of(f"0x{TAG_SERIAL:04x}", serial_text(serial, bo, ctx.model), BODY_SERIAL)

@@ -318,6 +318,17 @@ def test_each_makers_note_is_itemised(maker, make, model, build, expected) -> No
     assert len({i.key for i in items}) == len(items)
 
 
+@pytest.mark.parametrize(("model", "raw", "expected"), [
+    ("Canon EOS 5D Mark III", b"\x00" * 9 + b"H2912345\x00", "H2912345"),  # SerialInfo record
+    ("Canon EOS 500D", b"Z1234567\xff\xff\xff\x00", "Z1234567"),  # plain text, 0xff padding
+])
+def test_canon_internal_serial_by_model(model: str, raw: bytes, expected: str) -> None:
+    note = ifd_bytes([undef(0x0001, b"\x00" * 4), undef(0x0096, raw)], "<", 0, TIFF)
+    items = note_items("Canon", model, note)
+    assert [(i.name, i.datum) for i in items[1:]] == [
+        ("Canon InternalSerialNumber", SerialNumber(expected, "internal"))]
+
+
 def test_the_summary_names_the_body_serial() -> None:
     note = note_items("OLYMPUS CORPORATION", "E-M5", olympus_note(OLYMPUS_NEW, 12))[0]
     assert note.value.endswith("(Olympus, serial number BHP123456)")
