@@ -311,9 +311,11 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def add_library_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("import", help="add folders to the library (or rescan them)")
+    p = sub.add_parser(
+        "import", help="add folders (with their sub-folders as albums) or single photos (or rescan them)"
+    )
     p.add_argument("--json", action="store_true")
-    p.add_argument("folders", nargs="+", metavar="FOLDER")
+    p.add_argument("folders", nargs="+", metavar="FOLDER|PHOTO")
     p.set_defaults(func=cmd_import)
 
     for verb, text in (

@@ -123,8 +123,14 @@ ALTER TABLE photos ADD COLUMN faces INTEGER;
 CREATE INDEX photo_decisions_recipient ON photo_decisions(recipient_id);
 """
 
+# Version 3: photos imported by themselves (dropped files, not their folder). NULL: the whole folder with its
+# sub-folders; else the names, NUL-separated bytes, of the only files of the folder itself that belong.
+_V3 = """
+ALTER TABLE roots ADD COLUMN only_files BLOB;
+"""
+
 # Ordered; index i upgrades user_version i to i + 1. Never edit a released entry: append a new one.
-MIGRATIONS: list[str] = [_V1, _V2]
+MIGRATIONS: list[str] = [_V1, _V2, _V3]
 
 
 class DatabaseError(Exception):

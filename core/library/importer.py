@@ -131,39 +131,73 @@ class Importer:
         self.ctx = ctx
 
     def import_job(
-        self, folders: Sequence[str | os.PathLike[str]], cancel: CancelToken | None = None, workers: int = 2
+        self,
+        paths: Sequence[str | os.PathLike[str]],
+        cancel: CancelToken | None = None,
+        workers: int = 2,
+        rescan: bool = False,
     ) -> Job[ImportResult]:
-        """Add folders (or rescan them if already imported). Incremental: unchanged files are not re-read."""
+        """Add folders (with their sub-folders as albums) and single photos (only those, in an album named
+        after their folder), or rescan what was imported. ``rescan``: each imported folder keeps what it
+        holds (a folder of single photos is not widened to the whole folder). Incremental: unchanged files
+        are not re-read."""
         cancel = cancel or CancelToken()
         result = ImportResult()
-        existing = {r.path: r for r in self.ctx.roots.all()}
-        for folder in folders:
-            root = Path(os.path.realpath(folder))
-            if not root.is_dir():
-                result.problems.append((display(folder), "not a folder (or it cannot be opened)"))
-                continue
-            # A folder inside an imported folder is already part of it: rescan that one instead.
-            outer = next((p for p in existing if root == p or root.is_relative_to(p)), None)
-            if outer is not None:
-                root = outer
-            inner = [str(p) for p in existing if p != root and p.is_relative_to(root)]
-            yield from self._scan_root(root, inner, cancel, result, workers)
+        folders: list[Path] = []
+        photos: dict[Path, set[bytes]] = {}
+        for given in paths:
+            path = Path(os.path.realpath(given))
+            if path.is_dir():
+                folders.append(path)
+            elif path.is_file():
+                photos.setdefault(path.parent, set()).add(fs_bytes(path.name))
+            else:
+                result.problems.append((display(given), "not a folder or a photo (or it cannot be opened)"))
+        wanted: list[tuple[Path, frozenset[bytes] | None]] = [(f, None) for f in folders]
+        wanted += [(parent, frozenset(names)) for parent, names in photos.items() if parent not in folders]
+        for root, only in wanted:
             existing = {r.path: r for r in self.ctx.roots.all()}
+            # A folder inside an imported folder is already part of it: rescan that one instead.
+            outer = next(
+                (p for p, r in existing.items() if root == p or (r.only is None and root.is_relative_to(p))),
+                None,
+            )
+            if outer is not None and (outer != root or rescan):
+                root, only = outer, existing[outer].only
+            elif outer == root and only is not None and existing[root].only is None:
+                only = None  # these photos are part of the whole folder imported before
+            inner = [p for p in existing if p != root and p.is_relative_to(root)]
+            yield from self._scan_root(root, [str(p) for p in inner], cancel, result, workers, only)
+            if only is None and not rescan:
+                # Folders of single photos inside a folder now imported whole become whole folders too
+                # (they stay their own imported folders, so their albums and decisions are kept).
+                for sub in inner:
+                    if existing[sub].only is not None and not result.cancelled:
+                        deeper = [str(p) for p in existing if p != sub and p.is_relative_to(sub)]
+                        yield from self._scan_root(sub, deeper, cancel, result, workers, None)
             if result.cancelled:
                 break
         return result
 
     def _scan_root(
-        self, root: Path, skip: list[str], cancel: CancelToken, result: ImportResult, workers: int
+        self,
+        root: Path,
+        skip: list[str],
+        cancel: CancelToken,
+        result: ImportResult,
+        workers: int,
+        only: frozenset[bytes] | None = None,
     ) -> Job[None]:
         ctx = self.ctx
         when = now_iso()
-        root_id = ctx.roots.get_or_add(root, when)
+        root_id = ctx.roots.get_or_add(root, when, only)
+        only = next(r.only for r in ctx.roots.all() if r.id == root_id)  # with the photos added before
         result.roots.append(display(root))
         yield Progress(0, 0, f"Looking through {root.name}")
         home = os.path.realpath(ctx.home)
         entries: list[Folder | Found | Problem] = []
-        for entry in walk(root, skip=[*skip, home]):
+        names = None if only is None else {os.fsdecode(n) for n in only}
+        for entry in walk(root, skip=[*skip, home], only=names):
             entries.append(entry)
             if len(entries) % 1000 == 0:
                 if cancel.cancelled:

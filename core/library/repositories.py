@@ -36,25 +36,42 @@ class RootsRepo:
         self.db = db
 
     def all(self) -> list[RootRow]:
-        rows = self.db.conn.execute("SELECT id, path, name, scanned FROM roots ORDER BY id").fetchall()
-        return [RootRow(r[0], fs_path(r[1]), r[2], r[3]) for r in rows]
+        rows = self.db.conn.execute(
+            "SELECT id, path, name, scanned, only_files FROM roots ORDER BY id"
+        ).fetchall()
+        return [RootRow(r[0], fs_path(r[1]), r[2], r[3], _only(r[4])) for r in rows]
 
-    def get_or_add(self, path: Path, when: str) -> int:
+    def get_or_add(self, path: Path, when: str, only: frozenset[bytes] | None = None) -> int:
+        """The root for a folder. ``only`` (file names) adds just those photos of it; None, the whole
+        folder. A folder already imported whole stays whole; the only-files of a folder are unioned."""
         raw = fs_bytes(path)
         with self.db.transaction() as c:
-            row = c.execute("SELECT id FROM roots WHERE path = ?", (raw,)).fetchone()
+            row = c.execute("SELECT id, only_files FROM roots WHERE path = ?", (raw,)).fetchone()
             if row:
+                before = _only(row[1])
+                after = None if before is None or only is None else before | only
+                if after != before:
+                    c.execute("UPDATE roots SET only_files = ? WHERE id = ?", (_only_blob(after), row[0]))
                 return int(row[0])
             name = readable(fs_bytes(path.name)) or readable(raw)
             return _rowid(
                 c.execute(
-                    "INSERT INTO roots(path, name, added) VALUES (?, ?, ?)", (raw, name, when)
+                    "INSERT INTO roots(path, name, added, only_files) VALUES (?, ?, ?, ?)",
+                    (raw, name, when, _only_blob(only)),
                 )
             )
 
     def mark_scanned(self, root_id: int, when: str) -> None:
         with self.db.transaction() as c:
             c.execute("UPDATE roots SET scanned = ? WHERE id = ?", (when, root_id))
+
+
+def _only(blob: bytes | None) -> frozenset[bytes] | None:
+    return None if blob is None else frozenset(n for n in bytes(blob).split(b"\0") if n)
+
+
+def _only_blob(only: frozenset[bytes] | None) -> bytes | None:
+    return None if only is None else b"\0".join(sorted(only))
 
 
 class AlbumsRepo:

@@ -13,6 +13,8 @@ class RootRow:
     path: Path
     name: str
     scanned: str | None
+    # None: the whole folder with its sub-folders; else the only files (names in the folder) imported.
+    only: frozenset[bytes] | None = None
 
 
 @dataclass(frozen=True)

@@ -99,10 +99,14 @@ class LibraryService:
     # -- import --------------------------------------------------------------------------------------
 
     def import_job(
-        self, folders: Sequence[str | os.PathLike[str]], cancel: CancelToken | None = None, workers: int = 2
+        self,
+        paths: Sequence[str | os.PathLike[str]],
+        cancel: CancelToken | None = None,
+        workers: int = 2,
+        rescan: bool = False,
     ) -> Job[ImportResult]:
-        """Add folders (or rescan them if already imported). Incremental: unchanged files are not re-read."""
-        return self.importer.import_job(folders, cancel, workers)
+        """Add folders and single photos, or rescan (see ``Importer.import_job``)."""
+        return self.importer.import_job(paths, cancel, workers, rescan)
 
     def roots(self) -> list[Path]:
         """The imported folders."""

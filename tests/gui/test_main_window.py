@@ -69,6 +69,7 @@ def digest(folder: Path) -> dict[str, tuple[str, int]]:
 def test_a_drop_of_a_folder_imports_it_and_leaves_originals_alone(qtbot, service, runner, tmp_path, roll):
     other = tmp_path / "Loose"
     loose = make_jpeg(other / "loose.jpg", 9)
+    make_jpeg(other / "not-dropped.jpg", 10)  # beside the dropped photo: it is not imported
     before = digest(roll) | digest(other)
     win = make_window(qtbot, service, runner, tmp_path)
     with qtbot.waitSignal(win.view_refreshed, timeout=WAIT):
@@ -86,13 +87,18 @@ def test_a_drop_of_a_folder_imports_it_and_leaves_originals_alone(qtbot, service
         win.dropEvent(event)
     assert event.isAccepted() and event.dropAction() == Qt.DropAction.CopyAction
     qtbot.waitUntil(lambda: win.model.rowCount() == 6, timeout=WAIT)
-    assert "loose.jpg" in rows_by_name(win)
+    assert "loose.jpg" in rows_by_name(win) and "not-dropped.jpg" not in rows_by_name(win)
+    # A rescan keeps the dropped photo's folder to that photo.
+    with qtbot.waitSignal(win.import_finished, timeout=WAIT):
+        win.rescan()
+    settle(qtbot, win)
+    assert win.model.rowCount() == 6
     assert digest(roll) | digest(other) == before  # nothing moved, nothing changed
     settle(qtbot, win)
     win.close()
 
 
-def test_dropped_urls_become_folders(tmp_path: Path):
+def test_dropped_urls_are_folders_and_photos(tmp_path: Path):
     (tmp_path / "d").mkdir()
     (tmp_path / "f.jpg").write_bytes(b"x")
     urls = [
@@ -100,7 +106,7 @@ def test_dropped_urls_become_folders(tmp_path: Path):
         QUrl.fromLocalFile(str(tmp_path / "f.jpg")),
         QUrl("https://example.com/x.jpg"),
     ]
-    assert MainWindow.dropped_folders(urls) == [str(tmp_path / "d"), str(tmp_path)]
+    assert MainWindow.dropped_paths(urls) == [str(tmp_path / "d"), str(tmp_path / "f.jpg")]
 
 
 def test_space_toggles_consent_and_core_agrees(qtbot, window: MainWindow, service: LibraryService):

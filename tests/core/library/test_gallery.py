@@ -74,9 +74,11 @@ def names(lib: LibraryService, ids: list[int]) -> list[str]:
 
 
 def test_schema_has_face_counts(lib: LibraryService):
-    assert lib.db.version == len(database.MIGRATIONS) == 2
+    assert lib.db.version == len(database.MIGRATIONS) == 3
     cols = {r[1] for r in lib.db.conn.execute("PRAGMA table_info(photos)")}
     assert "faces" in cols
+    # Version 3: folders that hold only the photos imported by themselves.
+    assert "only_files" in {r[1] for r in lib.db.conn.execute("PRAGMA table_info(roots)")}
 
 
 def test_ids_are_ordered_by_path_and_scoped_to_an_album_subtree(lib: LibraryService):

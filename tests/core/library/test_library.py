@@ -270,6 +270,42 @@ def test_importing_a_subfolder_rescans_its_root(lib: LibraryService, roll: Path)
     assert len(lib.roots()) == 1
 
 
+
+def photo_names(lib: LibraryService) -> set[str]:
+    return {p.path.name for p in lib.photos()}
+
+
+def test_single_photos_import_alone_and_stay_alone_on_rescan(lib: LibraryService, roll: Path):
+    """A dropped photo is imported by itself, in an album named after its folder; its folder's other
+    files are not, a rescan keeps it so, a second photo of the folder joins it, and importing the
+    folder itself later brings the whole folder."""
+    make_jpeg(roll / "Holidays" / "pier.jpg", 5)
+    result = imported(lib, roll / "Holidays" / "beach.jpg")
+    assert result.added == 1 and photo_names(lib) == {"beach.jpg"}
+    assert [a.name for a in lib.albums()] == ["Holidays"]
+    assert drive(lib.import_job(lib.roots(), rescan=True)).added == 0
+    assert photo_names(lib) == {"beach.jpg"}
+    imported(lib, roll / "Holidays" / "pier.jpg")
+    assert photo_names(lib) == {"beach.jpg", "pier.jpg"} and len(lib.roots()) == 1
+    imported(lib, roll / "Holidays")
+    assert photo_names(lib) == {"beach.jpg", "pier.jpg", "sunset.jpg"}  # with its sub-folder 2024
+    assert len(lib.roots()) == 1
+
+
+def test_photos_inside_an_imported_folder_are_already_there(lib: LibraryService, roll: Path):
+    imported(lib, roll)
+    result = imported(lib, roll / "Family" / "dinner.jpg")
+    assert result.added == 0 and result.roots == [str(roll)] and len(lib.roots()) == 1
+
+
+def test_a_folder_imported_whole_widens_the_single_photos_inside_it(lib: LibraryService, roll: Path):
+    imported(lib, roll / "Family" / "dinner.jpg")
+    make_jpeg(roll / "Family" / "lunch.jpg", 6)
+    imported(lib, roll)
+    assert photo_names(lib) == {"top.jpg", "beach.jpg", "sunset.jpg", "dinner.jpg", "lunch.jpg"}
+    assert drive(lib.import_job(lib.roots(), rescan=True)).added == 0
+
+
 # -- consent --------------------------------------------------------------------------------------
 
 
