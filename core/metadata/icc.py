@@ -82,3 +82,45 @@ def icc_description(profile: bytes) -> str:
     except (struct.error, UnicodeError):
         return ""
     return ""
+
+
+# --- reading tags ----------------------------------------------------------------------------------------
+
+
+def tags(profile: bytes) -> dict[bytes, bytes]:
+    """Tag signature -> the tag's bytes, for a profile ``icc_problem`` accepts (first entry wins)."""
+    found: dict[bytes, bytes] = {}
+    (count,) = struct.unpack_from(">I", profile, 128)
+    for i in range(min(count, MAX_TAGS)):
+        sig, off, size = struct.unpack_from(">4sII", profile, 132 + 12 * i)
+        if off + size <= len(profile):
+            found.setdefault(sig, profile[off : off + size])
+    return found
+
+
+def tag_text(tag: bytes) -> str:
+    """The text of a 'desc' (v2), 'text' or 'mluc' (v4; every record) tag, whitespace collapsed; '' for
+    other types. Every record of an 'mluc' is read: a translation can say what the first one does not."""
+    try:
+        kind = tag[:4]
+        if kind == b"desc":
+            (n,) = struct.unpack_from(">I", tag, 8)
+            texts = [tag[12 : 12 + n].split(b"\0")[0].decode("latin-1")]
+            at = 12 + n
+            if at + 8 <= len(tag):  # the Unicode copy, which may differ from the ASCII one
+                (_lang, count) = struct.unpack_from(">II", tag, at)
+                texts.append(tag[at + 8 : at + 8 + 2 * count].decode("utf-16-be", "replace"))
+        elif kind == b"text":
+            texts = [tag[8:].split(b"\0")[0].decode("latin-1")]
+        elif kind == b"mluc":
+            count, rec = struct.unpack_from(">II", tag, 8)
+            texts = []
+            for i in range(min(count, 256)):
+                length, offset = struct.unpack_from(">II", tag, 16 + i * rec + 4)
+                texts.append(tag[offset : offset + length].decode("utf-16-be", "replace"))
+        else:
+            return ""
+    except (struct.error, UnicodeError):
+        return ""
+    cleaned = [" ".join(t.replace("\0", " ").split()) for t in texts]
+    return " | ".join(dict.fromkeys(t for t in cleaned if t))
