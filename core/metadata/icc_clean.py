@@ -163,17 +163,17 @@ def colorants(space: Space) -> tuple[Vector, Vector, Vector]:
 
 
 def parametric(kind: int, p: tuple[float, ...], x: float) -> float:
-    """An ICC parametric curve (types 0-4) at ``x``."""
+    """An ICC parametric curve (types 0-4) at ``x`` (ValueError where it has no real value)."""
     if kind == 0:
-        return x ** p[0]
+        return math.pow(x, p[0])
     g, a, b = p[0], p[1], p[2]
     if kind == 1:
-        return (a * x + b) ** g if x >= -b / a else 0.0
+        return math.pow(a * x + b, g) if x >= -b / a else 0.0
     if kind == 2:
-        return (a * x + b) ** g + p[3] if x >= -b / a else p[3]
+        return math.pow(a * x + b, g) + p[3] if x >= -b / a else p[3]
     if kind == 3:
-        return (a * x + b) ** g if x >= p[4] else p[3] * x
-    return (a * x + b) ** g + p[5] if x >= p[4] else p[3] * x + p[6]
+        return math.pow(a * x + b, g) if x >= p[4] else p[3] * x
+    return math.pow(a * x + b, g) + p[5] if x >= p[4] else p[3] * x + p[6]
 
 
 _PARA_COUNTS = {0: 1, 1: 3, 2: 4, 3: 5, 4: 7}
@@ -183,12 +183,12 @@ def curve_at(tag: bytes, x: float) -> float | None:
     """A 'curv' or 'para' tag at ``x`` in 0..1; None when the tag is neither or is malformed."""
     try:
         if tag[:4] == b"curv":
-            (n,) = struct.unpack_from(">I", tag, 8)
+            n = int(struct.unpack_from(">I", tag, 8)[0])
             if n == 0:
                 return x
             if n == 1:
-                return float(x ** (struct.unpack_from(">H", tag, 12)[0] / 256))
-            table = struct.unpack_from(f">{n}H", tag, 12)
+                return math.pow(x, struct.unpack_from(">H", tag, 12)[0] / 256)
+            table: tuple[int, ...] = struct.unpack_from(f">{n}H", tag, 12)
             at = x * (n - 1)
             lo = min(int(at), n - 2)
             return (table[lo] + (table[lo + 1] - table[lo]) * (at - lo)) / 65535
@@ -198,7 +198,7 @@ def curve_at(tag: bytes, x: float) -> float | None:
                 return None
             params = tuple(v / 65536 for v in struct.unpack_from(f">{_PARA_COUNTS[kind]}i", tag, 12))
             value = parametric(kind, params, x)
-            return value if isinstance(value, float) and math.isfinite(value) else None
+            return value if math.isfinite(value) else None
     except (struct.error, ZeroDivisionError, OverflowError, ValueError):
         return None
     return None

@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from core.metadata.icc_clean import SPACES, build_standard, opens, standard_space  # noqa: E402
+from core.metadata.icc_clean import SPACES, build_standard, opens, standard_space
 
 HERE = Path(__file__).resolve().parent
 
