@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""ICC colour profiles, for every format that embeds one: the profile's name, and whether a blob is
-exactly one profile with nothing hidden beside its tags.
+"""ICC colour profiles, for every format that embeds one: whether a blob is exactly one profile with
+nothing hidden beside its tags, its tags, and the text they hold (core.metadata.icc_clean decides what
+of a profile may leave).
 
 A profile starts with a 128-byte header whose first field is the profile's size, then a tag table
 (count, then 12-byte entries: signature, offset, size). Every byte after the table must belong to a tag's

@@ -151,6 +151,7 @@ def adaptation(white: Vector) -> Matrix:
     return _matmul(_inverse(_BRADFORD), _matmul(scale, _BRADFORD))
 
 
+@cache
 def colorants(space: Space) -> tuple[Vector, Vector, Vector]:
     """The D50-adapted XYZ of the red, green and blue primaries at full intensity (rXYZ, gXYZ, bXYZ)."""
     prim = [_xyz(space.red), _xyz(space.green), _xyz(space.blue)]

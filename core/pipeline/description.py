@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from enum import StrEnum
 
 from core.metadata.exif.values import parse_coordinate
-from core.metadata.icc_clean import is_profile_item, text_removed
+from core.metadata.icc_clean import TEXT_KEY, is_profile_item, text_removed
 from core.metadata.places import place_name
 from core.model.categories import LABELS, Category
 from core.model.inventory import Item, Need, human_size
@@ -268,7 +268,20 @@ def _time(items: Sequence[Item]) -> tuple[str, Risk]:
     return format_moment(when), Risk.MEDIUM
 
 
+def _profile_text(items: Sequence[Item]) -> str:
+    """A colour profile's own text: "the colour profile's text (“DELL U2515H”)"."""
+    desc = next((i.value for i in items if i.key == TEXT_KEY + "desc"), "")
+    return f"the colour profile's text ({quoted(desc, 40)})" if desc else "the colour profile's text"
+
+
 def _device(items: Sequence[Item]) -> tuple[str, Risk]:
+    profile = [i for i in items if i.key.startswith(TEXT_KEY)]
+    if profile:
+        rest_items = [i for i in items if not i.key.startswith(TEXT_KEY)]
+        if not rest_items:
+            return _profile_text(profile), Risk.MEDIUM
+        text, risk = _device(rest_items)
+        return f"{text}; {_profile_text(profile)}", risk
     values = {short_name(i.name): i.value.strip() for i in reversed(items) if i.value.strip()}
     make, model = values.get("Make", ""), values.get("Model", "")
     camera = model if make and model.lower().startswith(make.lower()) else f"{make} {model}".strip()

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pillow_heif
 import pytest
 from PIL import Image
 
@@ -31,7 +32,7 @@ from core.metadata.icc_clean import (
 from core.model.categories import Category
 from core.model.policy import BUILTIN, load_policy
 from core.pipeline.cleaning import process_file
-from core.pipeline.description import summary_of, text_lines
+from core.pipeline.description import describe, summary_of, text_lines
 from core.resources import resource_path
 from tests.core.metadata.icc_fixtures import (
     COPYRIGHT,
@@ -57,13 +58,15 @@ PROFILES = {
     "monitor-v2": monitor_profile_v2,
     "littlecms-srgb": littlecms_srgb_with_text,
 }
-FORMATS = {"jpeg": ".jpg", "png": ".png", "webp": ".webp", "tiff": ".tif"}
+FORMATS = {"jpeg": ".jpg", "png": ".png", "webp": ".webp", "tiff": ".tif", "heic": ".heic"}
 
 
 def _photo(path: Path, icc: bytes) -> Path:
     image = Image.new("RGB", (48, 32))
     image.putdata([((x * 5) % 256, (y * 8) % 256, (x * y) % 256) for y in range(32) for x in range(48)])
-    fmt = {".jpg": "JPEG", ".png": "PNG", ".webp": "WEBP", ".tif": "TIFF"}[path.suffix]
+    fmt = {".jpg": "JPEG", ".png": "PNG", ".webp": "WEBP", ".tif": "TIFF", ".heic": "HEIF"}[path.suffix]
+    if fmt == "HEIF":
+        pillow_heif.register_heif_opener()
     options: dict[str, object] = {"icc_profile": icc}
     if fmt == "WEBP":
         options["lossless"] = True
@@ -267,3 +270,11 @@ def test_profile_text_never_leaves_without_its_profile(tmp_path) -> None:
     assert outcome.preview is not None
     reasons = {s.item.key: s.reason for s in outcome.preview.stays}
     assert reasons["icc:desc"] == "the colour profile that holds it stays"
+
+
+def test_the_profile_text_is_named_as_such_under_device(tmp_path) -> None:
+    src = _photo(tmp_path / "in.png", display_p3_with_text())
+    preview = process_file(src, BUILTIN["minimal"]).preview
+    assert preview is not None
+    stays = {f.category: f for f in describe(s.item for s in preview.stays)}
+    assert stays["device"].text == "the colour profile's text (“DELL U2515H”)"
