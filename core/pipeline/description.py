@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from enum import StrEnum
 
 from core.metadata.exif.values import parse_coordinate
-from core.metadata.icc_clean import TEXT_KEY, is_profile_item, text_removed
+from core.metadata.icc_clean import SPACES, TEXT_KEY, is_profile_item, text_removed
 from core.metadata.places import place_name
 from core.model.categories import LABELS, Category
 from core.model.inventory import Item, Need, human_size
@@ -268,9 +268,15 @@ def _time(items: Sequence[Item]) -> tuple[str, Risk]:
     return format_moment(when), Risk.MEDIUM
 
 
+STANDARD_NAMES = {s.name for s in SPACES}
+
+
 def _profile_text(items: Sequence[Item]) -> str:
-    """A colour profile's own text: "the colour profile's text (“DELL U2515H”)"."""
-    desc = next((i.value for i in items if i.key == TEXT_KEY + "desc"), "")
+    """A colour profile's own text: "the colour profile's text (“DELL U2515H”)", quoting the first text
+    that says more than the name of a standard colour space."""
+    by_key = {i.key: i.value for i in items}
+    texts = [by_key.get(TEXT_KEY + field, "") for field in ("desc", "dmdd", "dmnd", "cprt")]
+    desc = next((t for t in texts if t and t not in STANDARD_NAMES), "")
     return f"the colour profile's text ({quoted(desc, 40)})" if desc else "the colour profile's text"
 
 
@@ -434,11 +440,11 @@ def _number(text: str) -> float | None:
 
 
 def _colour_profile(item: Item, text_removed: bool) -> str:
-    """"colour profile Display P3", "a colour profile (CMYK output profile)"; the profile's own text
-    (a monitor's name, a maker's copyright) is device data, so the line says when it stays behind."""
+    """"colour profile Display P3", "a custom CMYK output profile"; the profile's own text (a monitor's
+    name, a maker's copyright) is device data, so the line says when it stays behind."""
     name = item.value.split(",")[0].strip()
     part = ("a colour profile" if "bytes" in name or not name
-            else f"a colour profile ({name})" if name.endswith("profile") else f"colour profile {name}")
+            else f"a custom {name}" if name.endswith(" profile") else f"colour profile {name}")
     return f"{part} (identifying text removed)" if text_removed and is_profile_item(item) else part
 
 

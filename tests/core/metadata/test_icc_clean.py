@@ -180,6 +180,9 @@ def test_minimal_export_carries_none_of_the_profile_text(tmp_path, suffix, make)
     assert icc is not None and text_items(icc, "") == []
     tolerance = STANDARD_TOLERANCE if standard_space(source) else REWRITTEN_TOLERANCE
     assert max_delta_e(source, icc) < tolerance
+    if suffix != ".heic":  # the others are cleaned losslessly: a new profile leaves the pixels alone
+        with Image.open(src) as a, Image.open(io.BytesIO(outcome.data)) as b:
+            assert a.tobytes() == b.tobytes()
     preview = outcome.preview
     assert preview is not None
     staying = {s.item.key for s in preview.stays}
@@ -278,3 +281,11 @@ def test_the_profile_text_is_named_as_such_under_device(tmp_path) -> None:
     assert preview is not None
     stays = {f.category: f for f in describe(s.item for s in preview.stays)}
     assert stays["device"].text == "the colour profile's text (“DELL U2515H”)"
+
+
+def test_a_custom_profile_is_described_as_custom(tmp_path) -> None:
+    src = _photo(tmp_path / "in.jpg", monitor_profile_v2())
+    preview = process_file(src, BUILTIN["minimal"]).preview
+    assert preview is not None
+    technical = next(f for f in summary_of(preview) if f.category == "technical")
+    assert technical.text == "a custom RGB display profile (identifying text removed)"
