@@ -183,3 +183,9 @@ def lab_of_chart(icc: bytes) -> list[tuple[float, float, float]]:
 def max_delta_e(a: bytes, b: bytes) -> float:
     """The largest CIE76 ΔE over the chart between two profiles."""
     return max(math.dist(x, y) for x, y in zip(lab_of_chart(a), lab_of_chart(b), strict=True))
+
+
+def mean_delta_e(a: bytes, b: bytes) -> float:
+    """The mean CIE76 ΔE over the chart between two profiles."""
+    pairs = list(zip(lab_of_chart(a), lab_of_chart(b), strict=True))
+    return sum(math.dist(x, y) for x, y in pairs) / len(pairs)

@@ -42,15 +42,20 @@ from tests.core.metadata.icc_fixtures import (
     gamma_curve,
     littlecms_srgb_with_text,
     max_delta_e,
+    mean_delta_e,
     monitor_profile_v2,
     profile,
 )
 from tests.oracle import needs_exiftool
 
 ROOT = Path(__file__).resolve().parents[3]
-# The chart's Lab comes back from littleCMS in 8 bits (0.4 in L, 1 in a and b): a profile with the same
-# colorimetry gives the same values, and these tolerances are at that resolution.
-STANDARD_TOLERANCE = 1.0
+# The chart's Lab comes back from littleCMS in 8 bits: steps of 0.39 in L and 1 in a and b. A neutral
+# copy of a standard space differs from a maker's copy by rounding (1/65536 in the colorants), which can
+# move a value across one step: at most one step in each channel is sqrt(0.39² + 1 + 1) < 1.5, and the
+# mean over the chart stays well under one step. A rewritten profile keeps its colour tags byte for byte,
+# so its chart is the very same.
+STANDARD_TOLERANCE = 1.5
+STANDARD_MEAN_TOLERANCE = 0.5
 REWRITTEN_TOLERANCE = 0.5
 
 PROFILES = {
@@ -132,6 +137,7 @@ def test_neutral_profile_keeps_the_colours_and_no_text(make) -> None:
     assert profile_name(out) == profile_name(source)
     tolerance = STANDARD_TOLERANCE if standard_space(source) else REWRITTEN_TOLERANCE
     assert max_delta_e(source, out) < tolerance
+    assert mean_delta_e(source, out) < STANDARD_MEAN_TOLERANCE
 
 
 def test_a_rewritten_profile_keeps_its_colour_tags_byte_for_byte() -> None:
