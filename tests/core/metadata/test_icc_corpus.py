@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import subprocess
+from pathlib import Path
 
 import pillow_heif
 from PIL import Image
@@ -39,7 +40,7 @@ def _neutral(field: str, value: object) -> bool:
 
 @needs_corpus
 @needs_exiftool
-def test_minimal_exports_of_the_corpus_carry_no_identifying_icc_text(tmp_path) -> None:
+def test_minimal_exports_of_the_corpus_carry_no_identifying_icc_text(tmp_path: Path) -> None:
     pillow_heif.register_heif_opener()
     with_profile, identifying, compared, exported = 0, 0, 0, []
     for n, path in enumerate(corpus_files()):
