@@ -830,9 +830,7 @@ class JpegHandler(FormatHandler):
                 out.append(_app(APP1, EXIF_HEADER + b"\x00" + block))
         out.extend(_xmp_segments(w, leaving))
         if w.icc is not None and "jpeg:icc" in leaving:
-            profile = exported_profile(w.icc, leaving)
-            if profile is not None:
-                out.extend(_icc_segments(profile))
+            out.extend(_icc_segments(exported_profile(w.icc, leaving)))
         if w.irb is not None:
             irb = build_irb(w.irb, leaving)
             if irb:

@@ -654,8 +654,6 @@ def _iccp_chunk(data: Buffer, chunk: Chunk, plan: _ChunkPlan, leaving: frozenset
         return None
     profile = exported_profile(plan.icc, leaving)
     keep_name = plan.keyword in _NEUTRAL_ICCP_NAMES or ICCP_NAME_KEY in leaving
-    if profile is None:
-        return None
     if profile is plan.icc and keep_name:
         return bytes(data[chunk.offset : chunk.end])
     name = plan.keyword if keep_name else NEUTRAL_ICCP_NAME

@@ -15,7 +15,7 @@ gives what is written instead:
 - any other profile is rewritten with only the tags colour management reads (white point, primaries,
   tone curves, LUTs, chromatic adaptation), each checked for its type, the identifying header fields
   zeroed and a neutral description and copyright.
-The result must open in littleCMS, or nothing is written (and the export's check withholds the file).
+The result must open in littleCMS, or the photo is withheld (``ProfileNotNeutral``).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from functools import cache
 
 from core.metadata.icc import icc_problem, tag_text, tags
 from core.model.categories import Category
-from core.model.inventory import Item, Need
+from core.model.inventory import Item, Need, ParseError
 from core.resources import resource_path
 
 NEUTRAL_COPYRIGHT = "No copyright, use freely"
@@ -377,13 +377,22 @@ def neutral(profile: bytes) -> bytes | None:
     return out if not icc_problem(out) and opens(out) else None
 
 
-def exported(profile: bytes, leaving: frozenset[str]) -> bytes | None:
+class ProfileNotNeutral(ParseError):
+    """The profile should leave without its text, and no usable profile remains without it."""
+
+
+def exported(profile: bytes, leaving: frozenset[str]) -> bytes:
     """The profile to write when it leaves: as it is when all its text items leave too (``original``,
-    ``no-location``), else ``neutral`` (None when it cannot be made)."""
+    ``no-location``), else ``neutral``. Raises ProfileNotNeutral when that cannot be made: the photo is
+    withheld rather than sent without the colours it promised or with the text it must not carry."""
     text_keys = [item.key for item in text_items(profile, "")]
     if all(key in leaving for key in text_keys):
         return profile
-    return neutral(profile)
+    out = neutral(profile)
+    if out is None:
+        raise ProfileNotNeutral("its colour profile cannot be kept without the text that names the device "
+                                "it was made for, and colour management cannot use what remains")
+    return out
 
 
 # --- the inventory ----------------------------------------------------------------------------------

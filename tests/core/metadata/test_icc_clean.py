@@ -20,6 +20,7 @@ from core.metadata.icc import icc_problem, tags
 from core.metadata.icc_clean import (
     NEUTRAL_COPYRIGHT,
     SPACES,
+    ProfileNotNeutral,
     build_standard,
     exported,
     neutral,
@@ -162,12 +163,24 @@ def test_a_colour_tag_of_the_wrong_type_is_dropped() -> None:
     assert any(i.key == "icc:other" for i in text_items(planted, ""))
 
 
+ONLY_TEXT = profile([(b"desc", b"desc\0\0\0\0\0\0\0\x05DELL\0"), (b"cprt", b"text\0\0\0\0x\0")])
+
+
 def test_a_profile_that_cannot_be_made_neutral_is_not_written() -> None:
     # Only text, no colour: the rewrite would not open, so nothing is made of it.
-    only_text = profile([(b"desc", b"desc\0\0\0\0\0\0\0\x04DELL"), (b"cprt", b"text\0\0\0\0x\0")])
-    assert neutral(only_text) is None
-    assert exported(only_text, frozenset()) is None
-    assert exported(only_text, frozenset(i.key for i in text_items(only_text, ""))) == only_text
+    assert neutral(ONLY_TEXT) is None
+    with pytest.raises(ProfileNotNeutral):
+        exported(ONLY_TEXT, frozenset())
+    assert exported(ONLY_TEXT, frozenset(i.key for i in text_items(ONLY_TEXT, ""))) == ONLY_TEXT
+
+
+@pytest.mark.parametrize("suffix", [".jpg", ".png", ".tif"])
+def test_a_photo_whose_profile_cannot_be_made_neutral_is_withheld(tmp_path: Path, suffix: str) -> None:
+    src = _photo(tmp_path / f"in{suffix}", ONLY_TEXT)
+    outcome = process_file(src, BUILTIN["minimal"])
+    assert "colour profile cannot be kept" in outcome.reason and not outcome.data
+    kept = process_file(src, BUILTIN["no-location"])  # the profile may leave as it is
+    assert kept.reason == "" and _icc_of(kept.data) == ONLY_TEXT
 
 
 # --- through the export ---------------------------------------------------------------------------------
