@@ -24,7 +24,7 @@ import io
 import math
 import struct
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from core.metadata.icc import icc_problem, tag_text, tags
 from core.model.categories import Category
@@ -353,6 +353,7 @@ def rewritten(profile: bytes) -> bytes:
     return assemble(bytes(_neutral_header(profile)), entries)
 
 
+@lru_cache(maxsize=64)  # the neutral copies, checked once; a rewritten profile is new each time
 def opens(profile: bytes) -> bool:
     """Whether littleCMS accepts the profile and can convert through it."""
     from PIL import ImageCms
