@@ -83,6 +83,8 @@ COLOUR_TAGS: dict[bytes, set[bytes]] = {
     b"A2B0": _LUT_A2B, b"A2B1": _LUT_A2B, b"A2B2": _LUT_A2B,
     b"B2A0": _LUT_B2A, b"B2A1": _LUT_B2A, b"B2A2": _LUT_B2A,
     b"gamt": _LUT_B2A, b"chad": {b"sf32"}, b"chrm": {b"chrm"}, b"cicp": {b"cicp"},
+    # v4.3 floating-point transforms, which littleCMS prefers to the LUTs when present.
+    **{bytes(f"{kind}{i}", "ascii"): {b"mpet"} for kind in ("D2B", "B2D") for i in range(4)},
 }
 
 # Header fields that say who made the profile, for which device, and when: (offset, length, key, name).
@@ -218,7 +220,7 @@ def standard_space(profile: bytes) -> Space | None:
     if profile[16:20] != b"RGB " or profile[20:24] != b"XYZ ":
         return None
     found = tags(profile)
-    if any(sig in found for sig in (b"A2B0", b"A2B1", b"A2B2", b"B2A0", b"B2A1", b"B2A2")):
+    if any(sig[:3] in (b"A2B", b"B2A", b"D2B", b"B2D") for sig in found):
         return None
     measured = [_read_xyz(found.get(sig)) for sig in (b"rXYZ", b"gXYZ", b"bXYZ")]
     curves = [found.get(sig) for sig in (b"rTRC", b"gTRC", b"bTRC")]
