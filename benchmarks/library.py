@@ -129,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     keyring.set_keyring(MemoryKeyring())  # never touch the user's real keyring
 
     from core.imaging.thumbnails import ThumbnailCache, embedded_thumbnail, thumbnail_job
+    from core.library.paths import thumbnails_dir
     from core.library.service import LibraryService
     from core.model.jobs import drive
     from core.security.vault import open_vault
@@ -176,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         for label, processes in (("threads", False), ("processes", True)):
             cache_home = work / f"cache-{label}"
             shutil.rmtree(cache_home, ignore_errors=True)
-            cache = ThumbnailCache(cache_home, open_vault(cache_home, "cache"))
+            cache = ThumbnailCache(thumbnails_dir(cache_home), open_vault(cache_home, "cache"))
             t0 = time.perf_counter()
             res = drive(thumbnail_job(photos, cache, workers=2, processes=processes))
             secs = time.perf_counter() - t0

@@ -37,7 +37,7 @@ def run_app(args: Sequence[str] = ()) -> int:
     """``args``: folders or photos to import on start ("Open with Photo Consent"; a photo brings its
     folder); ``--home DIR`` picks the library. ``PHOTO_CONSENT_QUIT_AFTER_MS`` closes the window after
     that many milliseconds, through the normal close path (the bundle's smoke test uses it)."""
-    from core.library.database import DatabaseError
+    from core.library.db import DatabaseError
     from core.library.service import LibraryService
     from gui.main_window import MainWindow
     from gui.tasks import TaskRunner

@@ -124,7 +124,7 @@ class MainWindow(WindowActions, WindowJobs, WindowConsent, QMainWindow):
         self.report: ReportView | None = None  # one exposure report window, kept up to date
         self.pane = PreviewPane(service, runner, self)
         self.pane.faces_changed.connect(self._faces_changed)
-        self.pane.consent_changed.connect(self._pane_consent_changed)
+        self.pane.photo_decision.connect(self._pane_decision)
         self.pane.selection_decision.connect(self.decide_selected)
         self.pane.open_viewer.connect(self.open_viewer)
         self.viewer: Viewer | None = None
@@ -149,6 +149,7 @@ class MainWindow(WindowActions, WindowJobs, WindowConsent, QMainWindow):
         self.setCentralWidget(self.stack)
 
         self._build_actions()
+        self._name_actions()
         self._build_toolbar()
         self._build_menus()
         self._build_status()
@@ -216,7 +217,7 @@ class MainWindow(WindowActions, WindowJobs, WindowConsent, QMainWindow):
 
         def work() -> tuple[str, int | None, str, list[int], list, tuple[int, int], bool]:
             if not recipient:
-                return recipient, album, filt, [], [], (0, 0), bool(service.roots.all())
+                return recipient, album, filt, [], [], (0, 0), bool(service.roots())
             ids = service.gallery(recipient, album, filt)
             return (
                 recipient,
@@ -225,7 +226,7 @@ class MainWindow(WindowActions, WindowJobs, WindowConsent, QMainWindow):
                 ids,
                 service.album_states(recipient),
                 service.shared_count(recipient),
-                bool(service.roots.all()),
+                bool(service.roots()),
             )
 
         self.runner.submit(
@@ -237,6 +238,11 @@ class MainWindow(WindowActions, WindowJobs, WindowConsent, QMainWindow):
         recipient, album, filt, ids, states, (shared, total), has_roots = value  # type: ignore[misc]
         if (recipient, album, filt) == (self.recipient, self.album_id, self.filter_name):
             self.model.set_ids(ids)
+            label = dict(FILTERS).get(filt, "")
+            self.grid.set_empty_text(
+                "" if ids else
+                ("No photo in this album." if filt == "all" else f"No photo here matches “{label}”.")
+            )
             files = sum(st.direct for st in states)
             reset = self.albums.set_states(states, recipient, photos=(shared, total))
             if reset:
@@ -292,6 +298,9 @@ class MainWindow(WindowActions, WindowJobs, WindowConsent, QMainWindow):
         if not name or name == self.recipient:
             return
         self.recipient = name
+        self._undo = None
+        self.undo_action.setEnabled(False)
+        self._name_actions()
         self.model.set_recipient(name)
         self.pane.set_recipient(name)
         self.settings.setValue("recipient", name)
@@ -327,12 +336,6 @@ class MainWindow(WindowActions, WindowJobs, WindowConsent, QMainWindow):
                 self.viewer.show_photo(fp, name, self.recipient)
             else:
                 self.viewer.close()
-
-    def _pane_consent_changed(self, fingerprint: str) -> None:
-        """The pane changed this photo's consent for some recipient: the grid, counts and report follow."""
-        self.model.refresh_ids(self.service.file_ids_of([fingerprint]), CONSENT_ROLES)
-        self.refresh_view()
-        self._consent_changed()
 
     def open_viewer(self) -> None:
         index = self.grid.currentIndex()
@@ -408,7 +411,10 @@ class MainWindow(WindowActions, WindowJobs, WindowConsent, QMainWindow):
         self._show(self.report)
 
     def _consent_changed(self) -> None:
-        """An open exposure report follows consent and recipient changes."""
+        """Every consent, recipient or policy change ends here: the pane shows the photo's new state (it
+        must never say "nothing leaves" for a photo that now leaves), and an open report follows."""
+        if self.pane.fingerprint is not None and not self.pane.error:
+            self.pane.reload()
         if self.report is None:
             return
         if self.report.recipient != self.recipient:
@@ -430,6 +436,9 @@ class MainWindow(WindowActions, WindowJobs, WindowConsent, QMainWindow):
         if self.recipient not in names:
             self.recipient = names[0] if names else ""
             self.model.set_recipient(self.recipient)
+            self._undo = None
+            self.undo_action.setEnabled(False)
+        self._name_actions()
         self._fill_recipients()
         self.model.refresh_all(CONSENT_ROLES)
         self.pane.recipient = ""  # force a reload with the (maybe new) policy

@@ -12,6 +12,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
+from core.resources import resource_path
+
 THEMES: tuple[tuple[str, str], ...] = (("system", "Follow the system"), ("light", "Light"), ("dark", "Dark"))
 
 # (on a light background, on a dark background)
@@ -64,15 +66,20 @@ def apply_theme(app: QApplication, name: str) -> str:
     app.setStyle("Fusion")  # the one style whose palette follows ours on every platform
     app.setPalette(_dark_palette() if dark else app.style().standardPalette())
     # Fusion outlines an unchecked box in a shade of the window colour: invisible on a dark window.
-    app.setStyleSheet(_DARK_SHEET if dark else "")
+    app.setStyleSheet(_dark_sheet() if dark else "")
     return "dark" if dark else "light"
+
+
+def _dark_sheet() -> str:
+    # A style sheet replaces Fusion's whole indicator, tick included: draw the tick from a shipped file.
+    tick = resource_path("resources/ui/check-mark-dark.svg").as_posix()
+    return _DARK_SHEET.replace("TICK", tick)
 
 
 _DARK_SHEET = """
 QCheckBox::indicator { width: 13px; height: 13px; border: 1px solid #9a9aa4; border-radius: 2px;
                        background: #1c1d1f; }
-QCheckBox::indicator:checked { background: #3584e4; border-color: #3584e4;
-                               image: none; }
+QCheckBox::indicator:checked { background: #3584e4; border-color: #3584e4; image: url(TICK); }
 QRadioButton::indicator { width: 11px; height: 11px; border: 1px solid #9a9aa4; border-radius: 6px;
                           background: #1c1d1f; }
 QRadioButton::indicator:checked { background: #3584e4; border-color: #3584e4; }

@@ -65,6 +65,10 @@ class WindowActions:
         self.allow_action = self._action(
             "&Share with recipient", lambda: self.decide_selected(Decision.ALLOWED)
         )
+        self.undo_action = self._action(
+            "&Undo the last decision", self.undo_decision, QKeySequence.StandardKey.Undo
+        )
+        self.undo_action.setEnabled(False)
         self.deny_action = self._action("&Keep private", lambda: self.decide_selected(Decision.DENIED))
         self.inherit_action = self._action(
             "Same as &album", lambda: self.decide_selected(Decision.INHERIT)
@@ -80,6 +84,12 @@ class WindowActions:
         self.rescan_action = self._action(
             "&Rescan imported folders", self.rescan, QKeySequence.StandardKey.Refresh
         )
+
+    def _name_actions(self) -> None:
+        """The consent commands name the recipient they act for ("Share with Family")."""
+        who = self.recipient or "recipient"
+        self.allow_action.setText(f"&Share with {who}")
+        self.deny_action.setText(f"&Keep private from {who}")
 
     def _build_toolbar(self) -> None:
         bar = self.addToolBar("Main")
@@ -130,6 +140,8 @@ class WindowActions:
             file.addSeparator() if a is None else file.addAction(a)
         edit = menus.addMenu("&Edit")
         for a in (
+            self.undo_action,
+            None,
             self.select_all_action,
             None,
             self.allow_action,

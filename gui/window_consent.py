@@ -9,13 +9,22 @@ from PySide6.QtCore import QEvent, QModelIndex, Qt
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QMessageBox
 
-from core.library.consent import Decision, consent_of
+from core.library.consent import Decision, Effective, Source, consent_of
 from gui.models.album_model import CONSENT, AlbumRoles
 from gui.models.photo_model import CONSENT_ROLES, Roles
 from gui.tasks import Task
 
 
+def own_decision(effective: Effective) -> Decision:
+    """The decision set on the photo itself (what Undo puts back); INHERIT when it follows its album."""
+    if effective.source is Source.PHOTO:
+        return Decision.ALLOWED if effective.allowed else Decision.DENIED
+    return Decision.INHERIT
+
+
 class WindowConsent:
+    _undo: tuple[str, dict[str, Decision]] | None = None
+
     # -- consent ----------------------------------------------------------------------------------------
 
     def selected_fingerprints(self) -> list[str]:
@@ -40,27 +49,61 @@ class WindowConsent:
             return
         self.decide_photos(fps, decision)
 
-    def decide_photos(self, fps: list[str], decision: Decision) -> Task:
-        service, recipient = self.service, self.recipient
+    def decide_photos(
+        self, fps: list[str], decision: Decision, recipient: str | None = None, *, undoing: bool = False
+    ) -> Task:
+        """Decide photos for a recipient (the current one unless named), remember how to undo it, and
+        make every view follow: grid rows, counts, the pane, an open report."""
+        service = self.service
+        recipient = recipient or self.recipient
+        name = self._photo_name(fps[0]) if len(fps) == 1 else ""
 
-        def work() -> tuple[int, list[int]]:
+        def work() -> tuple[int, list[int], dict[str, Decision]]:
+            before = {fp: own_decision(service.explain(fp, recipient)) for fp in fps}
             changed = service.decide_photos(fps, recipient, decision)
-            return changed, service.file_ids_of(fps)
+            return changed, service.file_ids_of(fps), before
 
         def done(_k: object, value: object) -> None:
-            changed, ids = value  # type: ignore[misc]
+            changed, ids, before = value  # type: ignore[misc]
             self.model.refresh_ids(ids, CONSENT_ROLES)
             word = {"allowed": "shared with", "denied": "private from", "inherit": "following the album for"}
             n = len(fps)
-            self.say(
-                f"{n} photo{'s' if n != 1 else ''} {word[str(decision)]} {recipient}"
-                + ("" if changed else " (no change)"),
-                5000,
-            )
+            what = name or f"{n} photo{'s' if n != 1 else ''}"
+            text = f"{what} {word[str(decision)]} {recipient}"
+            if not changed:
+                text += " (no change)"
+            elif undoing:
+                text = f"Undone: {text}"
+                self._undo = None
+            else:
+                self._undo = (recipient, before)
+                text += " — Undo: Ctrl+Z"
+            self.undo_action.setEnabled(self._undo is not None)
+            self.say(text, 8000)
             self.refresh_view()
             self._consent_changed()
 
         return self.runner.submit(work, key="decide", pool="writer", on_done=done, on_error=self._job_error)
+
+    def undo_decision(self) -> None:
+        """Edit → Undo: put back the photo decisions the last change replaced."""
+        if self._undo is None:
+            return
+        recipient, before = self._undo
+        by_decision: dict[Decision, list[str]] = {}
+        for fp, decision in before.items():
+            by_decision.setdefault(decision, []).append(fp)
+        for decision, fps in by_decision.items():
+            self.decide_photos(fps, decision, recipient, undoing=True)
+
+    def _photo_name(self, fingerprint: str) -> str:
+        index = self.grid.currentIndex()
+        if index.isValid() and index.data(Roles.Fingerprint) == fingerprint:
+            return str(index.data(Qt.ItemDataRole.DisplayRole))
+        return ""
+
+    def _pane_decision(self, fingerprint: str, recipient: str, decision: Decision) -> None:
+        self.decide_photos([fingerprint], decision, recipient)
 
     def decide_album(self, album_id: int, decision: Decision) -> Task:
         service, recipient = self.service, self.recipient

@@ -83,7 +83,8 @@ class WindowJobs:
     def _job_error(self, _key: object, message: str) -> None:
         QMessageBox.warning(self, "Photo Consent", message)
 
-    def start_import(self, folders: list[str | os.PathLike[str]]) -> Task | None:
+    def start_import(self, folders: list[str | os.PathLike[str]], rescan: bool = False) -> Task | None:
+        """Import folders and single photos (a drop, File → Import), or rescan what was imported."""
         folders = [str(f) for f in folders]
         if not folders:
             return None
@@ -95,7 +96,7 @@ class WindowJobs:
         return self._start_job(
             "import",
             "Importing",
-            lambda token: service.import_job(folders, token),
+            lambda token: service.import_job(folders, token, rescan=rescan),
             "writer",
             self._import_done,
         )
@@ -121,8 +122,8 @@ class WindowJobs:
             self.start_import([folder])
 
     def rescan(self) -> None:
-        roots = [r.path for r in self.service.roots.all()]
-        self.start_import(roots)
+        roots = self.service.roots()
+        self.start_import(roots, rescan=True)
 
     def open_sample_roll(self) -> Task | None:
         from core.library.sample import make_sample_roll, sample_dir
@@ -164,16 +165,15 @@ class WindowJobs:
     # -- drops ------------------------------------------------------------------------------------------
 
     @staticmethod
-    def dropped_folders(urls) -> list[str]:
-        """Folders to import for dropped URLs: a folder as itself, a file by the folder it is in."""
+    def dropped_paths(urls) -> list[str]:
+        """What to import for dropped URLs: a folder (with its sub-folders), a photo by itself."""
         out: list[str] = []
         for url in urls:
             if not url.isLocalFile():
                 continue
             path = Path(url.toLocalFile())
-            folder = path if path.is_dir() else path.parent
-            if folder.is_dir() and str(folder) not in out:
-                out.append(str(folder))
+            if (path.is_dir() or path.is_file()) and str(path) not in out:
+                out.append(str(path))
         return out
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
@@ -191,7 +191,7 @@ class WindowJobs:
             event.accept()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        folders = self.dropped_folders(event.mimeData().urls())
+        folders = self.dropped_paths(event.mimeData().urls())
         if not folders:
             event.ignore()
             return

@@ -2,12 +2,14 @@
 import os
 from collections.abc import Callable
 
+import keyring
+import keyring.backends.fail
 import pytest
+
+from tests.core.memkeyring import MemoryKeyring
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-# Keyring backends for every test that needs one: an in-memory store, or one that always fails.
-from tests.core.memkeyring import failing_keyring, mem_keyring  # noqa: E402, F401
 
 
 @pytest.fixture(scope="session")
@@ -23,3 +25,21 @@ def format_sample() -> Callable[[str], bytes]:
         return cache[name]
 
     return sample
+
+
+# Keyring backends for every test that needs one: an in-memory store, or one that always fails.
+@pytest.fixture
+def mem_keyring():
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def failing_keyring():
+    previous = keyring.get_keyring()
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    yield
+    keyring.set_keyring(previous)

@@ -10,12 +10,18 @@ With ``--json`` exactly one JSON document goes to stdout; messages go to stderr.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
+import sqlite3
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from core.library.consent import Decision
+from core.library.db import DatabaseError, describe_sqlite_error
+from core.library.events import describe
+from core.library.paths import db_path, home_dir
 from core.library.service import LibraryError, LibraryService
 from core.model.jobs import drive
 from core.model.policy import Policy, PolicyError
@@ -32,8 +38,27 @@ def _json_out(doc: object) -> None:
     sys.stdout.write("\n")
 
 
-def _open(args: argparse.Namespace) -> LibraryService:
-    return LibraryService.open(getattr(args, "home", None))
+def _open(args: argparse.Namespace, *, readonly: bool = False) -> LibraryService:
+    """The library; ``readonly`` for commands that only read (an existing library is opened read-only)."""
+    return LibraryService.open(getattr(args, "home", None), readonly=readonly)
+
+
+def plain_errors(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """A library that cannot be opened or read (damaged, unreadable, a read-only home folder) ends the
+    command with one plain sentence and exit code 1, never a traceback."""
+
+    @functools.wraps(handler)
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return handler(args)
+        except DatabaseError as exc:
+            _err(f"photo-consent: {exc}")
+        except sqlite3.Error as exc:
+            path = db_path(home_dir(getattr(args, "home", None)))
+            _err(f"photo-consent: {describe_sqlite_error(path, exc)}")
+        return EXIT_FAILED
+
+    return run
 
 
 def _usage(exc: Exception) -> int:
@@ -43,16 +68,17 @@ def _usage(exc: Exception) -> int:
 
 def policy_for_recipient(home: Path | None, recipient: str) -> Policy:
     """The policy of a library recipient (for `preview --recipient`); unknown names are a usage error."""
-    with LibraryService.open(home) as lib:
-        try:
+    try:
+        with LibraryService.open(home, readonly=True) as lib:
             return lib.policy_of(lib.recipient(recipient))
-        except LibraryError as exc:
-            raise PolicyError(str(exc)) from exc
+    except (LibraryError, DatabaseError, sqlite3.Error) as exc:
+        raise PolicyError(str(exc)) from exc
 
 
 # -- import -----------------------------------------------------------------------------------------
 
 
+@plain_errors
 def cmd_import(args: argparse.Namespace) -> int:
     with _open(args) as lib:
         last = [""]
@@ -85,6 +111,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 # -- consent ----------------------------------------------------------------------------------------
 
 
+@plain_errors
 def cmd_decide(args: argparse.Namespace) -> int:
     decision = Decision(args.decision)
     with _open(args) as lib:
@@ -99,16 +126,18 @@ def cmd_decide(args: argparse.Namespace) -> int:
                     albums.append(lib.find_album(target))
         except LibraryError as exc:
             return _usage(exc)
+        album_docs: list[dict[str, object]] = []
+        photo_docs: list[dict[str, object]] = []
         report: dict[str, object] = {
             "recipient": rec.name,
             "decision": str(decision),
-            "albums": [],
-            "photos": [],
+            "albums": album_docs,
+            "photos": photo_docs,
         }
         for album in albums:
             changed = lib.decide_album(album.id, rec.name, decision)
             why = lib.explain_album(album.id, rec.name)
-            report["albums"].append(  # type: ignore[union-attr]
+            album_docs.append(
                 {
                     "album": album.name,
                     "path": str(album.path),
@@ -122,7 +151,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
             lib.decide_photos(fingerprints, rec.name, decision)
             for fp, target in fingerprints.items():
                 why = lib.explain(fp, rec.name)
-                report["photos"].append(  # type: ignore[union-attr]
+                photo_docs.append(
                     {"path": target, "fingerprint": fp, "effective": why.explanation, "allowed": why.allowed}
                 )
                 if not args.json:
@@ -132,8 +161,9 @@ def cmd_decide(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@plain_errors
 def cmd_status(args: argparse.Namespace) -> int:
-    with _open(args) as lib:
+    with _open(args, readonly=True) as lib:
         try:
             doc = lib.status(args.recipient)
         except LibraryError as exc:
@@ -158,9 +188,10 @@ def cmd_status(args: argparse.Namespace) -> int:
 # -- recipients -------------------------------------------------------------------------------------
 
 
+@plain_errors
 def cmd_recipients(args: argparse.Namespace) -> int:
     action = getattr(args, "action", None)
-    with _open(args) as lib:
+    with _open(args, readonly=action is None) as lib:
         try:
             if action == "add":
                 lib.add_recipient(args.name, args.policy)
@@ -186,8 +217,9 @@ def cmd_recipients(args: argparse.Namespace) -> int:
 # -- ledger -----------------------------------------------------------------------------------------
 
 
+@plain_errors
 def cmd_ledger(args: argparse.Namespace) -> int:
-    with _open(args) as lib:
+    with _open(args, readonly=True) as lib:
         entries = lib.ledger_entries()
         check = lib.verify_ledger() if args.verify else None
         notice = lib.keyring_notice
@@ -201,13 +233,19 @@ def cmd_ledger(args: argparse.Namespace) -> int:
     else:
         for e in entries:
             d = e.data()
+            kind, recipient, what = describe(d)
             mark = "" if e.signed else "  [unsigned]"
-            print(f"#{e.id} {d.get('when', '?')} {d.get('kind', '?')}: {_summary(d)}{mark}")
+            who = f" ({recipient})" if recipient else ""
+            print(f"#{e.id} {d.get('when', '?')} {kind}{who}: {what}{mark}")
         if check is not None:
             if check.ok:
                 print(f"Ledger verified: {check.checked} entries intact.")
+            elif check.first_bad is not None:
+                print(
+                    f"Ledger verification FAILED at entry #{check.first_bad} ({check.kind}): {check.reason}"
+                )
             else:
-                print(f"Ledger verification FAILED at entry #{check.first_bad}: {check.reason}")
+                print(f"Ledger verification FAILED ({check.kind}): {check.reason}")
     if check is not None and check.notice:
         _err(check.notice)
     if notice:
@@ -215,31 +253,10 @@ def cmd_ledger(args: argparse.Namespace) -> int:
     return EXIT_FAILED if check is not None and not check.ok else EXIT_OK
 
 
-def _summary(d: dict[str, object]) -> str:
-    kind = d.get("kind")
-    if kind == "consent":
-        if "album" in d:
-            return f"{d.get('recipient')}: album {d['album']} {d.get('old')} → {d.get('new')}"
-        photos = d.get("photos") or {}
-        n = sum(len(v) for v in photos.values()) if isinstance(photos, dict) else 0
-        return f"{d.get('recipient')}: {n} photo(s) → {d.get('new')}"
-    if kind == "export":
-        files = d.get("files") or []
-        withheld = d.get("withheld") or []
-        return (
-            f"{len(files)} photo(s) to {d.get('recipient')} with policy {d.get('policy')}"  # type: ignore[arg-type]
-            f", {len(withheld)} withheld"  # type: ignore[arg-type]
-        )
-    if kind == "recipient":
-        if d.get("action") == "rename":
-            return f"renamed {d.get('old')} → {d.get('new')}"
-        return f"{d.get('action')} {d.get('recipient')} (policy {d.get('policy', d.get('new'))})"
-    return json.dumps(d, ensure_ascii=False)
-
-
 # -- export by consent ------------------------------------------------------------------------------
 
 
+@plain_errors
 def export_for_recipient(args: argparse.Namespace) -> int:
     from core.pipeline.export import ExportError
 
@@ -261,11 +278,12 @@ def export_for_recipient(args: argparse.Namespace) -> int:
 # -- exposure report --------------------------------------------------------------------------------
 
 
+@plain_errors
 def cmd_report(args: argparse.Namespace) -> int:
     """What the recipient would learn from everything it receives, next to an all-access upload."""
     from core.report.exposure import report_job, to_text
 
-    with _open(args) as lib:
+    with _open(args, readonly=True) as lib:
         try:
             lib.recipient(args.recipient)
         except LibraryError as exc:
@@ -293,9 +311,11 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def add_library_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("import", help="add folders to the library (or rescan them)")
+    p = sub.add_parser(
+        "import", help="add folders (with their sub-folders as albums) or single photos (or rescan them)"
+    )
     p.add_argument("--json", action="store_true")
-    p.add_argument("folders", nargs="+", metavar="FOLDER")
+    p.add_argument("folders", nargs="+", metavar="FOLDER|PHOTO")
     p.set_defaults(func=cmd_import)
 
     for verb, text in (

@@ -19,9 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core import __version__
-from core.library.paths import display_path
 from core.model.categories import LABELS, Category
-from core.model.inventory import Inventory, Item, human_size
+from core.model.inventory import Inventory, Item, display_path, human_size
 from core.model.jobs import TooComplex, drive, time_budget
 from core.model.policy import Policy, PolicyError, load_policy
 from core.model.preview import Preview

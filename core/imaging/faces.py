@@ -442,7 +442,9 @@ def detect_job(paths: Iterable[Path], cancel: CancelToken | None = None) -> Job[
                 path = pending.pop(fut)
                 try:
                     result[path] = fut.result()
-                except (OSError, ValueError, SyntaxError):  # undecodable photo: skip, keep going
+                except FaceDetectionUnavailable:
+                    raise
+                except Exception:  # noqa: BLE001 - whatever one photo raises, skip it and keep going
                     failed += 1
             if done:
                 message = f"{failed} could not be read" if failed else "detecting faces"

@@ -5,6 +5,8 @@
 - ``make_thumbnail(path, size)``: JPEG bytes, orientation applied; JPEGs decode at reduced scale with
   Pillow ``draft`` (DCT scaling: 1/2, 1/4, 1/8), which is what makes this fast.
 - ``ThumbnailCache``: AES-GCM encrypted files keyed by fingerprint and size (``core.security.vault``).
+  The file names are keyed hashes (HMAC with a secret derived from the cache key), not the content hash,
+  so the folder does not reveal which photos the library holds (anyone can hash a photo they have).
   Without a persistent key (no keyring) it keeps a bounded cache in memory and writes nothing to disk.
 - ``thumbnail_job``: a generator over many photos on a thread pool (Pillow releases the GIL while it
   decodes and resizes; see benchmarks/library.py for threads vs processes).
@@ -12,19 +14,22 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import io
 import os
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from PIL import Image, ImageOps
 
 from core.imaging.decoding import register_heif
-from core.library.paths import thumbnails_dir
 from core.metadata.orientation import make_upright
 from core.model.jobs import CancelToken, Job, Progress
 from core.security.vault import Vault, VaultError
@@ -72,6 +77,30 @@ def _exif_tiff(head: bytes) -> bytes | None:
     return None
 
 
+def _ifd1_thumbnail(tiff: bytes) -> tuple[bytes | None, int]:
+    """(the IFD1 JPEG thumbnail, IFD0's Orientation or 1) of an EXIF TIFF block."""
+    from core.metadata.exif.reader import walk
+    from core.metadata.exif.tags import TAG_THUMB_LENGTH, TAG_THUMB_OFFSET
+    from core.metadata.exif.values import orientation_value
+
+    walked = walk(tiff)
+    big = walked.byte_order == ">"
+    orientation = 1
+    ifd0 = walked.ifd("IFD0")
+    for e in ifd0.entries if ifd0 else []:
+        orientation = orientation_value(e, walked.byte_order) or orientation
+    ifd1 = walked.ifd("IFD1")
+    if ifd1 is None:
+        return None, orientation
+    order: Literal["big", "little"] = "big" if big else "little"
+    values = {e.tag: int.from_bytes(e.raw[:4], order) for e in ifd1.entries if e.type == 4}
+    start, length = values.get(TAG_THUMB_OFFSET), values.get(TAG_THUMB_LENGTH)
+    if start is None or not length or start + length > len(tiff):
+        return None, orientation
+    thumb = tiff[start : start + length]
+    return (thumb if thumb.startswith(b"\xff\xd8") else None), orientation
+
+
 def embedded_thumbnail(path: str | os.PathLike[str]) -> bytes | None:
     """The camera's embedded EXIF thumbnail (JPEG bytes), rotated to display, or None."""
     try:
@@ -80,13 +109,9 @@ def embedded_thumbnail(path: str | os.PathLike[str]) -> bytes | None:
         tiff = _exif_tiff(head)
         if tiff is None:
             return None
-        import piexif
-
-        exif = piexif.load(b"Exif\x00\x00" + tiff)
-        thumb = exif.get("thumbnail")
-        if not thumb or not thumb.startswith(b"\xff\xd8"):
+        thumb, orientation = _ifd1_thumbnail(tiff)
+        if thumb is None:
             return None
-        orientation = int(exif.get("0th", {}).get(piexif.ImageIFD.Orientation, 1) or 1)
         if orientation == 1:
             return bytes(thumb)
         with Image.open(io.BytesIO(thumb)) as im:
@@ -98,22 +123,45 @@ def embedded_thumbnail(path: str | os.PathLike[str]) -> bytes | None:
 
 
 
+_LEGACY_NAME = re.compile(r"[0-9a-f]{64}-[0-9]+\.bin")
+_KEYED_MARKER = ".keyed-names"
+
+
+def remove_legacy_names(folder: Path) -> None:
+    """Delete thumbnails an older version named by the photo's content hash (which told anyone holding a
+    photo that this library has it). Once per cache folder: a marker file says it was done."""
+    marker = folder / _KEYED_MARKER
+    if marker.exists() or not folder.is_dir():
+        return
+    for sub in folder.iterdir():
+        if sub.is_dir():
+            for f in sub.iterdir():
+                if _LEGACY_NAME.fullmatch(f.name):
+                    f.unlink(missing_ok=True)
+    fd = os.open(marker, os.O_WRONLY | os.O_CREAT, 0o600)
+    os.close(fd)
+
+
 class ThumbnailCache:
     """Encrypted thumbnails on disk, keyed by content fingerprint and size."""
 
-    def __init__(self, home: Path, vault: Vault) -> None:
+    def __init__(self, directory: Path, vault: Vault) -> None:
         self.vault = vault
-        self.dir = thumbnails_dir(home)
+        self.dir = directory
         self.on_disk = vault.persistent
         self._memory: OrderedDict[str, bytes] = OrderedDict()
         self._lock = threading.Lock()
+        self._name_key = hmac.new(vault.key, b"photo-consent thumbnail file names", hashlib.sha256).digest()
+        if self.on_disk:
+            remove_legacy_names(self.dir)
 
     @staticmethod
     def _key(fingerprint: str, size: int) -> str:
         return f"{fingerprint}-{size}"
 
     def _file(self, key: str) -> Path:
-        return self.dir / key[:2] / f"{key}.bin"
+        name = hmac.new(self._name_key, key.encode("utf-8"), hashlib.sha256).hexdigest()
+        return self.dir / name[:2] / f"{name}.bin"
 
     def get(self, fingerprint: str, size: int = DEFAULT_SIZE) -> bytes | None:
         key = self._key(fingerprint, size)

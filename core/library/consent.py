@@ -47,10 +47,6 @@ class Effective:
     album: str | None  # the album whose decision applies (also set for a photo decision it overrides)
     explanation: str
 
-    @property
-    def decision(self) -> Decision:
-        return Decision.ALLOWED if self.allowed else Decision.DENIED
-
 
 def _word(allowed: bool) -> str:
     return "allowed" if allowed else "denied"

@@ -42,8 +42,3 @@ def policies_dir(home: Path) -> Path:
 def thumbnails_dir(home: Path) -> Path:
     return home / "cache" / "thumbnails"
 
-
-def display_path(path: str | os.PathLike[str]) -> str:
-    """A path as text a person (or a JSON document) can hold: file names that are not valid UTF-8 are
-    kept internally as surrogate escapes, which no encoder accepts; show them with a replacement mark."""
-    return os.fsencode(path).decode("utf-8", "replace")

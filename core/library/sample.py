@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import io
 import os
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-import piexif
 from PIL import Image, ImageDraw
+
+from core.metadata.exif.tags import TAG_EXIF_IFD, TAG_GPS_IFD, TAG_THUMB_LENGTH, TAG_THUMB_OFFSET, ExifEntry
+from core.metadata.exif.writer import write_ifds
 
 SAMPLE_FOLDER = "Sample roll"
 CREATOR = "Alex Sample"
@@ -114,50 +117,82 @@ def _dms(value: float) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int
     return ((degrees, 1), (minutes, 1), _rational(seconds, 100))
 
 
+_BO = ">"  # big-endian, as many phones write it
+_ASCII, _SHORT, _RATIONAL, _BYTE = 2, 3, 5, 1
+
+
+def _text(ifd: str, tag: int, value: bytes) -> ExifEntry:
+    raw = value + b"\x00"
+    return ExifEntry(ifd, tag, _ASCII, len(raw), raw, -1)
+
+
+def _numbers(ifd: str, tag: int, typ: int, *values: int) -> ExifEntry:
+    """SHORT or BYTE values."""
+    fmt = _BO + ("H" if typ == _SHORT else "B") * len(values)
+    return ExifEntry(ifd, tag, typ, len(values), struct.pack(fmt, *values), -1)
+
+
+def _fractions(ifd: str, tag: int, *pairs: tuple[int, int]) -> ExifEntry:
+    raw = b"".join(struct.pack(_BO + "II", n, d) for n, d in pairs)
+    return ExifEntry(ifd, tag, _RATIONAL, len(pairs), raw, -1)
+
+
 def _exif(shot: Shot, index: int, thumbnail: bytes) -> bytes:
-    zeroth = {
-        piexif.ImageIFD.Make: b"Pixelfone",
-        piexif.ImageIFD.Model: b"Pixelfone 8 Pro",
-        piexif.ImageIFD.Software: b"PixelCamera 8.4.2",
-        piexif.ImageIFD.DateTime: shot.when.encode(),
-        piexif.ImageIFD.Orientation: shot.orientation,
-        piexif.ImageIFD.Artist: CREATOR.encode(),
-    }
+    """The EXIF block a phone would write (APP1 body), built with the app's own TIFF writer."""
+    zeroth = [
+        _text("IFD0", 0x010F, b"Pixelfone"),  # Make
+        _text("IFD0", 0x0110, b"Pixelfone 8 Pro"),  # Model
+        _numbers("IFD0", 0x0112, _SHORT, shot.orientation),  # Orientation
+        _text("IFD0", 0x0131, b"PixelCamera 8.4.2"),  # Software
+        _text("IFD0", 0x0132, shot.when.encode()),  # DateTime
+        _text("IFD0", 0x013B, CREATOR.encode()),  # Artist
+    ]
     if shot.caption:
-        zeroth[piexif.ImageIFD.ImageDescription] = shot.caption.encode()
-    exif = {
-        piexif.ExifIFD.DateTimeOriginal: shot.when.encode(),
-        piexif.ExifIFD.DateTimeDigitized: shot.when.encode(),
-        piexif.ExifIFD.OffsetTimeOriginal: shot.offset.encode(),
-        piexif.ExifIFD.SubSecTimeOriginal: f"{(index * 37) % 1000:03d}".encode(),
-        piexif.ExifIFD.BodySerialNumber: b"PF8P-2023-0042-7781",
-        piexif.ExifIFD.LensMake: b"Pixelfone",
-        piexif.ExifIFD.LensModel: b"Pixelfone 8 Pro back camera 6.9mm f/1.68",
-        piexif.ExifIFD.FNumber: (168, 100),
-        piexif.ExifIFD.ExposureTime: (1, 250 + 10 * index),
-        piexif.ExifIFD.ISOSpeedRatings: 50 + 10 * index,
-        piexif.ExifIFD.FocalLength: (690, 100),
-    }
-    gps: dict[int, object] = {}
+        zeroth.append(_text("IFD0", 0x010E, shot.caption.encode()))  # ImageDescription
+    exif = [
+        _fractions("Exif", 0x829A, (1, 250 + 10 * index)),  # ExposureTime
+        _fractions("Exif", 0x829D, (168, 100)),  # FNumber
+        _numbers("Exif", 0x8827, _SHORT, 50 + 10 * index),  # ISOSpeedRatings
+        _text("Exif", 0x9003, shot.when.encode()),  # DateTimeOriginal
+        _text("Exif", 0x9004, shot.when.encode()),  # DateTimeDigitized
+        _text("Exif", 0x9011, shot.offset.encode()),  # OffsetTimeOriginal
+        _fractions("Exif", 0x920A, (690, 100)),  # FocalLength
+        _text("Exif", 0x9291, f"{(index * 37) % 1000:03d}".encode()),  # SubSecTimeOriginal
+        _text("Exif", 0xA431, b"PF8P-2023-0042-7781"),  # BodySerialNumber
+        _text("Exif", 0xA433, b"Pixelfone"),  # LensMake
+        _text("Exif", 0xA434, b"Pixelfone 8 Pro back camera 6.9mm f/1.68"),  # LensModel
+    ]
+    layout = [("IFD0", zeroth), ("Exif", exif)]
+    pointers = [("Exif", TAG_EXIF_IFD)]
     if shot.place is not None:
         lat, lon, alt = shot.place
-        gps = {
-            piexif.GPSIFD.GPSVersionID: (2, 2, 0, 0),
-            piexif.GPSIFD.GPSLatitudeRef: b"N" if lat >= 0 else b"S",
-            piexif.GPSIFD.GPSLatitude: _dms(lat),
-            piexif.GPSIFD.GPSLongitudeRef: b"E" if lon >= 0 else b"W",
-            piexif.GPSIFD.GPSLongitude: _dms(lon),
-            piexif.GPSIFD.GPSAltitudeRef: 0,
-            piexif.GPSIFD.GPSAltitude: _rational(alt, 10),
-            piexif.GPSIFD.GPSDateStamp: shot.when[:10].encode(),
-        }
-    first = {
-        piexif.ImageIFD.Compression: 6,
-        piexif.ImageIFD.XResolution: (72, 1),
-        piexif.ImageIFD.YResolution: (72, 1),
-        piexif.ImageIFD.ResolutionUnit: 2,
-    }
-    return piexif.dump({"0th": zeroth, "Exif": exif, "GPS": gps, "1st": first, "thumbnail": thumbnail})
+        gps = [
+            _numbers("GPS", 0x0000, _BYTE, 2, 2, 0, 0),  # GPSVersionID
+            _text("GPS", 0x0001, b"N" if lat >= 0 else b"S"),
+            _fractions("GPS", 0x0002, *_dms(lat)),
+            _text("GPS", 0x0003, b"E" if lon >= 0 else b"W"),
+            _fractions("GPS", 0x0004, *_dms(lon)),
+            _numbers("GPS", 0x0005, _BYTE, 0),  # GPSAltitudeRef: above sea level
+            _fractions("GPS", 0x0006, _rational(alt, 10)),
+            _text("GPS", 0x001D, shot.when[:10].encode()),  # GPSDateStamp
+        ]
+        layout.append(("GPS", gps))
+        pointers.append(("GPS", TAG_GPS_IFD))
+    first = [
+        _numbers("IFD1", 0x0103, _SHORT, 6),  # Compression: JPEG
+        _fractions("IFD1", 0x011A, (72, 1)),  # XResolution
+        _fractions("IFD1", 0x011B, (72, 1)),  # YResolution
+        _numbers("IFD1", 0x0128, _SHORT, 2),  # ResolutionUnit: inches
+    ]
+    layout.append(("IFD1", first))
+    tiff = write_ifds(
+        _BO,
+        layout,
+        {"IFD0": pointers},
+        ["IFD0", "IFD1"],
+        {"IFD1": (TAG_THUMB_OFFSET, TAG_THUMB_LENGTH, thumbnail)},
+    )
+    return b"Exif\x00\x00" + tiff
 
 
 def _xmp(shot: Shot) -> bytes:

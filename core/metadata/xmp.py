@@ -114,6 +114,9 @@ PROPERTY_CATEGORY: dict[str, Category] = {
     "exif:DateTimeDigitized": TIME,
     "tiff:DateTime": TIME,
     "tiff:Make": DEVICE,
+    # A copy of the camera's maker note (Photoshop writes it as a list of byte values): it holds body and
+    # lens serials and the owner's name, which no reader here decodes from that form.
+    "exif:MakerNote": DEVICE,
     "tiff:Model": DEVICE,
     "tiff:Software": DEVICE,
     "tiff:HostComputer": DEVICE,

@@ -16,6 +16,7 @@ that the cleaned file holds exactly that.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -125,6 +126,12 @@ def human_size(n: int) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1000
     return f"{n} B"
+
+
+def display_path(path: str | os.PathLike[str]) -> str:
+    """A path as text a person (or a JSON document) can hold: file names that are not valid UTF-8 are
+    kept internally as surrogate escapes, which no encoder accepts; show them with a replacement mark."""
+    return os.fsencode(path).decode("utf-8", "replace")
 
 
 def file_items(path: Path, size: int, mtime_iso: str) -> list[Item]:

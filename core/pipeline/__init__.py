@@ -7,7 +7,7 @@
 - ``export``: the export job (threads or ``workers`` processes, folder or zip), ``staging``: how outputs
   land and how a killed export is accounted for, ``receipts``: the result and the receipt that travels.
 
-Imports core.model, core.metadata, core.formats and core.imaging (faces, for blurring), and only
-``core.library.paths.display_path`` from the library: the library calls the pipeline, not the other way
-round. One bad file never stops a batch: every per-file step reports its problem on that file.
+Imports core.model, core.metadata, core.formats and core.imaging (faces, for blurring); never the
+library: the library calls the pipeline, not the other way round. One bad file never stops a batch:
+every per-file step reports its problem on that file.
 """

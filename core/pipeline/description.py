@@ -614,6 +614,15 @@ def summary_of(preview: Preview) -> list[Fact]:
     return facts
 
 
+def stays_of(preview: Preview) -> list[Fact]:
+    """What stays on the device, in words. Faces that are blurred do leave, as blurred pixels: the
+    picture line of ``summary_of`` says so, and listing them here too would read as "faces stay"."""
+    if preview.error:
+        return []
+    return describe(s.item for s in preview.stays if not (s.item.category is Category.FACES
+                                                          and s.reason == "blurred"))
+
+
 
 
 def text_lines(preview: Preview, consent: Consent | None = None, recipient: str = "") -> list[str]:
@@ -629,7 +638,7 @@ def text_lines(preview: Preview, consent: Consent | None = None, recipient: str 
     for fact in summary_of(preview):
         mark = "  (!)" if fact.risk is Risk.HIGH else ""
         lines.append(f"    {fact.line}{mark}")
-    stays = describe(s.item for s in preview.stays)
+    stays = stays_of(preview)
     lines.append(" Stays on this device:")
     lines += [f"    {fact.line}" for fact in stays] or ["    (nothing)"]
     return lines

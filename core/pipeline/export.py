@@ -23,7 +23,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePath
 
-from core.library.paths import display_path
+from core.model.inventory import display_path
 from core.model.jobs import CancelToken, Job, Progress
 from core.model.policy import Policy
 from core.pipeline import staging

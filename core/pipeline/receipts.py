@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from core import __version__
-from core.library.paths import display_path
+from core.model.inventory import display_path
 from core.model.policy import Policy
 
 RECEIPT_NAME = "receipt.json"

@@ -45,10 +45,14 @@ def _join(rel: str, name: str) -> str:
     return f"{rel}/{name}" if rel else name
 
 
-def walk(root: str | os.PathLike[str], skip: Container[str] = ()) -> Iterator[Entry]:
+def walk(
+    root: str | os.PathLike[str], skip: Container[str] = (), only: Container[str] | None = None
+) -> Iterator[Entry]:
     """Yield the root Folder, then, depth first and sorted by name, Folders, Founds and Problems.
 
-    ``skip`` holds absolute paths not to enter (e.g. the library's own home folder).
+    ``skip`` holds absolute paths not to enter (e.g. the library's own home folder). ``only``, when given,
+    names the only files of the root folder itself to yield (photos imported by themselves): no other file
+    and no sub-folder is read.
     """
     root = os.path.abspath(os.fspath(root))
     try:
@@ -72,7 +76,9 @@ def walk(root: str | os.PathLike[str], skip: Container[str] = ()) -> Iterator[En
             continue
         subdirs: list[tuple[str, str]] = []
         for e in entries:
-            if e.name.startswith("."):
+            if only is not None and e.name not in only:
+                continue
+            if e.name.startswith(".") and only is None:
                 continue
             if e.path in skip:
                 continue
@@ -86,6 +92,8 @@ def walk(root: str | os.PathLike[str], skip: Container[str] = ()) -> Iterator[En
                     yield Problem(e.path, rel, f"cannot read: {exc.strerror or exc}")
                 continue
             if stat.S_ISDIR(est.st_mode):
+                if only is not None:
+                    continue
                 ident = (est.st_dev, est.st_ino)
                 if ident in visited:
                     first = visited[ident] or "the imported folder"

@@ -22,7 +22,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from core.library.paths import display_path
+from core.model.inventory import display_path
 from core.pipeline.receipts import RECEIPT_NAME, encode
 
 PREFIX = ".photo-consent-"

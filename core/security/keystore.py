@@ -13,6 +13,7 @@ import base64
 import secrets
 import threading
 from dataclasses import dataclass
+from types import ModuleType
 
 SERVICE = "photo-consent"
 KEY_BYTES = 32
@@ -88,6 +89,39 @@ def _keyring_secret(purpose: str) -> bytes:
     if len(key) != KEY_BYTES:
         raise KeyringUnavailable(f"the key stored for {purpose!r} has the wrong length")
     return key
+
+
+def _checked_keyring() -> ModuleType:
+    """The keyring module, once its backend is one we accept."""
+    import keyring
+
+    try:
+        _check_backend(keyring.get_keyring())
+    except KeyringUnavailable:
+        raise
+    except Exception as exc:
+        raise KeyringUnavailable(f"the keyring failed: {exc.__class__.__name__}: {exc}") from exc
+    return keyring
+
+
+def read_record(name: str) -> str | None:
+    """A small non-secret record kept next to the keys (the ledger checkpoint); None when absent.
+
+    Raises ``KeyringUnavailable`` when there is no usable keyring."""
+    keyring = _checked_keyring()
+    try:
+        value = keyring.get_password(SERVICE, name)
+    except Exception as exc:
+        raise KeyringUnavailable(f"the keyring failed: {exc.__class__.__name__}: {exc}") from exc
+    return None if value is None else str(value)
+
+
+def write_record(name: str, value: str) -> None:
+    keyring = _checked_keyring()
+    try:
+        keyring.set_password(SERVICE, name, value)
+    except Exception as exc:
+        raise KeyringUnavailable(f"the keyring failed: {exc.__class__.__name__}: {exc}") from exc
 
 
 def session_key(purpose: str) -> bytes:

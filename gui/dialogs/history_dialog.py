@@ -2,7 +2,7 @@
 """The History dialog: the ledger (consent changes, exports, recipient changes) as a table, newest first,
 with the chain's verification status and the selected entry's JSON.
 
-``describe()`` turns one ledger payload into readable columns; it is plain Python so it is tested alone.
+Each row is worded by ``core.library.events.describe``, the same words as `photo-consent ledger`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import PurePath
 
 from PySide6.QtCore import QAbstractTableModel, QItemSelection, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont, QPalette
@@ -28,12 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.library.events import describe
 from core.library.ledger import Entry, Verification
 from core.library.service import LibraryService
-from core.model.categories import LABELS, Category
-from core.model.policy import BUILTIN
-
-KIND_LABELS = {"consent": "Consent change", "export": "Export", "recipient": "Recipient"}
 
 
 @dataclass(frozen=True)
@@ -51,77 +47,6 @@ def local_time(iso: str) -> str:
         return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M")
     except (TypeError, ValueError):
         return str(iso or "")
-
-
-def _photos(n: int) -> str:
-    return f"{n} photo" if n == 1 else f"{n} photos"
-
-
-def _policy(spec: object) -> str:
-    text = str(spec or "")
-    return text if text in BUILTIN or not text else f"custom ({PurePath(text).name})"
-
-
-def _category(cat: str) -> str:
-    try:
-        return LABELS[Category(cat)].lower()
-    except ValueError:
-        return cat
-
-
-def describe(data: dict[str, object]) -> tuple[str, str, str]:
-    """(kind, recipient, what) for one ledger payload, in words."""
-    kind = str(data.get("kind", ""))
-    recipient = str(data.get("recipient", ""))
-    if "damaged" in data:
-        return "Damaged entry", "", "this entry's content cannot be read"
-    if kind == "consent":
-        new = str(data.get("new", ""))
-        if "album" in data:
-            return KIND_LABELS[kind], recipient, f"Album {data['album']}: {data.get('old', '')} → {new}"
-        photos = data.get("photos")
-        if isinstance(photos, dict):
-            parts = [
-                f"{_photos(len(fps) if isinstance(fps, list) else 0)}: {old} → {new}"
-                for old, fps in sorted(photos.items())
-            ]
-            return KIND_LABELS[kind], recipient, "; ".join(parts)
-        return KIND_LABELS[kind], recipient, f"→ {new}"
-    if kind == "export":
-        files = data.get("files") if isinstance(data.get("files"), list) else []
-        withheld = data.get("withheld") if isinstance(data.get("withheld"), list) else []
-        cats: set[str] = set()
-        for f in files:  # type: ignore[union-attr]
-            if isinstance(f, dict) and isinstance(f.get("categories"), list):
-                cats.update(str(c) for c in f["categories"])
-        blurred = sum(int(f.get("faces_blurred") or 0) for f in files if isinstance(f, dict))  # type: ignore[union-attr]
-        what = f"{_photos(len(files))} exported"  # type: ignore[arg-type]
-        order = [str(c) for c in Category]
-        if cats:
-            ordered = sorted(cats, key=lambda c: order.index(c) if c in order else len(order))
-            what += " with " + ", ".join(_category(c) for c in ordered)
-        else:
-            what += ", no metadata"
-        if blurred:
-            what += f", {blurred} face{'s' if blurred != 1 else ''} blurred"
-        what += f"; {len(withheld)} withheld"  # type: ignore[arg-type]
-        what += f" (policy {_policy(data.get('policy'))})"
-        if data.get("cancelled"):
-            what += " — cancelled"
-        return KIND_LABELS[kind], recipient, what
-    if kind == "recipient":
-        action = str(data.get("action", ""))
-        if action == "add":
-            return KIND_LABELS[kind], recipient, f"Added, policy {_policy(data.get('policy'))}"
-        if action == "rename":
-            return KIND_LABELS[kind], str(data.get("new", "")), f"Renamed from {data.get('old', '')}"
-        if action == "policy":
-            old, new = _policy(data.get("old")), _policy(data.get("new"))
-            return KIND_LABELS[kind], recipient, f"Policy {old} → {new}"
-        if action == "remove":
-            return KIND_LABELS[kind], recipient, "Removed (with all its consent decisions)"
-        return KIND_LABELS[kind], recipient, action
-    return kind or "Unknown", recipient, ""
 
 
 def to_row(entry: Entry) -> Row:
@@ -191,6 +116,8 @@ class LedgerModel(QAbstractTableModel):
 def banner_text(check: Verification, keyring_persistent: bool, keyring_notice: str) -> tuple[str, str]:
     """(level, text) for the verification banner; level is ok | warning | error."""
     if not check.ok:
+        if check.first_bad is None:  # the ledger as a whole (shortened, replaced, consent tables edited)
+            return "error", f"<b>The history fails verification</b>: {_escape(check.reason)}."
         return "error", (
             f"<b>Entry {check.first_bad} fails verification</b>: {_escape(check.reason)}. "
             "The history from that entry on cannot be trusted."

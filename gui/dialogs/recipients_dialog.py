@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.library.database import RecipientRow
+from core.library.rows import RecipientRow
 from core.library.service import LibraryError, LibraryService
 from core.model.categories import LABELS, Category
 from core.model.policy import (

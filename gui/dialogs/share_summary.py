@@ -44,7 +44,7 @@ def summarize(service: LibraryService, recipient: str) -> ShareSummary:
     present: Counter[str] = Counter()
     unreadable: list[tuple[str, str]] = []
     for path, fingerprint in sources:
-        record = service.photos_repo.get(fingerprint)
+        record = service.photo_record(fingerprint)
         if record is None:
             continue
         if record.status == "error":

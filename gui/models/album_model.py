@@ -21,7 +21,7 @@ from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelInde
 from PySide6.QtGui import QFont
 
 from core.library.consent import Decision
-from core.library.database import AlbumState
+from core.library.gallery import AlbumState
 from gui.theme import tone
 
 Index = QModelIndex | QPersistentModelIndex

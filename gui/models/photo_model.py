@@ -17,7 +17,7 @@ from enum import IntEnum
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
 from core.library.consent import Decision
-from core.library.database import GalleryRow
+from core.library.gallery import GalleryRow
 from core.library.service import LibraryService
 from core.pipeline.description import WITHHELD, plain_error
 from gui.models.thumbnail_loader import ThumbnailLoader
@@ -141,12 +141,9 @@ class PhotoModel(QAbstractListModel):
         lines = [row.name]
         if row.state == "photo":
             who = self.recipient
-            if row.allowed:
-                lines.append(f"Shared with {who}" + ("" if row.own is not None else " (by its album)"))
-            else:
-                lines.append(
-                    f"Private: not shared with {who}" + ("" if row.own is not None else " (by its album)")
-                )
+            # The same words as the pane; which rule decided is the pane's and Why?'s to say in full.
+            how = " (you decided this photo)" if row.own is not None else " (it follows its album)"
+            lines.append((f"Shared with {who}" if row.allowed else f"Private from {who}") + how)
             if row.width:
                 lines.append(f"{row.width}×{row.height}")
             if row.has_location:
@@ -154,7 +151,7 @@ class PhotoModel(QAbstractListModel):
             if row.faces:
                 lines.append(f"{row.faces} face{'s' if row.faces != 1 else ''} in the picture")
             if row.has_hidden_data:
-                lines.append("Carries hidden data (thumbnail, motion video, depth map…)")
+                lines.append("Carries hidden data: the preview says what")
         if row.error:
             lines.append(f"{plain_error(row.error)} {WITHHELD}")
         return "\n".join(lines)

@@ -2,28 +2,30 @@
 """The top of the preview pane: does this photo go to the current recipient, why, and to whom else.
 
 First line: "Shared with Family — this is what leaves" or "Private from Meta cloud processing — nothing
-leaves", then the reason in words ("album People is private"). Below, every recipient with its state for
-this photo ("Family ✓ · Meta cloud processing ✗"): clicking one flips this photo for that recipient.
-The button shares the grid's selection with the current recipient, or keeps it private.
+leaves", then the reason in words ("album People is private"). Below, "Shared with:" and a check box per
+recipient, ticked where this photo goes: ticking or unticking one decides this photo for that recipient
+(the window says so in its status bar, with Undo). The button shares the grid's selection with the
+current recipient, or keeps it private.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from html import escape
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QCheckBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from core.library.consent import Decision
-from core.library.database import DEFAULT_RECIPIENT
+from core.library.db import DEFAULT_RECIPIENT
 from core.pipeline.description import Consent
 from gui.theme import css
 
 PRESET_NOTE = (
-    f"“{DEFAULT_RECIPIENT}” stands for an app that asks for access to all your photos, so you can see what "
-    "it would get; nothing is uploaded."
+    f"“{DEFAULT_RECIPIENT}” stands for an app that asks for all your photos. Here you choose which photos "
+    "it may have, cleaned as listed below; the Report shows what it would take if you allowed everything. "
+    "Nothing is uploaded."
 )
+PER_ROW = 2  # recipients' check boxes side by side
 
 
 class ConsentBar(QWidget):
@@ -43,12 +45,12 @@ class ConsentBar(QWidget):
         self.headline.setFont(font)
         self.because = QLabel("")
         self.because.setWordWrap(True)
-        self.others = QLabel("")
+        self.others = QWidget()
         self.others.setObjectName("recipientStates")
-        self.others.setWordWrap(True)
-        self.others.setTextFormat(Qt.TextFormat.RichText)
-        self.others.linkActivated.connect(self._link)
-        self.others.setToolTip("Click a recipient to share this photo with it, or to keep it private from it")
+        self.others_layout = QGridLayout(self.others)
+        self.others_layout.setContentsMargins(0, 0, 0, 0)
+        self.others_label = QLabel("Shared with:")
+        self.boxes: dict[str, QCheckBox] = {}
         self.note = QLabel(PRESET_NOTE)
         self.note.setWordWrap(True)
         self.note.setForegroundRole(self.note.foregroundRole())
@@ -64,6 +66,7 @@ class ConsentBar(QWidget):
         layout.setSpacing(3)
         layout.addWidget(self.headline)
         layout.addWidget(self.because)
+        layout.addWidget(self.others_label)
         layout.addWidget(self.others)
         layout.addWidget(self.note)
         layout.addLayout(row)
@@ -73,7 +76,7 @@ class ConsentBar(QWidget):
         self.states = []
         self.headline.setText("")
         self.because.setText("")
-        self.others.setText("")
+        self._set_boxes([])
         self.note.hide()
         self.button.hide()
 
@@ -90,16 +93,7 @@ class ConsentBar(QWidget):
         self.headline.setText(consent.headline(recipient))
         self.headline.setStyleSheet(f"color: {css(tone, self)};")
         self.because.setText(f"Because {consent.because}.")
-        links = []
-        for name, c in self.states:
-            mark = "✓" if c.shared else "✗"
-            text = f"{escape(name)}&nbsp;{mark}"
-            if name == recipient:
-                text = f"<b>{text}</b>"
-            colour = css("shared" if c.shared else "private", self)
-            style = f"color:{colour}"
-            links.append(f'<a href="r:{escape(name)}" style="{style}">{text}</a>')
-        self.others.setText("For each recipient (click to change): " + " · ".join(links))
+        self._set_boxes(self.states)
         self.note.setVisible(recipient == DEFAULT_RECIPIENT)
         self.button.setText("Keep private" if consent.shared else f"Share with {recipient}")
         self.button.setToolTip(
@@ -108,17 +102,35 @@ class ConsentBar(QWidget):
         )
         self.button.show()
 
+    def _set_boxes(self, states: Sequence[tuple[str, Consent]]) -> None:
+        for box in self.boxes.values():
+            box.deleteLater()
+        self.boxes = {}
+        for n, (name, c) in enumerate(states):
+            box = QCheckBox(name)
+            box.setChecked(c.shared)
+            box.setObjectName("recipientBox")
+            if name == self.recipient:
+                font = box.font()
+                font.setBold(True)
+                box.setFont(font)
+            box.setToolTip(
+                f"This photo goes to {name} ({c.because}). Untick to keep it private from {name}."
+                if c.shared
+                else f"This photo is private from {name} ({c.because}). Tick to share it with {name}."
+            )
+            # clicked, not toggled: only a person's click decides, never a refill of the boxes.
+            box.clicked.connect(lambda _on=False, who=name: self.toggle(who))
+            self.others_layout.addWidget(box, n // PER_ROW, n % PER_ROW)
+            self.boxes[name] = box
+        self.others_label.setVisible(bool(states))
+        self.others.setVisible(bool(states))
+
     def toggle(self, name: str) -> None:
         """Flip this photo for one recipient: shared becomes private and the other way round."""
         consent = dict(self.states).get(name)
         if consent is not None:
             self.photo_decision.emit(name, Decision.DENIED if consent.shared else Decision.ALLOWED)
-
-    def _link(self, href: str) -> None:
-        if href.startswith("r:"):
-            from html import unescape
-
-            self.toggle(unescape(href[2:]))
 
     def _button(self) -> None:
         consent = self.current()

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
@@ -44,7 +46,7 @@ class EmptyState(QWidget):
         buttons.addWidget(self.sample_button)
         buttons.addStretch(1)
         # Broken by hand: a word-wrapped label in this centred layout is given one line's height.
-        self.preset = preset = QLabel(PRESET_NOTE.replace(", so you can", ",\nso you can"))
+        self.preset = preset = QLabel("\n".join(textwrap.wrap(PRESET_NOTE, 90)))
         preset.setAlignment(Qt.AlignmentFlag.AlignCenter)
         hint = QLabel("Keyboard: Ctrl+I imports a folder")
         hint.setAlignment(Qt.AlignmentFlag.AlignCenter)

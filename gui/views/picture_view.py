@@ -32,22 +32,28 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from core.library.service import FaceBox
 
-FACE_COLOURS = {
-    "detected": QColor(255, 140, 0),
-    "kept": QColor(46, 160, 67),
-    "manual": QColor(60, 140, 255),
+# The colour says what happens to a face when the photo leaves (one meaning whatever the policy); a
+# dashed line says it is the user's own choice (a face kept visible, or a box added by hand).
+OUTCOME_COLOURS = {
+    "blurred": QColor(60, 140, 255),
+    "visible": QColor(255, 140, 0),
 }
 LABEL_H = 16
 LABEL_PAD = 4
 
 
+def face_outcome(kind: str, blurs: bool) -> str:
+    """ "blurred" or "visible": what this face looks like in the photo that leaves."""
+    return "blurred" if blurs and kind != "kept" else "visible"
+
+
 def face_label(kind: str, blurs: bool) -> str:
     """What will happen to this face when the photo leaves for the current recipient."""
     if kind == "kept":
-        return "kept visible"
+        return "kept visible by you"
     if kind == "manual":
-        return "added by you · will be blurred" if blurs else "added by you"
-    return "will be blurred" if blurs else "stays visible"
+        return "added by you · will be blurred" if blurs else "added by you · leaves visible"
+    return "will be blurred" if blurs else "leaves visible"
 
 
 def place_labels(
@@ -189,8 +195,8 @@ class PictureView(QWidget):
         if self.show_boxes:
             painter.setFont(self._label_font())
             for face, text, spot in self.label_rects():
-                colour = FACE_COLOURS.get(face.kind, FACE_COLOURS["detected"])
-                style = Qt.PenStyle.DashLine if face.kind == "kept" else Qt.PenStyle.SolidLine
+                colour = OUTCOME_COLOURS[face_outcome(face.kind, self.blurs)]
+                style = Qt.PenStyle.DashLine if face.kind in ("kept", "manual") else Qt.PenStyle.SolidLine
                 painter.setPen(QPen(colour, 2, style))
                 painter.setBrush(Qt.BrushStyle.NoBrush)
                 rect = self.face_rect(face.box)
@@ -203,7 +209,7 @@ class PictureView(QWidget):
                     painter.setPen(colour.lighter(140))
                     painter.drawText(spot.adjusted(LABEL_PAD, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter, text)
         if self._drag_from is not None and self._drag_to is not None:
-            painter.setPen(QPen(FACE_COLOURS["manual"], 2, Qt.PenStyle.DashLine))
+            painter.setPen(QPen(OUTCOME_COLOURS["blurred"], 2, Qt.PenStyle.DashLine))
             painter.drawRect(QRect(self._drag_from, self._drag_to).normalized())
 
     # -- mouse ---------------------------------------------------------------------------------------

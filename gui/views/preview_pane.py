@@ -40,8 +40,8 @@ from core.pipeline.description import (
     Consent,
     Fact,
     Risk,
-    describe,
     plain_error,
+    stays_of,
     summary_of,
 )
 from core.pipeline.preview import Preview
@@ -49,7 +49,7 @@ from gui.models.thumbnail_loader import to_qimage
 from gui.tasks import TaskRunner
 from gui.theme import tone
 from gui.views.consent_bar import ConsentBar
-from gui.views.picture_view import PictureView, face_label
+from gui.views.picture_view import PictureView
 
 PICTURE_SIZE = 1024
 
@@ -97,7 +97,9 @@ def fill_facts(tree: QTreeWidget, facts: Sequence[Fact], *, mark_risk: bool, rea
 
 class PreviewPane(QWidget):
     faces_changed = Signal(str)  # fingerprint: its face count may have changed
-    consent_changed = Signal(str)  # fingerprint whose decision changed from the pane
+    # (fingerprint, recipient, Decision) asked for from the pane's recipient row; the window decides it,
+    # like every other consent change, so that one path updates the grid, the pane, the report and Undo.
+    photo_decision = Signal(str, str, object)
     selection_decision = Signal(object)  # Decision for the grid's selection (the Share / Keep button)
     open_viewer = Signal()
 
@@ -271,7 +273,7 @@ class PreviewPane(QWidget):
             from core.imaging.faces import detector_status
 
             try:
-                if detector_status() is None and not service.face_store.has_detection(fp):
+                if detector_status() is None and not service.has_faces_detected(fp):
                     service.ensure_faces(fp)
             except Exception:  # noqa: BLE001 - no model or undecodable: the picture still shows
                 pass
@@ -303,6 +305,9 @@ class PreviewPane(QWidget):
             return
         picture, image = cast(tuple[Picture, QImage], value)
         self.picture = picture
+        if self.preview is not None and self.preview.faces_detected != len(picture.faces):
+            # Faces were found while the preview was computed without them: what leaves changed.
+            self._load_preview()
         blurs = self.policy_blurs(self.recipient)
         self.view.set_picture(QPixmap.fromImage(image), picture.faces, blurs)
         self.faces_hint.setText(faces_hint(picture, blurs))
@@ -351,7 +356,12 @@ class PreviewPane(QWidget):
         self.leaves.setHeaderLabels(
             ["Leaves the device" if shared else f"Would leave if you shared it with {self.recipient}"]
         )
-        name = f"<b>{preview.output_name}</b>"
+        if preview.policy.keeps_names:
+            name = f"<b>{preview.output_name}</b>"
+        else:
+            # The number is given at export time, in export order: never promise this photo a number.
+            ext = preview.output_name.rsplit(".", 1)[-1]
+            name = f"a neutral name (<b>photo-NNNN.{ext}</b>, numbered when exported)"
         self.output.setText(
             f"Leaves as {name}." if shared else f"Nothing leaves. If shared, it would leave as {name}."
         )
@@ -359,29 +369,16 @@ class PreviewPane(QWidget):
         if len(self.facts) == 1:
             QTreeWidgetItem(self.leaves, ["Nothing else: no place, time, device or names"])
         reasons = {id(s.item): s.reason for s in preview.stays}
-        fill_facts(self.stays, describe(s.item for s in preview.stays), mark_risk=False, reasons=reasons)
-        if not preview.stays:
+        stays = stays_of(preview)
+        fill_facts(self.stays, stays, mark_risk=False, reasons=reasons)
+        if not stays:
             QTreeWidgetItem(self.stays, ["Nothing: everything in the file leaves"])
 
     # -- consent and face edits (writer pool; then reload) --------------------------------------------
 
     def _photo_decision(self, recipient: str, decision: Decision) -> None:
-        fp = self.fingerprint
-        if fp is None:
-            return
-        service = self.service
-        self.runner.submit(
-            lambda: service.decide_photos([fp], recipient, decision),
-            key=("pane-decide", fp),
-            pool="writer",
-            on_done=lambda _k, _v: self._after_consent(fp),
-            on_error=lambda _k, m: self.output.setText(f"Could not save: {m}"),
-        )
-
-    def _after_consent(self, fp: str) -> None:
-        if fp == self.fingerprint:
-            self.reload()
-        self.consent_changed.emit(fp)
+        if self.fingerprint is not None:
+            self.photo_decision.emit(self.fingerprint, recipient, decision)
 
     def _draw_toggled(self, on: bool) -> None:
         self.view.draw_mode = on
@@ -435,14 +432,18 @@ def faces_hint(picture: Picture, blurs: bool) -> str:
     kept = sum(1 for f in picture.faces if f.kind == "kept")
     manual = sum(1 for f in picture.faces if f.kind == "manual")
     if not picture.faces:
-        return "No faces found in the picture."
+        missed = " Missed one? Mark it and it will be blurred." if blurs else ""
+        return "No faces found in the picture." + missed
     parts = [f"{n_detected} face{'s' if n_detected != 1 else ''} found"]
     if kept:
-        parts.append(f"{kept} kept visible")
+        parts.append(f"{kept} kept visible by you")
     if manual:
         parts.append(f"{manual} marked by you")
-    hint = ", ".join(parts) + ". Click a face to keep it visible or blur it again."
-    hint += f" Orange: {face_label('detected', blurs)} · green: kept visible · blue: added by you."
-    if not blurs:
-        hint += " This recipient's policy leaves faces visible."
+    hint = ", ".join(parts) + "."
+    if blurs:
+        hint += " Click a face to keep it visible; click it again to blur it."
+        hint += " Blue: will be blurred · orange: leaves visible · dashed: your choice."
+    else:
+        hint += (" This recipient's policy leaves every face visible (orange); to blur faces, change what"
+                 " this recipient may receive under Manage recipients.")
     return hint

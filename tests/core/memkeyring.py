@@ -3,10 +3,7 @@
 
 from __future__ import annotations
 
-import keyring
 import keyring.backend
-import keyring.backends.fail
-import pytest
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
@@ -25,19 +22,3 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
     def delete_password(self, service: str, username: str) -> None:
         self.store.pop((service, username), None)
 
-
-@pytest.fixture
-def mem_keyring():
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
-
-
-@pytest.fixture
-def failing_keyring():
-    previous = keyring.get_keyring()
-    keyring.set_keyring(keyring.backends.fail.Keyring())
-    yield
-    keyring.set_keyring(previous)

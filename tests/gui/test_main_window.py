@@ -11,11 +11,10 @@ import contextlib
 import hashlib
 import io
 import json
-import shutil
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QMessageBox
 
@@ -26,76 +25,11 @@ from core.model.jobs import drive
 from gui.main_window import MainWindow
 from gui.models.album_model import CONSENT, AlbumRoles
 from gui.models.photo_model import CONSENT_ROLES, FACE_ROLES, Roles
-from gui.tasks import TaskRunner
 from tests.core.library.test_gallery import make_jpeg
-from tests.core.memkeyring import mem_keyring  # noqa: F401
+from tests.gui.window_helpers import META, WAIT, album_index, make_window, rows_by_name, select, settle
 
-META = "Meta cloud processing"
-WAIT = 10_000
-
-
-@pytest.fixture(autouse=True)
-def no_face_model(monkeypatch):
-    # Face detection is tested in core; here it would only slow every selection down.
-    from core.imaging import faces
-    monkeypatch.setattr(faces, "detector_status", lambda: "face detection is off in these tests")
-
-
-@pytest.fixture
-def roll(tmp_path: Path) -> Path:
-    root = tmp_path / "Photos"
-    make_jpeg(root / "a_top.jpg", 1)
-    make_jpeg(root / "Holidays" / "beach.jpg", 2)
-    make_jpeg(root / "Holidays" / "sunset.jpg", 3, gps=False)
-    make_jpeg(root / "Family" / "dinner.jpg", 4)
-    shutil.copy(root / "Holidays" / "beach.jpg", root / "Family" / "beach-copy.jpg")
-    return root
-
-
-@pytest.fixture
-def service(tmp_path: Path, mem_keyring):  # noqa: F811
-    lib = LibraryService.open(tmp_path / "home")
-    yield lib
-    lib.close()
-
-
-@pytest.fixture
-def runner(qtbot):
-    tasks = TaskRunner()
-    yield tasks
-    assert tasks.shutdown(), "a worker was still running at the end of the test"
-    assert tasks.active() == 0
-
-
-def make_window(qtbot, service: LibraryService, runner: TaskRunner, tmp_path: Path) -> MainWindow:
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(service, runner, settings=settings, auto_faces=False)
-    qtbot.addWidget(window)
-    return window
-
-
-@pytest.fixture
-def window(qtbot, service: LibraryService, runner: TaskRunner, roll: Path, tmp_path: Path):
-    drive(service.import_job([roll]))
-    win = make_window(qtbot, service, runner, tmp_path)
-    win.resize(1200, 800)
-    with qtbot.waitSignal(win.view_refreshed, timeout=WAIT):
-        win.show()
-    yield win
-    win.close()
-
-
-def rows_by_name(win: MainWindow) -> dict[str, int]:
-    m = win.model
-    return {m.index(r).data(Qt.ItemDataRole.DisplayRole): r for r in range(m.rowCount())}
-
-
-def settle(qtbot, win: MainWindow) -> None:
-    """Wait until no worker runs and no view refresh is pending, and it stays so while queued results are
-    delivered (a finished worker's callback may start the next refresh)."""
-    for _ in range(3):
-        qtbot.waitUntil(lambda: win.runner.active() == 0 and not win._refreshing, timeout=WAIT)
-        qtbot.wait(30)
+# Face detection is tested in core; here it would only slow every selection down.
+pytestmark = pytest.mark.usefixtures("no_face_model")
 
 
 def test_window_shows_the_library(window: MainWindow):
@@ -135,6 +69,7 @@ def digest(folder: Path) -> dict[str, tuple[str, int]]:
 def test_a_drop_of_a_folder_imports_it_and_leaves_originals_alone(qtbot, service, runner, tmp_path, roll):
     other = tmp_path / "Loose"
     loose = make_jpeg(other / "loose.jpg", 9)
+    make_jpeg(other / "not-dropped.jpg", 10)  # beside the dropped photo: it is not imported
     before = digest(roll) | digest(other)
     win = make_window(qtbot, service, runner, tmp_path)
     with qtbot.waitSignal(win.view_refreshed, timeout=WAIT):
@@ -152,13 +87,18 @@ def test_a_drop_of_a_folder_imports_it_and_leaves_originals_alone(qtbot, service
         win.dropEvent(event)
     assert event.isAccepted() and event.dropAction() == Qt.DropAction.CopyAction
     qtbot.waitUntil(lambda: win.model.rowCount() == 6, timeout=WAIT)
-    assert "loose.jpg" in rows_by_name(win)
+    assert "loose.jpg" in rows_by_name(win) and "not-dropped.jpg" not in rows_by_name(win)
+    # A rescan keeps the dropped photo's folder to that photo.
+    with qtbot.waitSignal(win.import_finished, timeout=WAIT):
+        win.rescan()
+    settle(qtbot, win)
+    assert win.model.rowCount() == 6
     assert digest(roll) | digest(other) == before  # nothing moved, nothing changed
     settle(qtbot, win)
     win.close()
 
 
-def test_dropped_urls_become_folders(tmp_path: Path):
+def test_dropped_urls_are_folders_and_photos(tmp_path: Path):
     (tmp_path / "d").mkdir()
     (tmp_path / "f.jpg").write_bytes(b"x")
     urls = [
@@ -166,15 +106,7 @@ def test_dropped_urls_become_folders(tmp_path: Path):
         QUrl.fromLocalFile(str(tmp_path / "f.jpg")),
         QUrl("https://example.com/x.jpg"),
     ]
-    assert MainWindow.dropped_folders(urls) == [str(tmp_path / "d"), str(tmp_path)]
-
-
-def select(win: MainWindow, names: list[str]) -> None:
-    rows = rows_by_name(win)
-    sel = win.grid.selectionModel()
-    win.grid.setCurrentIndex(win.model.index(rows[names[0]]))  # selects only this one
-    for n in names:
-        sel.select(win.model.index(rows[n]), sel.SelectionFlag.Select)
+    assert MainWindow.dropped_paths(urls) == [str(tmp_path / "d"), str(tmp_path / "f.jpg")]
 
 
 def test_space_toggles_consent_and_core_agrees(qtbot, window: MainWindow, service: LibraryService):
@@ -213,17 +145,6 @@ def test_consent_change_signals_exactly_the_rows_and_roles(qtbot, window: MainWi
     assert [s for s in seen if s[2] not in allowed] == []
     assert window.model.index(rows["beach-copy.jpg"]).data(Roles.Allowed) is True
     assert window.model.index(rows["dinner.jpg"]).data(Roles.Allowed) is False
-
-
-def album_index(win: MainWindow, name: str):
-    m = win.albums
-    stack = [m.index(r, 0) for r in range(m.rowCount())]
-    while stack:
-        idx = stack.pop()
-        if m.node(idx).name == name:
-            return idx
-        stack += [m.index(r, 0, idx) for r in range(m.rowCount(idx))]
-    raise KeyError(name)
 
 
 def test_album_switch_changes_the_effective_decision_of_its_photos(qtbot, window, service):
@@ -404,3 +325,13 @@ def test_open_report_follows_consent_changes(qtbot, window: MainWindow):
     assert window.report is report
     settle(qtbot, window)
     report.close()
+
+
+def test_a_filter_without_matches_says_so(qtbot, window: MainWindow):
+    window.set_filter("errors")  # the generated roll has no damaged file
+    qtbot.waitUntil(lambda: window.model.rowCount() == 0, timeout=WAIT)
+    assert window.grid.empty_text == "No photo here matches “Cannot be exported”."
+    window.set_filter("all")
+    qtbot.waitUntil(lambda: window.model.rowCount() == 5, timeout=WAIT)
+    assert window.grid.empty_text == ""
+    settle(qtbot, window)

@@ -8,16 +8,10 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 from gui.theme import _TONES, apply_theme, is_dark, tone
-from tests.gui.test_main_window import (  # noqa: F401 - fixtures
-    META,
-    WAIT,
-    make_window,
-    no_face_model,
-    roll,
-    runner,
-    service,
-    settle,
-)
+from tests.gui.window_helpers import WAIT, make_window
+
+# Face detection is tested in core; here it would only slow every selection down.
+pytestmark = pytest.mark.usefixtures("no_face_model")
 
 
 def contrast(a: QColor, b: QColor) -> float:
@@ -54,7 +48,7 @@ def test_every_custom_colour_is_readable(restore_style, scheme: str) -> None:
             assert contrast(tone(name), bg) >= 4.5, (scheme, name)
 
 
-def test_theme_choice_is_applied_and_remembered(qtbot, restore_style, service, runner, tmp_path):  # noqa: F811
+def test_theme_choice_is_applied_and_remembered(qtbot, restore_style, service, runner, tmp_path):
     win = make_window(qtbot, service, runner, tmp_path)
     with qtbot.waitSignal(win.view_refreshed, timeout=WAIT):
         win.show()

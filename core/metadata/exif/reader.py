@@ -31,6 +31,7 @@ from core.metadata.exif.tags import (
     tag_info,
 )
 from core.metadata.exif.values import _ascii, _numbers, entry_datum, format_value, orientation_value
+from core.metadata.makernotes import Context, maker_of, read_makernote
 from core.model.categories import Category
 from core.model.inventory import Item, Need, ParseError
 from core.model.values import ByteSize, Datum
@@ -171,66 +172,35 @@ def walk(block: bytes | memoryview | mmap.mmap) -> Walk:
 
 # --- maker notes ------------------------------------------------------------------------------------
 
-
-def _maker(raw: bytes, make: str) -> str:
-    if raw.startswith(b"Apple iOS"):
-        return "Apple"
-    if raw.startswith(b"Nikon"):
-        return "Nikon"
-    if raw.startswith((b"OLYMPUS", b"OLYMP")):
-        return "Olympus"
-    if raw.startswith(b"FUJIFILM"):
-        return "Fujifilm"
-    if raw.startswith(b"Panasonic"):
-        return "Panasonic"
-    if raw.startswith(b"SONY"):
-        return "Sony"
-    if raw.startswith((b"AOC\x00", b"PENTAX")):
-        return "Pentax"
-    if raw.startswith(b"SAMSUNG"):
-        return "Samsung"
-    first = make.split(" ", 1)[0].strip()
-    return first.capitalize() if first else "unknown maker"
-
-
-def _canon_serial(raw: bytes, bo: str) -> str:
-    """Canon maker notes are a bare IFD; tag 0x000c holds the body serial number (LONG)."""
-    if len(raw) < 2:
-        return ""
-    (n,) = struct.unpack(bo + "H", raw[:2])
-    for i in range(min(n, (len(raw) - 2) // 12)):
-        pos = 2 + 12 * i
-        tag, typ, count = struct.unpack(bo + "HHI", raw[pos : pos + 8])
-        if tag == 0x000C and typ == 4 and count == 1:
-            (serial,) = struct.unpack(bo + "I", raw[pos + 8 : pos + 12])
-            return str(serial)
-    return ""
-
-
-def _nikon_serial(raw: bytes) -> str:
-    """Nikon type-3 maker notes embed a whole TIFF block after a 10-byte header; 0x001d is the serial."""
-    if not raw.startswith(b"Nikon\x00\x02"):
-        return ""
-    inner = walk(raw[10:])
-    ifd0 = inner.ifd("IFD0")
-    for e in ifd0.entries if ifd0 else []:
-        if e.tag == 0x001D and e.type == 2:
-            return _ascii(e.raw)
-    return ""
+MAKERNOTE_NOTE = "maker notes cannot be moved without breaking them"
 
 
 def makernote_value(raw: bytes, make: str, bo: str) -> str:
-    maker = _maker(raw, make)
-    serial = ""
-    try:
-        if maker == "Canon":
-            serial = _canon_serial(raw, bo)
-        elif maker == "Nikon":
-            serial = _nikon_serial(raw)
-    except (struct.error, ParseError):
-        serial = ""
-    extra = f", serial number {serial}" if serial else ""
-    return f"{len(raw)} bytes ({maker}{extra})"
+    """The MakerNote item's first summary, before its fields are read (``makernote_items``)."""
+    return f"{len(raw)} bytes ({maker_of(raw, make)})"
+
+
+def _ifd0_text(entries: list[ExifEntry], tag: int) -> str:
+    return next((_ascii(e.raw) for e in entries if e.ifd == "IFD0" and e.tag == tag and e.type == 2), "")
+
+
+def makernote_items(item: Item, entry: ExifEntry, entries: list[ExifEntry], bo: str) -> list[Item]:
+    """The MakerNote item with what its note says, then one child item per field read from it (under
+    the note's key). Children are never carried, like the note; a note that could not be read stays one
+    opaque item that says so."""
+    ctx = Context(_ifd0_text(entries, 0x010F), _ifd0_text(entries, 0x0110), bo, entry.offset)
+    note = read_makernote(entry.raw, ctx)
+    if note.error:
+        summary = f"{len(entry.raw)} bytes ({note.maker}; could not be read)"
+        why = f"{MAKERNOTE_NOTE}; this one could not be read: {note.error}"
+        return [replace(item, value=summary, note=why)]
+    extra = f", serial number {note.serial}" if note.serial else ""
+    out = [replace(item, value=f"{len(entry.raw)} bytes ({note.maker}{extra})")]
+    where = f"{item.where} · MakerNote ({note.maker})"
+    for f in note.fields:
+        out.append(Item(f.category, f"{note.maker} {f.name}", f.value, where, 0, f"{item.key}:{f.path}",
+                        carriable=False, note="inside the maker note, which is never carried", datum=f.datum))
+    return out
 
 
 # --- items ------------------------------------------------------------------------------------------
@@ -284,7 +254,7 @@ def entry_item(
             size,
             key,
             carriable=False,
-            note="maker notes cannot be moved without breaking them",
+            note=MAKERNOTE_NOTE,
         )
     value = format_value(entry, bo, siblings)
     need = Need.NONE
@@ -390,7 +360,8 @@ def parse_exif(block: bytes | memoryview, where: str = "EXIF", key_prefix: str =
 
 
 def with_data(items: list[Item], entries: list[ExifEntry], bo: str, key_prefix: str) -> list[Item]:
-    """The items with their typed datum (position, moment, serial number, person, opaque size)."""
+    """The items with their typed datum (position, moment, serial number, person, opaque size), and
+    the fields read from a maker note as child items after it."""
     by_key = {entry_key(key_prefix, e.ifd, e.tag): e for e in entries if not is_pointer(e)}
     out = []
     for item in items:
@@ -403,5 +374,9 @@ def with_data(items: list[Item], entries: list[ExifEntry], bo: str, key_prefix: 
                 datum = ByteSize(len(entry.raw))
             else:
                 datum = entry_datum(entry, entries, bo, item.value)
-        out.append(replace(item, datum=datum) if datum is not None else item)
+        item = replace(item, datum=datum) if datum is not None else item
+        if entry is not None and entry.tag == TAG_MAKERNOTE and base_ifd(entry.ifd) == "Exif":
+            out += makernote_items(item, entry, entries, bo)  # both EXIF blocks and TIFF files come here
+        else:
+            out.append(item)
     return out

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
+import hashlib
 import io
 from pathlib import Path
 
@@ -7,9 +8,9 @@ import pytest
 from PIL import Image
 
 from core.imaging.thumbnails import ThumbnailCache, embedded_thumbnail, make_thumbnail, thumbnail_job
+from core.library.paths import thumbnails_dir
 from core.model.jobs import CancelToken, drive
 from core.security.vault import open_vault
-from tests.core.memkeyring import failing_keyring, mem_keyring  # noqa: F401
 
 
 def striped(w: int, h: int) -> Image.Image:
@@ -78,8 +79,8 @@ def test_embedded_thumbnail(tmp_path):
     assert embedded_thumbnail(tmp_path / "t.jpg") is None
 
 
-def test_cache_on_disk_is_encrypted(tmp_path, mem_keyring):  # noqa: F811
-    cache = ThumbnailCache(tmp_path, open_vault(tmp_path, "cache"))
+def test_cache_on_disk_is_encrypted(tmp_path, mem_keyring):
+    cache = ThumbnailCache(thumbnails_dir(tmp_path), open_vault(tmp_path, "cache"))
     thumb = make_thumbnail(jpeg(tmp_path / "a.jpg"), 128)
     fp = "ab" * 32
     cache.put(fp, thumb, 128)
@@ -94,23 +95,55 @@ def test_cache_on_disk_is_encrypted(tmp_path, mem_keyring):  # noqa: F811
     assert cache.get(fp, 128) == thumb
     # Another key (the keyring was reset) cannot read it: the cache treats it as missing.
     mem_keyring.store.clear()
-    other = ThumbnailCache(tmp_path, open_vault(tmp_path, "cache"))
+    other = ThumbnailCache(thumbnails_dir(tmp_path), open_vault(tmp_path, "cache"))
     assert other.get(fp, 128) is None
-    # A blob moved to another fingerprint does not decrypt either.
-    files[0].rename(files[0].with_name("cd" * 32 + "-128.bin"))
+    # A blob moved to another fingerprint's file does not decrypt either.
+    moved = cache._file(cache._key("cd" * 32, 128))
+    moved.parent.mkdir(parents=True, exist_ok=True)
+    files[0].rename(moved)
     assert cache.get("cd" * 32, 128) is None
 
 
-def test_cache_without_keyring_writes_nothing(tmp_path, failing_keyring):  # noqa: F811
-    cache = ThumbnailCache(tmp_path, open_vault(tmp_path, "cache"))
+def test_cache_file_names_are_keyed_not_the_content_hash(tmp_path, mem_keyring):
+    path = jpeg(tmp_path / "a.jpg")
+    fp = hashlib.sha256(path.read_bytes()).hexdigest()
+    cache = ThumbnailCache(thumbnails_dir(tmp_path / "one"), open_vault(tmp_path, "cache"))
+    cache.put(fp, make_thumbnail(path, 128), 128)
+    [file] = list((tmp_path / "one" / "cache").rglob("*.bin"))
+    # Someone holding the photo cannot tell from the folder that this library has it.
+    assert fp not in str(file) and fp[:8] not in file.name
+    assert file.name != hashlib.sha256(f"{fp}-128".encode()).hexdigest() + ".bin"
+    # Another secret (another user, a reset keyring) names the same thumbnail differently.
+    mem_keyring.store.clear()
+    other = ThumbnailCache(thumbnails_dir(tmp_path / "two"), open_vault(tmp_path, "cache"))
+    other.put(fp, make_thumbnail(path, 128), 128)
+    [file2] = list((tmp_path / "two" / "cache").rglob("*.bin"))
+    assert file2.name != file.name
+
+
+def test_thumbnails_named_by_content_hash_are_removed(tmp_path, mem_keyring):
+    folder = tmp_path / "cache" / "thumbnails"
+    legacy = folder / "ab" / (("ab" * 32) + "-256.bin")
+    legacy.parent.mkdir(parents=True)
+    legacy.write_bytes(b"PCV1 old blob")
+    ThumbnailCache(thumbnails_dir(tmp_path), open_vault(tmp_path, "cache"))
+    assert not legacy.exists()
+    # Once: a later file of that shape (there is none, but say someone copies one in) is left alone.
+    legacy.write_bytes(b"x")
+    ThumbnailCache(thumbnails_dir(tmp_path), open_vault(tmp_path, "cache"))
+    assert legacy.exists()
+
+
+def test_cache_without_keyring_writes_nothing(tmp_path, failing_keyring):
+    cache = ThumbnailCache(thumbnails_dir(tmp_path), open_vault(tmp_path, "cache"))
     assert not cache.on_disk
     cache.put("ef" * 32, b"thumb-bytes")
     assert cache.get("ef" * 32) == b"thumb-bytes"
     assert not (tmp_path / "cache").exists()
 
 
-def test_thumbnail_job(tmp_path, mem_keyring):  # noqa: F811
-    cache = ThumbnailCache(tmp_path, open_vault(tmp_path, "cache"))
+def test_thumbnail_job(tmp_path, mem_keyring):
+    cache = ThumbnailCache(thumbnails_dir(tmp_path), open_vault(tmp_path, "cache"))
     photos = [(f"{i:064x}", jpeg(tmp_path / f"{i}.jpg", 300, 200)) for i in range(6)]
     (tmp_path / "bad.jpg").write_bytes(b"\xff\xd8 not really")
     photos.append(("f" * 64, tmp_path / "bad.jpg"))

@@ -16,12 +16,12 @@ from PIL import Image
 
 from core.cli.main import main as cli_main
 from core.imaging.faces import Face, to_upright
-from core.library import database
+from core.imaging.rendering import Picture
+from core.library import db as database
 from core.library.consent import Decision
-from core.library.database import GALLERY_FILTERS
-from core.library.service import LibraryService, Picture
+from core.library.gallery import GALLERY_FILTERS
+from core.library.service import LibraryService
 from core.model.jobs import drive
-from tests.core.memkeyring import mem_keyring  # noqa: F401
 
 META = "Meta cloud processing"
 
@@ -57,7 +57,7 @@ def roll(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def lib(tmp_path: Path, roll: Path, mem_keyring):  # noqa: F811
+def lib(tmp_path: Path, roll: Path, mem_keyring):
     service = LibraryService.open(tmp_path / "home")
     drive(service.import_job([roll]))
     yield service
@@ -74,9 +74,11 @@ def names(lib: LibraryService, ids: list[int]) -> list[str]:
 
 
 def test_schema_has_face_counts(lib: LibraryService):
-    assert lib.db.version == len(database.MIGRATIONS) == 2
+    assert lib.db.version == len(database.MIGRATIONS) == 3
     cols = {r[1] for r in lib.db.conn.execute("PRAGMA table_info(photos)")}
     assert "faces" in cols
+    # Version 3: folders that hold only the photos imported by themselves.
+    assert "only_files" in {r[1] for r in lib.db.conn.execute("PRAGMA table_info(roots)")}
 
 
 def test_ids_are_ordered_by_path_and_scoped_to_an_album_subtree(lib: LibraryService):

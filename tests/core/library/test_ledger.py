@@ -1,7 +1,17 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 import json
 
-from core.library.ledger import GENESIS, Entry, canonical, compute_mac, verify
+from core.library.ledger import (
+    GENESIS,
+    Checkpoint,
+    Entry,
+    canonical,
+    check_against,
+    checkpoint_is_genuine,
+    compute_mac,
+    sign_checkpoint,
+    verify,
+)
 
 KEY = b"k" * 32
 
@@ -44,16 +54,41 @@ def test_wrong_key_fails_at_first():
     assert not v.ok and v.first_bad == 1
 
 
-def test_unsigned_entries_are_chained_and_counted():
-    entries = chain([{"n": i} for i in range(3)], signed=[True, False, True])
+def test_unsigned_entries_before_the_first_signed_one_are_chained_and_counted():
+    entries = chain([{"n": i} for i in range(3)], signed=[False, False, True])
     v = verify(entries, KEY)
-    assert v.ok and v.unsigned == 1
-    # Rewriting the unsigned entry (and its SHA-256) is caught by the signed entry after it.
+    assert v.ok and v.unsigned == 2
+    # Rewriting an unsigned entry (and its SHA-256) is caught by the signed entry after it.
     e = entries[1]
     text = canonical({"n": 42})
     entries[1] = Entry(e.id, text.decode(), e.prev_mac, compute_mac(e.prev_mac, text, None), False)
     v = verify(entries, KEY)
-    assert not v.ok and v.first_bad == 3
+    assert not v.ok and v.first_bad == 3 and v.kind == "chain"
+
+
+def test_unsigned_entry_after_a_signed_one_is_refused_when_a_key_exists():
+    # What re-chaining the ledger without the key looks like: a valid SHA-256 chain marked unsigned.
+    entries = chain([{"n": i} for i in range(3)], signed=[True, False, False])
+    v = verify(entries, KEY)
+    assert not v.ok and v.first_bad == 2 and v.kind == "unsigned" and "not signed" in v.reason
+    # Re-chaining the whole ledger unsigned from the start is caught by the checkpoint (test_ledger_attacks).
+
+
+def test_checkpoint_names_what_is_wrong():
+    entries = chain([{"n": i} for i in range(4)])
+    cp = sign_checkpoint(KEY, "/lib.db", 4, entries[-1].mac)
+    assert checkpoint_is_genuine(cp, KEY, "/lib.db")
+    assert not checkpoint_is_genuine(cp, KEY, "/other.db")
+    assert not checkpoint_is_genuine(Checkpoint(5, cp.mac, cp.signature), KEY, "/lib.db")
+    assert Checkpoint.from_text(cp.to_text()) == cp and Checkpoint.from_text("{") is None
+    assert check_against(cp, 4, entries[3].mac) is None
+    assert check_against(cp, 6, entries[3].mac) is None  # appended after the checkpoint: fine
+    kind, reason = check_against(cp, 2, entries[1].mac)  # type: ignore[misc]
+    assert kind == "truncated" and "last 2 entries were removed" in reason
+    kind, reason = check_against(cp, 0, None)  # type: ignore[misc]
+    assert kind == "reset" and "reset or replaced" in reason
+    kind, _ = check_against(cp, 4, entries[2].mac)  # type: ignore[misc]
+    assert kind == "rewritten"
 
 
 def test_signed_entries_without_key_are_reported():

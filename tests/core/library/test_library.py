@@ -14,12 +14,11 @@ import piexif
 import pytest
 from PIL import Image
 
-from core.library import database
+from core.library import db as database
 from core.library.consent import Decision
-from core.library.database import Database, DatabaseError
+from core.library.db import Database, DatabaseError
 from core.library.service import LibraryError, LibraryService
 from core.model.jobs import CancelToken, drive
-from tests.core.memkeyring import failing_keyring, mem_keyring  # noqa: F401
 
 META = "Meta cloud processing"
 
@@ -47,7 +46,7 @@ def roll(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def lib(tmp_path: Path, mem_keyring):  # noqa: F811
+def lib(tmp_path: Path, mem_keyring):
     service = LibraryService.open(tmp_path / "home")
     yield service
     service.close()
@@ -268,7 +267,43 @@ def test_importing_a_subfolder_rescans_its_root(lib: LibraryService, roll: Path)
     imported(lib, roll)
     result = imported(lib, roll / "Holidays")
     assert result.roots == [str(roll)] and result.unchanged == 4
-    assert len(lib.roots.all()) == 1
+    assert len(lib.roots()) == 1
+
+
+
+def photo_names(lib: LibraryService) -> set[str]:
+    return {p.path.name for p in lib.photos()}
+
+
+def test_single_photos_import_alone_and_stay_alone_on_rescan(lib: LibraryService, roll: Path):
+    """A dropped photo is imported by itself, in an album named after its folder; its folder's other
+    files are not, a rescan keeps it so, a second photo of the folder joins it, and importing the
+    folder itself later brings the whole folder."""
+    make_jpeg(roll / "Holidays" / "pier.jpg", 5)
+    result = imported(lib, roll / "Holidays" / "beach.jpg")
+    assert result.added == 1 and photo_names(lib) == {"beach.jpg"}
+    assert [a.name for a in lib.albums()] == ["Holidays"]
+    assert drive(lib.import_job(lib.roots(), rescan=True)).added == 0
+    assert photo_names(lib) == {"beach.jpg"}
+    imported(lib, roll / "Holidays" / "pier.jpg")
+    assert photo_names(lib) == {"beach.jpg", "pier.jpg"} and len(lib.roots()) == 1
+    imported(lib, roll / "Holidays")
+    assert photo_names(lib) == {"beach.jpg", "pier.jpg", "sunset.jpg"}  # with its sub-folder 2024
+    assert len(lib.roots()) == 1
+
+
+def test_photos_inside_an_imported_folder_are_already_there(lib: LibraryService, roll: Path):
+    imported(lib, roll)
+    result = imported(lib, roll / "Family" / "dinner.jpg")
+    assert result.added == 0 and result.roots == [str(roll)] and len(lib.roots()) == 1
+
+
+def test_a_folder_imported_whole_widens_the_single_photos_inside_it(lib: LibraryService, roll: Path):
+    imported(lib, roll / "Family" / "dinner.jpg")
+    make_jpeg(roll / "Family" / "lunch.jpg", 6)
+    imported(lib, roll)
+    assert photo_names(lib) == {"top.jpg", "beach.jpg", "sunset.jpg", "dinner.jpg", "lunch.jpg"}
+    assert drive(lib.import_job(lib.roots(), rescan=True)).added == 0
 
 
 # -- consent --------------------------------------------------------------------------------------
@@ -299,8 +334,8 @@ def test_album_toggle_is_one_row_for_ten_thousand_photos(lib: LibraryService):
     """Bulk: an album of 10,000 photos is toggled by writing one row in one transaction."""
     when = "2024-01-01T00:00:00+00:00"
     with lib.db.transaction() as c:
-        root = lib.roots.get_or_add(Path("/nonexistent/Big"), when)
-        album = lib.albums_repo.ensure(root, b"", "Big", None)
+        root = lib.ctx.roots.get_or_add(Path("/nonexistent/Big"), when)
+        album = lib.ctx.albums.ensure(root, b"", "Big", None)
         c.executemany(
             "INSERT INTO photos(fingerprint, format, status) VALUES (?, 'jpeg', 'ok')",
             ((f"{i:064x}",) for i in range(10_000)),
@@ -366,7 +401,7 @@ def test_ledger_records_changes_and_detects_tampering(lib: LibraryService, roll:
     assert not result.ok and result.first_bad == 2
 
 
-def test_degraded_keyring_works_and_says_so(tmp_path: Path, roll: Path, failing_keyring, capsys):  # noqa: F811
+def test_degraded_keyring_works_and_says_so(tmp_path: Path, roll: Path, failing_keyring, capsys):
     from core.cli.main import main
 
     with LibraryService.open(tmp_path / "home") as lib:
@@ -399,7 +434,7 @@ def run(capsys, home: Path, *argv: str) -> tuple[int, str, str]:
     return code, out.out, out.err
 
 
-def test_cli_flow(tmp_path: Path, roll: Path, mem_keyring, capsys):  # noqa: F811
+def test_cli_flow(tmp_path: Path, roll: Path, mem_keyring, capsys):
     home = tmp_path / "home"
     code, out, _ = run(capsys, home, "import", "--json", str(roll))
     assert code == 0 and json.loads(out)["added"] == 4
@@ -437,7 +472,7 @@ def test_cli_flow(tmp_path: Path, roll: Path, mem_keyring, capsys):  # noqa: F81
 def test_export_for_recipient_exports_exactly_the_allowed_set(
     tmp_path: Path,
     roll: Path,
-    mem_keyring,  # noqa: F811
+    mem_keyring,
     capsys,
 ):
     import hashlib
@@ -481,7 +516,7 @@ def test_export_for_recipient_exports_exactly_the_allowed_set(
     assert code == 2 and "unknown recipient" in err
 
 
-def test_export_withholds_a_photo_changed_since_import(tmp_path: Path, roll: Path, mem_keyring):  # noqa: F811
+def test_export_withholds_a_photo_changed_since_import(tmp_path: Path, roll: Path, mem_keyring):
     with LibraryService.open(tmp_path / "home") as lib:
         imported(lib, roll)
         lib.decide_album(lib.find_album("Family").id, META, Decision.ALLOWED)
@@ -513,20 +548,20 @@ def libraries(draw):
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=libraries())
-def test_sql_counts_match_pure_rules(tmp_path_factory, mem_keyring, case):  # noqa: F811
+def test_sql_counts_match_pure_rules(tmp_path_factory, mem_keyring, case):
     parents, album_decisions, photos = case
     home = tmp_path_factory.mktemp("lib")
     with LibraryService.open(home) as lib:
         when = "t"
         rec = lib.recipient(META).id
         with lib.db.transaction() as c:
-            root = lib.roots.get_or_add(Path("/x/root"), when)
+            root = lib.ctx.roots.get_or_add(Path("/x/root"), when)
             ids: dict[int, int] = {}
             for a, parent in parents.items():
                 rel = b"" if a == 0 else f"a{a}".encode()
-                ids[a] = lib.albums_repo.ensure(root, rel, f"a{a}", None if parent is None else ids[parent])
+                ids[a] = lib.ctx.albums.ensure(root, rel, f"a{a}", None if parent is None else ids[parent])
             for a, flag in album_decisions.items():
-                lib.decisions.set_album(ids[a], rec, flag, when)
+                lib.ctx.decisions.set_album(ids[a], rec, flag, when)
             for i, (a, flag) in enumerate(photos):
                 fp = f"{i:064x}"
                 c.execute("INSERT INTO photos(fingerprint) VALUES (?)", (fp,))
@@ -536,7 +571,7 @@ def test_sql_counts_match_pure_rules(tmp_path_factory, mem_keyring, case):  # no
                     (f"/x/root/{i}.jpg".encode(), f"{i}", ids[a], fp),
                 )
                 if flag is not None:
-                    lib.decisions.set_photos([fp], rec, flag, when)
+                    lib.ctx.decisions.set_photos([fp], rec, flag, when)
         names_parents = {f"a{a}": (None if p is None else f"a{p}") for a, p in parents.items()}
         names_decisions = {f"a{a}": f for a, f in album_decisions.items()}
         expected = {
@@ -545,7 +580,7 @@ def test_sql_counts_match_pure_rules(tmp_path_factory, mem_keyring, case):  # no
             if resolve_in_tree(f"a{a}", names_parents, names_decisions, flag).allowed
         }
         assert {fp for _, fp in lib.allowed_sources(META)} == expected
-        counts = {c.name: c.allowed for c in lib.decisions.album_counts(rec)}
+        counts = {c.name: c.allowed for c in lib.ctx.decisions.album_counts(rec)}
         for a in parents:
             want = sum(
                 1

@@ -56,3 +56,23 @@ def test_exiftool_reads_the_same(roll: Path):
     assert "64" in str(flat.get("GPSLatitude")) and flat.get("GPSLongitudeRef") in ("W", "West")
     assert flat.get("Creator") in (CREATOR, [CREATOR])
     assert flat.get("Model") == "Pixelfone 8 Pro"
+
+
+def test_sample_roll_and_instant_thumbnails_need_no_piexif(tmp_path):
+    """piexif is a test-only dependency: the app makes the sample roll and reads EXIF thumbnails
+    without it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, glob; sys.modules['piexif'] = None\n"
+        "from core.library.sample import make_sample_roll\n"
+        "from core.imaging.thumbnails import embedded_thumbnail\n"
+        f"folder = make_sample_roll({str(tmp_path / 'roll')!r})\n"
+        "files = glob.glob(str(folder) + '/*/*.jpg')\n"
+        "print(len(files), sum(embedded_thumbnail(f) is not None for f in files))\n"
+    )
+    argv = [sys.executable, "-c", code]
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=True)
+    total, with_thumb = map(int, out.stdout.split())
+    assert total == len(SHOTS) and with_thumb == total

@@ -59,6 +59,7 @@ def test_hidden_media_and_encoded_values() -> None:
         ("exif:DateTimeOriginal", Category.TIME),
         ("crs:Exposure2012", Category.TECHNICAL),
         ("exif:FNumber", Category.TECHNICAL),
+        ("exif:MakerNote", Category.DEVICE),  # a byte-list copy of the maker note: serials, owner
         ("Iptc4xmpCore:Location", Category.LOCATION),
         ("photoshop:Headline", Category.DESCRIPTION),
         ("xmpRights:UsageTerms", Category.PEOPLE),

@@ -25,7 +25,6 @@ from core.pipeline.description import (
     plain_error,
 )
 from core.pipeline.inspection import inspect_path
-from tests.core.memkeyring import mem_keyring  # noqa: F401
 
 ENDS = "This file is damaged: it ends in the middle of the picture."
 DAMAGED = "This file is damaged: the picture inside cannot be read."
@@ -156,7 +155,7 @@ def test_sample_photo_described_from_the_real_file(tmp_path: Path) -> None:
         "location", "device", "people", "hidden_media"}
 
 
-def test_preview_json_has_summary_and_consent(tmp_path: Path, capsys, mem_keyring) -> None:  # noqa: F811
+def test_preview_json_has_summary_and_consent(tmp_path: Path, capsys, mem_keyring) -> None:
     roll = make_sample_roll(tmp_path / "roll", width=240, height=180)
     home = tmp_path / "home"
     with LibraryService.open(home) as lib:

@@ -23,7 +23,6 @@ from core.model.inventory import Item
 from core.model.jobs import Cancelled, CancelToken, drive
 from core.report import exposure as rp
 from core.security.vault import Vault
-from tests.core.memkeyring import mem_keyring  # noqa: F401
 
 META = "Meta cloud processing"
 HOME = (45.7640, 4.8357)  # Lyon
@@ -128,7 +127,7 @@ def make_roll(root: Path) -> Path:
 
 
 @pytest.fixture
-def lib(tmp_path: Path, mem_keyring):  # noqa: F811
+def lib(tmp_path: Path, mem_keyring):
     service = LibraryService.open(tmp_path / "home")
     drive(service.import_job([make_roll(tmp_path / "Photos")]))
     yield service

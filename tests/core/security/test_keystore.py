@@ -6,10 +6,9 @@ import pytest
 
 from core.security import keystore
 from core.security.vault import MAGIC, VaultError, open_vault
-from tests.core.memkeyring import failing_keyring, mem_keyring  # noqa: F401
 
 
-def test_secret_is_created_once_and_persistent(mem_keyring):  # noqa: F811
+def test_secret_is_created_once_and_persistent(mem_keyring):
     a = keystore.get_secret("ledger")
     b = keystore.get_secret("ledger")
     assert a.persistent and a.message == ""
@@ -18,7 +17,7 @@ def test_secret_is_created_once_and_persistent(mem_keyring):  # noqa: F811
     assert keystore.get_secret("cache").key != a.key
 
 
-def test_failing_backend_degrades_to_session_key(failing_keyring):  # noqa: F811
+def test_failing_backend_degrades_to_session_key(failing_keyring):
     s = keystore.get_secret("ledger")
     assert not s.persistent
     assert "No working OS keyring" in s.message and "not signed" in s.message
@@ -73,7 +72,7 @@ def test_backend_exception_degrades():
     assert not s.persistent and "D-Bus is down" in s.message
 
 
-def test_vault_roundtrip_and_binding(mem_keyring, tmp_path):  # noqa: F811
+def test_vault_roundtrip_and_binding(mem_keyring, tmp_path):
     v = open_vault(tmp_path, "faces")
     assert v.persistent
     blob = v.encrypt(b"secret face data", "photo-1")
@@ -90,14 +89,14 @@ def test_vault_roundtrip_and_binding(mem_keyring, tmp_path):  # noqa: F811
         v.decrypt(bytes(tampered), "photo-1")
 
 
-def test_vault_wrong_key_after_keyring_change(mem_keyring, tmp_path):  # noqa: F811
+def test_vault_wrong_key_after_keyring_change(mem_keyring, tmp_path):
     blob = open_vault(tmp_path, "cache").encrypt(b"thumb", "k")
     mem_keyring.store.clear()
     with pytest.raises(VaultError, match="another key"):
         open_vault(tmp_path, "cache").decrypt(blob, "k")
 
 
-def test_vault_without_keyring_is_not_persistent(failing_keyring, tmp_path):  # noqa: F811
+def test_vault_without_keyring_is_not_persistent(failing_keyring, tmp_path):
     v = open_vault(tmp_path, "faces")
     assert not v.persistent and v.message
     assert v.decrypt(v.encrypt(b"abc", "1"), "1") == b"abc"

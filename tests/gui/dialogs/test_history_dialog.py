@@ -12,15 +12,14 @@ from core.library.consent import Decision
 from core.library.service import LibraryService
 from core.model.jobs import drive
 from gui.dialogs.history_dialog import HistoryDialog, LedgerModel, describe
-from tests.core.memkeyring import failing_keyring  # noqa: F401
-from tests.gui.dialog_fixtures import META, allow_album, library, make_jpeg, memory_keyring, roll  # noqa: F401
+from tests.gui.dialogs.helpers import META, allow_album, make_jpeg
 
 
 def texts(model: LedgerModel, col: int) -> list[str]:
     return [model.index(r, col).data() for r in range(model.rowCount())]
 
 
-def test_rows_describe_each_kind_newest_first(qtbot, qtmodeltester, library, roll, tmp_path):  # noqa: F811
+def test_rows_describe_each_kind_newest_first(qtbot, qtmodeltester, library, roll, tmp_path):
     allow_album(library, "Holidays")
     library.decide_photos([library.fingerprint_of(roll / "top.jpg")], META, Decision.DENIED)
     library.add_recipient("Family", "no-location")
@@ -33,11 +32,12 @@ def test_rows_describe_each_kind_newest_first(qtbot, qtmodeltester, library, rol
     qtmodeltester.check(model)
     assert model.rowCount() == 6
     # The export is on the record twice: started (before any photo is written) and done.
-    kinds = ["Export", "export-started", "Recipient", "Recipient", "Consent change", "Consent change"]
+    kinds = ["Export", "Export", "Recipient", "Recipient", "Consent change", "Consent change"]
     assert texts(model, 1) == kinds
     what = texts(model, 3)
     assert what[0].startswith("2 photos exported") and "0 withheld" in what[0] and "minimal" in what[0]
     assert "location" not in what[0]
+    assert what[1] == "Started: 2 photos to export (policy minimal)"
     assert what[2] == "Renamed from Family" and texts(model, 2)[2] == "Kin"
     assert what[3] == "Added, policy no-location"
     assert what[4] == "1 photo: inherit → denied"
@@ -56,7 +56,7 @@ def test_rows_describe_each_kind_newest_first(qtbot, qtmodeltester, library, rol
     assert not dlg.isVisible()
 
 
-def test_tampered_entry_is_named(qtbot, library):  # noqa: F811
+def test_tampered_entry_is_named(qtbot, library):
     allow_album(library, "Holidays")
     allow_album(library, "Family")
     allow_album(library, "Photos")
@@ -75,7 +75,7 @@ def test_tampered_entry_is_named(qtbot, library):  # noqa: F811
     assert dlg.table.selectionModel().selectedRows()[0].row() == row  # the bad entry is shown first
 
 
-def test_unsigned_entries_without_keyring(qtbot, tmp_path: Path, failing_keyring):  # noqa: F811
+def test_unsigned_entries_without_keyring(qtbot, tmp_path: Path, failing_keyring):
     make_jpeg(tmp_path / "P" / "A" / "a.jpg")
     with LibraryService.open(tmp_path / "home") as lib:
         drive(lib.import_job([tmp_path / "P"]))
@@ -88,7 +88,7 @@ def test_unsigned_entries_without_keyring(qtbot, tmp_path: Path, failing_keyring
         dlg.close()
 
 
-def test_empty_history(qtbot, qtmodeltester, library):  # noqa: F811
+def test_empty_history(qtbot, qtmodeltester, library):
     dlg = HistoryDialog(library)
     qtbot.addWidget(dlg)
     qtmodeltester.check(dlg.model)
@@ -118,3 +118,17 @@ def test_describe_handles_odd_payloads():
         )[2]
         == "Policy minimal → original"
     )
+
+
+def test_a_shortened_ledger_is_named_without_blaming_one_entry(qtbot, library):
+    allow_album(library, "Holidays")
+    allow_album(library, "Family")
+    c = library.db.conn
+    c.execute("DROP TRIGGER ledger_no_delete")
+    c.execute("DELETE FROM ledger WHERE id = 2")  # the last entry, which no later entry chains over
+    c.execute("DELETE FROM album_decisions WHERE album_id = (SELECT id FROM albums WHERE name = 'Family')")
+    dlg = HistoryDialog(library)
+    qtbot.addWidget(dlg)
+    assert dlg.banner_level == "error"
+    text = dlg.banner.text()
+    assert "The history fails verification" in text and "last 1 entry was removed" in text

@@ -12,11 +12,11 @@ from core.library.consent import Decision
 from core.model.categories import Category
 from core.model.policy import BLUR, DISPLAY, KEEP, REMOVE, load_policy
 from gui.dialogs.recipients_dialog import RecipientsDialog
-from tests.gui.dialog_fixtures import META, allow_album, library, memory_keyring, roll  # noqa: F401
+from tests.gui.dialogs.helpers import META, allow_album
 
 
 @pytest.fixture
-def dialog(qtbot, library):  # noqa: F811
+def dialog(qtbot, library):
     dlg = RecipientsDialog(library)
     qtbot.addWidget(dlg)
     dlg.answers: list[str | None] = []
@@ -31,7 +31,7 @@ def names(dlg: RecipientsDialog) -> list[str]:
     return [dlg.model.index(r, 0).data() for r in range(dlg.model.rowCount())]
 
 
-def test_model(qtmodeltester, dialog, library):  # noqa: F811
+def test_model(qtmodeltester, dialog, library):
     library.add_recipient("Family", "no-location")
     dialog.reload()
     qtmodeltester.check(dialog.model)
@@ -40,7 +40,7 @@ def test_model(qtmodeltester, dialog, library):  # noqa: F811
     assert "no-location" in dialog.model.index(row, 0).data(Qt.ItemDataRole.ToolTipRole)
 
 
-def test_add_rename_remove(qtbot, dialog, library):  # noqa: F811
+def test_add_rename_remove(qtbot, dialog, library):
     changed: list[int] = []
     dialog.recipients_changed.connect(lambda: changed.append(1))
     assert not dialog.remove_button.isEnabled()  # the last recipient cannot be removed
@@ -69,7 +69,7 @@ def test_add_rename_remove(qtbot, dialog, library):  # noqa: F811
     assert kinds == ["add", "rename", "remove"]
 
 
-def test_pick_builtin_policy(dialog, library):  # noqa: F811
+def test_pick_builtin_policy(dialog, library):
     assert dialog.preset.currentData() == "minimal"
     assert dialog.category_boxes[Category.TECHNICAL].currentData() == DISPLAY
     assert not dialog.save_button.isEnabled()
@@ -83,7 +83,7 @@ def test_pick_builtin_policy(dialog, library):  # noqa: F811
     assert library.ledger_entries()[-1].data()["new"] == "blur-faces"
 
 
-def test_custom_policy_is_saved_as_toml_and_reloads(dialog, library):  # noqa: F811
+def test_custom_policy_is_saved_as_toml_and_reloads(dialog, library):
     dialog.category_boxes[Category.TIME].setCurrentIndex(dialog.category_boxes[Category.TIME].findData(KEEP))
     assert dialog.preset.currentData() == "custom"  # editing a built-in makes it the user's own
     dialog.names_box.setCurrentIndex(dialog.names_box.findData(KEEP))
@@ -111,7 +111,7 @@ def qtbot_click_save(dialog: RecipientsDialog) -> None:
     assert "Saved" in dialog.message.text()
 
 
-def test_revert_and_unsaved_changes_on_switch(dialog, library):  # noqa: F811
+def test_revert_and_unsaved_changes_on_switch(dialog, library):
     library.add_recipient("Family", "no-location")
     dialog.reload(select=META)
     box = dialog.category_boxes[Category.LOCATION]
@@ -132,7 +132,7 @@ def test_revert_and_unsaved_changes_on_switch(dialog, library):  # noqa: F811
     assert load_policy(library.recipient("Family").policy).faces == BLUR
 
 
-def test_import_policy_file(dialog, library, tmp_path):  # noqa: F811
+def test_import_policy_file(dialog, library, tmp_path):
     good = tmp_path / "strict.toml"
     good.write_text('name = "strict"\nfaces = "blur"\n[categories]\ntechnical = "display"\n')
     dialog.choose_policy_file = lambda: str(good)
@@ -149,7 +149,7 @@ def test_import_policy_file(dialog, library, tmp_path):  # noqa: F811
     assert load_policy(library.recipient(META).policy).name == "strict"
 
 
-def test_closing_with_unsaved_changes_asks(qtbot, dialog, library):  # noqa: F811
+def test_closing_with_unsaved_changes_asks(qtbot, dialog, library):
     box = dialog.category_boxes[Category.DEVICE]
     box.setCurrentIndex(box.findData(KEEP))
     asked: list[str] = []
@@ -159,7 +159,7 @@ def test_closing_with_unsaved_changes_asks(qtbot, dialog, library):  # noqa: F81
     assert load_policy(library.recipient(META).policy).categories[Category.DEVICE] == KEEP
 
 
-def test_broken_policy_file_is_reported(qtbot, library):  # noqa: F811
+def test_broken_policy_file_is_reported(qtbot, library):
     library.decide_album(library.find_album("Holidays").id, META, Decision.ALLOWED)
     good = library.home / "p.toml"
     good.write_text('name = "x"\n')

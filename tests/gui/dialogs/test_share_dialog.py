@@ -15,7 +15,7 @@ import core.pipeline.export
 from core.model.jobs import drive
 from gui.dialogs.share_dialog import ShareDialog, State, WithheldModel, summarize
 from gui.tasks import TaskRunner
-from tests.gui.dialog_fixtures import META, allow_album, library, make_jpeg, memory_keyring, roll  # noqa: F401
+from tests.gui.dialogs.helpers import META, allow_album, make_jpeg
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def runner():
     assert r.shutdown()  # no worker is left running after any test
 
 
-def open_dialog(qtbot, library, runner, recipient: str = META) -> ShareDialog:  # noqa: F811
+def open_dialog(qtbot, library, runner, recipient: str = META) -> ShareDialog:
     dlg = ShareDialog(library, runner, recipient)
     qtbot.addWidget(dlg)
     dlg.confirm_stop = lambda: True
@@ -39,7 +39,7 @@ def files_in(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
 
 
-def test_summary_comes_from_stored_flags(qtbot, library, runner):  # noqa: F811
+def test_summary_comes_from_stored_flags(qtbot, library, runner):
     allow_album(library, "Holidays")
     summary = summarize(library, META)
     assert summary.photos == 2
@@ -56,14 +56,14 @@ def test_summary_comes_from_stored_flags(qtbot, library, runner):  # noqa: F811
     assert runner.shutdown()
 
 
-def test_nothing_allowed_cannot_export(qtbot, library, runner):  # noqa: F811
+def test_nothing_allowed_cannot_export(qtbot, library, runner):
     dlg = open_dialog(qtbot, library, runner)
     assert "No photo is shared" in dlg.photos_label.text()
     assert not dlg.export_button.isEnabled()
     assert runner.shutdown()
 
 
-def test_no_location_policy_summary_says_what_leaves(qtbot, library, runner):  # noqa: F811
+def test_no_location_policy_summary_says_what_leaves(qtbot, library, runner):
     library.add_recipient("Family", "no-location")
     allow_album(library, "Holidays", "Family")
     dlg = open_dialog(qtbot, library, runner, "Family")
@@ -73,7 +73,7 @@ def test_no_location_policy_summary_says_what_leaves(qtbot, library, runner):  #
     assert runner.shutdown()
 
 
-def test_export_writes_real_files_and_shows_counts(qtbot, library, roll, runner, tmp_path):  # noqa: F811
+def test_export_writes_real_files_and_shows_counts(qtbot, library, roll, runner, tmp_path):
     allow_album(library, "Holidays")
     allow_album(library, "Family")
     make_jpeg(roll / "Family" / "dinner.jpg", 99)  # changed on disk after import: must be withheld
@@ -107,7 +107,7 @@ def test_export_writes_real_files_and_shows_counts(qtbot, library, roll, runner,
     assert runner.shutdown()
 
 
-def test_zip_export(qtbot, library, runner, tmp_path):  # noqa: F811
+def test_zip_export(qtbot, library, runner, tmp_path):
     allow_album(library, "Holidays")
     out = tmp_path / "zipped"
     dlg = open_dialog(qtbot, library, runner)
@@ -147,7 +147,7 @@ def many(folder: Path, n: int = 8) -> None:
 
 
 @pytest.mark.parametrize("zip_output", [False, True])
-def test_cancel_leaves_no_partial_file(qtbot, library, roll, runner, tmp_path, gated_export, zip_output):  # noqa: F811
+def test_cancel_leaves_no_partial_file(qtbot, library, roll, runner, tmp_path, gated_export, zip_output):
     many(roll)
     drive(library.import_job([roll]))
     allow_album(library, "Many")
@@ -175,7 +175,7 @@ def test_cancel_leaves_no_partial_file(qtbot, library, roll, runner, tmp_path, g
     assert runner.shutdown()
 
 
-def test_closing_while_exporting_asks_and_cancels(qtbot, library, roll, runner, tmp_path, gated_export):  # noqa: F811
+def test_closing_while_exporting_asks_and_cancels(qtbot, library, roll, runner, tmp_path, gated_export):
     many(roll)
     drive(library.import_job([roll]))
     allow_album(library, "Many")
@@ -197,7 +197,7 @@ def test_closing_while_exporting_asks_and_cancels(qtbot, library, roll, runner, 
     assert runner.shutdown()
 
 
-def test_export_error_is_shown(qtbot, library, runner, tmp_path):  # noqa: F811
+def test_export_error_is_shown(qtbot, library, runner, tmp_path):
     allow_album(library, "Holidays")
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
@@ -209,7 +209,7 @@ def test_export_error_is_shown(qtbot, library, runner, tmp_path):  # noqa: F811
     assert runner.shutdown()
 
 
-def test_escape_closes_when_idle(qtbot, library, runner):  # noqa: F811
+def test_escape_closes_when_idle(qtbot, library, runner):
     dlg = open_dialog(qtbot, library, runner)
     qtbot.keyClick(dlg, Qt.Key.Key_Escape)
     assert not dlg.isVisible()

@@ -14,14 +14,12 @@ from core.model.jobs import drive
 from gui.models.album_model import CONSENT, AlbumModel, AlbumRoles
 from gui.models.photo_model import CONSENT_ROLES, PhotoModel, Roles
 from gui.views.photo_delegate import PhotoDelegate
-from tests.core.memkeyring import mem_keyring  # noqa: F401
-from tests.gui.test_main_window import roll  # noqa: F401
 
 META = "Meta cloud processing"
 
 
 @pytest.fixture
-def lib(tmp_path: Path, roll: Path, mem_keyring):  # noqa: F811
+def lib(tmp_path: Path, roll: Path, mem_keyring):
     service = LibraryService.open(tmp_path / "home")
     drive(service.import_job([roll]))
     yield service

@@ -18,8 +18,9 @@ CORPUS = Path("/work/shared/corpus")
 
 def test_labels_say_what_will_happen() -> None:
     assert face_label("detected", True) == "will be blurred"
-    assert face_label("detected", False) == "stays visible"
-    assert face_label("kept", True) == "kept visible"
+    assert face_label("detected", False) == "leaves visible"
+    assert face_label("kept", True) == "kept visible by you"
+    assert face_label("manual", False) == "added by you · leaves visible"
     assert face_label("manual", True) == "added by you · will be blurred"
 
 

@@ -16,19 +16,10 @@ from core.library.service import LibraryService
 from gui.main_window import MainWindow
 from gui.models.album_model import AlbumRoles
 from gui.models.photo_model import Roles
-from tests.gui.test_main_window import (  # noqa: F401 - fixtures
-    META,
-    WAIT,
-    album_index,
-    no_face_model,
-    roll,
-    rows_by_name,
-    runner,
-    select,
-    service,
-    settle,
-    window,
-)
+from tests.gui.window_helpers import META, WAIT, album_index, rows_by_name, select, settle
+
+# Face detection is tested in core; here it would only slow every selection down.
+pytestmark = pytest.mark.usefixtures("no_face_model")
 
 
 def wait_pane(qtbot, win: MainWindow) -> None:
@@ -36,7 +27,7 @@ def wait_pane(qtbot, win: MainWindow) -> None:
     qtbot.waitUntil(lambda: pane.preview is not None and pane.consent_bar.current() is not None, timeout=WAIT)
 
 
-def test_private_photo_says_private_and_names_the_rule(qtbot, window: MainWindow, service: LibraryService):  # noqa: F811
+def test_private_photo_says_private_and_names_the_rule(qtbot, window: MainWindow, service: LibraryService):
     holidays = window.albums.data(album_index(window, "Holidays"), AlbumRoles.AlbumId)
     service.decide_album(holidays, META, Decision.DENIED)
     select(window, ["sunset.jpg"])
@@ -47,20 +38,20 @@ def test_private_photo_says_private_and_names_the_rule(qtbot, window: MainWindow
     assert window.pane.leaves.headerItem().text(0) == f"Would leave if you shared it with {META}"
     assert "Nothing leaves" in window.pane.output.text()
     # The preset recipient is explained in one sentence.
-    assert bar.note.isVisibleTo(window) and "nothing is uploaded" in bar.note.text()
+    assert bar.note.isVisibleTo(window) and "nothing is uploaded" in bar.note.text().lower()
     settle(qtbot, window)
 
 
-def test_recipient_row_changes_the_grid_and_the_core(qtbot, window: MainWindow, service: LibraryService):  # noqa: F811
+def test_recipient_row_changes_the_grid_and_the_core(qtbot, window: MainWindow, service: LibraryService):
     service.add_recipient("Family", "no-location")
     window.recipients_changed()
     select(window, ["dinner.jpg"])
     wait_pane(qtbot, window)
     bar = window.pane.consent_bar
     assert [name for name, _ in bar.states] == [META, "Family"]
-    assert "Family&nbsp;✗" in bar.others.text()
+    assert {name: box.isChecked() for name, box in bar.boxes.items()} == {META: False, "Family": False}
     fp = window.model.index(rows_by_name(window)["dinner.jpg"]).data(Roles.Fingerprint)
-    bar.toggle(META)  # what a click on "Meta cloud processing ✗" does
+    bar.boxes[META].click()  # a person ticks "Meta cloud processing"
     def dinner_shared() -> bool:
         return window.model.index(rows_by_name(window)["dinner.jpg"]).data(Roles.Allowed) is True
 
@@ -69,11 +60,43 @@ def test_recipient_row_changes_the_grid_and_the_core(qtbot, window: MainWindow, 
     assert not service.explain(fp, "Family").allowed  # only the clicked recipient changed
     qtbot.waitUntil(lambda: bar.headline.text() == f"Shared with {META} — this is what leaves", timeout=WAIT)
     assert bar.because.text() == "Because you made this photo shared."
+    assert bar.boxes[META].isChecked() and not bar.boxes["Family"].isChecked()
     qtbot.waitUntil(lambda: window.shared_label.text().startswith("1 of 4"), timeout=WAIT)
+    # The window says what happened, and Undo puts the photo back to what it was (following its album).
+    assert window.message_label.text() == f"dinner.jpg shared with {META} — Undo: Ctrl+Z"
+    assert window.undo_action.isEnabled()
+    window.undo_action.trigger()
+    qtbot.waitUntil(lambda: bar.headline.text() == f"Private from {META} — nothing leaves", timeout=WAIT)
+    assert not service.explain(fp, META).allowed
+    assert service.explain(fp, META).source.name != "PHOTO"  # back to following the album, not "denied"
+    assert window.message_label.text().startswith("Undone: dinner.jpg following the album for")
     settle(qtbot, window)
 
 
-def test_share_button_acts_on_the_selection(qtbot, window: MainWindow, service: LibraryService):  # noqa: F811
+@pytest.mark.parametrize("how", ["space", "menu", "album", "pane button"])
+def test_the_pane_follows_every_consent_change(qtbot, window: MainWindow, service: LibraryService, how: str):
+    """Whatever changes a photo's consent, the pane shows the new state at once: it must never say
+    "nothing leaves" for a photo that now leaves, or the other way round."""
+    select(window, ["beach.jpg"])
+    wait_pane(qtbot, window)
+    bar = window.pane.consent_bar
+    assert bar.headline.text() == f"Private from {META} — nothing leaves"
+    if how == "space":
+        window.grid.setFocus()
+        qtbot.keyClick(window.grid, Qt.Key.Key_Space)
+    elif how == "menu":
+        window.allow_action.trigger()
+    elif how == "album":
+        window.decide_album(window.albums.data(album_index(window, "Holidays"), AlbumRoles.AlbumId),
+                            Decision.ALLOWED)
+    else:
+        bar.button.click()
+    qtbot.waitUntil(lambda: bar.headline.text() == f"Shared with {META} — this is what leaves", timeout=WAIT)
+    assert window.pane.leaves.headerItem().text(0) == "Leaves the device"
+    settle(qtbot, window)
+
+
+def test_share_button_acts_on_the_selection(qtbot, window: MainWindow, service: LibraryService):
     select(window, ["dinner.jpg", "sunset.jpg"])
     wait_pane(qtbot, window)
     assert window.pane.consent_bar.button.text() == f"Share with {META}"
@@ -82,7 +105,7 @@ def test_share_button_acts_on_the_selection(qtbot, window: MainWindow, service: 
     settle(qtbot, window)
 
 
-def test_viewer_opens_on_enter_zooms_moves_and_closes(qtbot, window: MainWindow):  # noqa: F811
+def test_viewer_opens_on_enter_zooms_moves_and_closes(qtbot, window: MainWindow):
     window.grid.setCurrentIndex(window.model.index(0))
     wait_pane(qtbot, window)
     window.grid.setFocus()
@@ -111,7 +134,7 @@ def test_viewer_opens_on_enter_zooms_moves_and_closes(qtbot, window: MainWindow)
     settle(qtbot, window)
 
 
-def test_viewer_keeps_a_face_through_the_pane(qtbot, window: MainWindow, service: LibraryService):  # noqa: F811
+def test_viewer_keeps_a_face_through_the_pane(qtbot, window: MainWindow, service: LibraryService):
     from core.imaging.faces import Face
 
     fp = window.model.index(rows_by_name(window)["dinner.jpg"]).data(Roles.Fingerprint)
@@ -140,7 +163,7 @@ def test_viewer_keeps_a_face_through_the_pane(qtbot, window: MainWindow, service
     settle(qtbot, window)
 
 
-def test_unreadable_files_say_why_and_offer_no_face_controls(qtbot, service, runner, tmp_path, roll):  # noqa: F811
+def test_unreadable_files_say_why_and_offer_no_face_controls(qtbot, service, runner, tmp_path, roll):
     from tests.gui.test_main_window import make_window
 
     data = (roll / "a_top.jpg").read_bytes()
@@ -169,7 +192,7 @@ def test_unreadable_files_say_why_and_offer_no_face_controls(qtbot, service, run
     win.close()
 
 
-def test_counts_agree_with_duplicates(qtbot, window: MainWindow, service: LibraryService):  # noqa: F811
+def test_counts_agree_with_duplicates(qtbot, window: MainWindow, service: LibraryService):
     from gui.dialogs.share_dialog import ShareDialog
 
     family = window.albums.data(album_index(window, "Family"), AlbumRoles.AlbumId)
@@ -190,7 +213,7 @@ def test_counts_agree_with_duplicates(qtbot, window: MainWindow, service: Librar
     settle(qtbot, window)
 
 
-def test_empty_library_disables_share_report_history(qtbot, service, runner, tmp_path):  # noqa: F811
+def test_empty_library_disables_share_report_history(qtbot, service, runner, tmp_path):
     from tests.gui.test_main_window import make_window
 
     win = make_window(qtbot, service, runner, tmp_path)
@@ -201,7 +224,7 @@ def test_empty_library_disables_share_report_history(qtbot, service, runner, tmp
     win.close()
 
 
-def test_preview_json_summary_equals_the_pane(qtbot, window: MainWindow, service: LibraryService):  # noqa: F811
+def test_preview_json_summary_equals_the_pane(qtbot, window: MainWindow, service: LibraryService):
     service.add_recipient("Family", "no-location")
     window.recipients_changed()
     window.recipient_box.setCurrentText("Family")

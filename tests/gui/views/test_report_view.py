@@ -15,12 +15,11 @@ from core.model.jobs import drive
 from core.report import exposure as rp
 from gui.tasks import TaskRunner
 from gui.views.report_view import ReportView
-from tests.core.memkeyring import mem_keyring  # noqa: F401
 from tests.core.report.test_report import META, make_roll
 
 
 @pytest.fixture
-def lib(tmp_path: Path, mem_keyring):  # noqa: F811
+def lib(tmp_path: Path, mem_keyring):
     service = LibraryService.open(tmp_path / "home")
     drive(service.import_job([make_roll(tmp_path / "Photos")]))
     yield service

@@ -1,18 +1,15 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Shared fixtures for the dialog tests: a real library in a temp home, generated JPEGs, memory keyring."""
+"""Helpers for the dialog tests: generated JPEGs with EXIF, the preset recipient, album decisions."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import piexif
-import pytest
 from PIL import Image
 
 from core.library.consent import Decision
 from core.library.service import LibraryService
-from core.model.jobs import drive
-from tests.core.memkeyring import mem_keyring  # noqa: F401
 
 META = "Meta cloud processing"
 
@@ -32,27 +29,7 @@ def make_jpeg(path: Path, shade: int = 0, *, gps: bool = True, size: tuple[int, 
     return path
 
 
-@pytest.fixture
-def memory_keyring(mem_keyring):  # noqa: F811 - the shared in-memory backend, under this file's name
-    return mem_keyring
 
-
-@pytest.fixture
-def roll(tmp_path: Path) -> Path:
-    root = tmp_path / "Photos"
-    make_jpeg(root / "top.jpg", 1)
-    make_jpeg(root / "Holidays" / "beach.jpg", 2)
-    make_jpeg(root / "Holidays" / "sunset.jpg", 3, gps=False)
-    make_jpeg(root / "Family" / "dinner.jpg", 4)
-    return root
-
-
-@pytest.fixture
-def library(tmp_path: Path, roll: Path, memory_keyring):
-    service = LibraryService.open(tmp_path / "home")
-    drive(service.import_job([roll]))
-    yield service
-    service.close()
 
 
 def allow_album(service: LibraryService, name: str, recipient: str = META) -> None:
