@@ -27,7 +27,9 @@ from core.formats.base import MAX_PIXELS, Buffer, Cleaned, FormatHandler, Parsed
 from core.formats.isobmff import Box, ItemFile, ItemInfo, read_item_file
 from core.formats.shared import segment_category
 from core.metadata import orientation
-from core.metadata.icc import icc_description
+from core.metadata.icc import icc_problem
+from core.metadata.icc_clean import exported as exported_profile
+from core.metadata.icc_clean import profile_items
 from core.model.categories import Category
 from core.model.inventory import Item, Need, ParseError, Segment
 from core.model.values import ByteSize
@@ -431,10 +433,11 @@ def parse(data: Buffer) -> Parsed:
                           note="" if carriable else PHOTO_ONLY))
 
     icc = primary_icc(heif)
-    if icc is not None:
-        desc = icc_description(icc)
-        items.append(Item(Category.TECHNICAL, "Colour profile (ICC)", desc or f"{len(icc):,} bytes",
-                          "HEIF colr property", len(icc), "heic:icc", need=Need.DISPLAY))
+    if icc is not None and (problem := icc_problem(icc)):
+        items.append(Item(Category.UNKNOWN, "Unusable ICC colour profile", problem, "HEIF colr property",
+                          len(icc), "heic:icc:unusable", carriable=False, note=problem))
+    elif icc is not None:
+        items.extend(profile_items(icc, "heic:icc", "HEIF colr property", len(icc)))
     for prop in heif.props_of(heif.primary, "colr"):
         if isinstance(prop.value, tuple) and prop.value[0] == "nclx" and isinstance(prop.value[1], tuple):
             nclx = prop.value[1]
@@ -509,7 +512,8 @@ def clean(
                          "decompression bomb")
     image = pixels if pixels is not None else decode_primary(data)
     exif = _exif_for_output(data, heif, leaving)
-    icc = primary_icc(heif) if "heic:icc" in leaving else None
+    source_icc = primary_icc(heif) if "heic:icc" in leaving else None
+    icc = exported_profile(source_icc, leaving) if source_icc is not None else None
     return Cleaned(data=encode_jpeg(image, exif, icc), pixels="re-encoded", extension=".jpg")
 
 

@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING
 from core.formats.base import Buffer, Cleaned, FormatHandler, Parsed, state_of
 from core.formats.shared import classify_trailer, segment_category
 from core.metadata.exif import ExifResult, build_exif, parse_exif
-from core.metadata.icc import icc_description, icc_problem, profile_size
+from core.metadata.icc import icc_problem, profile_size
+from core.metadata.icc_clean import exported as exported_profile
+from core.metadata.icc_clean import profile_items
 from core.metadata.iptc import PHOTOSHOP_HEADER, IrbResult, build_irb, parse_irb
 from core.metadata.xmp import filter_xmp, parse_xmp
 from core.model.categories import Category
@@ -661,10 +663,7 @@ class _Walker:
             self.mark("APP2 ICC profile", Category.UNKNOWN)
             return
         self.w.icc = profile
-        desc = icc_description(profile)
-        value = f"{desc}, {_size(len(profile))}" if desc else _size(len(profile))
-        self.w.items.append(Item(Category.TECHNICAL, "ICC colour profile", value, where,
-                                 self.icc_bytes, "jpeg:icc", need=Need.DISPLAY))
+        self.w.items.extend(profile_items(profile, "jpeg:icc", where, self.icc_bytes))
         self.mark("APP2 ICC profile", Category.TECHNICAL)
 
     def extended_xmp(self) -> None:
@@ -831,7 +830,7 @@ class JpegHandler(FormatHandler):
                 out.append(_app(APP1, EXIF_HEADER + b"\x00" + block))
         out.extend(_xmp_segments(w, leaving))
         if w.icc is not None and "jpeg:icc" in leaving:
-            out.extend(_icc_segments(w.icc))
+            out.extend(_icc_segments(exported_profile(w.icc, leaving)))
         if w.irb is not None:
             irb = build_irb(w.irb, leaving)
             if irb:

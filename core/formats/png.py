@@ -24,7 +24,9 @@ from typing import TYPE_CHECKING
 from core.formats.base import Buffer, Cleaned, FormatHandler, Parsed, state_of
 from core.formats.shared import segment_category, trailer
 from core.metadata.exif import ExifResult, build_exif, parse_exif
-from core.metadata.icc import icc_description, icc_problem
+from core.metadata.icc import icc_problem
+from core.metadata.icc_clean import TEXT_KEY, profile_items
+from core.metadata.icc_clean import exported as exported_profile
 from core.metadata.iptc import parse_iim
 from core.metadata.xmp import filter_xmp, parse_xmp
 from core.model.categories import Category
@@ -333,13 +335,15 @@ def iptc_from_irb(irb: bytes) -> tuple[bytes | None, list[str]]:
 class _ChunkPlan:
     """What clean() does with one chunk; built by parse and looked up again by clean."""
 
-    kind: str  # image | animation | display | technical | time | exif | xmp | rawexif | rawxmp | text | drop
+    # image | animation | display | icc | technical | time | exif | xmp | rawexif | rawxmp | text | drop
+    kind: str
     keys: list[str] = field(default_factory=list)  # keys of the items the chunk holds
     prefix: str = ""
     keyword: str = ""
     profile_name: str = ""
     exif_prefix: bytes = b""  # "Exif\0\0" when the raw profile had it
     exif: ExifResult | None = None  # for eXIf / raw exif, needed by build_exif
+    icc: bytes | None = None  # the inflated profile of an iCCP chunk
 
 
 @dataclass(slots=True)
@@ -572,14 +576,6 @@ def _time(data: Buffer, chunk: Chunk) -> str:
 
 def _display_value(data: Buffer, chunk: Chunk) -> str:
     payload = _payload(data, chunk)
-    if chunk.ctype == b"iCCP":
-        name, _, rest = payload.partition(b"\0")
-        label = name.decode("latin-1", "replace")
-        try:
-            desc = icc_description(inflate_capped(rest[1:]))
-        except ValueError:
-            desc = ""
-        return f"{desc or label} ({chunk.length} bytes compressed)"
     if chunk.ctype == b"gAMA" and chunk.length == 4:
         return f"{struct.unpack('>I', payload)[0] / 100000:g}"
     if chunk.ctype == b"sRGB" and chunk.length == 1:
@@ -632,6 +628,36 @@ def _size_problem(chunk: Chunk, head: Header, palette: int, payload: bytes) -> s
     if ctype == b"iCCP":
         return _iccp_problem(payload)
     return ""
+
+
+# What clean() names a profile whose own name may not leave; names like these say nothing.
+NEUTRAL_ICCP_NAME = "ICC profile"
+_NEUTRAL_ICCP_NAMES = {NEUTRAL_ICCP_NAME, "ICC Profile", "icc"}
+ICCP_NAME_KEY = TEXT_KEY + "png-name"
+
+
+def _iccp(data: Buffer, chunk: Chunk) -> tuple[list[Item], _ChunkPlan]:
+    """The profile's items, and its name's (libpng writes the profile's description there; a name
+    can be the owner's monitor as well as any text field)."""
+    name, _, rest = _payload(data, chunk).partition(b"\0")
+    profile = inflate_capped(rest[1:])  # _iccp_problem has checked it inflates to one whole profile
+    where = f"PNG {chunk.name} chunk"
+    items = profile_items(profile, "png:iCCP", where, chunk.size)
+    label = name.decode("latin-1")
+    if label not in _NEUTRAL_ICCP_NAMES:
+        items.append(Item(Category.DEVICE, "ICC profile name (PNG)", label, where, len(name), ICCP_NAME_KEY))
+    return items, _ChunkPlan("icc", keyword=label, icc=profile)
+
+
+def _iccp_chunk(data: Buffer, chunk: Chunk, plan: _ChunkPlan, leaving: frozenset[str]) -> bytes | None:
+    if plan.icc is None or "png:iCCP" not in leaving:
+        return None
+    profile = exported_profile(plan.icc, leaving)
+    keep_name = plan.keyword in _NEUTRAL_ICCP_NAMES or ICCP_NAME_KEY in leaving
+    if profile is plan.icc and keep_name:
+        return bytes(data[chunk.offset : chunk.end])
+    name = plan.keyword if keep_name else NEUTRAL_ICCP_NAME
+    return chunk_bytes(b"iCCP", name.encode("latin-1") + b"\0\0" + zlib.compress(profile, 9))
 
 
 def _iccp_problem(payload: bytes) -> str:
@@ -812,6 +838,8 @@ def _analyse(data: Buffer) -> _Analysis:
             continue
         if ctype in single and (problem := _size_problem(chunk, head, palette, _payload(data, chunk))):
             state.unknown(data, chunk, problem)
+        elif ctype == b"iCCP":
+            state.add(chunk, *_iccp(data, chunk), Category.TECHNICAL)
         elif ctype in DISPLAY_CHUNKS or ctype in TECHNICAL_CHUNKS:
             display = ctype in DISPLAY_CHUNKS
             item = Item(
@@ -961,6 +989,8 @@ def _clean_chunk(data: Buffer, chunk: Chunk, plan: _ChunkPlan, leaving: frozense
     if kind in ("copy", "text"):
         # One key per chunk: copied byte for byte (the CRC was checked by the walker).
         return bytes(data[chunk.offset : chunk.end]) if plan.keys and plan.keys[0] in leaving else None
+    if kind == "icc":
+        return _iccp_chunk(data, chunk, plan, leaving)
     if not any(k in leaving for k in plan.keys):
         return None
     if kind == "exif" and plan.exif is not None:

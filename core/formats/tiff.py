@@ -43,6 +43,9 @@ from core.metadata.exif import (
 from core.metadata.exif.reader import with_data
 from core.metadata.exif.values import orientation_value
 from core.metadata.exif.writer import rebuilt_orientation
+from core.metadata.icc import icc_problem
+from core.metadata.icc_clean import exported as exported_profile
+from core.metadata.icc_clean import profile_items
 from core.metadata.iptc import parse_iim, parse_irb
 from core.metadata.xmp import filter_xmp, parse_xmp
 from core.model.categories import Category
@@ -254,11 +257,6 @@ def _embedded_items(entry: ExifEntry, where: str) -> list[Item]:
     return [Item(category, name, f"{len(entry.raw)} bytes", loc, size, key, carriable=False, note=note)]
 
 
-def _icc_value(raw: bytes) -> str:
-    space = raw[16:20].decode("latin-1").strip() if len(raw) >= 20 else ""
-    return f"{len(raw)} bytes (ICC profile{', ' + space if space else ''})"
-
-
 def _walk(data: Buffer) -> Walk:
     try:
         walked = walk(data)
@@ -377,8 +375,10 @@ class TiffHandler(FormatHandler):
         if label == "IFD0" and e.tag in (TAG_XMP, TAG_IPTC, TAG_IRB):
             return _embedded_items(e, f"{WHERE} IFD0")
         if label == "IFD0" and e.tag == TAG_ICC:
-            return [Item(Category.TECHNICAL, "ICC_Profile", _icc_value(e.raw), f"{WHERE} IFD0",
-                         12 + len(e.raw), f"{KEY}:icc", need=Need.DISPLAY)]
+            if problem := icc_problem(e.raw):
+                return [Item(Category.UNKNOWN, "Unusable ICC colour profile", problem, f"{WHERE} IFD0",
+                             12 + len(e.raw), f"{KEY}:icc:unusable", carriable=False, note=problem)]
+            return profile_items(e.raw, f"{KEY}:icc", f"{WHERE} IFD0", 12 + len(e.raw))
         item = entry_item(e, bo, WHERE, KEY, sib[label], make)
         if label == "IFD0" and e.tag in DECODE_TAGS:
             problem, _fatal = _decode_tag_problem(e, sib[label], bo)
@@ -487,8 +487,9 @@ def _rebuild(
             if rebuilt is not None:
                 ifd0_out.append(rebuilt)
         elif e.tag == TAG_ICC:
-            if f"{KEY}:icc" in leaving:
-                ifd0_out.append(e)
+            profile = exported_profile(e.raw, leaving) if f"{KEY}:icc" in leaving else None
+            if profile is not None:
+                ifd0_out.append(e if profile is e.raw else replace(e, count=len(profile), raw=profile))
         elif e.tag == TAG_XMP:
             xmp = _filtered_xmp(e.raw, leaving)
             if xmp:

@@ -23,7 +23,9 @@ from core.formats.base import Buffer, Cleaned, FormatHandler, Parsed, state_of
 from core.formats.png import error_texts, with_notes
 from core.formats.shared import segment_category, trailer
 from core.metadata.exif import ExifResult, build_exif, parse_exif
-from core.metadata.icc import icc_description, icc_problem, profile_size
+from core.metadata.icc import icc_problem, profile_size
+from core.metadata.icc_clean import exported as exported_profile
+from core.metadata.icc_clean import profile_items
 from core.metadata.xmp import filter_xmp, parse_xmp
 from core.model.categories import Category
 from core.model.inventory import Item, Need, ParseError, Segment
@@ -236,18 +238,7 @@ def _icc(data: Buffer, a: _Analysis, chunk: Chunk) -> None:
                             "WebP ICCP chunk", appended, "webp:ICCP:appended", carriable=False,
                             note="bytes after the profile's declared size are never copied"))
     a.icc = profile[: len(profile) - appended]
-    desc = icc_description(a.icc)
-    a.items.append(
-        Item(
-            Category.TECHNICAL,
-            "ICC colour profile",
-            desc or f"{chunk.length} bytes",
-            "WebP ICCP chunk",
-            chunk.padded,
-            "webp:ICCP",
-            need=Need.DISPLAY,
-        )
-    )
+    a.items.extend(profile_items(a.icc, "webp:ICCP", "WebP ICCP chunk", chunk.padded))
     a.segments.append(Segment(chunk.offset, chunk.padded, "ICCP", Category.TECHNICAL))
 
 
@@ -431,7 +422,8 @@ def clean(
     else:
         image, alpha = _reencoded(pixels, a.lossless)
         animated = False
-    icc = _chunk(b"ICCP", a.icc) if a.icc is not None and "webp:ICCP" in leaving else None
+    profile = exported_profile(a.icc, leaving) if a.icc is not None and "webp:ICCP" in leaving else None
+    icc = _chunk(b"ICCP", profile) if profile is not None else None
     exif_block = build_exif(a.exif, leaving) if a.exif is not None and set(a.exif_keys) & leaving else None
     xmp_packet = filter_xmp(a.xmp, leaving, key_prefix="xmp") if a.xmp and set(a.xmp_keys) & leaving else None
     simple = (

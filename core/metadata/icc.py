@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""ICC colour profiles, for every format that embeds one: the profile's name, and whether a blob is
-exactly one profile with nothing hidden beside its tags.
+"""ICC colour profiles, for every format that embeds one: whether a blob is exactly one profile with
+nothing hidden beside its tags, its tags, and the text they hold (core.metadata.icc_clean decides what
+of a profile may leave).
 
 A profile starts with a 128-byte header whose first field is the profile's size, then a tag table
 (count, then 12-byte entries: signature, offset, size). Every byte after the table must belong to a tag's
@@ -58,27 +59,51 @@ def icc_problem(profile: bytes) -> str:
 
 
 def icc_description(profile: bytes) -> str:
-    """The profile's own name ('sRGB IEC61966-2.1', 'Display P3') from its 'desc' tag (ICC v2 ASCII
-    text or v4 'mluc' first record), whitespace collapsed; '' when absent or unreadable."""
+    """The profile's own name ('sRGB IEC61966-2.1', 'Display P3') from its 'desc' tag (ICC v2 text
+    description or v4 'mluc'), whitespace collapsed and long text cut; '' when absent or unreadable."""
+    text = tag_text(tags(profile).get(b"desc", b""))
+    return text if len(text) <= 200 else f"{text[:100]}… ({len(text):,} characters)"
+
+
+# --- reading tags ----------------------------------------------------------------------------------------
+
+
+def tags(profile: bytes) -> dict[bytes, bytes]:
+    """Tag signature -> the tag's bytes (first entry wins); entries past the end are skipped."""
+    found: dict[bytes, bytes] = {}
+    if len(profile) < 132:
+        return found
+    (count,) = struct.unpack_from(">I", profile, 128)
+    for i in range(min(count, MAX_TAGS, (len(profile) - 132) // 12)):
+        sig, off, size = struct.unpack_from(">4sII", profile, 132 + 12 * i)
+        if off + size <= len(profile):
+            found.setdefault(sig, profile[off : off + size])
+    return found
+
+
+def tag_text(tag: bytes) -> str:
+    """The text of a 'desc' (v2), 'text' or 'mluc' (v4; every record) tag, whitespace collapsed; '' for
+    other types. Every record of an 'mluc' is read: a translation can say what the first one does not."""
     try:
-        if len(profile) < 132:
+        kind = tag[:4]
+        if kind == b"desc":
+            (n,) = struct.unpack_from(">I", tag, 8)
+            texts = [tag[12 : 12 + n].split(b"\0")[0].decode("latin-1")]
+            at = 12 + n
+            if at + 8 <= len(tag):  # the Unicode copy, which may differ from the ASCII one
+                (_lang, count) = struct.unpack_from(">II", tag, at)
+                texts.append(tag[at + 8 : at + 8 + 2 * count].decode("utf-16-be", "replace"))
+        elif kind == b"text":
+            texts = [tag[8:].split(b"\0")[0].decode("latin-1")]
+        elif kind == b"mluc":
+            count, rec = struct.unpack_from(">II", tag, 8)
+            texts = []
+            for i in range(min(count, 256)):
+                length, offset = struct.unpack_from(">II", tag, 16 + i * rec + 4)
+                texts.append(tag[offset : offset + length].decode("utf-16-be", "replace"))
+        else:
             return ""
-        (count,) = struct.unpack_from(">I", profile, 128)
-        for i in range(min(count, MAX_TAGS)):
-            sig, off, size = struct.unpack_from(">4sII", profile, 132 + 12 * i)
-            if sig != b"desc" or off + size > len(profile):
-                continue
-            tag = profile[off : off + size]
-            if tag[:4] == b"desc":
-                (n,) = struct.unpack_from(">I", tag, 8)
-                text = tag[12 : 12 + n].split(b"\0")[0].decode("latin-1")
-            elif tag[:4] == b"mluc" and struct.unpack_from(">I", tag, 8)[0] >= 1:
-                rec_len, rec_off = struct.unpack_from(">II", tag, 20)
-                text = tag[rec_off : rec_off + rec_len].decode("utf-16-be", "replace")
-            else:
-                continue
-            text = " ".join(text.replace("\0", " ").split())
-            return text if len(text) <= 200 else f"{text[:100]}… ({len(text):,} characters)"
     except (struct.error, UnicodeError):
         return ""
-    return ""
+    cleaned = [" ".join(t.replace("\0", " ").split()) for t in texts]
+    return " | ".join(dict.fromkeys(t for t in cleaned if t))

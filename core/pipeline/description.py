@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from enum import StrEnum
 
 from core.metadata.exif.values import parse_coordinate
+from core.metadata.icc_clean import SPACES, TEXT_KEY, is_profile_item, text_removed
 from core.metadata.places import place_name
 from core.model.categories import LABELS, Category
 from core.model.inventory import Item, Need, human_size
@@ -267,7 +268,26 @@ def _time(items: Sequence[Item]) -> tuple[str, Risk]:
     return format_moment(when), Risk.MEDIUM
 
 
+STANDARD_NAMES = {s.name for s in SPACES}
+
+
+def _profile_text(items: Sequence[Item]) -> str:
+    """A colour profile's own text: "the colour profile's text (“DELL U2515H”)", quoting the first text
+    that says more than the name of a standard colour space."""
+    by_key = {i.key: i.value for i in items}
+    texts = [by_key.get(TEXT_KEY + field, "") for field in ("desc", "dmdd", "dmnd", "cprt")]
+    desc = next((t for t in texts if t and t not in STANDARD_NAMES), "")
+    return f"the colour profile's text ({quoted(desc, 40)})" if desc else "the colour profile's text"
+
+
 def _device(items: Sequence[Item]) -> tuple[str, Risk]:
+    profile = [i for i in items if i.key.startswith(TEXT_KEY)]
+    if profile:
+        rest_items = [i for i in items if not i.key.startswith(TEXT_KEY)]
+        if not rest_items:
+            return _profile_text(profile), Risk.MEDIUM
+        text, risk = _device(rest_items)
+        return f"{text}; {_profile_text(profile)}", risk
     values = {short_name(i.name): i.value.strip() for i in reversed(items) if i.value.strip()}
     make, model = values.get("Make", ""), values.get("Model", "")
     camera = model if make and model.lower().startswith(make.lower()) else f"{make} {model}".strip()
@@ -419,12 +439,20 @@ def _number(text: str) -> float | None:
         return None
 
 
-def _technical(items: Sequence[Item]) -> tuple[str, Risk]:
+def _colour_profile(item: Item, text_removed: bool) -> str:
+    """"colour profile Display P3", "a custom CMYK output profile"; the profile's own text (a monitor's
+    name, a maker's copyright) is device data, so the line says when it stays behind."""
+    name = item.value.split(",")[0].strip()
+    part = ("a colour profile" if "bytes" in name or not name
+            else f"a custom {name}" if name.endswith(" profile") else f"colour profile {name}")
+    return f"{part} (identifying text removed)" if text_removed and is_profile_item(item) else part
+
+
+def _technical(items: Sequence[Item], icc_text_removed: bool = False) -> tuple[str, Risk]:
     parts = []
     for item in items:
         if _is_icc(item):
-            desc = item.value.split(",")[0].strip()
-            part = "a colour profile" if "bytes" in desc else f"colour profile {desc}"
+            part = _colour_profile(item, icc_text_removed)
             if part not in parts:
                 parts.append(part)
     values = {short_name(i.name): i.value.strip() for i in items}
@@ -483,8 +511,9 @@ _DESCRIBERS = {
 }
 
 
-def describe(items: Iterable[Item]) -> list[Fact]:
-    """One fact per category present, in the categories' order; structure first, as "the picture itself"."""
+def describe(items: Iterable[Item], *, icc_text_removed: bool = False) -> list[Fact]:
+    """One fact per category present, in the categories' order; structure first, as "the picture itself".
+    ``icc_text_removed``: the colour profile leaves without its identifying text (see summary_of)."""
     structure: list[Item] = []
     by_cat: dict[Category, list[Item]] = {}
     for item in items:
@@ -497,7 +526,10 @@ def describe(items: Iterable[Item]) -> list[Fact]:
         facts.append(Fact(PICTURE, PICTURE_LABEL, _picture(structure), Risk.LOW, tuple(structure)))
     for cat in Category:
         if cat in by_cat:
-            text, risk = _DESCRIBERS[cat](by_cat[cat])
+            if cat is Category.TECHNICAL:
+                text, risk = _technical(by_cat[cat], icc_text_removed)
+            else:
+                text, risk = _DESCRIBERS[cat](by_cat[cat])
             facts.append(Fact(str(cat), LABELS[cat], text, risk, tuple(by_cat[cat])))
     return facts
 
@@ -572,7 +604,8 @@ def summary_of(preview: Preview) -> list[Fact]:
     """What leaves one photo under its policy, in words (nothing for a file that is withheld)."""
     if preview.error:
         return []
-    facts = describe(preview.leaves)
+    removed = text_removed(preview.leaves, [s.item for s in preview.stays])
+    facts = describe(preview.leaves, icc_text_removed=removed)
     if preview.faces_blurred and facts and facts[0].category == PICTURE:
         n = preview.faces_blurred
         first = facts[0]

@@ -14,6 +14,7 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
 from core.formats import Buffer, Handler, Parsed
+from core.metadata.icc_clean import TEXT_KEY, is_profile_item
 from core.model.categories import Category
 from core.model.inventory import Inventory, Item, Need
 from core.model.policy import Action, PixelMode, Policy
@@ -104,8 +105,12 @@ def make_preview(
     )
     if inventory.error:
         return preview
+    # A colour profile's text can only leave inside the profile.
+    profile_leaves = any(is_profile_item(i) and not decide(i, policy) for i in inventory.items)
     for item in inventory.items:
         reason = decide(item, policy)
+        if not reason and item.key.startswith(TEXT_KEY) and not profile_leaves:
+            reason = "the colour profile that holds it stays"
         if reason:
             preview.stays.append(Stay(item, reason))
         else:

@@ -12,6 +12,8 @@ import io
 import struct
 from dataclasses import dataclass, field
 
+from PIL import ImageCms
+
 CANARY_GPS = "CANARY-GPS-PLACE"
 CANARY_XMP = "CANARY-XMP-TITLE-7731"
 CANARY_IPTC = b"CANARY-IPTC-CITY"
@@ -215,7 +217,7 @@ def rich_heif(**kwargs: object) -> bytes:
         FakeItem(8, b"mime", xmp_packet(), content_type=b"application/rdf+xml"),
         FakeItem(9, b"iptc", iptc_iim()),
     ]
-    items[0].props.append(colr_icc(b"\0" * 128 + b"\0\0\0\0"))
+    items[0].props.append(colr_icc(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()))
     refs = [
         (b"dimg", 1, [2, 3]),
         (b"thmb", 4, [1]),

@@ -8,7 +8,7 @@ import struct
 import pytest
 from PIL import ImageCms
 
-from core.metadata.icc import icc_description
+from core.metadata.icc import icc_description, tag_text
 
 
 def _profile(tag: bytes) -> bytes:
@@ -46,3 +46,17 @@ def test_profile_names(profile: bytes, name: str) -> None:
 def test_a_real_profile_from_littlecms() -> None:
     profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
     assert "sRGB" in icc_description(profile)
+
+
+def test_every_text_a_tag_holds_is_read() -> None:
+    # A v2 description's Unicode copy and every record of a v4 'mluc' can say what the first does not.
+    uni = "DELL U2515H".encode("utf-16-be")
+    v2 = _desc_v2(b"Monitor") + struct.pack(">II", 0, len(uni) // 2) + uni + bytes(70)
+    assert tag_text(v2) == "Monitor | DELL U2515H"
+    en, de = "Display".encode("utf-16-be"), "Büro-Monitor Anna".encode("utf-16-be")
+    mluc = (b"mluc\0\0\0\0" + struct.pack(">II", 2, 12) + b"enUS" + struct.pack(">II", len(en), 40)
+            + b"deDE" + struct.pack(">II", len(de), 40 + len(en)) + en + de)
+    assert tag_text(mluc) == "Display | Büro-Monitor Anna"
+    assert tag_text(b"text\0\0\0\0Copyright Apple Inc., 2022\0") == "Copyright Apple Inc., 2022"
+    assert tag_text(b"curv\0\0\0\0\0\0\0\0") == ""
+    assert tag_text(b"mluc\0\0\0\0" + struct.pack(">II", 5, 12)) == ""  # records past the end
