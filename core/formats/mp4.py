@@ -109,6 +109,9 @@ NOT_VIDEO_BRANDS = {
     b"M4B ",
 }
 
+# Top-level boxes of a movie: one of them running past the end of the file means the file is cut short.
+TOP_LEVEL = {"ftyp", "moov", "mdat", "free", "skip", "wide", "uuid", "meta", "pnot", "PICT", "udta", "moof",
+             "mfra", "sidx", "styp", "pdin", "sefd"}
 KEPT_HANDLERS = {"vide", "soun"}
 # The boxes a player needs, per level; everything else in moov is dropped.
 TRAK_KEEP = ("tkhd", "tref", "edts", "mdia")
@@ -322,6 +325,8 @@ def _top_boxes(data: Buffer) -> tuple[list[Box], int]:
                 "truncated" if end - pos < 16 else "damaged",
                 f"unreadable data at offset {pos} where a box should start",
             )
+        if pos + size > end and seen_moov and kind not in TOP_LEVEL:
+            return boxes, pos  # data after a complete movie that only looks like a box header
         if pos + size > end:
             raise _err(
                 "truncated",
