@@ -25,6 +25,7 @@ chunk: the clean reproduces them byte for byte, and the exporter checks that.
 
 from __future__ import annotations
 
+import mmap
 import struct
 from array import array
 from dataclasses import dataclass, field, replace
@@ -1185,11 +1186,40 @@ def _kept_times(leaving: frozenset[str], key: str) -> set[str]:
     return {name for name in ("created", "modified") if f"{key}:{name}" in leaving}
 
 
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """A clean video as written: ``head`` (ftyp, moov, the mdat header), then the source's bytes in
+    ``runs`` ([start, end) ranges of kept chunks, adjacent ones merged), in order."""
+
+    head: bytes
+    runs: list[tuple[int, int]]
+    extension: str
+
+
 def clean(
     data: Buffer, parsed: Parsed, leaving: frozenset[str], pixels: Image.Image | None = None
 ) -> Cleaned:
     if pixels is not None:
         raise ParseError("a video cannot be re-encoded: blurring faces in videos is not supported")
+    plan = layout(data, parsed, leaving)
+    if isinstance(data, mmap.mmap) and hasattr(data, "madvise"):
+        # One pass through the media: read-ahead in large steps instead of a page fault every 4 KB
+        # (about a third of the time of a clean on a 100 MB video).
+        data.madvise(mmap.MADV_SEQUENTIAL)
+    view = memoryview(data)
+    parts: list[bytes | memoryview] = [plan.head]
+    try:
+        parts.extend(view[a:b] for a, b in plan.runs)
+        out = b"".join(parts)  # one copy of the media in all, straight from the buffer
+    finally:
+        parts.clear()
+        view.release()
+    return Cleaned(out, pixels="unchanged", extension=plan.extension)
+
+
+def layout(data: Buffer, parsed: Parsed, leaving: frozenset[str]) -> Layout:
+    """What ``clean`` writes, without copying the media: a writer that streams from the source file
+    (``os.copy_file_range``) can produce the same bytes without holding them in memory."""
     movie = state_of(parsed, Movie, lambda: walk(data))
     tracks = [t for t in movie.tracks if t.kept]
     kept_ids = {t.track_id for t in tracks}
@@ -1221,22 +1251,13 @@ def clean(
         moov = _box("moov", mvhd, *traks, udta)
     base = len(ftyp) + len(moov) + len(mdat_header)
     assert use64 == (base + total > 0xFFFFFFFF)
-    # Adjacent chunks are copied as one slice: one copy of the media in all, straight from the buffer.
     runs: list[tuple[int, int]] = []
     for off, size, _, _ in order:
         if runs and runs[-1][1] == off:
             runs[-1] = (runs[-1][0], off + size)
         else:
             runs.append((off, off + size))
-    view = memoryview(data)
-    parts: list[bytes | memoryview] = [ftyp, moov, mdat_header]
-    try:
-        parts.extend(view[a:b] for a, b in runs)
-        out = b"".join(parts)
-    finally:
-        parts.clear()
-        view.release()
-    return Cleaned(out, pixels="unchanged", extension=_extension(movie, data))
+    return Layout(ftyp + moov + mdat_header, runs, _extension(movie, data))
 
 
 def _extension(movie: Movie, data: Buffer) -> str:

@@ -47,6 +47,7 @@ def encode(
     metadata: dict[str, str] | None = None,
     options: dict[str, str] | None = None,
     pattern: bool = True,
+    video_options: dict[str, str] | None = None,
 ) -> None:
     """An H.264 + AAC movie written by FFmpeg's muxer through PyAV."""
     import av
@@ -57,7 +58,7 @@ def encode(
         out.metadata.update(metadata or {})
         video = out.add_stream("libx264", rate=10)
         video.width, video.height, video.pix_fmt = w, h, "yuv420p"
-        video.options = {"g": "5", "bf": "2"}
+        video.options = video_options or {"g": "5", "bf": "2"}
         audio = out.add_stream("aac", rate=8000, layout="mono")
         for i in range(frames):
             if pattern:
