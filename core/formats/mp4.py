@@ -111,8 +111,25 @@ NOT_VIDEO_BRANDS = {
 }
 
 # Top-level boxes of a movie: one of them running past the end of the file means the file is cut short.
-TOP_LEVEL = {"ftyp", "moov", "mdat", "free", "skip", "wide", "uuid", "meta", "pnot", "PICT", "udta", "moof",
-             "mfra", "sidx", "styp", "pdin", "sefd"}
+TOP_LEVEL = {
+    "ftyp",
+    "moov",
+    "mdat",
+    "free",
+    "skip",
+    "wide",
+    "uuid",
+    "meta",
+    "pnot",
+    "PICT",
+    "udta",
+    "moof",
+    "mfra",
+    "sidx",
+    "styp",
+    "pdin",
+    "sefd",
+}
 KEPT_HANDLERS = {"vide", "soun"}
 # The boxes a player needs, per level; everything else in moov is dropped.
 TRAK_KEEP = ("tkhd", "tref", "edts", "mdia")
@@ -261,6 +278,7 @@ class Track:
     height: int = 0
     matrix: tuple[int, int, int, int] = (0x10000, 0, 0, 0x10000)
     times: dict[str, tuple[int, int]] = field(default_factory=dict)  # "tkhd:created" -> (offset, width)
+    names: list[int] = field(default_factory=list)  # offsets of visual sample entries (encoder fields)
 
     @property
     def kept(self) -> bool:
@@ -290,6 +308,7 @@ class Movie:
     # Carriable udta atoms: key -> (type, text, language), rebuilt from their text in a clean.
     atoms: dict[str, tuple[str, str, int]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    fragmented: bool = False
 
 
 def _err(kind: str, text: str) -> ParseError:
@@ -442,6 +461,11 @@ def walk(data: Buffer) -> Movie:
             _other(data, movie, box, "file")
     if not any(t.handler == "vide" for t in movie.tracks):
         raise ParseError("not a supported video: the file has no video track")
+    if any(b.type == "moof" for b in boxes) or movie.fragmented:
+        # Its samples live in movie fragments this walker does not read: a clean would hold no video.
+        raise ParseError("fragmented MP4 videos (a streaming format) are not supported yet")
+    if not any(t.samples for t in movie.tracks if t.handler == "vide"):
+        raise _err("damaged", "the video track holds no frames")
     _media(data, movie)
     if trailer >= 0:
         size = len(data) - trailer
@@ -494,6 +518,9 @@ def _moov(data: Buffer, movie: Movie, moov: Box) -> None:
         if box.type == "mvhd":
             movie.mvhd = box
             _times(data, movie, box, "mvhd", "movie header", movie.times, "mp4:mvhd")
+        elif box.type == "mvex":
+            movie.fragmented = True
+            _other(data, movie, box, "moov", 1)
         elif box.type == "trak":
             if len(movie.tracks) >= MAX_TRACKS:
                 raise _err("damaged", f"more than {MAX_TRACKS} tracks")
@@ -550,6 +577,8 @@ def _trak(data: Buffer, movie: Movie, trak: Box) -> None:
         raise _err("damaged", f"{track.label} lacks its sample tables")
     _stsd(data, track)
     _chunks(data, track)
+    if track.kept:
+        _names_item(data, movie, track)
     kind_cat, kind_text = _track_kind(track)
     where = f"MP4 {track.label}"
     if track.kept:
@@ -639,8 +668,10 @@ def _stsd(data: Buffer, track: Track) -> None:
     assert track.stsd is not None
     r = Reader(data, track.stsd.body, track.stsd.end, "stsd", FMT)
     r.full_box()
-    if r.uint(4) < 1 or r.left() < 8:
+    count = r.uint(4)
+    if count < 1 or r.left() < 8:
         raise _err("damaged", f"{track.label} has no sample description")
+    entry = r.pos
     r.uint(4)
     track.codec = _text(r.take(4)).strip() or "?"
     if track.handler == "vide" and r.left() >= 32:
@@ -648,6 +679,65 @@ def _stsd(data: Buffer, track: Track) -> None:
         w, h = r.uint(2), r.uint(2)
         if not (track.width and track.height):
             track.width, track.height = w, h
+    if track.handler != "vide":
+        return
+    # Each visual sample entry names its encoder (vendor and compressor name: "GoPro AVC encoder"):
+    # decoders ignore both, so a clean clears them.
+    for _ in range(min(count, 64)):
+        if entry + 82 > track.stsd.end:
+            break
+        size = int.from_bytes(data[entry : entry + 4], "big")
+        if size < 82 or entry + size > track.stsd.end:
+            break
+        track.names.append(entry)
+        entry += size
+
+
+def _names_item(data: Buffer, movie: Movie, track: Track) -> None:
+    texts = []
+    for entry in track.names:
+        vendor = bytes(data[entry + 20 : entry + 24])
+        raw = bytes(data[entry + 50 : entry + 82])
+        name = _text(raw[1 : 1 + min(raw[0], 31)]).strip() if raw[0] else _text(raw).strip()
+        if vendor.strip(b"\0"):
+            texts.append(f"vendor {_text(vendor).strip()}")
+        if name:
+            texts.append(name)
+    if texts:
+        movie.items.append(
+            Item(
+                Category.DEVICE,
+                "Encoder named in the video description",
+                "; ".join(texts),
+                f"MP4 {track.label} stsd",
+                36 * len(track.names),
+                f"{track.key}:encoder-name",
+                carriable=False,
+                note="cleared in a clean file",
+            )
+        )
+
+
+def _stsd_spans(track: Track) -> list[tuple[int, int]]:
+    """The sample description without the encoder fields a clean clears."""
+    assert track.stsd is not None
+    spans, pos = [], track.stsd.start
+    for entry in track.names:
+        for start, end in ((entry + 20, entry + 24), (entry + 50, entry + 82)):
+            spans.append((pos, start - pos))
+            pos = end
+    spans.append((pos, track.stsd.end - pos))
+    return spans
+
+
+def _stsd_out(data: Buffer, track: Track) -> bytes:
+    assert track.stsd is not None
+    out = bytearray(data[track.stsd.start : track.stsd.end])
+    for entry in track.names:
+        at = entry - track.stsd.start
+        out[at + 20 : at + 24] = bytes(4)
+        out[at + 50 : at + 82] = bytes(32)
+    return bytes(out)
 
 
 def _table(data: Buffer, box: Box, entry: int, what: str) -> tuple[int, int]:
@@ -802,20 +892,9 @@ def _other(
         )
         return
     if box.type in HARMLESS or (track is not None and not track.kept):
-        _item(
-            movie,
-            box,
-            Item(
-                Category.TECHNICAL,
-                f"'{box.type}' box",
-                "not needed to play",
-                f"MP4 {where}",
-                box.size,
-                f"{prefix}:{box.type}@{box.start}",
-                carriable=False,
-                note="not copied into a clean file",
-            ),
-        )
+        # Structure a player does without (or a dropped track's own tables, its item says what it is):
+        # accounted for as bytes, not listed to a person, never copied.
+        movie.segments.append(Segment(box.start, box.size, box.type, Category.TECHNICAL))
         return
     _item(
         movie,
@@ -1142,7 +1221,7 @@ def parse(data: Buffer) -> Parsed:
     spans: list[tuple[int, int]] = []
     for track in movie.tracks:
         if track.kept and track.stsd is not None:
-            spans.append((track.stsd.start, track.stsd.size))
+            spans.extend(_stsd_spans(track))
             spans.extend((o, n) for o, n in track.chunks if n)
     notes = list(movie.notes)
     if any(not t.kept for t in movie.tracks):
@@ -1297,6 +1376,8 @@ def _trak_out(
                 table.append(_box("co64", struct.pack(f">II{len(offsets)}Q", 0, len(offsets), *offsets)))
             else:
                 table.append(_box("stco", struct.pack(f">II{len(offsets)}I", 0, len(offsets), *offsets)))
+        elif kind == "stsd":
+            table.append(_stsd_out(data, track))
         elif kind in c:
             table.append(_copy(data, c[kind]))
     media_header = [_copy(data, c[k]) for k in ("vmhd", "smhd") if k in c]

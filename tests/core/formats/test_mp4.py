@@ -257,3 +257,27 @@ def test_an_audio_only_file_is_not_a_video() -> None:
     bad = _patch_box(data, [b"moov", b"trak", b"mdia", b"hdlr"], 8, b"soun")
     with pytest.raises(ParseError, match="no video track"):
         handler_named("mp4").parse(bad)
+
+
+def test_the_encoder_named_in_the_video_description_is_cleared() -> None:
+    data = fx.encoded("mp4")
+    stsd = next(b for b in fx.walk(data) if b[0] == b"moov")
+    for kind in STBL[1:] + [b"stsd"]:
+        stsd = fx.child(data, stsd, kind)
+    entry = stsd[1] + 16  # stsd header, version and count
+    name = b"CANARY AVC encoder"
+    bad = data[: entry + 50] + bytes([len(name)]) + name.ljust(31, b"\0") + data[entry + 82 :]
+    parsed = items_of(bad)
+    found = [i for i in parsed.items if i.key == "mp4:track1:encoder-name"]
+    assert found and "CANARY AVC encoder" in found[0].value and found[0].category is Category.DEVICE
+    cleaned = handler_named("mp4").clean(bad, parsed, frozenset(i.key for i in parsed.items if i.need))
+    assert b"CANARY" not in cleaned.data and b"FFMP" not in cleaned.data
+    assert not [i for i in items_of(cleaned.data).items if i.key == "mp4:track1:encoder-name"]
+    assert fx.frames(cleaned.data) == fx.frames(data)
+
+
+def test_a_fragmented_video_is_refused_in_words(tmp_path: Path) -> None:
+    path = tmp_path / "fragmented.mp4"
+    fx.encode(path, "mp4", options={"movflags": "frag_keyframe+empty_moov"})
+    with pytest.raises(ParseError, match="fragmented"):
+        handler_named("mp4").parse(path.read_bytes())
