@@ -55,3 +55,12 @@ def test_thumbnails_of_videos_fail_per_file_with_a_plain_reason(
         assert result.failed == [("b", "ValueError: no thumbnail for videos yet")]
     finally:
         lib.close()
+
+
+def test_a_policy_that_blurs_faces_withholds_videos_with_that_reason(roll: Path) -> None:
+    from core.model.policy import BUILTIN
+    from core.pipeline.export import process_file
+
+    outcome = process_file(roll / "clip.mov", BUILTIN["blur-faces"])
+    assert outcome.reason == "faces in videos cannot be blurred yet, so this policy withholds videos"
+    assert not outcome.data
