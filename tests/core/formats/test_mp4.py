@@ -281,3 +281,16 @@ def test_a_fragmented_video_is_refused_in_words(tmp_path: Path) -> None:
     fx.encode(path, "mp4", options={"movflags": "frag_keyframe+empty_moov"})
     with pytest.raises(ParseError, match="fragmented"):
         handler_named("mp4").parse(path.read_bytes())
+
+
+def test_a_rotated_video_keeps_its_display_matrix(tmp_path: Path) -> None:
+    data = fx.encoded("mov")
+    # An upright phone video: the track matrix turns the frames 90° clockwise (a=0, b=1, c=-1, d=0).
+    matrix = struct.pack(">9i", 0, 0x10000, 0, -0x10000, 0, 0, 48 << 16, 0, 0x40000000)
+    rotated = _patch_box(data, [b"moov", b"trak", b"tkhd"], 40, matrix)
+    assert items_of(rotated).orientation == 6
+    source = tmp_path / "upright.mov"
+    source.write_bytes(rotated)
+    outcome = process_file(source, BUILTIN["minimal"])
+    assert not outcome.reason, outcome.reason
+    assert items_of(outcome.data).orientation == 6 and matrix in outcome.data
