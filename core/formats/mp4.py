@@ -506,14 +506,13 @@ def _ftyp(data: Buffer, movie: Movie) -> None:
     movie.segments.append(Segment(box.start, box.size, "ftyp", Category.TECHNICAL))
 
 
-def _header(movie: Movie, box: Box, name: str) -> None:
-    movie.segments.append(
-        Segment(box.start, box.header + (4 if name == "full" else 0), box.type, Category.TECHNICAL)
-    )
+def _header(movie: Movie, box: Box) -> None:
+    """The header of a container whose children are accounted for one by one."""
+    movie.segments.append(Segment(box.start, box.header, box.type, Category.TECHNICAL))
 
 
 def _moov(data: Buffer, movie: Movie, moov: Box) -> None:
-    _header(movie, moov, "")
+    _header(movie, moov)
     for box in _children(data, moov, movie):
         if box.type == "mvhd":
             movie.mvhd = box
@@ -562,7 +561,7 @@ def _times(
 def _trak(data: Buffer, movie: Movie, trak: Box) -> None:
     track = Track(len(movie.tracks), trak)
     movie.tracks.append(track)
-    _header(movie, trak, "")
+    _header(movie, trak)
     pending: list[tuple[Box, int]] = []  # other boxes: itemised once the track's kind is known
     _structure(data, movie, track, trak, "trak", pending, 1)
     if track.track_id and any(t.track_id == track.track_id for t in movie.tracks[:-1]):
@@ -626,7 +625,7 @@ def _structure(
             continue
         track.children[child.type] = child
         if child.type in ("mdia", "minf", "stbl", "edts"):
-            _header(movie, child, "")
+            _header(movie, child)
             _structure(data, movie, track, child, f"{path}/{child.type}", pending, depth + 1)
         elif child.type == "tkhd":
             _tkhd(data, movie, track, child)
@@ -638,7 +637,7 @@ def _structure(
             r.uint(4)
             track.handler = r.take(4).decode("latin-1")
             name = _text(bytes(data[child.body + 24 : child.end])).strip()
-            _leaf(movie, child, f"Handler name: {name}" if name else "")
+            _handler_name(movie, track, child, name)
         elif child.type == "stsd":
             track.stsd = child
             movie.segments.append(Segment(child.start, child.size, "stsd", Category.TECHNICAL))
@@ -646,9 +645,25 @@ def _structure(
             movie.segments.append(Segment(child.start, child.size, child.type, Category.TECHNICAL))
 
 
-def _leaf(movie: Movie, box: Box, note: str) -> None:
-    del note  # handler names ("Core Media Video") are rewritten to nothing in a clean: not an item
-    movie.segments.append(Segment(box.start, box.size, box.type, Category.TECHNICAL))
+def _handler_name(movie: Movie, track: Track, box: Box, name: str) -> None:
+    """A track's handler name says which device or program wrote it ("Core Media Video", "GoPro AVC")."""
+    if not name or not track.kept:
+        movie.segments.append(Segment(box.start, box.size, box.type, Category.TECHNICAL))
+        return
+    _item(
+        movie,
+        box,
+        Item(
+            Category.DEVICE,
+            "Track handler name",
+            name,
+            f"MP4 {track.label} hdlr",
+            box.size,
+            f"{track.key}:handler-name",
+            carriable=False,
+            note="rewritten to nothing in a clean file",
+        ),
+    )
 
 
 def _tkhd(data: Buffer, movie: Movie, track: Track, box: Box) -> None:
@@ -840,7 +855,7 @@ def _other(
         raise _err("damaged", "boxes nested too deeply")
     prefix = track.key if track is not None else "mp4"
     if box.type == "udta":
-        _header(movie, box, "")
+        _header(movie, box)
         for child in _children(data, box, movie):
             _atom(data, movie, child, f"{where} udta", f"{prefix}:udta", depth + 1, top=track is None)
         return

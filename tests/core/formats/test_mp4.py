@@ -60,6 +60,8 @@ def test_inspect_finds_location_time_and_device(name: str) -> None:
     device = " ".join(_values(parsed, Category.DEVICE))
     assert "CANARY-Make" in device and "CANARY-Model" in device
     assert "CANARY-Title" in " ".join(_values(parsed, Category.DESCRIPTION))
+    handler_names = {i.value for i in parsed.items if i.key.endswith(":handler-name")}
+    assert handler_names & {"VideoHandler", "Core Media Video"}, handler_names  # who wrote the track
     assert (parsed.width, parsed.height) == (64, 48)
 
 
