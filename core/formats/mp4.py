@@ -49,8 +49,12 @@ EPOCH_1904 = datetime(1904, 1, 1, tzinfo=UTC)
 XMP_UUID = bytes.fromhex("be7acfcb97a942e89c71999491e3afac")
 MAX_DEPTH = 24  # boxes nest a dozen levels deep at most; deeper is a crafted file
 MAX_TRACKS = 256
-MAX_SAMPLES = 50_000_000  # ten hours at 60 fps with audio is ~5 M samples
-MAX_CHUNKS = 10_000_000
+# Per track. Ten hours of 30 fps video is 1.1 M samples (AAC sound at 48 kHz: 1.7 M); real files keep
+# a chunk per half second or so. The tables are held as arrays, so these bound memory too.
+MAX_SAMPLES = 5_000_000
+MAX_CHUNKS = 1_000_000
+# The media a clean holds in memory (the export verifies bytes in memory): larger videos are refused.
+MAX_CLEAN_BYTES = 2_000_000_000
 MAX_TEXT = 200
 
 VIDEO_BRANDS = {
@@ -778,15 +782,13 @@ def _chunks(data: Buffer, track: Track) -> None:
     """Every chunk of the track as (offset, size), from stco/co64, stsc and stsz/stz2 (linear)."""
     c = track.children
     label = f"{track.label}'s"
-    if "co64" in c:
-        n, at = _table(data, c["co64"], 8, f"{label} chunk offset table")
-        raw = bytes(data[at : at + 8 * n])
-        offsets = list(struct.unpack(f">{n}Q", raw))
-    else:
-        n, at = _table(data, c["stco"], 4, f"{label} chunk offset table")
-        offsets = list(_u32s(data, at, n))
+    wide = "co64" in c
+    n, at = _table(data, c["co64" if wide else "stco"], 8 if wide else 4, f"{label} chunk offset table")
     if n > MAX_CHUNKS:
-        raise _err("damaged", f"{track.label} declares {n:,} chunks")
+        raise ParseError(f"too complex to check: {track.label} declares {n:,} chunks")
+    offsets: array[int] | list[int] = (
+        list(struct.unpack(f">{n}Q", bytes(data[at : at + 8 * n]))) if wide else _u32s(data, at, n)
+    )
     if "stsz" in c:
         r = Reader(data, c["stsz"].body, c["stsz"].end, "stsz", FMT)
         r.full_box()
@@ -818,7 +820,7 @@ def _chunks(data: Buffer, track: Track) -> None:
             sizes = array("I", [(raw[i // 2] >> (0 if i % 2 else 4)) & 15 for i in range(count)])
     runs_n, runs_at = _table(data, c["stsc"], 12, f"{label} sample-to-chunk table")
     runs = _u32s(data, runs_at, 3 * runs_n)
-    prefix = list(accumulate(sizes, initial=0)) if sizes is not None else []
+    prefix = array("q", accumulate(sizes, initial=0)) if sizes is not None else array("q")
     chunks: list[tuple[int, int]] = []
     sample = 0
     for i in range(runs_n):
@@ -1324,6 +1326,11 @@ def layout(data: Buffer, parsed: Parsed, leaving: frozenset[str]) -> Layout:
     # The new mdat: the kept tracks' chunks in their original order (interleaving kept).
     order = sorted((off, size, t.index, n) for t in tracks for n, (off, size) in enumerate(t.chunks))
     total = sum(size for _, size, _, _ in order)
+    if total > MAX_CLEAN_BYTES:
+        raise ParseError(
+            f"this video is too large to clean yet ({total / 1e9:.1f} GB of media; the limit is "
+            f"{MAX_CLEAN_BYTES / 1e9:.0f} GB)"
+        )
     large = total + 8 > 0xFFFFFFFF
     mdat_header = (
         struct.pack(">I4sQ", 1, b"mdat", total + 16) if large else struct.pack(">I4s", total + 8, b"mdat")

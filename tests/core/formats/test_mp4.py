@@ -296,3 +296,22 @@ def test_a_rotated_video_keeps_its_display_matrix(tmp_path: Path) -> None:
     outcome = process_file(source, BUILTIN["minimal"])
     assert not outcome.reason, outcome.reason
     assert items_of(outcome.data).orientation == 6 and matrix in outcome.data
+
+
+def test_tables_beyond_the_caps_are_too_complex(monkeypatch) -> None:
+    from core.formats import mp4
+
+    data = fx.encoded("mp4")
+    monkeypatch.setattr(mp4, "MAX_CHUNKS", 2)
+    with pytest.raises(ParseError, match="too complex to check: track 1 declares"):
+        mp4.parse(data)
+
+
+def test_a_video_too_large_to_clean_in_memory_is_refused_in_words(monkeypatch) -> None:
+    from core.formats import mp4
+
+    data = fx.encoded("mp4")
+    parsed = mp4.parse(data)
+    monkeypatch.setattr(mp4, "MAX_CLEAN_BYTES", 1000)
+    with pytest.raises(ParseError, match="too large to clean yet"):
+        mp4.clean(data, parsed, frozenset())
