@@ -311,6 +311,8 @@ class Movie:
     segments: list[Segment] = field(default_factory=list)
     # Carriable udta atoms: key -> (type, text, language), rebuilt from their text in a clean.
     atoms: dict[str, tuple[str, str, int]] = field(default_factory=dict)
+    # Carriable Apple metadata keys: key -> (key name, text), rebuilt as one moov/meta in a clean.
+    keyvals: dict[str, tuple[str, str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     fragmented: bool = False
 
@@ -431,6 +433,15 @@ def _moment(text: str) -> Moment | None:
         return Moment(datetime.fromisoformat(cleaned))
     except ValueError:
         return None
+
+
+def _plain(raw: bytes) -> str | None:
+    """The text when a clean can carry it exactly as shown: UTF-8, printable, not cut for display."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return text if text and _text(raw) == text else None
 
 
 def _datum(category: Category, text: str) -> Datum | None:
@@ -942,6 +953,7 @@ def _atom(data: Buffer, movie: Movie, box: Box, where: str, prefix: str, depth: 
         return
     category, name = ATOMS[box.type]
     texts: list[tuple[str, int]] = []
+    raws: list[bytes] = []
     if box.type.startswith("©"):
         r = Reader(data, box.body, box.end, box.type, FMT)
         while r.left() >= 4:
@@ -949,9 +961,10 @@ def _atom(data: Buffer, movie: Movie, box: Box, where: str, prefix: str, depth: 
             if n > r.left():
                 texts = []
                 break
-            texts.append((_text(r.take(n)), lang))
+            raws.append(r.take(n))
+            texts.append((_text(raws[-1]), lang))
     key = f"{prefix}:{box.type}"
-    if len(texts) == 1 and top and key not in movie.atoms:
+    if len(texts) == 1 and top and key not in movie.atoms and _plain(raws[0]) is not None:
         text, lang = texts[0]
         movie.atoms[key] = (box.type, text, lang)
         _item(
@@ -1057,6 +1070,7 @@ def _ilst_entry(data: Buffer, movie: Movie, entry: Box, keys: list[str], where: 
         category, name = ATOMS.get(entry.type, (Category.UNKNOWN, f"'{entry.type}' tag"))
         label = entry.type
     values: list[str] = []
+    texts: list[str | None] = []  # UTF-8 values a clean can carry
     pos = entry.body
     while pos + 16 <= entry.end:
         size = int.from_bytes(data[pos : pos + 4], "big")
@@ -1067,6 +1081,7 @@ def _ilst_entry(data: Buffer, movie: Movie, entry: Box, keys: list[str], where: 
             raw = bytes(data[pos + 16 : pos + size])
             if kind in (1, 4):
                 values.append(_text(raw))
+                texts.append(_plain(raw) if kind == 1 else None)
             elif kind == 23 and len(raw) == 4:
                 values.append(f"{struct.unpack('>f', raw)[0]:g}")
             elif kind in (21, 22) and 1 <= len(raw) <= 8:
@@ -1075,6 +1090,34 @@ def _ilst_entry(data: Buffer, movie: Movie, entry: Box, keys: list[str], where: 
                 values.append(f"{len(raw)} bytes")
         pos += size
     value = "; ".join(values) or f"{entry.size:,} bytes"
+    stable = f"{prefix}:{label}"
+    text = texts[0] if len(texts) == 1 and len(values) == 1 else None
+    movie_level = prefix == "mp4:meta"  # a clean writes carried keys in the movie's own meta box
+    if (
+        movie_level
+        and keys
+        and 1 <= index <= len(keys)
+        and text is not None
+        and stable not in movie.keyvals
+        and _plain(label.encode("utf-8")) == label
+        and category is not Category.UNKNOWN
+    ):
+        # An Apple metadata key with one UTF-8 value: rebuilt from its name and text in a clean.
+        movie.keyvals[stable] = (label, text)
+        _item(
+            movie,
+            entry,
+            Item(
+                category,
+                name,
+                value,
+                f"MP4 {where} meta {label}",
+                entry.size,
+                stable,
+                datum=_datum(category, value),
+            ),
+        )
+        return
     key = f"{prefix}:{_text(label.encode('utf-8'))}@{entry.start}"
     _item(
         movie,
@@ -1088,7 +1131,7 @@ def _ilst_entry(data: Buffer, movie: Movie, entry: Box, keys: list[str], where: 
             key,
             carriable=False,
             datum=_datum(category, value),
-            note="metadata keys are not copied into a clean video",
+            note="only metadata keys with one text value are copied into a clean video",
         ),
     )
 
@@ -1349,7 +1392,7 @@ def layout(data: Buffer, parsed: Parsed, leaving: frozenset[str]) -> Layout:
             _trak_out(data, t, leaving, kept_ids, [base + o for o in new_offsets[t.index]], use64)
             for t in tracks
         ]
-        moov = _box("moov", mvhd, *traks, udta)
+        moov = _box("moov", mvhd, *traks, udta, _meta_out(movie, leaving))
     base = len(ftyp) + len(moov) + len(mdat_header)
     assert use64 == (base + total > 0xFFFFFFFF)
     runs: list[tuple[int, int]] = []
@@ -1379,6 +1422,26 @@ def _udta(movie: Movie, leaving: frozenset[str]) -> bytes:
             raw = text.encode("utf-8")
             atoms.append(_box(kind, struct.pack(">HH", len(raw), lang), raw))
     return _box("udta", *atoms) if atoms else b""
+
+
+def _meta_out(movie: Movie, leaving: frozenset[str]) -> bytes:
+    """The leaving Apple metadata keys as a QuickTime meta box: hdlr 'mdta', keys, ilst (UTF-8 values)."""
+    kept = [(name, text) for key, (name, text) in movie.keyvals.items() if key in leaving]
+    if not kept:
+        return b""
+    hdlr = _box("hdlr", bytes(8), b"mdta", bytes(12), b"\0")
+    names = _box(
+        "keys", struct.pack(">II", 0, len(kept)), *(_box("mdta", n.encode("utf-8")) for n, _ in kept)
+    )
+    entries = [
+        _box(
+            struct.pack(">I", i).decode("latin-1"), _box("data", struct.pack(">II", 1, 0), t.encode("utf-8"))
+        )
+        for i, (_, t) in enumerate(kept, 1)
+    ]
+    # QuickTime style, as Apple writes it: no version and flags before the children (ExifTool and
+    # QuickTime read a full-box header there as a terminator).
+    return _box("meta", hdlr, names, _box("ilst", *entries))
 
 
 def _trak_out(

@@ -5,6 +5,7 @@ sound samples byte for byte and still plays (decoded with PyAV); damaged files a
 from __future__ import annotations
 
 import json
+import shutil
 import struct
 import subprocess
 from datetime import UTC, datetime
@@ -144,17 +145,31 @@ def test_the_gps_track_samples_do_not_leave() -> None:
     assert b"tref" not in cleaned.data  # the GPS track's reference went with it
 
 
-def test_a_policy_that_keeps_time_and_device_carries_them(tmp_path: Path) -> None:
-    data = fx.encoded("mov")
+@pytest.mark.parametrize("name", ["mov", "mp4", "rich"])
+def test_a_policy_that_keeps_time_and_device_carries_them(name: str, tmp_path: Path) -> None:
+    data = SAMPLES[name]()
     source = tmp_path / "video.mov"
     source.write_bytes(data)
-    outcome = process_file(source, BUILTIN["no-location"])
+    outcome = process_file(source, BUILTIN["no-location"])  # verified against the preview
     assert not outcome.reason, outcome.reason
     parsed = items_of(outcome.data)
     kept = {i.key: i for i in parsed.items}
     assert kept["mp4:mvhd:created"].datum == Moment(WHEN)
-    assert kept["mp4:udta:©mak"].value == "CANARY-Make"
-    assert b"48.8584" not in outcome.data
+    make = "mp4:meta:make" if name == "mp4" else "mp4:udta:©mak"  # mdta keys or QuickTime atoms
+    assert kept[make].value == "CANARY-Make"
+    if name == "rich":
+        assert kept["mp4:meta:com.apple.quicktime.model"].value == "CANARY-iPhone"
+        assert "mp4:meta:com.apple.quicktime.content.identifier" not in kept  # hidden media: removed
+    assert not [i for i in parsed.items if i.category is Category.LOCATION]
+    assert b"48.8584" not in outcome.data and b"+002.2945" not in outcome.data
+    if shutil.which("exiftool"):  # the carried keys and atoms are where other readers look for them
+        out = tmp_path / "clean.mov"
+        out.write_bytes(outcome.data)
+        found = json.loads(_exiftool(out))[0]
+        assert "CANARY-Make" in {found.get("UserData:Make"), found.get("Keys:Make")}
+        if name == "rich":
+            assert found["Keys:Model"] == "CANARY-iPhone"
+        assert not [k for k in found if "GPS" in k or k.endswith((":Error", ":Warning"))], found
     assert fx.track_samples(outcome.data) == fx.track_samples(data)
 
 
