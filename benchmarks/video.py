@@ -41,8 +41,15 @@ FRAME = (640, 480)  # lossless noise: ~0.46 MB a frame
 
 def make_video(path: Path, megabytes: int) -> None:
     frames = max(2, int(megabytes * 1e6 / (FRAME[0] * FRAME[1] * 1.5)))
-    encode(path, "mov", frames=frames, size=FRAME, metadata=MUXER_METADATA, pattern=False,
-           video_options={"preset": "ultrafast", "qp": "0", "g": "30"})
+    encode(
+        path,
+        "mov",
+        frames=frames,
+        size=FRAME,
+        metadata=MUXER_METADATA,
+        pattern=False,
+        video_options={"preset": "ultrafast", "qp": "0", "g": "30"},
+    )
 
 
 def best(rounds: int, run: Callable[[], None]) -> float:
@@ -132,8 +139,10 @@ def main() -> int:
                 out.unlink()
 
             t_et = best(args.rounds, exiftool)
-            print(f"exiftool  {t_et * 1000:8.1f} ms   clean is {t_et / t_clean:5.1f}× faster  (target ≥ 2×); "
-                  f"export {t_et / t_export:4.1f}× faster")
+            print(
+                f"exiftool  {t_et * 1000:8.1f} ms   clean is {t_et / t_clean:5.1f}× faster  (target ≥ 2×); "
+                f"export {t_et / t_export:4.1f}× faster"
+            )
             ok = t_clean <= 1.5 * t_cp and t_et >= 2 * t_clean
         else:
             print("exiftool not installed: that comparison is skipped")

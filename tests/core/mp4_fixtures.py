@@ -161,7 +161,9 @@ def apple_meta(keys: dict[str, str]) -> bytes:
     )
 
 
-def _gpmd_trak(track_id: int, offsets: list[int], co64: bool) -> bytes:
+def _gpmd_trak(
+    track_id: int, offsets: list[int], co64: bool, codec: bytes = b"gpmd", handler: bytes = b"meta"
+) -> bytes:
     """A GoPro-style timed-metadata track: handler 'meta', sample entry 'gpmd', one sample per chunk."""
     n = len(offsets)
     tkhd = full(
@@ -173,8 +175,8 @@ def _gpmd_trak(track_id: int, offsets: list[int], co64: bool) -> bytes:
         bytes(8),
     )
     mdhd = full(b"mdhd", struct.pack(">IIIIHH", 0, 0, 1000, 1000 * n, 0x55C4, 0))
-    hdlr = full(b"hdlr", bytes(4), b"meta", bytes(12), b"CANARY-GoPro MET\0")
-    stsd = full(b"stsd", struct.pack(">I", 1), box(b"gpmd", bytes(6), struct.pack(">HI", 1, 0)))
+    hdlr = full(b"hdlr", bytes(4), handler, bytes(12), b"CANARY-GoPro MET\0")
+    stsd = full(b"stsd", struct.pack(">I", 1), box(codec, bytes(6), struct.pack(">HI", 1, 0)))
     stts = full(b"stts", struct.pack(">III", 1, n, 1000))
     stsc = full(b"stsc", struct.pack(">IIII", 1, 1, 1, 1))
     stsz = full(b"stsz", struct.pack(">II", len(GPS_SAMPLE), n))
@@ -240,13 +242,13 @@ def _rebuild(
     return box(node[0], *parts)
 
 
-def rich(co64: bool = False) -> bytes:
+def rich(co64: bool = False, codec: bytes = b"gpmd", handler: bytes = b"meta") -> bytes:
     """Every leak vector at once (see the module docstring); moov at the end, as cameras write it."""
-    return _rich(co64)
+    return _rich(co64, codec, handler)
 
 
 @cache
-def _rich(co64: bool) -> bytes:
+def _rich(co64: bool, codec: bytes, handler: bytes) -> bytes:
     src = encoded("mov")
     top = walk(src)
     ftyp = next(b for b in top if b[0] == b"ftyp")
@@ -298,7 +300,7 @@ def _rich(co64: bool) -> bytes:
         else:
             parts.append(src[b[1] : b[3]])
     step = len(GPS_SAMPLE)
-    parts.append(_gpmd_trak(3, [gps_at, gps_at + step, gps_at + 2 * step], co64))
+    parts.append(_gpmd_trak(3, [gps_at, gps_at + step, gps_at + 2 * step], co64, codec, handler))
     parts.append(apple_meta(APPLE_KEYS))
     return prefix + new_mdat + box(b"moov", *parts)
 

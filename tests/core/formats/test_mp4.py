@@ -54,8 +54,12 @@ def test_inspect_finds_location_time_and_device(name: str) -> None:
     assert spots, "no location found"
     assert all(abs(c.latitude - fx.LAT) < 1e-3 and abs(c.longitude - fx.LON) < 1e-3 for c in spots)
     moments = {i.key: i.datum for i in parsed.items if isinstance(i.datum, Moment)}
-    headers = ("mp4:mvhd:created", "mp4:track1:tkhd:created", "mp4:track1:mdhd:created",
-               "mp4:track2:mdhd:modified")
+    headers = (
+        "mp4:mvhd:created",
+        "mp4:track1:tkhd:created",
+        "mp4:track1:mdhd:created",
+        "mp4:track2:mdhd:modified",
+    )
     for key in headers:
         assert moments[key] == Moment(WHEN), key  # seconds since 1904 read as UTC
     device = " ".join(_values(parsed, Category.DEVICE))
@@ -108,7 +112,9 @@ def test_minimal_removes_everything_and_keeps_the_media(name: str, tmp_path: Pat
     parsed = items_of(out)
     assert {i.need for i in parsed.items} == {Need.PIXELS}  # nothing but what plays the video
     assert [i.key for i in parsed.items if i.key.startswith("mp4:track") and ":" not in i.key[4:]] == [
-        "mp4:track1", "mp4:track2"]
+        "mp4:track1",
+        "mp4:track2",
+    ]
     # moov before mdat: playable while it downloads
     assert out.find(b"moov") < out.find(b"mdat")
     # The samples are byte-identical, read by FFmpeg's demuxer, and the video decodes the same.
@@ -143,6 +149,28 @@ def test_the_gps_track_samples_do_not_leave() -> None:
     assert fx.GPS_SAMPLE not in cleaned.data
     assert len(cleaned.data) < len(data) - 3 * len(fx.GPS_SAMPLE)
     assert b"tref" not in cleaned.data  # the GPS track's reference went with it
+
+
+@pytest.mark.parametrize(
+    ("codec", "handler", "category"),
+    [
+        (b"gpmd", b"meta", Category.LOCATION),  # GoPro GPMF telemetry
+        (b"camm", b"camm", Category.LOCATION),  # camera motion metadata (GPS, IMU)
+        (b"mebx", b"meta", Category.HIDDEN_MEDIA),  # Apple timed metadata
+        (b"tx3g", b"text", Category.HIDDEN_MEDIA),  # a text track
+        (b"tmcd", b"tmcd", Category.HIDDEN_MEDIA),  # a timecode track (time of day)
+    ],
+)
+def test_every_timed_metadata_track_is_listed_and_removed(
+    codec: bytes, handler: bytes, category: Category
+) -> None:
+    data = fx.rich(codec=codec, handler=handler)
+    parsed = items_of(data)
+    track = next(i for i in parsed.items if i.key == "mp4:track3")
+    assert track.category is category and codec.decode() in track.value and not track.carriable
+    cleaned = handler_named("mp4").clean(data, parsed, frozenset(i.key for i in parsed.items if i.carriable))
+    assert fx.GPS_SAMPLE not in cleaned.data and codec not in cleaned.data
+    assert fx.frames(cleaned.data) == fx.frames(data)
 
 
 @pytest.mark.parametrize("name", ["mov", "mp4", "rich"])

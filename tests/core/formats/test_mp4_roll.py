@@ -28,7 +28,9 @@ def roll(tmp_path: Path) -> Path:
 
 
 def test_a_folder_with_videos_imports_them_as_items(
-    roll: Path, tmp_path: Path, mem_keyring,  # noqa: F811
+    roll: Path,
+    tmp_path: Path,
+    mem_keyring,  # noqa: F811
 ) -> None:
     lib = LibraryService.open(tmp_path / "home")
     try:
@@ -43,7 +45,9 @@ def test_a_folder_with_videos_imports_them_as_items(
 
 
 def test_thumbnails_of_videos_fail_per_file_with_a_plain_reason(
-    roll: Path, tmp_path: Path, mem_keyring,  # noqa: F811
+    roll: Path,
+    tmp_path: Path,
+    mem_keyring,  # noqa: F811
 ) -> None:
     with pytest.raises(ValueError, match="no thumbnail for videos yet"):
         make_thumbnail(roll / "clip.mov")
