@@ -1185,14 +1185,11 @@ def _xmp(data: Buffer, movie: Movie, box: Box, start: int, where: str, prefix: s
 def _media(data: Buffer, movie: Movie) -> None:
     """Partition each mdat along the tracks' chunks; every chunk must lie inside one mdat."""
     spans = sorted((off, size, t.index) for t in movie.tracks for off, size in t.chunks if size)
-    mdats = sorted(movie.mdats, key=lambda b: b.start)
-    dropped: dict[int, int] = {}
     i = 0
-    for mdat in mdats:
+    for mdat in sorted(movie.mdats, key=lambda b: b.start):
         movie.segments.append(Segment(mdat.start, mdat.header, "mdat header", Category.TECHNICAL))
-        pos = mdat.body
-        gaps = 0
-        run: list[object] = []  # [start, end, category]
+        pos, gaps = mdat.body, 0
+        run: tuple[int, int, Category] | None = None  # adjacent chunks of one category: one segment
         while i < len(spans) and spans[i][0] < mdat.end:
             off, size, index = spans[i]
             if off < pos:
@@ -1201,17 +1198,16 @@ def _media(data: Buffer, movie: Movie) -> None:
                 break
             track = movie.tracks[index]
             category = Category.TECHNICAL if track.kept else _track_kind(track)[0]
-            if not track.kept:
-                dropped[index] = dropped.get(index, 0) + size
             if off > pos:
                 gaps += off - pos
                 _flush(movie, run)
+                run = None
                 movie.segments.append(Segment(pos, off - pos, "unreferenced media data", Category.UNKNOWN))
-            if run and run[1] == off and run[2] == category:
-                run[1] = off + size
+            if run is not None and run[1] == off and run[2] == category:
+                run = (run[0], off + size, category)
             else:
                 _flush(movie, run)
-                run[:] = [off, off + size, category]
+                run = (off, off + size, category)
             pos = off + size
             i += 1
         _flush(movie, run)
@@ -1239,7 +1235,7 @@ def _media(data: Buffer, movie: Movie) -> None:
             "truncated" if off + size > len(data) else "damaged",
             f"{movie.tracks[index].label} points to media {where} (offset {off:,})",
         )
-    if not mdats and spans:
+    if not movie.mdats and spans:
         raise _err("damaged", "the media data ('mdat' box) is missing")
     total = sum(n for t in movie.tracks if t.kept for _, n in t.chunks)
     movie.items.append(
@@ -1255,12 +1251,10 @@ def _media(data: Buffer, movie: Movie) -> None:
     )
 
 
-def _flush(movie: Movie, run: list[object]) -> None:
-    if run:
+def _flush(movie: Movie, run: tuple[int, int, Category] | None) -> None:
+    if run is not None:
         start, end, category = run
-        assert isinstance(start, int) and isinstance(end, int) and isinstance(category, Category)
         movie.segments.append(Segment(start, end - start, "media samples", category))
-        run.clear()
 
 
 def _orientation(movie: Movie) -> int:
