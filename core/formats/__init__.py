@@ -3,7 +3,7 @@
 extension).
 
 Owns: the handler shape (``base``), the registry (``HANDLERS``), one module per container format
-(jpeg, png, webp, tiff, heic) and the generic ISO-BMFF box/item walker (``isobmff``). May import
+(jpeg, png, webp, tiff, heic, mp4) and the generic ISO-BMFF box/item walker (``isobmff``). May import
 ``core.model`` and ``core.metadata``; never ``core.pipeline`` or ``core.library``.
 
 ``HANDLERS`` lists every format by module path; a handler's module (and what it imports) loads the
@@ -41,6 +41,7 @@ HANDLERS: tuple[HandlerEntry, ...] = (
     HandlerEntry("webp", "core.formats.webp", "WebpHandler", (".webp",)),
     HandlerEntry("tiff", "core.formats.tiff", "TiffHandler", (".tif", ".tiff")),
     HandlerEntry("heic", "core.formats.heic", "HeicHandler", (".heic", ".heif", ".hif")),
+    HandlerEntry("mp4", "core.formats.mp4", "Mp4Handler", (".mp4", ".mov", ".m4v", ".3gp")),
 )
 
 SUPPORTED_EXTENSIONS: tuple[str, ...] = tuple(ext for entry in HANDLERS for ext in entry.extensions)

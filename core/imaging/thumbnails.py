@@ -29,6 +29,7 @@ from typing import Literal
 
 from PIL import Image, ImageOps
 
+from core.formats.mp4 import sniff_brands as is_video
 from core.imaging.decoding import register_heif
 from core.metadata.orientation import make_upright
 from core.model.jobs import CancelToken, Job, Progress
@@ -49,7 +50,15 @@ def _encode(im: Image.Image) -> bytes:
 def make_thumbnail(path: str | os.PathLike[str], size: int = DEFAULT_SIZE) -> bytes:
     """JPEG bytes at most ``size`` pixels on the long side, displayed the right way up."""
     register_heif()
-    with open(path, "rb") as fh, Image.open(fh) as im:
+    with open(path, "rb") as fh:
+        if is_video(fh.read(64)):
+            raise ValueError("no thumbnail for videos yet")
+        fh.seek(0)
+        return _make(fh, size)
+
+
+def _make(fh: io.BufferedReader, size: int) -> bytes:
+    with Image.open(fh) as im:
         if im.format == "JPEG":
             # Ask libjpeg for the smallest DCT scale still >= size: decoding 1/8 of the pixels is the win.
             im.draft("RGB", (size, size))

@@ -120,7 +120,12 @@ def _process(
             return outcome
         faces: list[Face] = []
         if policy.blurs_faces:
+            from core.formats.mp4 import sniff_brands as is_video
             from core.imaging import faces as face_module
+
+            if is_video(bytes(data[:64])):
+                outcome.reason = "faces in videos cannot be blurred yet, so this policy withholds videos"
+                return outcome
 
             status = face_module.detector_status()
             if status:

@@ -577,9 +577,11 @@ _PLAIN_ERRORS = (
     (("empty file",), "This file is empty: it holds no picture."),
     (("truncated", "ends inside", "ends before", "cut short"),
      "This file is damaged: it ends in the middle of the picture."),
-    (("gif",), "This is a GIF image: the app handles JPEG, PNG, WebP, TIFF and HEIC photos."),
+    (("gif",), "This is a GIF image: the app handles JPEG, PNG, WebP, TIFF and HEIC photos and "
+               "MP4/MOV videos."),
     (("avif", "cgbi", "extension this app does not know", "not supported", "not a supported", "unsupported"),
-     "This kind of file is not supported: the app handles JPEG, PNG, WebP, TIFF and HEIC photos."),
+     "This kind of file is not supported: the app handles JPEG, PNG, WebP, TIFF and HEIC photos and "
+     "MP4/MOV videos."),
     (("permission denied",), "The app is not allowed to read this file."),
     (("no longer exists",), "This file is no longer there."),
     (("folder",), "This is a folder, not a photo."),

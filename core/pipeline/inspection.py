@@ -59,7 +59,7 @@ def _sniff_message(head: bytes) -> str:
         return "GIF images are not supported"
     if head.startswith(b"%PDF"):
         return "not a photo: the file is a PDF document"
-    return "not a supported photo format (JPEG, PNG, WebP, TIFF, HEIC)"
+    return "not a supported photo or video format (JPEG, PNG, WebP, TIFF, HEIC, MP4, MOV)"
 
 
 def parse_buffer(data: Buffer) -> tuple[Handler, Parsed]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 
-from tests.core import exif_fixtures, heic_fixtures, jpeg_fixtures, png_webp_fixtures
+from tests.core import exif_fixtures, heic_fixtures, jpeg_fixtures, mp4_fixtures, png_webp_fixtures
 
 CANARY = b"CANARY"
 
@@ -27,6 +27,8 @@ def rich(name: str) -> bytes:
         return exif_fixtures.canary_tiff()
     if name == "heic":
         return heic_fixtures.rich_heif()
+    if name == "mp4":
+        return mp4_fixtures.rich(co64=True)
     raise KeyError(name)
 
 
@@ -56,5 +58,6 @@ def disguised_text(name: str) -> bytes:
         "webp": b"RIFF\x40\x00\x00\x00WEBP",
         "tiff": b"II*\x00",
         "heic": b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic",
+        "mp4": b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom",
     }[name]
     return head + b"Dear reader, this is a letter and not a photo at all.\n" * 8
