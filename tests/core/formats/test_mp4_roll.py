@@ -13,7 +13,6 @@ from core.library.service import LibraryService
 from core.model.jobs import drive
 from tests.core import mp4_fixtures as fx
 from tests.core.library.test_library import make_jpeg
-from tests.core.memkeyring import mem_keyring  # noqa: F401
 
 pytest.importorskip("av")
 
@@ -30,7 +29,7 @@ def roll(tmp_path: Path) -> Path:
 def test_a_folder_with_videos_imports_them_as_items(
     roll: Path,
     tmp_path: Path,
-    mem_keyring,  # noqa: F811
+    mem_keyring,
 ) -> None:
     lib = LibraryService.open(tmp_path / "home")
     try:
@@ -47,7 +46,7 @@ def test_a_folder_with_videos_imports_them_as_items(
 def test_thumbnails_of_videos_fail_per_file_with_a_plain_reason(
     roll: Path,
     tmp_path: Path,
-    mem_keyring,  # noqa: F811
+    mem_keyring,
 ) -> None:
     with pytest.raises(ValueError, match="no thumbnail for videos yet"):
         make_thumbnail(roll / "clip.mov")
