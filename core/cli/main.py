@@ -352,6 +352,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _err("photo-consent: interrupted")
         return EXIT_FAILED
+    except BrokenPipeError:
+        # The reader went away (`photo-consent status | head`): stop quietly, as other tools do, and
+        # point stdout at nothing so the interpreter's final flush does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":

@@ -276,3 +276,20 @@ def test_crafted_files_do_not_stop_a_library_import(tmp_path: Path, mem_keyring)
         result = drive(lib.import_job([folder]))
         assert result.added == 5 and not result.cancelled
         assert len({lib.fingerprint_of(p) for p in goods}) == 3
+
+
+def test_a_closed_pipe_ends_the_command_quietly(tmp_path: Path) -> None:
+    """`photo-consent inspect … | head -1`: no traceback when the reader stops early."""
+    import subprocess
+    import sys
+
+    one = good_jpeg(tmp_path / "p.jpg")
+    # More text than a pipe buffers (64 KB), so the writer meets the closed pipe.
+    files = [str(one)] * 600
+    cmd = [sys.executable, "-m", "core.cli.main", "inspect", *files]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None
+    proc.stdout.readline()
+    proc.stdout.close()  # the reader goes away
+    _, err = proc.communicate(timeout=120)
+    assert b"Traceback" not in err
