@@ -28,6 +28,7 @@ from core.formats.isobmff import Box, ItemFile, ItemInfo, read_item_file
 from core.formats.shared import segment_category
 from core.metadata import orientation
 from core.metadata.icc import icc_description
+from core.metadata.vendor import opaque_value, sef_records
 from core.model.categories import Category
 from core.model.inventory import Item, Need, ParseError, Segment
 from core.model.values import ByteSize
@@ -354,21 +355,16 @@ def _top_level_item(data: Buffer, box: Box) -> Item | None:
             return Item(Category.DEVICE, "Samsung camera debug data (cdif)", f"{size:,} bytes", where, size,
                         f"heic:box:cdif:{box.start}", carriable=False,
                         note="vendor debug data; never exported")
-        return Item(Category.UNKNOWN, f"Data in a '{box.type}' box", f"{size:,} bytes", where, size,
-                    f"heic:box:{box.type}:{box.start}")
-    return Item(Category.UNKNOWN, f"Unknown '{box.type}' box", f"{size:,} bytes", where, size,
-                f"heic:box:{box.type.strip() or 'blank'}:{box.start}")
+        return Item(Category.UNKNOWN, f"Data in a '{box.type}' box", opaque_value(f"{size:,} bytes", body),
+                    where, size, f"heic:box:{box.type}:{box.start}")
+    head = data[box.body : min(box.end, box.body + (1 << 16))]
+    return Item(Category.UNKNOWN, f"Unknown '{box.type}' box", opaque_value(f"{size:,} bytes", head),
+                where, size, f"heic:box:{box.type.strip() or 'blank'}:{box.start}")
 
 
 def _sef_summary(data: Buffer, box: Box) -> str:
     """Names of the records in a Samsung SEF block (e.g. Image_UTC_Data, MotionPhoto_Data), best effort."""
-    body = bytes(data[box.body : box.end])
-    names = []
-    for marker in (b"Image_UTC_Data", b"MotionPhoto_Data", b"Camera_Capture_Mode_Info",
-                   b"Original_Path_Hash_Key", b"Shot_Mode_Info", b"Color_Display_P3", b"Photo_HDR_Info",
-                   b"Dual_Shot_Info"):
-        if marker in body:
-            names.append(marker.decode())
+    names = sef_records(data[box.body : box.end])
     return f"{box.size:,} bytes" + (f": {', '.join(names)}" if names else "")
 
 

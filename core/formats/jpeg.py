@@ -20,10 +20,19 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from core.formats.base import Buffer, Cleaned, FormatHandler, Parsed, state_of
-from core.formats.shared import classify_trailer, segment_category
+from core.formats.shared import classify_trailer, segment_category, trailer_value
 from core.metadata.exif import ExifResult, build_exif, parse_exif
 from core.metadata.icc import icc_description, icc_problem, profile_size
 from core.metadata.iptc import PHOTOSHOP_HEADER, IrbResult, build_irb, parse_irb
+from core.metadata.vendor import (
+    MEDIA_JUKEBOX,
+    NEVER_COPIED,
+    ciff,
+    is_ciff,
+    jumbf,
+    media_jukebox,
+    opaque_value,
+)
 from core.metadata.xmp import filter_xmp, parse_xmp
 from core.model.categories import Category
 from core.model.inventory import Item, Need, ParseError, Segment
@@ -38,6 +47,7 @@ XMP_HEADER = b"http://ns.adobe.com/xap/1.0/\x00"
 EXT_XMP_HEADER = b"http://ns.adobe.com/xmp/extension/\x00"
 ICC_HEADER = b"ICC_PROFILE\x00"
 MPF_HEADER = b"MPF\x00"
+JUMBF_CI = b"JP"  # APP11 common identifier of JUMBF (ISO 19566-5)
 TRUNCATED = "truncated JPEG: the file ends inside the image data"
 
 # Frame headers a decoder reads (baseline, extended, progressive, lossless; Huffman or arithmetic).
@@ -207,6 +217,8 @@ class _Walker:
         self.ext_bytes = 0
         self.mpf: list[tuple[int, int, int]] = []  # (absolute offset, size, attribute) of secondary images
         self.image_bytes = 0
+        self.jumbf_parts: dict[int, list[tuple[int, bytes]]] = {}  # box instance -> (sequence, bytes)
+        self.jumbf_bytes = 0
         self.unknown_n = 0
         self.scans = 0
         self.segments_n = 0
@@ -253,6 +265,20 @@ class _Walker:
                     carriable=False, note="unknown data is never passed through")
         self.seg(offset, length, name, [item])
 
+    def stray(self, start: int, pos: int) -> int:
+        """Account for bytes between segments up to the next marker (an FF followed by neither 00 nor
+        FF); they are reported as unknown padding and never copied. Returns where the marker starts."""
+        data, n = self.data, len(self.data)
+        nxt = data.find(b"\xff", pos)
+        while nxt >= 0 and nxt + 1 < n and data[nxt + 1] == 0x00:
+            nxt = data.find(b"\xff", nxt + 2)
+        if nxt < 0 or nxt + 1 >= n:
+            raise ParseError(TRUNCATED)
+        raw = bytes(data[start:nxt])
+        value = opaque_value(f"{nxt - start:,} bytes of padding that decoders skip", raw)
+        self.unknown(start, nxt - start, "Stray bytes between segments", value, "JPEG structure")
+        return nxt
+
     def run(self) -> _Walk:
         data, n = self.data, len(self.data)
         if n < 4 or data[0] != 0xFF or data[1] != SOI:
@@ -263,12 +289,7 @@ class _Walker:
             if pos >= n:
                 raise ParseError(TRUNCATED)
             if data[pos] != 0xFF:
-                nxt = data.find(b"\xff", pos)
-                if nxt < 0:
-                    raise ParseError(TRUNCATED)
-                self.unknown(pos, nxt - pos, "Unexpected bytes between segments", f"{nxt - pos:,} bytes",
-                             "JPEG structure")
-                pos = nxt
+                pos = self.stray(pos, pos)
                 continue
             start = pos
             while pos < n and data[pos] == 0xFF:  # fill bytes before a marker
@@ -291,7 +312,13 @@ class _Walker:
             self.segments_n += 1
             if self.segments_n > MAX_SEGMENTS:
                 raise ParseError(TOO_COMPLEX.format(n=self.segments_n, what="segments", cap=MAX_SEGMENTS))
-            if marker == SOI or marker == 0x00:
+            if marker == 0x00:
+                # A stuffed FF00 outside a scan is no marker: stray bytes (Photoshop CS6 writes FF 00 00 02
+                # after APP14) that decoders skip up to the next marker.
+                self.segments_n -= 1
+                pos = self.stray(start, pos)
+                continue
+            if marker == SOI:
                 raise ParseError(f"damaged JPEG: unexpected marker FF{marker:02X} at byte {start}")
             if pos + 2 > n:
                 raise ParseError(TRUNCATED)
@@ -610,17 +637,48 @@ class _Walker:
         ident = payload[:16].split(b"\x00")[0][:24]
         label = ident.decode("latin-1") if ident and all(32 <= c < 127 for c in ident) else ""
         where = f"JPEG APP{marker - 0xE0}" + (f" {label}" if label else "")
+        if marker == 0xE9 and payload.startswith(MEDIA_JUKEBOX):
+            items = media_jukebox(payload, where, length)
+            items.insert(0, Item(Category.DESCRIPTION, "Media Jukebox data", f"{length:,} bytes", where,
+                                 length, "jpeg:app9:mj", carriable=False, note=NEVER_COPIED))
+            self.seg(start, length, where, items)
+            return
+        if marker == APP0 and is_ciff(payload):
+            where = "JPEG APP0 CIFF"
+            items = ciff(payload, where, length)
+            items.insert(0, Item(Category.DEVICE, "Canon CIFF camera data", f"{length:,} bytes", where,
+                                 length, "jpeg:app0:ciff", carriable=False, note=NEVER_COPIED))
+            self.seg(start, length, where, items)
+            return
+        if marker == 0xEB and payload.startswith(JUMBF_CI) and len(payload) >= 16:
+            instance, sequence = struct.unpack_from(">HI", payload, 2)
+            self.jumbf_parts.setdefault(instance, []).append((sequence, payload[8 if sequence <= 1 else 16:]))
+            self.jumbf_bytes += length
+            self.seg(start, length, "APP11 JUMBF", [])
+            return
         hit = _KNOWN_APPS.get((marker, label))
         if marker == 0xEC and payload.startswith(b"[picture info]"):
             hit = (Category.DEVICE, "Camera picture info (APP12)")
         if hit:
             key = f"jpeg:app{marker - 0xE0}:{label}"
-            item = Item(hit[0], hit[1], f"{length:,} bytes", where, length, key, carriable=False,
-                        note="this segment is never copied")
+            item = Item(hit[0], hit[1], opaque_value(f"{length:,} bytes", payload), where, length, key,
+                        carriable=False, note="this segment is never copied")
             self.seg(start, length, where, [item])
             return
         self.unknown(start, length, f"Unknown APP{marker - 0xE0} segment" + (f" ({label})" if label else ""),
-                     f"{length:,} bytes", where)
+                     opaque_value(f"{length:,} bytes", payload), where)
+
+    def jumbf_boxes(self) -> None:
+        where = "JPEG APP11 JUMBF"
+        items: list[Item] = []
+        for instance, parts in self.jumbf_parts.items():
+            joined = b"".join(part for _, part in sorted(parts, key=lambda p: p[0]))
+            found = jumbf(joined, where, sum(len(p) for _, p in parts))
+            if len(self.jumbf_parts) > 1:
+                found = [replace(i, key=f"{i.key}:{instance}") for i in found]
+            items.extend(found)
+        self.w.items.extend(items)
+        self.mark("APP11 JUMBF", segment_category(items) if items else Category.UNKNOWN)
 
     def finish_metadata(self) -> None:
         if self.icc_chunks:
@@ -637,6 +695,8 @@ class _Walker:
             self.mark("COM", Category.DESCRIPTION)
         if self.ext_chunks:
             self.extended_xmp()
+        if self.jumbf_parts:
+            self.jumbf_boxes()
 
     def icc_profile(self) -> None:
         """Keep the profile only when its chunks join to exactly one profile; trailing bytes after its
@@ -713,7 +773,7 @@ class _Walker:
         for off, size, name, cat, key in ranges:
             if off > pos:
                 k = self.gap(pos, off, where, k)
-            self.trailer_item(off, size, f"{name}: {_size(size)}", cat, key, where)
+            self.trailer_item(off, size, name, f"{name}: {_size(size)}", cat, key, where)
             pos = off + size
         if pos < n:
             self.gap(pos, n, where, k)
@@ -729,17 +789,18 @@ class _Walker:
             k += 1
             value = f"Motion-photo video (MP4): {_size(end - mp4_start)}"
             key = f"jpeg:trailer:{k}"
-            self.trailer_item(mp4_start, end - mp4_start, value, Category.HIDDEN_MEDIA, key, where)
+            self.trailer_item(mp4_start, end - mp4_start, "Motion-photo video (MP4)", value,
+                              Category.HIDDEN_MEDIA, key, where)
             return k
         k += 1
         key = f"jpeg:trailer:{k}"
         category, label = classify_trailer(data, start, end)
-        self.trailer_item(start, size, f"{label}: {_size(size)}", category, key, where)
+        self.trailer_item(start, size, "Data after the end of the image", trailer_value(label, size),
+                          category, key, where)
         return k
 
-    def trailer_item(self, offset: int, size: int, value: str, category: Category, key: str,
+    def trailer_item(self, offset: int, size: int, name: str, value: str, category: Category, key: str,
                      where: str) -> None:
-        name = value.split(":")[0]
         item = Item(category, name, value, where, size, key, carriable=False,
                     note="nothing after the end of the image is ever copied")
         self.seg(offset, size, name, [item])

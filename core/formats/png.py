@@ -26,6 +26,7 @@ from core.formats.shared import segment_category, trailer
 from core.metadata.exif import ExifResult, build_exif, parse_exif
 from core.metadata.icc import icc_description, icc_problem
 from core.metadata.iptc import parse_iim
+from core.metadata.vendor import opaque_value
 from core.metadata.xmp import filter_xmp, parse_xmp
 from core.model.categories import Category
 from core.model.inventory import Item, Need, ParseError, Segment
@@ -366,9 +367,9 @@ class _State:
 
     def unknown(self, data: Buffer, chunk: Chunk, why: str) -> None:
         key = self.unique(f"png:unknown:{chunk.name}")
-        item = Item(
-            Category.UNKNOWN, f"{chunk.name} chunk", why, f"PNG {chunk.name} chunk", chunk.size, key, note=why
-        )
+        payload = data[chunk.data_offset : chunk.data_offset + min(chunk.length, 1 << 16)]
+        item = Item(Category.UNKNOWN, f"{chunk.name} chunk", opaque_value(why, payload),
+                    f"PNG {chunk.name} chunk", chunk.size, key, note=why)
         self.add(chunk, [item], _ChunkPlan("drop"), Category.UNKNOWN)
 
 

@@ -5,8 +5,9 @@ is filed under, and what the bytes after the end of an image are."""
 from __future__ import annotations
 
 from core.formats.base import Buffer
+from core.metadata.vendor import opaque_value, sef_records
 from core.model.categories import Category
-from core.model.inventory import Item, Segment
+from core.model.inventory import Item, Segment, human_size
 from core.model.values import ByteSize
 
 # Most sensitive first: a range holding one unknown item is unknown, one holding a location is location.
@@ -34,30 +35,49 @@ _MAGIC: tuple[tuple[int, bytes, str], ...] = (
     (0, b"GIF89a", "Embedded GIF image"),
     (0, b"PK\x03\x04", "Embedded ZIP archive"),
 )
+EARLIER_VERSION = ("the remains of an earlier version of the picture — it may show what was cropped out "
+                   "(the \u201caCropalypse\u201d bug of some screenshot editors)")
+_PNG_END = b"IEND\xaeB`\x82"
 
 
 def classify_trailer(data: Buffer, start: int, end: int) -> tuple[Category, str]:
     """What the bytes in [start, end) after the end of an image are, by the stricter of the readings the
     handlers had: anything that is or holds a picture, a video or vendor media data (searched for in the
     whole range, not only at its start) is hidden media; everything else, zeros included, is unknown (the
-    most sensitive category: nothing vouches for it). Never copied either way."""
+    most sensitive category: nothing vouches for it), its printable text shown as an excerpt. Never copied
+    either way."""
     head = bytes(data[start : min(end, start + 16)])
-    if data.find(b"SEFH", start, end) >= 0 or bytes(data[max(start, end - 4) : end]) == b"SEFT":
-        return Category.HIDDEN_MEDIA, "Samsung trailer (SEF: may hold video, depth, edit data)"
+    tail = bytes(data[max(start, end - 16) : end])
+    if data.find(b"SEFH", start, end) >= 0 or tail.endswith(b"SEFT"):
+        names = sef_records(data[start:end])
+        records = f"; records: {', '.join(names)}" if names else ""
+        return Category.HIDDEN_MEDIA, f"Samsung SEF trailer (may hold video, depth, edit data{records})"
     for at, magic, label in _MAGIC:
         if head[at : at + len(magic)] == magic:
+            if magic in (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n"):
+                return Category.HIDDEN_MEDIA, f"{label}: another picture, perhaps {EARLIER_VERSION}"
             return Category.HIDDEN_MEDIA, label
+    # The overwritten tail of a longer file: image data that ends the way the picture type ends.
+    if tail.endswith(_PNG_END) or data.find(b"IDAT", start, min(end, start + (1 << 20))) >= 0:
+        return Category.HIDDEN_MEDIA, f"The end of another PNG image: {EARLIER_VERSION}"
     if data.find(b"\xff\xd8\xff", start, end) >= 0:
         return Category.HIDDEN_MEDIA, "Data holding an embedded JPEG image"
+    if tail.endswith(b"\xff\xd9") and end - start > 64:
+        return Category.HIDDEN_MEDIA, f"The end of another JPEG image: {EARLIER_VERSION}"
     if not bytes(data[start:end]).strip(b"\x00"):
-        return Category.UNKNOWN, "Zero padding"
-    return Category.UNKNOWN, "Unidentified data"
+        return Category.UNKNOWN, "Zero padding (harmless filler, nothing readable)"
+    return Category.UNKNOWN, opaque_value("Unidentified data", data[start : min(end, start + (1 << 20))])
+
+
+def trailer_value(label: str, size: int) -> str:
+    """The item value of trailing data: what it is, then its size."""
+    return f"{label} — {human_size(size)}"
 
 
 def trailer(data: Buffer, start: int, where: str, key: str, segment_name: str) -> tuple[Item, Segment]:
     """The item and segment for everything from ``start`` to the end of the file (never copied)."""
     size = len(data) - start
     category, what = classify_trailer(data, start, len(data))
-    item = Item(category, "Data after the end of the image", f"{size} bytes: {what}", where, size, key,
+    item = Item(category, "Data after the end of the image", trailer_value(what, size), where, size, key,
                 carriable=False, note="never copied into a clean file", datum=ByteSize(size))
     return item, Segment(start, size, segment_name, category)

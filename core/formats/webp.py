@@ -24,6 +24,7 @@ from core.formats.png import error_texts, with_notes
 from core.formats.shared import segment_category, trailer
 from core.metadata.exif import ExifResult, build_exif, parse_exif
 from core.metadata.icc import icc_description, icc_problem, profile_size
+from core.metadata.vendor import opaque_value
 from core.metadata.xmp import filter_xmp, parse_xmp
 from core.model.categories import Category
 from core.model.inventory import Item, Need, ParseError, Segment
@@ -149,16 +150,19 @@ def _head(data: Buffer, chunk: Chunk, n: int) -> bytes:
     return bytes(data[chunk.data_offset : chunk.data_offset + min(n, chunk.length)])
 
 
-def _unknown(a: _Analysis, chunk: Chunk, why: str) -> None:
+def _unknown(a: _Analysis, chunk: Chunk, why: str, data: Buffer | None = None) -> None:
     # Counted, not searched for: a file of thousands of unknown chunks must stay linear.
     n = a.unknown_counts.get(chunk.name, 0)
     a.unknown_counts[chunk.name] = n + 1
     key = f"webp:unknown:{chunk.name}" + (f"#{n + 1}" if n else "")
+    value = why
+    if data is not None:
+        value = opaque_value(why, data[chunk.data_offset : chunk.data_offset + min(chunk.length, 1 << 16)])
     a.items.append(
         Item(
             Category.UNKNOWN,
             f"{chunk.name} chunk",
-            why,
+            value,
             f"WebP {chunk.name} chunk",
             chunk.padded,
             key,
@@ -285,7 +289,8 @@ def _analyse(data: Buffer) -> _Analysis:
         fourcc = chunk.fourcc
         if fourcc in IMAGE_CHUNKS:
             if id(chunk) not in kept:
-                _unknown(a, chunk, f"a repeated or misplaced '{chunk.name}' chunk, which readers ignore")
+                why = f"a repeated or misplaced '{chunk.name}' chunk, which readers ignore"
+                _unknown(a, chunk, why, data)
                 continue
             _image_chunk(data, a, chunk)
             if fourcc == b"VP8 " and not (a.width and a.height):
@@ -310,7 +315,7 @@ def _analyse(data: Buffer) -> _Analysis:
             # "XMP\0" is a known writer slip (metadata-extractor issue 473): readable XMP all the same.
             _xmp(data, a, chunk)
         else:
-            _unknown(a, chunk, f"an unknown or repeated '{chunk.name}' chunk")
+            _unknown(a, chunk, f"an unknown or repeated '{chunk.name}' chunk", data)
     if not any(c.fourcc in (b"VP8 ", b"VP8L", b"ANMF") for c, _ in a.image):
         raise ParseError("damaged WebP: there is no image data")
     return a
