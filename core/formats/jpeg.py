@@ -33,7 +33,7 @@ from core.metadata.vendor import (
     media_jukebox,
     opaque_value,
 )
-from core.metadata.xmp import filter_xmp, parse_xmp
+from core.metadata.xmp import DAMAGED, filter_xmp, parse_xmp
 from core.model.categories import Category
 from core.model.inventory import Item, Need, ParseError, Segment
 
@@ -583,9 +583,14 @@ class _Walker:
             if self.xmp_count == 1 and not xmp.errors:
                 self.w.xmp = packet
             else:
-                items = [replace(i, key=f"jpeg:xmp{self.xmp_count}:{i.key}", carriable=False,
+                # What a tolerant read found in a damaged packet keeps its category and its note.
+                items = [i if i.note == DAMAGED else
+                         replace(i, key=f"jpeg:xmp{self.xmp_count}:{i.key}", carriable=False,
                                  category=Category.UNKNOWN if xmp.errors else i.category,
                                  note="only the first readable XMP packet is copied") for i in items]
+                if self.xmp_count > 1:
+                    items = [replace(i, key=f"jpeg:xmp{self.xmp_count}:{i.key}") if i.note == DAMAGED else i
+                             for i in items]
             self.seg(start, length, "APP1 XMP", items)
         elif payload.startswith(EXT_XMP_HEADER) and len(payload) >= len(EXT_XMP_HEADER) + 40:
             at = len(EXT_XMP_HEADER)

@@ -14,6 +14,7 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
 from core.formats import Buffer, Handler, Parsed
+from core.metadata.xmp import DAMAGED
 from core.model.categories import Category
 from core.model.inventory import Inventory, Item, Need
 from core.model.policy import Action, PixelMode, Policy
@@ -36,7 +37,12 @@ class Plan:
 
     @property
     def ok(self) -> bool:
-        return self.handler is not None and self.parsed is not None and not self.inventory.error
+        return (self.handler is not None and self.parsed is not None and not self.inventory.error
+                and not self.preview.error)
+
+
+WITHHELD_DAMAGED = ("damaged XMP: the policy keeps what it says, but a damaged packet cannot be copied "
+                    "safely, so the photo is withheld")
 
 
 def decide(item: Item, policy: Policy) -> str:
@@ -110,6 +116,11 @@ def make_preview(
             preview.stays.append(Stay(item, reason))
         else:
             preview.leaves.append(item)
+    if any(s.reason == DAMAGED for s in preview.stays):
+        # The policy would keep what a damaged XMP packet says, and the packet cannot be carried:
+        # sending the photo without it would not be what the policy promises.
+        preview.error = WITHHELD_DAMAGED
+        return preview
     face_items = [i for i in inventory.items if i.category is Category.FACES]
     preview.faces_detected = len(face_items)
     if policy.passthrough:

@@ -317,3 +317,49 @@ def test_exiftool_reads_the_exported_stray_byte_file_without_warning(tmp_path: P
     _, _, out = exported(tmp_path, "cs6.jpg", with_segments(adobe + b"\xff\x00\x00\x02"))
     found = json.loads(exiftool_text(out))[0]
     assert not any(k.endswith(":Warning") or k.endswith(":Error") for k in found), found
+
+
+# --- damaged XMP --------------------------------------------------------------------------------------
+
+DAMAGED_PACKET = (
+    b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/">'
+    b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description '
+    b'xmlns:t="http://ns.adobe.com/tiff/1.0/" xmlns:exif="http://ns.adobe.com/exif/1.0/" '
+    b't:Make="CANARY-DXMP-MAKE" t:Model="CANARY-DXMP-MODEL" exif:GPSLatitude="48,51.5N" '
+    b'exif:GPSLongitude="2,17.4E"><exif:DateTimeOriginal>2003-04-05T06:07:08</exif:DateTimeOriginal>'
+    b'<broken & not xml </rdf:Description></rdf:RDF></x:xmpmeta>'
+)
+
+
+def damaged_xmp_jpeg() -> bytes:
+    return with_segments(fx.segment(0xE1, b"http://ns.adobe.com/xap/1.0/\x00" + DAMAGED_PACKET))
+
+
+def test_a_damaged_xmp_packet_still_shows_what_it_says(tmp_path: Path) -> None:
+    items, data, out = exported(tmp_path, "dxmp.jpg", damaged_xmp_jpeg())
+    found = {i.name: i for i in items if "damaged" in i.name}
+    make = found["XMP tiff:Make (from a damaged packet)"]  # the prefix is the declared namespace's
+    assert make.category is Category.DEVICE and make.value == "CANARY-DXMP-MAKE" and not make.carriable
+    assert found["XMP tiff:Model (from a damaged packet)"].category is Category.DEVICE
+    when = found["XMP exif:DateTimeOriginal (from a damaged packet)"]
+    assert when.category is Category.TIME and when.datum is not None
+    latitude = found["XMP exif:GPSLatitude (from a damaged packet)"]
+    assert latitude.category is Category.LOCATION and latitude.datum is not None
+    assert round(latitude.datum.latitude, 3) == 48.858  # type: ignore[union-attr]
+    assert any(i.name == "Unreadable XMP packet" for i in items)
+    assert_gone(data, out, "CANARY-DXMP", "xmpmeta")
+
+
+def test_a_damaged_xmp_packet_withholds_the_photo_when_the_policy_keeps_it(tmp_path: Path) -> None:
+    source = tmp_path / "dxmp.jpg"
+    source.write_bytes(damaged_xmp_jpeg())
+    outcome = process_file(source, BUILTIN["no-location"])  # keeps device: the Make cannot follow
+    assert outcome.reason.startswith("damaged XMP") and not outcome.data
+
+
+def test_a_damaged_xmp_chunk_in_a_png_is_read_and_removed(tmp_path: Path) -> None:
+    chunk = pw.itxt("XML:com.adobe.xmp", DAMAGED_PACKET.decode())
+    png = pw.insert_chunks(pw.plain_png(), before_idat=[chunk])
+    items, data, out = exported(tmp_path, "dxmp.png", png)
+    assert any(i.value == "CANARY-DXMP-MAKE" and i.category is Category.DEVICE for i in items)
+    assert_gone(data, out, "CANARY-DXMP")
