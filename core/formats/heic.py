@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from core.formats import isobmff
 from core.formats.base import MAX_PIXELS, Buffer, Cleaned, FormatHandler, Parsed, state_of
 from core.formats.isobmff import Box, ItemFile, ItemInfo, read_item_file
-from core.formats.shared import segment_category
+from core.formats.shared import library_error, segment_category
 from core.metadata import orientation
 from core.metadata.icc import icc_description
 from core.metadata.vendor import opaque_value, sef_records
@@ -527,7 +527,8 @@ def decode_primary(data: Buffer) -> Image.Image:
         raise
     except (ValueError, IndexError, EOFError, SyntaxError, RuntimeError, OSError, MemoryError) as exc:
         # IndexError: libheif found no decodable image in the file at all.
-        raise ParseError(f"cannot decode the HEIC image: {exc or 'no image found'}") from exc
+        reason = library_error(exc) if str(exc) else "no image found"
+        raise ParseError(f"cannot decode the HEIC image: {reason}") from exc
     if image.mode in ("RGBA", "LA", "RGBa", "La") or "A" in image.mode:
         # JPEG has no transparency: flatten onto white, as a viewer would show it on a light page.
         rgba = image.convert("RGBA")

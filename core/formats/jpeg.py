@@ -812,7 +812,12 @@ class _Walker:
 
 
 def walk(data: Buffer) -> _Walk:
-    return _Walker(data).run()
+    walker = _Walker(data)
+    try:
+        return walker.run()
+    except ParseError as exc:
+        # What was read before the damage goes with the error: the preview shows it, marked partial.
+        raise ParseError(str(exc), [*exc.partial, *walker.w.items]) from exc
 
 
 # --- cleaning ----------------------------------------------------------------------------------------

@@ -4,6 +4,8 @@ is filed under, and what the bytes after the end of an image are."""
 
 from __future__ import annotations
 
+import re
+
 from core.formats.base import Buffer
 from core.metadata.vendor import opaque_value, sef_records
 from core.model.categories import Category
@@ -81,3 +83,66 @@ def trailer(data: Buffer, start: int, where: str, key: str, segment_name: str) -
     item = Item(category, "Data after the end of the image", trailer_value(what, size), where, size, key,
                 carriable=False, note="never copied into a clean file", datum=ByteSize(size))
     return item, Segment(start, size, segment_name, category)
+
+
+# --- messages a person reads ---------------------------------------------------------------------------
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_ESCAPED = re.compile(r"(?:\\x[0-9a-fA-F]{2})+")
+_QUOTED_NAME = re.compile(r"'([^'\n]{1,20})'")
+_HUGE = re.compile(r"\b(\d{10,}) bytes missing")
+
+
+def printable_name(name: str | bytes) -> str:
+    """A four-character code as a person can read it: printable codes as they are, any other as hex
+    ("00 00 00 57"), never raw control bytes."""
+    raw = name.encode("latin-1", "replace") if isinstance(name, str) else name
+    if raw and all(32 <= c < 127 for c in raw):
+        return raw.decode("ascii")
+    return "code " + " ".join(f"{c:02X}" for c in raw)
+
+
+def readable_message(message: str) -> str:
+    """A parser's message without noise: quoted names holding control bytes are shown in hex, other
+    control bytes dropped, and a count of missing bytes too large to be real (a size field that
+    wrapped around) is said as what it means."""
+    def name(match: re.Match[str]) -> str:
+        text = match.group(1)
+        if _CONTROL.search(text):
+            return printable_name(text)
+        if _ESCAPED.search(text):
+            raw = _ESCAPED.sub(lambda m: bytes.fromhex(m.group().replace("\\x", "")).decode("latin-1"), text)
+            return printable_name(raw)
+        return match.group()
+
+    text = _QUOTED_NAME.sub(name, message)
+    text = _HUGE.sub(lambda m: "its size field declares more data than the file holds", text)
+    return _CONTROL.sub("", text)
+
+
+# Messages of the imaging libraries (libheif through pillow-heif, libjpeg/libpng/libwebp through Pillow),
+# said for what they mean to the person holding the file.
+_LIBRARY_MESSAGES = (
+    ("decoder plugin generated an error", "the picture's compressed data cannot be decoded (damaged, or "
+     "coded with a feature the HEIC decoder does not support)"),
+    ("unsupported feature", "the picture uses a HEIC feature the decoder does not support"),
+    ("image file is truncated", "the picture's data ends early: the file is cut short"),
+    ("truncated", "the picture's data ends early: the file is cut short"),
+    ("broken data stream", "the picture's compressed data is damaged"),
+    ("decoder error", "the picture's compressed data is damaged"),
+    ("cannot identify image file", "the picture's data is not in a form the decoder recognises"),
+    ("no 'ftyp' box", "the file lacks the header every HEIF file starts with"),
+    ("invalid input", "the file's structure is damaged"),
+    ("end of file", "the picture's data ends early: the file is cut short"),
+)
+
+
+def library_error(exc: BaseException) -> str:
+    """An imaging library's exception in words ("Decoder plugin generated an error" means the
+    compressed picture cannot be decoded); unknown messages pass through, without control bytes."""
+    text = str(exc) or exc.__class__.__name__
+    low = text.lower()
+    for words, meaning in _LIBRARY_MESSAGES:
+        if words in low:
+            return meaning
+    return readable_message(text)

@@ -545,6 +545,9 @@ _PLAIN_ERRORS = (
     (("empty file",), "This file is empty: it holds no picture."),
     (("truncated", "ends inside", "ends before", "cut short"),
      "This file is damaged: it ends in the middle of the picture."),
+    (("damaged xmp",), "Its XMP metadata is damaged: the policy keeps part of what it says, which cannot "
+     "be copied safely."),
+    (("bigtiff",), "This is a BigTIFF file, which the app does not support yet."),
     (("gif",), "This is a GIF image: the app handles JPEG, PNG, WebP, TIFF and HEIC photos."),
     (("avif", "cgbi", "extension this app does not know", "not supported", "not a supported", "unsupported"),
      "This kind of file is not supported: the app handles JPEG, PNG, WebP, TIFF and HEIC photos."),
@@ -583,6 +586,13 @@ def summary_of(preview: Preview) -> list[Fact]:
 
 
 
+def partial_facts(preview: Preview) -> list[Fact]:
+    """What a damaged file showed before the damage, in words (it stays: the file is withheld)."""
+    if not preview.error:
+        return []
+    return describe(s.item for s in preview.stays)
+
+
 def text_lines(preview: Preview, consent: Consent | None = None, recipient: str = "") -> list[str]:
     """The CLI's plain-language block for one file: consent first, then what leaves and what stays."""
     lines = []
@@ -590,6 +600,10 @@ def text_lines(preview: Preview, consent: Consent | None = None, recipient: str 
         lines.append(f"  {consent.headline(recipient)} ({consent.because})")
     if preview.error:
         lines.append(f"  {plain_error(preview.error)} {WITHHELD} ({preview.error})")
+        partial = partial_facts(preview)
+        if partial:
+            lines.append(" Read before the damage (partial):")
+            lines += [f"    {fact.line}" for fact in partial]
         return lines
     shared = consent is None or consent.shared
     lines.append(" Leaves the device:" if shared else " Would leave if you shared it:")

@@ -109,6 +109,8 @@ def make_preview(
         error=inventory.error,
     )
     if inventory.error:
+        # What could be read before the damage is shown; nothing of a damaged file ever leaves.
+        preview.stays = [Stay(item, item.note or inventory.error) for item in inventory.items]
         return preview
     for item in inventory.items:
         reason = decide(item, policy)
