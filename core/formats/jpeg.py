@@ -20,10 +20,11 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from core.formats.base import Buffer, Cleaned, FormatHandler, Parsed, state_of
+from core.formats.nested import picture_items, video_items, with_children
 from core.formats.shared import classify_trailer, segment_category, trailer_value
 from core.metadata.exif import ExifResult, build_exif, parse_exif
 from core.metadata.icc import icc_description, icc_problem, profile_size
-from core.metadata.iptc import PHOTOSHOP_HEADER, IrbResult, build_irb, parse_irb
+from core.metadata.iptc import PHOTOSHOP_HEADER, THUMBNAIL_RESOURCES, IrbResult, build_irb, parse_irb
 from core.metadata.vendor import (
     MEDIA_JUKEBOX,
     NEVER_COPIED,
@@ -203,8 +204,9 @@ def _text(raw: bytes) -> str:
 
 
 class _Walker:
-    def __init__(self, data: Buffer) -> None:
+    def __init__(self, data: Buffer, depth: int = 0) -> None:
         self.data = data
+        self.depth = depth  # 0 for the file; 1 for a picture embedded in it (core.formats.nested)
         self.w = _Walk()
         self.exif_count = 0
         self.xmp_count = 0
@@ -567,6 +569,10 @@ class _Walker:
                 self.unknown(start, length, "Unreadable EXIF block", str(exc), where)
                 return
             items = list(result.items)
+            if result.thumbnail:
+                key = f"{result.key_prefix}:IFD1:thumbnail"
+                items = with_children(items, key, picture_items(bytes(result.thumbnail), key,
+                                                                 "the EXIF thumbnail", self.depth))
             if self.exif_count == 1:
                 self.w.exif = result
             else:
@@ -691,8 +697,13 @@ class _Walker:
         if self.irb_chunks:
             irb = parse_irb(b"".join(self.irb_chunks), where="JPEG APP13 Photoshop")
             self.w.irb = irb
-            self.w.items.extend(irb.items)
-            self.mark("APP13 Photoshop", segment_category(irb.items) if irb.items else Category.TECHNICAL)
+            items = list(irb.items)
+            for res in irb.resources:
+                if res.id in THUMBNAIL_RESOURCES:
+                    inside = picture_items(res.data, res.key, "the Photoshop thumbnail", self.depth)
+                    items = with_children(items, res.key, inside)
+            self.w.items.extend(items)
+            self.mark("APP13 Photoshop", segment_category(items) if items else Category.TECHNICAL)
         if self.w.comments:
             value = " | ".join(_text(c) for c in self.w.comments)
             self.w.items.append(Item(Category.DESCRIPTION, "JPEG comment", value, "JPEG COM",
@@ -778,7 +789,9 @@ class _Walker:
         for off, size, name, cat, key in ranges:
             if off > pos:
                 k = self.gap(pos, off, where, k)
-            self.trailer_item(off, size, name, f"{name}: {_size(size)}", cat, key, where)
+            children = picture_items(bytes(self.data[off: off + size]), key, name.replace("MPF", "the MPF"),
+                                     self.depth)
+            self.trailer_item(off, size, name, f"{name}: {_size(size)}", cat, key, where, children)
             pos = off + size
         if pos < n:
             self.gap(pos, n, where, k)
@@ -794,8 +807,9 @@ class _Walker:
             k += 1
             value = f"Motion-photo video (MP4): {_size(end - mp4_start)}"
             key = f"jpeg:trailer:{k}"
+            children = video_items(data, mp4_start, end, key, "the motion-photo video")
             self.trailer_item(mp4_start, end - mp4_start, "Motion-photo video (MP4)", value,
-                              Category.HIDDEN_MEDIA, key, where)
+                              Category.HIDDEN_MEDIA, key, where, children)
             return k
         k += 1
         key = f"jpeg:trailer:{k}"
@@ -805,14 +819,14 @@ class _Walker:
         return k
 
     def trailer_item(self, offset: int, size: int, name: str, value: str, category: Category, key: str,
-                     where: str) -> None:
+                     where: str, children: list[Item] | None = None) -> None:
         item = Item(category, name, value, where, size, key, carriable=False,
                     note="nothing after the end of the image is ever copied")
-        self.seg(offset, size, name, [item])
+        self.seg(offset, size, name, [item, *(children or [])])
 
 
-def walk(data: Buffer) -> _Walk:
-    walker = _Walker(data)
+def walk(data: Buffer, depth: int = 0) -> _Walk:
+    walker = _Walker(data, depth)
     try:
         return walker.run()
     except ParseError as exc:

@@ -271,6 +271,7 @@ _REGION_KEYS = {
 
 MAX_DEPTH = 100  # element nesting; real packets (face regions, history) stay under 15
 MAX_VALUE = 200  # characters of a value shown to a person; longer values are cut with their length noted
+MAX_STRUCT = 20_000  # characters of a list or structure value: shown whole up to this
 
 
 @dataclass(slots=True)
@@ -389,6 +390,15 @@ def _text(value: str) -> str:
     return value
 
 
+def _struct_text(value: str) -> str:
+    """A list or structure (a Darwin Core location, a history) is shown whole: each field matters, and
+    a cut one hides what a person must see; only a value longer than any real one is cut."""
+    value = " ".join(value.split())
+    if len(value) > MAX_STRUCT:
+        return f"{value[:MAX_STRUCT]}… ({len(value):,} characters)"
+    return value if " " in value or len(value) <= 1000 else f"encoded data, {len(value):,} characters"
+
+
 _RDF_WRAPPERS = {f"{{{RDF}}}{n}" for n in ("Seq", "Bag", "Alt", "li", "Description")}
 
 
@@ -429,8 +439,8 @@ def _element_value(element: ET.Element) -> str:
                 parts.append((li.text or "").strip())
             else:
                 parts.append(_struct_summary(li))
-        return _text(", ".join(p for p in parts if p))
-    return _text(_struct_summary(element))
+        return _struct_text(", ".join(p for p in parts if p))
+    return _struct_text(_struct_summary(element))
 
 
 def _struct_summary(element: ET.Element) -> str:
@@ -547,6 +557,10 @@ def _item(prop: _Prop, where: str) -> Item:
             need = Need.PIXELS
         else:
             carriable, note = False, "not a valid orientation (one number from 1 to 8): never carried"
+    if _points_to_embedded(prefix, local):
+        # A pointer to a video or picture appended to the file, which is never copied: carried alone it
+        # would point at something no longer there.
+        carriable, note = False, POINTER
     if prop.attr_value is not None:
         value = _text(prop.attr_value)
     elif prop.qname in _REGION_KEYS or prefix == "apple-fi":
@@ -559,6 +573,17 @@ def _item(prop: _Prop, where: str) -> Item:
     name = f"{prefix}:{local}" if prefix in PREFIXES.values() else f"{prop.local} ({prop.uri})"
     return Item(category, f"XMP {name}", value, where, _serialized_size(prop), prop.key, need=need,
                 carriable=carriable, note=note, datum=_datum(prop, category, value))
+
+
+POINTER = "points to media appended to the file, which is never copied"
+
+
+def _points_to_embedded(prefix: str, local: str) -> bool:
+    """Properties that locate a motion-photo video or other appended media (Google's Camera and
+    Container namespaces)."""
+    if prefix in ("Container", "Item"):
+        return True
+    return prefix == "GCamera" and local.startswith(("MicroVideo", "MotionPhoto"))
 
 
 _ORIENTATION_VALUES = {str(n) for n in range(1, 9)}
