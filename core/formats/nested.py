@@ -31,9 +31,16 @@ def _children(found: list[Item], container: str, what: str) -> list[Item]:
     for item in found:
         if item.need is not Need.NONE or item.category in (Category.TECHNICAL, Category.FILE):
             continue  # the picture's own structure says nothing about anyone
+        if item.category is Category.UNKNOWN and (item.bytes < 64 or item.value.startswith("Zero padding")):
+            continue  # a marker or padding of the embedded picture: nothing a person could read
         out.append(replace(item, key=f"{container}/{item.key}", where=f"{what} · {item.where}",
                            carriable=False, note=INSIDE.format(what=what)))
     return out
+
+
+def is_child(item: Item) -> bool:
+    """Whether ``item`` was found inside embedded media (its bytes are counted by its container)."""
+    return item.note.startswith("inside ") and item.note.endswith(": never copied")
 
 
 def picture_items(raw: bytes, container: str, what: str, depth: int) -> list[Item]:
@@ -215,4 +222,5 @@ def video_items(data: Buffer, start: int, end: int, container: str, what: str) -
     return items
 
 
-__all__ = ["MAX_DEPTH", "iso6709", "picture_items", "video_items", "video_metadata", "with_children"]
+__all__ = ["MAX_DEPTH", "is_child", "iso6709", "picture_items", "video_items", "video_metadata",
+           "with_children"]

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from enum import StrEnum
 
+from core.formats.nested import is_child
+from core.formats.shared import EARLIER_VERSION
 from core.metadata.exif.values import parse_coordinate
 from core.metadata.places import place_name
 from core.model.categories import LABELS, Category
@@ -378,8 +380,8 @@ def hidden_blocks(items: Iterable[Item]) -> list[tuple[str, int]]:
     (a thumbnail's compression and resolution) describe it and are not blocks of their own."""
     out = []
     for item in items:
-        if item.category is not Category.HIDDEN_MEDIA:
-            continue
+        if item.category is not Category.HIDDEN_MEDIA or is_child(item):
+            continue  # a field found inside a picture or video is counted with its container
         if isinstance(item.datum, ByteSize):
             out.append((hidden_kind(item), item.datum.count))
         elif item.bytes >= 64:  # a descriptor field is a few bytes; the smallest real picture is more
@@ -392,7 +394,14 @@ def _hidden(items: Sequence[Item]) -> tuple[str, Risk]:
     if not blocks:
         return f"{_plural(len(items), 'field')} describing embedded media", Risk.HIGH
     parts = [f"{_HIDDEN_WORDS[kind]} ({human_size(n)})" for kind, n in blocks]
-    return _join(parts), Risk.HIGH
+    text = _join(parts)
+    if any(EARLIER_VERSION in i.value for i in items):
+        text += "; part of it is the remains of an earlier version of the picture: it may show what was " \
+                "cropped out"
+    inside = sum(1 for i in items if is_child(i))
+    if inside:
+        text += f"; {_plural(inside, 'field')} found inside them"
+    return text, Risk.HIGH
 
 
 def _history(items: Sequence[Item]) -> tuple[str, Risk]:
@@ -463,9 +472,19 @@ def _file(items: Sequence[Item]) -> tuple[str, Risk]:
     return ", ".join(parts), Risk.LOW
 
 
+_EXCERPT = re.compile(r"text excerpt: “([^”]*)”")
+
+
 def _unknown(items: Sequence[Item]) -> tuple[str, Risk]:
     total = human_size(sum(i.bytes for i in items))
-    return f"{_plural(len(items), 'block')} of data the app cannot read ({total})", Risk.MEDIUM
+    text = f"{_plural(len(items), 'block')} of data the app cannot read ({total})"
+    for item in items:
+        found = _EXCERPT.search(item.value)
+        if found:
+            # What a person could read in them, so "cannot read" is never all that is said.
+            text += f", with text such as {quoted(found.group(1).split(' · ')[0], 40)}"
+            break
+    return text, Risk.MEDIUM
 
 
 _DESCRIBERS = {

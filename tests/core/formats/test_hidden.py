@@ -363,3 +363,39 @@ def test_a_damaged_xmp_chunk_in_a_png_is_read_and_removed(tmp_path: Path) -> Non
     items, data, out = exported(tmp_path, "dxmp.png", png)
     assert any(i.value == "CANARY-DXMP-MAKE" and i.category is Category.DEVICE for i in items)
     assert_gone(data, out, "CANARY-DXMP")
+
+
+# --- in plain words, and whole --------------------------------------------------------------------------
+
+
+def test_the_plain_lines_say_what_is_inside(tmp_path: Path) -> None:
+    from core.pipeline.description import describe
+
+    payload = b"Vndr\x00\x01Qualcomm Camera Attributes\x00\x02"
+    items, _, _ = exported(tmp_path, "app7.jpg", with_segments(fx.segment(0xE7, payload)))
+    unknown = next(f for f in describe(items) if f.category == "unknown")
+    assert "“Vndr" in unknown.text or "“Qualcomm" in unknown.text, unknown.text
+    items, _, _ = exported(tmp_path, "acrop.png", pw.plain_png() + acropalypse_png_tail())
+    hidden = next(f for f in describe(items) if f.category == "hidden_media")
+    assert "earlier version of the picture" in hidden.text and "cropped out" in hidden.text
+
+
+def test_a_long_structured_xmp_value_is_shown_whole(tmp_path: Path) -> None:
+    fields = {"continent": "Europe", "country": "Switzerland", "countryCode": "CH",
+              "stateProvince": "Canton of Vaud", "county": "District de Lausanne",
+              "municipality": "Lausanne", "locality": "Ouchy, by the lake", "verbatimLocality":
+              "CANARY-DWC-Quai d'Ouchy 1, near the old harbour wall", "decimalLatitude": "46.5065",
+              "decimalLongitude": "6.6271", "geodeticDatum": "WGS84"}
+    body = "".join(f"<dwc:{k}>{v}</dwc:{k}>" for k, v in fields.items())
+    packet = ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+              '<rdf:Description xmlns:Iptc4xmpExt="http://iptc.org/std/Iptc4xmpExt/2008-02-29/" '
+              'xmlns:dwc="http://rs.tdwg.org/dwc/terms/"><Iptc4xmpExt:LocationCreated '
+              f'rdf:parseType="Resource">{body}</Iptc4xmpExt:LocationCreated></rdf:Description>'
+              "</rdf:RDF></x:xmpmeta>").encode()
+    source = with_segments(fx.segment(0xE1, b"http://ns.adobe.com/xap/1.0/\x00" + packet))
+    items, data, out = exported(tmp_path, "dwc.jpg", source)
+    item = next(i for i in items if i.name.endswith("LocationCreated"))
+    assert len(item.value) > 250 and "…" not in item.value
+    for value in fields.values():
+        assert value in item.value
+    assert_gone(data, out, "CANARY-DWC")
