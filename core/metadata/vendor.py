@@ -26,6 +26,8 @@ from core.model.values import ByteSize, Datum, Moment, PersonName, SerialNumber
 
 EXCERPT_CHARS = 200
 _RUNS = re.compile(rb"[\x20-\x7e]{4,}")
+_RUNS_UTF16BE = re.compile(rb"(?:\x00[\x20-\x7e]){4,}")
+_RUNS_UTF16LE = re.compile(rb"(?:[\x20-\x7e]\x00){4,}")
 # An excerpt looks at most this far into a block: a few hundred characters are found well before.
 _SCAN = 1 << 20
 NEVER_COPIED = "this block is never copied"
@@ -36,10 +38,17 @@ def excerpt(raw: bytes | memoryview, limit: int = EXCERPT_CHARS) -> str:
     ``limit`` characters ("…" marks the cut); "" when there is none."""
     parts: list[str] = []
     total = 0
-    for match in _RUNS.finditer(bytes(raw[:_SCAN])):
-        run = " ".join(match.group().decode("ascii").split())
-        if len(run) < 4:
-            continue
+    data = bytes(raw[:_SCAN])
+    runs = [(m.start(), m.group().decode("ascii")) for m in _RUNS.finditer(data)]
+    # Text written as UTF-16 (Adobe's Ducky comment and copyright, Windows tags) in either byte order.
+    runs += [(m.start(), m.group().decode("utf-16-be")) for m in _RUNS_UTF16BE.finditer(data)]
+    runs += [(m.start(), m.group().decode("utf-16-le")) for m in _RUNS_UTF16LE.finditer(data)]
+    for _, text in sorted(runs):
+        run = " ".join(text.split())
+        if len(run) < 4 or (parts and run in parts[-1]):
+            continue  # UTF-16 text matches in both byte orders, one byte apart: said once
+        if parts and parts[-1] in run:
+            total -= len(parts.pop()) + 3
         parts.append(run)
         total += len(run) + 3
         if total > limit:
@@ -104,6 +113,8 @@ def media_jukebox(payload: bytes, where: str, size: int) -> list[Item]:
         datum: Datum | None = PersonName(value, "person in image") if category is Category.PEOPLE else None
         if low == "date":
             datum = _ole_date(value)
+            if datum is not None:
+                value = f"{datum.when:%Y:%m:%d %H:%M:%S}"
         items.append(Item(category, f"Media Jukebox {field}", value, where, len(match.group()),
                           f"jpeg:app9:mj:{low.replace(' ', '-')}", carriable=False, note=NEVER_COPIED,
                           datum=datum))
@@ -255,24 +266,30 @@ def jumbf(data: bytes, where: str, size: int) -> list[Item]:
     actions: list[object] = []
     certificates: list[bytes] = []
 
+    others: list[tuple[str, object]] = []  # (label, value) of any other assertion
+
     def visit(box: _Box) -> None:
         if box.label and box.kind == "jumb":
             labels.append(box.label)
-        content = [c for c in box.children if c.kind == "cbor"]
+        content = [c for c in box.children if c.kind in ("cbor", "json")]
         if content:
-            value = cbor(content[0].body)
-            if box.label.startswith("c2pa.claim"):
+            raw = content[0]
+            value = cbor(raw.body) if raw.kind == "cbor" else _json(raw.body)
+            label = box.label.replace("cai.", "c2pa.", 1) if box.label.startswith("cai.") else box.label
+            if label.startswith("c2pa.claim"):
                 claims.append(value)
-            elif box.label.startswith("c2pa.actions"):
+            elif label.startswith("c2pa.actions"):
                 actions.append(value)
-            elif box.label == "c2pa.signature":
+            elif label == "c2pa.signature":
                 certificates.extend(_cose_certificates(value))
+            elif value is not None:
+                others.append((box.label, value))
         for child in box.children:
             visit(child)
 
     for box in top:
         visit(box)
-    c2pa = any(label == "c2pa" or label.startswith("c2pa.") for label in labels)
+    c2pa = any(label in ("c2pa", "cai") or label.startswith(("c2pa.", "cai.")) for label in labels)
     name = "Content Credentials (C2PA)" if c2pa else "JUMBF data"
     summary = f"{size:,} bytes"
     if labels:
@@ -297,7 +314,52 @@ def jumbf(data: bytes, where: str, size: int) -> list[Item]:
                 n += 1
                 items.append(Item(Category.HISTORY, "C2PA action", text, where, len(text),
                                   f"jpeg:app11:c2pa:action:{n}", carriable=False, note=NEVER_COPIED))
+    for n, (label, value) in enumerate(others, start=1):
+        text = _flatten(value)
+        if text:
+            name = f"Content Credentials assertion {label}"
+            items.append(Item(_assertion_category(label), name, text, where, len(text),
+                              f"jpeg:app11:c2pa:assertion:{n}", carriable=False, note=NEVER_COPIED))
     return items
+
+
+def _assertion_category(label: str) -> Category:
+    low = label.lower()
+    if "location" in low or "exif" in low:
+        return Category.LOCATION  # EXIF assertions carry the capture position
+    if any(w in low for w in ("rights", "creativework", "author", "creator")):
+        return Category.PEOPLE
+    return Category.HISTORY
+
+
+def _json(raw: bytes) -> object:
+    import json
+
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+
+
+def _flatten(value: object, limit: int = 2000) -> str:
+    """A decoded assertion as "key: value; ..." text (leaves only), cut at ``limit`` characters."""
+    parts: list[str] = []
+
+    def walk(v: object, name: str, depth: int) -> None:
+        if depth > 12 or len(parts) > 200:
+            return
+        if isinstance(v, dict):
+            for k, sub in v.items():
+                walk(sub, str(k), depth + 1)
+        elif isinstance(v, list):
+            for sub in v:
+                walk(sub, name, depth + 1)
+        elif isinstance(v, (str, int, float)) and not isinstance(v, bool) and str(v).strip():
+            parts.append(f"{name}: {v}" if name else str(v))
+
+    walk(value, "", 0)
+    text = _text("; ".join(parts).encode())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _get(value: object, key: str) -> object:

@@ -84,6 +84,9 @@ def test_an_excerpt_is_cut_at_about_two_hundred_characters() -> None:
     text = excerpt(b"\x00".join(b"word%04d" % n for n in range(500)))
     assert 150 <= len(text) <= 200 and text.endswith("…") and text.startswith("word0000 · word0001")
     assert excerpt(b"\x00ab\x01cd\x02") == ""  # runs shorter than four characters are noise
+    # UTF-16 text (Ducky comments, Windows tags) in either byte order, said once.
+    assert excerpt(b"\x00\x01" + "Jane Roe".encode("utf-16-be") + b"\x00\x00") == "Jane Roe"
+    assert excerpt(b"\x01\x02" + "Jane Roe".encode("utf-16-le") + b"\x01") == "Jane Roe"
 
 
 def test_known_vendor_segments_show_their_text(tmp_path: Path) -> None:
@@ -122,7 +125,7 @@ def test_media_jukebox_people_places_and_dates(tmp_path: Path) -> None:
     assert people.category is Category.PEOPLE and "Alice Doe" in people.value
     assert by_name(items, "Media Jukebox Places").category is Category.LOCATION
     date = by_name(items, "Media Jukebox Date")
-    assert date.category is Category.TIME and date.datum is not None
+    assert date.category is Category.TIME and date.datum is not None and date.value == "2010:01:01 12:00:00"
     assert date.datum.when == dt.datetime(2010, 1, 1, 12, 0)  # type: ignore[union-attr]
     assert by_name(items, "Media Jukebox Caption").category is Category.DESCRIPTION
     assert not any(i.carriable for i in items if i.where.startswith("JPEG APP9"))
@@ -248,6 +251,21 @@ def test_c2pa_content_credentials_claim_generator_signer_and_ai_actions(tmp_path
     assert actions[0].startswith("c2pa.created by CANARY-C2PA-Firefly 3") and "generative AI" in actions[0]
     assert actions[1] == "c2pa.cropped by CANARY-C2PA-Editor"
     assert_gone(data, out, "CANARY-C2PA", "c2pa.claim", "jumb")
+
+
+def test_older_cai_credentials_show_their_json_assertions(tmp_path: Path) -> None:
+    def json_box(label: str, value: str) -> bytes:
+        return superbox(label, box(b"json", value.encode()))
+
+    store = superbox("cai", superbox("cb.canary_1", superbox(
+        "cai.assertions", json_box("cai.location.broad", '{"location": "CANARY-CAI-Salem, Oregon"}'),
+        json_box("cai.rights", '{"copyright": "CANARY-CAI-Alisha"}'))))
+    items, data, out = exported(tmp_path, "cai.jpg", with_segments(*app11_segments(store)))
+    assert by_name(items, "Content Credentials (C2PA)").category is Category.HIDDEN_MEDIA
+    place = by_name(items, "Content Credentials assertion cai.location.broad")
+    assert place.category is Category.LOCATION and place.value == "location: CANARY-CAI-Salem, Oregon"
+    assert by_name(items, "Content Credentials assertion cai.rights").category is Category.PEOPLE
+    assert_gone(data, out, "CANARY-CAI")
 
 
 # --- data after the end of the image --------------------------------------------------------------------
