@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from core.formats import isobmff
 from core.formats.base import MAX_PIXELS, Buffer, Cleaned, FormatHandler, Parsed, state_of
 from core.formats.isobmff import Box, ItemFile, ItemInfo, read_item_file
+from core.formats.nested import video_items, with_thumbnail
 from core.formats.shared import library_error, segment_category
 from core.metadata import orientation
 from core.metadata.icc import icc_description
@@ -288,7 +289,7 @@ def _metadata_items(data: Buffer, heif: Heif, item_id: int, role: Role) -> tuple
 
             prefix = "exif" if primary else f"heic:{item_id}:exif"
             result = parse_exif(exif_block(payload), where="HEIF Exif item · EXIF", key_prefix=prefix)
-            items = list(result.items)
+            items = with_thumbnail(list(result.items), result)
             if not primary:
                 items = _not_carried(items, "belongs to another image in the file, which is never exported")
         elif _is_xmp(info):
@@ -468,6 +469,8 @@ def parse(data: Buffer) -> Parsed:
                 segments.append(Segment(box.start, box.size, f"{box.type} (padding)", Category.TECHNICAL))
             else:
                 items.append(item)
+                if box.type == "mpvd":
+                    items += video_items(data, box.body, box.end, item.key, "the motion-photo video")
                 segments.append(Segment(box.start, box.size, item.name, item.category))
     items += unknown
     # Hidden images, video and unknown blocks are opaque here: their size is what they are.

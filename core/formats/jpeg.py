@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from core.formats.base import Buffer, Cleaned, FormatHandler, Parsed, state_of
-from core.formats.nested import picture_items, video_items, with_children
+from core.formats.nested import picture_items, video_items, with_children, with_thumbnail
 from core.formats.shared import classify_trailer, segment_category, trailer_value
 from core.metadata.exif import ExifResult, build_exif, parse_exif
 from core.metadata.icc import icc_description, icc_problem, profile_size
@@ -569,10 +569,7 @@ class _Walker:
                 self.unknown(start, length, "Unreadable EXIF block", str(exc), where)
                 return
             items = list(result.items)
-            if result.thumbnail:
-                key = f"{result.key_prefix}:IFD1:thumbnail"
-                items = with_children(items, key, picture_items(bytes(result.thumbnail), key,
-                                                                 "the EXIF thumbnail", self.depth))
+            items = with_thumbnail(items, result, self.depth)
             if self.exif_count == 1:
                 self.w.exif = result
             else:

@@ -17,6 +17,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from core.formats.base import Buffer
+from core.metadata.exif import ExifResult
 from core.model.categories import Category
 from core.model.inventory import Item, Need, ParseError
 from core.model.values import Coordinates, Datum, Moment
@@ -55,6 +56,14 @@ def picture_items(raw: bytes, container: str, what: str, depth: int) -> list[Ite
     except ParseError as exc:
         found = list(exc.partial)
     return _children(found, container, what)
+
+
+def with_thumbnail(items: list[Item], exif: ExifResult, depth: int = 0) -> list[Item]:
+    """EXIF ``items`` with what the IFD1 thumbnail's own EXIF/XMP says placed after it."""
+    if not exif.thumbnail:
+        return items
+    key = f"{exif.key_prefix}:IFD1:thumbnail"
+    return with_children(items, key, picture_items(bytes(exif.thumbnail), key, "the EXIF thumbnail", depth))
 
 
 def with_children(items: list[Item], container: str, children: list[Item]) -> list[Item]:
@@ -223,4 +232,4 @@ def video_items(data: Buffer, start: int, end: int, container: str, what: str) -
 
 
 __all__ = ["MAX_DEPTH", "is_child", "iso6709", "picture_items", "video_items", "video_metadata",
-           "with_children"]
+           "with_children", "with_thumbnail"]

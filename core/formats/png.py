@@ -22,6 +22,7 @@ from io import BytesIO
 from typing import TYPE_CHECKING
 
 from core.formats.base import Buffer, Cleaned, FormatHandler, Parsed, state_of
+from core.formats.nested import with_thumbnail
 from core.formats.shared import segment_category, trailer
 from core.metadata.exif import ExifResult, build_exif, parse_exif
 from core.metadata.icc import icc_description, icc_problem
@@ -449,7 +450,7 @@ def _exif_items(
     except ParseError as exc:
         state.unknown(data, chunk, f"unreadable EXIF: {exc}")
         return
-    items = list(result.items)
+    items = with_thumbnail(list(result.items), result)
     if not carriable:
         items = [dataclasses.replace(i, carriable=False, note=note) for i in items]
     errs = error_texts(result.errors)

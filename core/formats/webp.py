@@ -20,6 +20,7 @@ from io import BytesIO
 from typing import TYPE_CHECKING
 
 from core.formats.base import Buffer, Cleaned, FormatHandler, Parsed, state_of
+from core.formats.nested import with_thumbnail
 from core.formats.png import error_texts, with_notes
 from core.formats.shared import segment_category, trailer
 from core.metadata.exif import ExifResult, build_exif, parse_exif
@@ -332,7 +333,7 @@ def _exif(data: Buffer, a: _Analysis, chunk: Chunk) -> None:
     except ParseError as exc:
         _unknown(a, chunk, f"unreadable EXIF: {exc}")
         return
-    items = list(result.items)
+    items = with_thumbnail(list(result.items), result)
     if not items:
         _unknown(a, chunk, "; ".join(error_texts(result.errors)) or "the EXIF block holds no readable tags")
         return

@@ -314,12 +314,12 @@ def jumbf(data: bytes, where: str, size: int) -> list[Item]:
                 n += 1
                 items.append(Item(Category.HISTORY, "C2PA action", text, where, len(text),
                                   f"jpeg:app11:c2pa:action:{n}", carriable=False, note=NEVER_COPIED))
-    for n, (label, value) in enumerate(others, start=1):
-        text = _flatten(value)
+    for k, (label, content) in enumerate(others, start=1):
+        text = _flatten(content)
         if text:
             name = f"Content Credentials assertion {label}"
             items.append(Item(_assertion_category(label), name, text, where, len(text),
-                              f"jpeg:app11:c2pa:assertion:{n}", carriable=False, note=NEVER_COPIED))
+                              f"jpeg:app11:c2pa:assertion:{k}", carriable=False, note=NEVER_COPIED))
     return items
 
 

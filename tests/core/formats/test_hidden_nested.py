@@ -11,6 +11,7 @@ import struct
 from pathlib import Path
 
 import piexif
+import pytest
 from PIL import Image
 
 from core.formats.nested import iso6709, video_metadata
@@ -185,3 +186,31 @@ def test_the_all_access_report_counts_what_hides_inside(tmp_path: Path) -> None:
     facts = facts_from_items(preview.leaves)
     assert "CANARY-VIDEO-MAKER CANARY-VIDEO-PHONE" in facts.cameras
     assert facts.position is not None and round(facts.position[0], 2) == 46.52
+
+
+def test_a_heic_motion_photo_video_box_is_itemised(tmp_path: Path) -> None:
+    from tests.core import heic_fixtures as hf
+
+    if not hf.heic_encoder_available():
+        pytest.skip("no HEIF encoder in pillow-heif")
+    items, data, out = exported(tmp_path, "motion.heic", hf.real_heic() + box(b"mpvd", motion_video()))
+    video = next(i for i in items if i.key.startswith("heic:box:mpvd"))
+    children = children_of(items, video.key)
+    assert any(c.value == "CANARY-VIDEO-PHONE" and c.category is Category.DEVICE for c in children)
+    assert any(c.category is Category.LOCATION for c in children) and not video.carriable
+    assert_gone(data, out, "CANARY-VIDEO")
+
+
+def test_exif_inside_the_exif_thumbnail_of_png_and_webp_is_itemised(tmp_path: Path) -> None:
+    from tests.core import png_webp_fixtures as pw
+
+    thumbnail = jpeg_with_exif(gps_exif(b"CANARY-PW-THUMB"), (8, 6))
+    block = exif_with_thumbnail(b"Outer", thumbnail)[6:]
+    png = pw.insert_chunks(pw.plain_png(), before_idat=[pw.chunk(b"eXIf", block)])
+    chunks = [(k, v) for k, v in pw.webp_chunks(pw.rich_webp()) if k != b"EXIF"]
+    chunks.insert(1, (b"EXIF", block))
+    for name, source in (("thumb.png", png), ("thumb.webp", pw.webp_from(chunks))):
+        items, data, out = exported(tmp_path, name, source)
+        children = children_of(items, "exif:IFD1:thumbnail")
+        assert any(c.value == "CANARY-PW-THUMB" for c in children), name
+        assert_gone(data, out, "CANARY-PW-THUMB")
