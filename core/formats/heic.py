@@ -312,7 +312,7 @@ def _bad_metadata(item_id: int, what: str, message: str, size: int = 0) -> Item:
                 f"heic:bad:{item_id}", note="damaged metadata is never passed on")
 
 
-def _split(container: Box, start: int, spans: list[_Span], out_segments: list[Segment],
+def _split(data: Buffer, container: Box, start: int, spans: list[_Span], out_segments: list[Segment],
            unknown: list[Item], label: str) -> None:
     """Segments for [start, container.end): item spans in order, gaps reported as unknown."""
     cursor = start
@@ -322,16 +322,18 @@ def _split(container: Box, start: int, spans: list[_Span], out_segments: list[Se
         if s_end <= s_start:
             continue  # outside this box, or already covered by an overlapping item
         if s_start > cursor:
-            _gap(cursor, s_start, out_segments, unknown, label)
+            _gap(data, cursor, s_start, out_segments, unknown, label)
         out_segments.append(Segment(s_start, s_end - s_start, span.name, span.category))
         cursor = s_end
     if cursor < container.end:
-        _gap(cursor, container.end, out_segments, unknown, label)
+        _gap(data, cursor, container.end, out_segments, unknown, label)
 
 
-def _gap(start: int, end: int, out_segments: list[Segment], unknown: list[Item], label: str) -> None:
+def _gap(data: Buffer, start: int, end: int, out_segments: list[Segment], unknown: list[Item],
+         label: str) -> None:
     out_segments.append(Segment(start, end - start, f"{label}: bytes no item refers to", Category.UNKNOWN))
-    unknown.append(Item(Category.UNKNOWN, f"Unreferenced data in {label}", f"{end - start} bytes",
+    value = opaque_value(f"{end - start} bytes", data[start : min(end, start + (1 << 16))])
+    unknown.append(Item(Category.UNKNOWN, f"Unreferenced data in {label}", value,
                         f"{label} at offset {start}", end - start, f"heic:unreferenced:{start}"))
 
 
@@ -446,20 +448,22 @@ def parse(data: Buffer) -> Parsed:
     for box in heif.boxes:
         if box.type == "mdat":
             segments.append(Segment(box.start, box.header, "mdat box header", Category.TECHNICAL))
-            _split(box, box.body, spans, segments, unknown, f"mdat at offset {box.start}")
+            _split(data, box, box.body, spans, segments, unknown, f"mdat at offset {box.start}")
         elif box is heif.meta:
             segments.append(Segment(box.start, box.header + 4, "meta box header", Category.TECHNICAL))
             for child in heif.meta_children:
                 if child is heif.idat:
                     segments.append(Segment(child.start, child.header, "idat box header", Category.TECHNICAL))
-                    _split(child, child.body, spans, segments, unknown, "idat")
+                    _split(data, child, child.body, spans, segments, unknown, "idat")
                 elif child.type in STRUCTURE_BOXES:
                     segments.append(Segment(child.start, child.size, f"meta/{child.type}",
                                             Category.TECHNICAL))
                 else:
                     segments.append(Segment(child.start, child.size, f"meta/{child.type}", Category.UNKNOWN))
+                    head = data[child.body : min(child.end, child.body + (1 << 16))]
                     unknown.append(Item(Category.UNKNOWN, f"Unknown '{child.type}' box in meta",
-                                        f"{child.size:,} bytes", f"meta box at offset {child.start}",
+                                        opaque_value(f"{child.size:,} bytes", head),
+                                        f"meta box at offset {child.start}",
                                         child.size, f"heic:meta:{child.type.strip()}:{child.start}"))
         elif box.type == "ftyp":
             segments.append(Segment(box.start, box.size, "ftyp (file type)", Category.TECHNICAL))

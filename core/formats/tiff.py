@@ -44,6 +44,7 @@ from core.metadata.exif.reader import with_data
 from core.metadata.exif.values import orientation_value
 from core.metadata.exif.writer import rebuilt_orientation
 from core.metadata.iptc import parse_iim, parse_irb
+from core.metadata.vendor import opaque_value
 from core.metadata.xmp import filter_xmp, parse_xmp
 from core.model.categories import Category
 from core.model.inventory import Item, Need, ParseError, Segment
@@ -350,9 +351,12 @@ class TiffHandler(FormatHandler):
                               f"{KEY}:overlap", carriable=False, note="a file like this is never cleaned"))
         segments, gap_bytes, gap_count = _partition(spans, size, data)
         if gap_bytes:
+            unreferenced = b"\x00".join(bytes(data[s.offset : s.offset + min(s.length, 1 << 16)])
+                                        for s in segments if s.name == "unreferenced data")
             items.append(Item(
                 Category.UNKNOWN, "Unreferenced data",
-                f"{gap_bytes} bytes in {gap_count} range(s) that no TIFF directory points to",
+                opaque_value(f"{gap_bytes} bytes in {gap_count} range(s) that no TIFF directory points to",
+                             unreferenced),
                 f"{WHERE} file body", gap_bytes, f"{KEY}:unreferenced", carriable=False,
                 note="unknown data is never passed on",
             ))

@@ -417,3 +417,20 @@ def test_a_long_structured_xmp_value_is_shown_whole(tmp_path: Path) -> None:
     for value in fields.values():
         assert value in item.value
     assert_gone(data, out, "CANARY-DWC")
+
+
+def test_unreferenced_tiff_and_heic_data_shows_its_text(tmp_path: Path) -> None:
+    buf = io.BytesIO()
+    Image.new("RGB", (16, 12), (20, 90, 160)).save(buf, "TIFF")
+    tiff = buf.getvalue() + b"\x00\x01CANARY-TIFF-GAP lens 77\x00\x02"
+    items, data, out = exported(tmp_path, "gap.tif", tiff)
+    gap = by_name(items, "Unreferenced data")
+    assert "CANARY-TIFF-GAP lens 77" in gap.value and gap.category is Category.UNKNOWN
+    assert_gone(data, out, "CANARY-TIFF-GAP")
+
+    from core.formats.heic import parse
+    from tests.core import heic_fixtures as hf
+
+    parsed = parse(hf.rich_heif(gap=b"\x00\x01CANARY-HEIC-GAP\x00"))
+    gaps = [i for i in parsed.items if i.name.startswith("Unreferenced data")]
+    assert gaps and "CANARY-HEIC-GAP" in gaps[0].value
