@@ -102,9 +102,10 @@ _UDTA: dict[bytes, tuple[Category, str]] = {
     b"\xa9swr": (Category.HISTORY, "Software"),
 }
 _MAX_BOXES = 2000
+_MAX_MOOV = 1 << 24  # a phone clip's movie box is a few hundred kilobytes
 
 
-def _boxes(data: bytes, start: int, end: int) -> list[tuple[bytes, int, int]]:
+def _boxes(data: Buffer, start: int, end: int) -> list[tuple[bytes, int, int]]:
     """(type, body start, end) of the boxes in [start, end); stops at the first malformed one."""
     out: list[tuple[bytes, int, int]] = []
     at = start
@@ -122,7 +123,7 @@ def _boxes(data: bytes, start: int, end: int) -> list[tuple[bytes, int, int]]:
     return out
 
 
-def _child(data: bytes, boxes: list[tuple[bytes, int, int]], kind: bytes) -> tuple[bytes, int, int] | None:
+def _child(data: Buffer, boxes: list[tuple[bytes, int, int]], kind: bytes) -> tuple[bytes, int, int] | None:
     return next((b for b in boxes if b[0] == kind), None)
 
 
@@ -213,10 +214,13 @@ def _position(text: str) -> list[tuple[Category, str, str, Datum | None]]:
 
 def video_items(data: Buffer, start: int, end: int, container: str, what: str) -> list[Item]:
     """The capture metadata of the video in [start, end) as children of ``container``."""
-    # A motion-photo video's boxes before its media data are small: read at most its first 64 MB.
-    raw = bytes(data[start: min(end, start + (1 << 26))])
     try:
-        found = video_metadata(raw)
+        # Only the movie box is copied out of the (mapped) file: the media data can be megabytes.
+        moov = _child(data, _boxes(data, start, end), b"moov")
+        size = moov[2] - moov[1] if moov is not None else 0
+        found = []
+        if moov is not None and size <= _MAX_MOOV:
+            found = video_metadata(struct.pack(">I", 8 + size) + b"moov" + bytes(data[moov[1]: moov[2]]))
     except (struct.error, ValueError, OverflowError):
         found = []
     items = []

@@ -51,7 +51,7 @@ def classify_trailer(data: Buffer, start: int, end: int) -> tuple[Category, str]
     head = bytes(data[start : min(end, start + 16)])
     tail = bytes(data[max(start, end - 16) : end])
     if data.find(b"SEFH", start, end) >= 0 or tail.endswith(b"SEFT"):
-        names = sef_records(data[start:end])
+        names = sef_records(data[max(start, end - (1 << 26)) : end])  # the last 64 MB: records end there
         records = f"; records: {', '.join(names)}" if names else ""
         return Category.HIDDEN_MEDIA, f"Samsung SEF trailer (may hold video, depth, edit data{records})"
     for at, magic, label in _MAGIC:
