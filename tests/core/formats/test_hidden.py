@@ -434,3 +434,28 @@ def test_unreferenced_tiff_and_heic_data_shows_its_text(tmp_path: Path) -> None:
     parsed = parse(hf.rich_heif(gap=b"\x00\x01CANARY-HEIC-GAP\x00"))
     gaps = [i for i in parsed.items if i.name.startswith("Unreferenced data")]
     assert gaps and "CANARY-HEIC-GAP" in gaps[0].value
+
+
+def test_a_damaged_xmp_chunk_in_a_webp_is_read_and_removed(tmp_path: Path) -> None:
+    chunks = [(k, v) for k, v in pw.webp_chunks(pw.rich_webp()) if k != b"XMP "]
+    chunks.append((b"XMP ", DAMAGED_PACKET))
+    items, data, out = exported(tmp_path, "dxmp.webp", pw.webp_from(chunks))
+    assert any(i.value == "CANARY-DXMP-MAKE" and i.category is Category.DEVICE for i in items)
+    assert_gone(data, out, "CANARY-DXMP")
+    source = tmp_path / "dxmp2.webp"
+    source.write_bytes(pw.webp_from(chunks))
+    assert process_file(source, BUILTIN["no-location"]).reason.startswith("damaged XMP")
+
+
+def test_a_damaged_xmp_tag_in_a_tiff_is_read_and_removed(tmp_path: Path) -> None:
+    from PIL import TiffImagePlugin
+
+    info = TiffImagePlugin.ImageFileDirectory_v2()
+    info[700] = DAMAGED_PACKET
+    info.tagtype[700] = 1  # BYTE, as XMP is written
+    buf = io.BytesIO()
+    Image.new("RGB", (16, 12), (20, 90, 160)).save(buf, "TIFF", tiffinfo=info)
+    assert b"CANARY-DXMP-MAKE" in buf.getvalue()
+    items, data, out = exported(tmp_path, "dxmp.tif", buf.getvalue())
+    assert any(i.value == "CANARY-DXMP-MAKE" and i.category is Category.DEVICE for i in items)
+    assert_gone(data, out, "CANARY-DXMP")
