@@ -278,6 +278,17 @@ class TiffHandler(FormatHandler):
     def sniff(self, head: bytes) -> bool:
         return head[:4] in (b"II*\x00", b"MM\x00*")
 
+    def _partial(self, walked: Walk, bo: str, sib: dict[str, dict[int, ExifEntry]], make: str) -> list[Item]:
+        """The tags of a TIFF whose image data is damaged: shown as a partial read, never exported."""
+        out: list[Item] = []
+        for ifd in walked.ifds:
+            for e in ifd.entries:
+                try:
+                    out += self._entry_items(e, ifd.label, bo, sib, make)
+                except (ParseError, ValueError, IndexError, KeyError, struct.error):
+                    continue
+        return out
+
     def parse(self, data: Buffer) -> Parsed:
         size = len(data)
         walked = _walk(data)
@@ -291,7 +302,7 @@ class TiffHandler(FormatHandler):
         main = _image_of(ifd0, bo, size)
         if main is None or main.error or not main.spans:
             reason = main.error if main else "it holds no image data"
-            raise ParseError(f"damaged TIFF file: {reason}")
+            raise ParseError(f"damaged TIFF file: {reason}", self._partial(walked, bo, sib, make))
         pixel_spans: list[tuple[int, int]] = []
         ifd0_tags = _tags(ifd0)
         full = list(main.spans)

@@ -106,3 +106,16 @@ def test_a_truncated_camera_jpeg_shows_its_exif_marked_partial_and_is_never_expo
     assert outcome.reason.startswith("truncated JPEG") and not outcome.data
     for policy in ("original", "no-location"):
         assert process_file(path, BUILTIN[policy]).reason
+
+
+def test_a_truncated_tiff_shows_its_tags_marked_partial(tmp_path: Path) -> None:
+    exif = piexif.dump({"0th": {piexif.ImageIFD.Make: b"CanaryMaker", piexif.ImageIFD.Model: b"Canary T1"}})
+    buf = io.BytesIO()
+    Image.effect_noise((64, 48), 40).convert("RGB").save(buf, "TIFF", exif=exif)
+    path = tmp_path / "cut.tif"
+    path.write_bytes(buf.getvalue()[: len(buf.getvalue()) * 2 // 3])
+    inventory = inspect_path(path)
+    assert inventory.error.startswith("damaged TIFF")
+    model = next(i for i in inventory.items if i.value == "Canary T1")
+    assert model.category is Category.DEVICE and not model.carriable and "partial" in model.note
+    assert process_file(path, BUILTIN["minimal"]).reason and not process_file(path, BUILTIN["minimal"]).data
