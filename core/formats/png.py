@@ -861,8 +861,32 @@ def _analyse(data: Buffer) -> _Analysis:
     return a
 
 
+def _partial(data: Buffer) -> list[Item]:
+    """The EXIF and text chunks of a PNG that cannot be read to its end (shown as a partial read)."""
+    state = _State()
+    pos, size = 8, len(data)
+    while pos + 12 <= size:
+        length, ctype = struct.unpack(">I4s", data[pos : pos + 8])
+        if length > 0x7FFFFFFF or pos + 12 + length > size or ctype == b"IEND":
+            break
+        chunk = Chunk(pos, ctype, length, True)
+        try:
+            if ctype == b"eXIf":
+                _exif_items(state, data, chunk, _payload(data, chunk), "PNG eXIf chunk · EXIF", "exif",
+                            _ChunkPlan("exif", prefix="exif"))
+            elif ctype in TEXT_CHUNKS:
+                _text(state, data, chunk)
+        except (ParseError, ValueError, IndexError, KeyError, struct.error):
+            pass  # one more damaged chunk: what the others say is still shown
+        pos = chunk.end
+    return state.items
+
+
 def parse(data: Buffer) -> Parsed:
-    a = _analyse(data)
+    try:
+        a = _analyse(data)
+    except ParseError as exc:
+        raise ParseError(str(exc), [*exc.partial, *_partial(data)]) from exc
     state = a.state
     items = [
         Item(

@@ -119,3 +119,20 @@ def test_a_truncated_tiff_shows_its_tags_marked_partial(tmp_path: Path) -> None:
     model = next(i for i in inventory.items if i.value == "Canary T1")
     assert model.category is Category.DEVICE and not model.carriable and "partial" in model.note
     assert process_file(path, BUILTIN["minimal"]).reason and not process_file(path, BUILTIN["minimal"]).data
+
+
+def test_a_truncated_png_shows_its_exif_and_text_marked_partial(tmp_path: Path) -> None:
+    from tests.core import png_webp_fixtures as pw
+
+    exif = piexif.dump({"0th": {piexif.ImageIFD.Model: b"Canary P1"}})
+    png = pw.insert_chunks(pw.plain_png(Image.effect_noise((64, 48), 40).convert("RGB")),
+                           before_idat=[pw.chunk(b"eXIf", exif[6:] if exif.startswith(b"Exif") else exif),
+                                        pw.text("Author", "Canary Author")])
+    path = tmp_path / "cut.png"
+    path.write_bytes(png[: len(png) - 200])
+    inventory = inspect_path(path)
+    assert inventory.error.startswith("truncated PNG")
+    values = {i.value: i for i in inventory.items}
+    assert "Canary P1" in values and "Canary Author" in values
+    assert all("partial" in i.note and not i.carriable for i in inventory.items)
+    assert process_file(path, BUILTIN["minimal"]).reason
