@@ -39,6 +39,22 @@ def _children(found: list[Item], container: str, what: str) -> list[Item]:
     return out
 
 
+def _has_metadata(raw: bytes, start: int) -> bool:
+    """Whether an embedded JPEG has any segment before its tables other than JFIF and Adobe (most
+    thumbnails have none: walking them would find nothing)."""
+    at = start + 2
+    for _ in range(64):
+        if at + 4 > len(raw) or raw[at] != 0xFF:
+            return True  # not the plain layout: let the walker judge
+        marker = raw[at + 1]
+        if not (0xE0 <= marker <= 0xEF or marker == 0xFE):
+            return False  # tables or the frame: the metadata segments, if any, came before
+        if marker not in (0xE0, 0xEE):
+            return True
+        at += 2 + int.from_bytes(raw[at + 2: at + 4], "big")
+    return True
+
+
 def is_child(item: Item) -> bool:
     """Whether ``item`` was found inside embedded media (its bytes are counted by its container)."""
     return item.note.startswith("inside ") and item.note.endswith(": never copied")
@@ -47,7 +63,7 @@ def is_child(item: Item) -> bool:
 def picture_items(raw: bytes, container: str, what: str, depth: int) -> list[Item]:
     """The metadata items of an embedded JPEG (what a damaged one showed before its damage)."""
     start = raw.find(b"\xff\xd8\xff", 0, 64)
-    if start < 0 or depth >= MAX_DEPTH:
+    if start < 0 or depth >= MAX_DEPTH or not _has_metadata(raw, start):
         return []
     from core.formats import jpeg  # the JPEG walker reads embedded pictures with this module
 

@@ -36,9 +36,18 @@ NEVER_COPIED = "this block is never copied"
 def excerpt(raw: bytes | memoryview, limit: int = EXCERPT_CHARS) -> str:
     """The printable text in ``raw``: runs of ≥ 4 printable ASCII characters joined by " · ", cut at
     ``limit`` characters ("…" marks the cut); "" when there is none."""
+    data = bytes(raw[:_SCAN])
+    # Most blocks say enough in their first kilobytes: a longer prefix is searched only when needed.
+    for size in (4096, 65536, _SCAN):
+        text = _excerpt(data[:size], limit)
+        if len(text) >= limit or size >= len(data):
+            return text
+    return text
+
+
+def _excerpt(data: bytes, limit: int) -> str:
     parts: list[str] = []
     total = 0
-    data = bytes(raw[:_SCAN])
     runs = [(m.start(), m.group().decode("ascii")) for m in _RUNS.finditer(data)]
     # Text written as UTF-16 (Adobe's Ducky comment and copyright, Windows tags) in either byte order.
     runs += [(m.start(), m.group().decode("utf-16-be")) for m in _RUNS_UTF16BE.finditer(data)]
