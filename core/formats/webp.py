@@ -360,8 +360,32 @@ def _xmp(data: Buffer, a: _Analysis, chunk: Chunk) -> None:
     )
 
 
+def _partial(data: Buffer) -> list[Item]:
+    """The EXIF and XMP chunks of a WebP that cannot be read to its end (shown as a partial read)."""
+    items: list[Item] = []
+    pos = 12
+    while pos + 8 <= len(data) and len(items) < 10_000:
+        fourcc, length = bytes(data[pos : pos + 4]), struct.unpack("<I", data[pos + 4 : pos + 8])[0]
+        if pos + 8 + length > len(data):
+            break
+        payload = bytes(data[pos + 8 : pos + 8 + length])
+        try:
+            if fourcc == b"EXIF":
+                block = payload[len(EXIF_HEADER) :] if payload.startswith(EXIF_HEADER) else payload
+                items += parse_exif(block, where="WebP EXIF chunk · EXIF", key_prefix="exif").items
+            elif fourcc in (b"XMP ", b"XMP\0"):
+                items += parse_xmp(payload, where="WebP XMP chunk · XMP", key_prefix="xmp").items
+        except (ParseError, ValueError, IndexError, KeyError, struct.error):
+            pass  # one more damaged chunk: what the others say is still shown
+        pos += 8 + length + (length & 1)
+    return items
+
+
 def parse(data: Buffer) -> Parsed:
-    a = _analyse(data)
+    try:
+        a = _analyse(data)
+    except ParseError as exc:
+        raise ParseError(str(exc), [*exc.partial, *_partial(data)]) from exc
     kinds = sorted({c.name for c, _ in a.image})
     detail = ", animated" if a.animated else ""
     pixel = Item(

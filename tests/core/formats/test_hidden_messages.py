@@ -136,3 +136,20 @@ def test_a_truncated_png_shows_its_exif_and_text_marked_partial(tmp_path: Path) 
     assert "Canary P1" in values and "Canary Author" in values
     assert all("partial" in i.note and not i.carriable for i in inventory.items)
     assert process_file(path, BUILTIN["minimal"]).reason
+
+
+def test_a_truncated_webp_shows_its_exif_marked_partial(tmp_path: Path) -> None:
+    from tests.core import png_webp_fixtures as pw
+
+    exif = piexif.dump({"0th": {piexif.ImageIFD.Model: b"Canary W1"}})
+    buf = io.BytesIO()
+    Image.effect_noise((64, 48), 40).convert("RGB").save(buf, "WEBP", exif=exif, quality=80)
+    # The file is cut short in a chunk after the EXIF chunk (an interrupted copy).
+    whole = pw.webp_from([*pw.webp_chunks(buf.getvalue()), (b"ZZZZ", bytes(2000))])
+    path = tmp_path / "cut.webp"
+    path.write_bytes(whole[:-1500])
+    inventory = inspect_path(path)
+    assert inventory.error.startswith("truncated WebP")
+    model = next(i for i in inventory.items if i.value == "Canary W1")
+    assert "partial" in model.note and not model.carriable
+    assert process_file(path, BUILTIN["minimal"]).reason
