@@ -1,6 +1,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Rules every format handler applies the same way: which category a byte range holding several items
-is filed under, and what the bytes after the end of an image are."""
+is filed under, what the bytes after the end of an image are (a motion-photo video, a Samsung SEF
+trailer and its records, another picture or the remains of an earlier, uncropped version of this one,
+zero padding, or unknown data shown by its text excerpt), and how a parser's or an imaging library's
+message is said to a person (no control bytes, no wrapped-around sizes, library jargon translated)."""
 
 from __future__ import annotations
 
