@@ -609,7 +609,8 @@ def partial_facts(preview: Preview) -> list[Fact]:
     """What a damaged file showed before the damage, in words (it stays: the file is withheld)."""
     if not preview.error:
         return []
-    return describe(s.item for s in preview.stays)
+    # The picture's structure read before the damage says nothing a person needs to know.
+    return describe(s.item for s in preview.stays if s.item.need is Need.NONE)
 
 
 def text_lines(preview: Preview, consent: Consent | None = None, recipient: str = "") -> list[str]:

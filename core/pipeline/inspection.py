@@ -115,6 +115,9 @@ def inventory_from(
     except ParseError as exc:
         inv.error = str(exc)
         inv.items = [replace(i, carriable=False, note=PARTIAL) for i in exc.partial]
+        if inv.items:  # read in part: the format is known
+            known = handler_for(bytes(data[:64]))
+            inv.format = known.name if known else ""
         return inv, None, None
     inv.format = handler.name
     inv.items = [*parsed.items, *file_items(path, st.st_size, mtime_iso(st))]

@@ -153,3 +153,18 @@ def test_a_truncated_webp_shows_its_exif_marked_partial(tmp_path: Path) -> None:
     model = next(i for i in inventory.items if i.value == "Canary W1")
     assert "partial" in model.note and not model.carriable
     assert process_file(path, BUILTIN["minimal"]).reason
+
+
+def test_the_cli_shows_what_was_read_before_the_damage(tmp_path: Path, capsys) -> None:
+    from core.cli.main import main
+
+    data = camera_jpeg()
+    path = tmp_path / "cut.jpg"
+    path.write_bytes(data[: len(data) * 2 // 3])
+    assert main(["inspect", str(path)]) != 0
+    out = capsys.readouterr().out
+    assert "cut.jpg: jpeg" in out and "read before the damage (partial)" in out and "Canary Z9" in out
+    assert main(["preview", "--policy", "minimal", str(path)]) is not None
+    out = capsys.readouterr().out
+    assert "Read before the damage (partial)" in out and "never be exported" in out
+    assert "The picture itself" not in out
