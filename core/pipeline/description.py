@@ -32,6 +32,7 @@ from core.metadata.places import place_name
 from core.model.categories import LABELS, Category
 from core.model.inventory import Item, Need, human_size
 from core.model.values import ByteSize, Coordinates, Moment, PersonName, SerialNumber
+from core.pipeline.inspection import PARTIAL
 from core.pipeline.preview import Preview
 
 PICTURE = "picture"  # the category id of "the picture itself" in a summary
@@ -610,7 +611,7 @@ def partial_facts(preview: Preview) -> list[Fact]:
     if not preview.error:
         return []
     # The picture's structure read before the damage says nothing a person needs to know.
-    return describe(s.item for s in preview.stays if s.item.need is Need.NONE)
+    return describe(s.item for s in preview.stays if s.item.need is Need.NONE and s.item.note == PARTIAL)
 
 
 def text_lines(preview: Preview, consent: Consent | None = None, recipient: str = "") -> list[str]:

@@ -122,6 +122,8 @@ def make_preview(
         # The policy would keep what a damaged XMP packet says, and the packet cannot be carried:
         # sending the photo without it would not be what the policy promises.
         preview.error = WITHHELD_DAMAGED
+        preview.stays += [Stay(item, WITHHELD_DAMAGED) for item in preview.leaves]
+        preview.leaves = []  # a withheld photo: nothing of it leaves
         return preview
     face_items = [i for i in inventory.items if i.category is Category.FACES]
     preview.faces_detected = len(face_items)

@@ -459,3 +459,16 @@ def test_a_damaged_xmp_tag_in_a_tiff_is_read_and_removed(tmp_path: Path) -> None
     items, data, out = exported(tmp_path, "dxmp.tif", buf.getvalue())
     assert any(i.value == "CANARY-DXMP-MAKE" and i.category is Category.DEVICE for i in items)
     assert_gone(data, out, "CANARY-DXMP")
+
+
+def test_a_photo_withheld_for_damaged_xmp_says_so_and_nothing_leaves(tmp_path: Path) -> None:
+    from core.pipeline.description import partial_facts, text_lines
+    from core.pipeline.preview import make_preview
+
+    source = tmp_path / "dxmp.jpg"
+    source.write_bytes(damaged_xmp_jpeg())
+    preview = make_preview(inspect_path(source), BUILTIN["no-location"])
+    assert preview.error.startswith("damaged XMP") and not preview.leaves
+    assert not partial_facts(preview)  # it is not damaged as a picture: nothing is "partial"
+    lines = text_lines(preview)
+    assert "XMP metadata is damaged" in lines[0] and not any("partial" in line for line in lines)
