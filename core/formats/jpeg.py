@@ -4,6 +4,10 @@
 ``parse`` walks every marker segment from SOI to the first EOI, finds the end of each scan's
 entropy-coded data with one regular-expression search (never a Python loop over bytes), and accounts for
 everything after EOI (MPF secondary images, motion-photo MP4, Samsung SEF, padding, unknown trailers).
+Stray bytes between segments (Photoshop CS6 writes ``FF 00 00 02`` after APP14) are unknown padding,
+never copied. Vendor segments are read by core.metadata.vendor (APP9 Media Jukebox, APP0 CIFF, APP11
+JUMBF/C2PA; any other shows its text excerpt), and the EXIF/XMP inside embedded pictures and videos by
+core.formats.nested, as children of their container.
 
 ``clean`` writes a new file from an allowlist: SOI, a JFIF header, a rebuilt EXIF block, filtered XMP
 (and Extended XMP), the ICC profile, a rebuilt Photoshop/IPTC block, the Adobe APP14 marker and COM, each
