@@ -21,6 +21,7 @@ from core.pipeline.description import partial_facts, plain_error, text_lines
 from core.pipeline.inspection import inspect_path
 from core.pipeline.preview import make_preview
 from tests.core import heic_fixtures as hf
+from tests.core.memkeyring import mem_keyring  # noqa: F401
 
 
 def test_bigtiff_is_told_apart(tmp_path: Path) -> None:
@@ -168,3 +169,23 @@ def test_the_cli_shows_what_was_read_before_the_damage(tmp_path: Path, capsys) -
     out = capsys.readouterr().out
     assert "Read before the damage (partial)" in out and "never be exported" in out
     assert "The picture itself" not in out
+
+
+def test_a_thumbnail_that_cannot_be_decoded_says_why_in_words(tmp_path: Path, mem_keyring) -> None:  # noqa: F811
+    from core.imaging.thumbnails import ThumbnailCache, thumbnail_job
+    from core.model.jobs import drive
+    from core.security.vault import open_vault
+
+    if not hf.heic_encoder_available():
+        pytest.skip("no HEIF encoder in pillow-heif")
+    data = bytearray(hf.real_heic())
+    at = data.find(b"mdat")
+    size = struct.unpack(">I", data[at - 4: at])[0]
+    data[at + 4: at - 4 + size] = bytes(size - 8)
+    path = tmp_path / "zeroed.heic"
+    path.write_bytes(bytes(data))
+    cache = ThumbnailCache(tmp_path, open_vault(tmp_path, "cache"))
+    result = drive(thumbnail_job([("a" * 64, path)], cache, workers=1, size=64))
+    assert len(result.failed) == 1
+    reason = result.failed[0][1]
+    assert "cannot be decoded" in reason and "Decoder plugin" not in reason
