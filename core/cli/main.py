@@ -180,6 +180,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
             _say(f"{doc['path']}: {doc['format'] or 'unknown format'}, {human_size(size)}")
             if not ok:
                 _say(f"  error: {doc['error']}")
+                if items:  # what was read before the damage; the file is still never exported
+                    _say("  read before the damage (partial):\n" + "\n".join(_item_lines(items)))
             else:
                 _say(f"  {doc['width']}×{doc['height']}")
                 _say("\n".join(_item_lines(items)))

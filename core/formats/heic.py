@@ -25,11 +25,13 @@ from typing import TYPE_CHECKING
 from core.formats import isobmff
 from core.formats.base import MAX_PIXELS, Buffer, Cleaned, FormatHandler, Parsed, state_of
 from core.formats.isobmff import Box, ItemFile, ItemInfo, read_item_file
-from core.formats.shared import segment_category
+from core.formats.nested import video_items, with_thumbnail
+from core.formats.shared import library_error, segment_category
 from core.metadata import orientation
 from core.metadata.icc import icc_problem
 from core.metadata.icc_clean import exported as exported_profile
 from core.metadata.icc_clean import profile_items
+from core.metadata.vendor import opaque_value, sef_records
 from core.model.categories import Category
 from core.model.inventory import Item, Need, ParseError, Segment
 from core.model.values import ByteSize
@@ -289,7 +291,7 @@ def _metadata_items(data: Buffer, heif: Heif, item_id: int, role: Role) -> tuple
 
             prefix = "exif" if primary else f"heic:{item_id}:exif"
             result = parse_exif(exif_block(payload), where="HEIF Exif item · EXIF", key_prefix=prefix)
-            items = list(result.items)
+            items = with_thumbnail(list(result.items), result)
             if not primary:
                 items = _not_carried(items, "belongs to another image in the file, which is never exported")
         elif _is_xmp(info):
@@ -312,7 +314,7 @@ def _bad_metadata(item_id: int, what: str, message: str, size: int = 0) -> Item:
                 f"heic:bad:{item_id}", note="damaged metadata is never passed on")
 
 
-def _split(container: Box, start: int, spans: list[_Span], out_segments: list[Segment],
+def _split(data: Buffer, container: Box, start: int, spans: list[_Span], out_segments: list[Segment],
            unknown: list[Item], label: str) -> None:
     """Segments for [start, container.end): item spans in order, gaps reported as unknown."""
     cursor = start
@@ -322,16 +324,18 @@ def _split(container: Box, start: int, spans: list[_Span], out_segments: list[Se
         if s_end <= s_start:
             continue  # outside this box, or already covered by an overlapping item
         if s_start > cursor:
-            _gap(cursor, s_start, out_segments, unknown, label)
+            _gap(data, cursor, s_start, out_segments, unknown, label)
         out_segments.append(Segment(s_start, s_end - s_start, span.name, span.category))
         cursor = s_end
     if cursor < container.end:
-        _gap(cursor, container.end, out_segments, unknown, label)
+        _gap(data, cursor, container.end, out_segments, unknown, label)
 
 
-def _gap(start: int, end: int, out_segments: list[Segment], unknown: list[Item], label: str) -> None:
+def _gap(data: Buffer, start: int, end: int, out_segments: list[Segment], unknown: list[Item],
+         label: str) -> None:
     out_segments.append(Segment(start, end - start, f"{label}: bytes no item refers to", Category.UNKNOWN))
-    unknown.append(Item(Category.UNKNOWN, f"Unreferenced data in {label}", f"{end - start} bytes",
+    value = opaque_value(f"{end - start} bytes", data[start : min(end, start + (1 << 16))])
+    unknown.append(Item(Category.UNKNOWN, f"Unreferenced data in {label}", value,
                         f"{label} at offset {start}", end - start, f"heic:unreferenced:{start}"))
 
 
@@ -356,21 +360,16 @@ def _top_level_item(data: Buffer, box: Box) -> Item | None:
             return Item(Category.DEVICE, "Samsung camera debug data (cdif)", f"{size:,} bytes", where, size,
                         f"heic:box:cdif:{box.start}", carriable=False,
                         note="vendor debug data; never exported")
-        return Item(Category.UNKNOWN, f"Data in a '{box.type}' box", f"{size:,} bytes", where, size,
-                    f"heic:box:{box.type}:{box.start}")
-    return Item(Category.UNKNOWN, f"Unknown '{box.type}' box", f"{size:,} bytes", where, size,
-                f"heic:box:{box.type.strip() or 'blank'}:{box.start}")
+        return Item(Category.UNKNOWN, f"Data in a '{box.type}' box", opaque_value(f"{size:,} bytes", body),
+                    where, size, f"heic:box:{box.type}:{box.start}")
+    head = data[box.body : min(box.end, box.body + (1 << 16))]
+    return Item(Category.UNKNOWN, f"Unknown '{box.type}' box", opaque_value(f"{size:,} bytes", head),
+                where, size, f"heic:box:{box.type.strip() or 'blank'}:{box.start}")
 
 
 def _sef_summary(data: Buffer, box: Box) -> str:
     """Names of the records in a Samsung SEF block (e.g. Image_UTC_Data, MotionPhoto_Data), best effort."""
-    body = bytes(data[box.body : box.end])
-    names = []
-    for marker in (b"Image_UTC_Data", b"MotionPhoto_Data", b"Camera_Capture_Mode_Info",
-                   b"Original_Path_Hash_Key", b"Shot_Mode_Info", b"Color_Display_P3", b"Photo_HDR_Info",
-                   b"Dual_Shot_Info"):
-        if marker in body:
-            names.append(marker.decode())
+    names = sef_records(data[box.body : box.end])
     return f"{box.size:,} bytes" + (f": {', '.join(names)}" if names else "")
 
 
@@ -452,20 +451,22 @@ def parse(data: Buffer) -> Parsed:
     for box in heif.boxes:
         if box.type == "mdat":
             segments.append(Segment(box.start, box.header, "mdat box header", Category.TECHNICAL))
-            _split(box, box.body, spans, segments, unknown, f"mdat at offset {box.start}")
+            _split(data, box, box.body, spans, segments, unknown, f"mdat at offset {box.start}")
         elif box is heif.meta:
             segments.append(Segment(box.start, box.header + 4, "meta box header", Category.TECHNICAL))
             for child in heif.meta_children:
                 if child is heif.idat:
                     segments.append(Segment(child.start, child.header, "idat box header", Category.TECHNICAL))
-                    _split(child, child.body, spans, segments, unknown, "idat")
+                    _split(data, child, child.body, spans, segments, unknown, "idat")
                 elif child.type in STRUCTURE_BOXES:
                     segments.append(Segment(child.start, child.size, f"meta/{child.type}",
                                             Category.TECHNICAL))
                 else:
                     segments.append(Segment(child.start, child.size, f"meta/{child.type}", Category.UNKNOWN))
+                    head = data[child.body : min(child.end, child.body + (1 << 16))]
                     unknown.append(Item(Category.UNKNOWN, f"Unknown '{child.type}' box in meta",
-                                        f"{child.size:,} bytes", f"meta box at offset {child.start}",
+                                        opaque_value(f"{child.size:,} bytes", head),
+                                        f"meta box at offset {child.start}",
                                         child.size, f"heic:meta:{child.type.strip()}:{child.start}"))
         elif box.type == "ftyp":
             segments.append(Segment(box.start, box.size, "ftyp (file type)", Category.TECHNICAL))
@@ -475,6 +476,8 @@ def parse(data: Buffer) -> Parsed:
                 segments.append(Segment(box.start, box.size, f"{box.type} (padding)", Category.TECHNICAL))
             else:
                 items.append(item)
+                if box.type == "mpvd":
+                    items += video_items(data, box.body, box.end, item.key, "the motion-photo video")
                 segments.append(Segment(box.start, box.size, item.name, item.category))
     items += unknown
     # Hidden images, video and unknown blocks are opaque here: their size is what they are.
@@ -535,7 +538,8 @@ def decode_primary(data: Buffer) -> Image.Image:
         raise
     except (ValueError, IndexError, EOFError, SyntaxError, RuntimeError, OSError, MemoryError) as exc:
         # IndexError: libheif found no decodable image in the file at all.
-        raise ParseError(f"cannot decode the HEIC image: {exc or 'no image found'}") from exc
+        reason = library_error(exc) if str(exc) else "no image found"
+        raise ParseError(f"cannot decode the HEIC image: {reason}") from exc
     if image.mode in ("RGBA", "LA", "RGBa", "La") or "A" in image.mode:
         # JPEG has no transparency: flatten onto white, as a viewer would show it on a light page.
         rgba = image.convert("RGBA")

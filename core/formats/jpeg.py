@@ -4,6 +4,10 @@
 ``parse`` walks every marker segment from SOI to the first EOI, finds the end of each scan's
 entropy-coded data with one regular-expression search (never a Python loop over bytes), and accounts for
 everything after EOI (MPF secondary images, motion-photo MP4, Samsung SEF, padding, unknown trailers).
+Stray bytes between segments (Photoshop CS6 writes ``FF 00 00 02`` after APP14) are unknown padding,
+never copied. Vendor segments are read by core.metadata.vendor (APP9 Media Jukebox, APP0 CIFF, APP11
+JUMBF/C2PA; any other shows its text excerpt), and the EXIF/XMP inside embedded pictures and videos by
+core.formats.nested, as children of their container.
 
 ``clean`` writes a new file from an allowlist: SOI, a JFIF header, a rebuilt EXIF block, filtered XMP
 (and Extended XMP), the ICC profile, a rebuilt Photoshop/IPTC block, the Adobe APP14 marker and COM, each
@@ -20,13 +24,23 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from core.formats.base import Buffer, Cleaned, FormatHandler, Parsed, state_of
-from core.formats.shared import classify_trailer, segment_category
+from core.formats.nested import picture_items, video_items, with_children, with_thumbnail
+from core.formats.shared import classify_trailer, segment_category, trailer_value
 from core.metadata.exif import ExifResult, build_exif, parse_exif
 from core.metadata.icc import icc_problem, profile_size
 from core.metadata.icc_clean import exported as exported_profile
 from core.metadata.icc_clean import profile_items
-from core.metadata.iptc import PHOTOSHOP_HEADER, IrbResult, build_irb, parse_irb
-from core.metadata.xmp import filter_xmp, parse_xmp
+from core.metadata.iptc import PHOTOSHOP_HEADER, THUMBNAIL_RESOURCES, IrbResult, build_irb, parse_irb
+from core.metadata.vendor import (
+    MEDIA_JUKEBOX,
+    NEVER_COPIED,
+    ciff,
+    is_ciff,
+    jumbf,
+    media_jukebox,
+    opaque_value,
+)
+from core.metadata.xmp import DAMAGED, filter_xmp, parse_xmp
 from core.model.categories import Category
 from core.model.inventory import Item, Need, ParseError, Segment
 
@@ -40,6 +54,7 @@ XMP_HEADER = b"http://ns.adobe.com/xap/1.0/\x00"
 EXT_XMP_HEADER = b"http://ns.adobe.com/xmp/extension/\x00"
 ICC_HEADER = b"ICC_PROFILE\x00"
 MPF_HEADER = b"MPF\x00"
+JUMBF_CI = b"JP"  # APP11 common identifier of JUMBF (ISO 19566-5)
 TRUNCATED = "truncated JPEG: the file ends inside the image data"
 
 # Frame headers a decoder reads (baseline, extended, progressive, lossless; Huffman or arithmetic).
@@ -195,8 +210,9 @@ def _text(raw: bytes) -> str:
 
 
 class _Walker:
-    def __init__(self, data: Buffer) -> None:
+    def __init__(self, data: Buffer, depth: int = 0) -> None:
         self.data = data
+        self.depth = depth  # 0 for the file; 1 for a picture embedded in it (core.formats.nested)
         self.w = _Walk()
         self.exif_count = 0
         self.xmp_count = 0
@@ -209,6 +225,8 @@ class _Walker:
         self.ext_bytes = 0
         self.mpf: list[tuple[int, int, int]] = []  # (absolute offset, size, attribute) of secondary images
         self.image_bytes = 0
+        self.jumbf_parts: dict[int, list[tuple[int, bytes]]] = {}  # box instance -> (sequence, bytes)
+        self.jumbf_bytes = 0
         self.unknown_n = 0
         self.scans = 0
         self.segments_n = 0
@@ -255,6 +273,20 @@ class _Walker:
                     carriable=False, note="unknown data is never passed through")
         self.seg(offset, length, name, [item])
 
+    def stray(self, start: int, pos: int) -> int:
+        """Account for bytes between segments up to the next marker (an FF followed by neither 00 nor
+        FF); they are reported as unknown padding and never copied. Returns where the marker starts."""
+        data, n = self.data, len(self.data)
+        nxt = data.find(b"\xff", pos)
+        while nxt >= 0 and nxt + 1 < n and data[nxt + 1] == 0x00:
+            nxt = data.find(b"\xff", nxt + 2)
+        if nxt < 0 or nxt + 1 >= n:
+            raise ParseError(TRUNCATED)
+        raw = bytes(data[start:nxt])
+        value = opaque_value(f"{nxt - start:,} bytes of padding that decoders skip", raw)
+        self.unknown(start, nxt - start, "Stray bytes between segments", value, "JPEG structure")
+        return nxt
+
     def run(self) -> _Walk:
         data, n = self.data, len(self.data)
         if n < 4 or data[0] != 0xFF or data[1] != SOI:
@@ -265,12 +297,7 @@ class _Walker:
             if pos >= n:
                 raise ParseError(TRUNCATED)
             if data[pos] != 0xFF:
-                nxt = data.find(b"\xff", pos)
-                if nxt < 0:
-                    raise ParseError(TRUNCATED)
-                self.unknown(pos, nxt - pos, "Unexpected bytes between segments", f"{nxt - pos:,} bytes",
-                             "JPEG structure")
-                pos = nxt
+                pos = self.stray(pos, pos)
                 continue
             start = pos
             while pos < n and data[pos] == 0xFF:  # fill bytes before a marker
@@ -293,7 +320,13 @@ class _Walker:
             self.segments_n += 1
             if self.segments_n > MAX_SEGMENTS:
                 raise ParseError(TOO_COMPLEX.format(n=self.segments_n, what="segments", cap=MAX_SEGMENTS))
-            if marker == SOI or marker == 0x00:
+            if marker == 0x00:
+                # A stuffed FF00 outside a scan is no marker: stray bytes (Photoshop CS6 writes FF 00 00 02
+                # after APP14) that decoders skip up to the next marker.
+                self.segments_n -= 1
+                pos = self.stray(start, pos)
+                continue
+            if marker == SOI:
                 raise ParseError(f"damaged JPEG: unexpected marker FF{marker:02X} at byte {start}")
             if pos + 2 > n:
                 raise ParseError(TRUNCATED)
@@ -542,6 +575,7 @@ class _Walker:
                 self.unknown(start, length, "Unreadable EXIF block", str(exc), where)
                 return
             items = list(result.items)
+            items = with_thumbnail(items, result, self.depth)
             if self.exif_count == 1:
                 self.w.exif = result
             else:
@@ -558,9 +592,14 @@ class _Walker:
             if self.xmp_count == 1 and not xmp.errors:
                 self.w.xmp = packet
             else:
-                items = [replace(i, key=f"jpeg:xmp{self.xmp_count}:{i.key}", carriable=False,
+                # What a tolerant read found in a damaged packet keeps its category and its note.
+                items = [i if i.note == DAMAGED else
+                         replace(i, key=f"jpeg:xmp{self.xmp_count}:{i.key}", carriable=False,
                                  category=Category.UNKNOWN if xmp.errors else i.category,
                                  note="only the first readable XMP packet is copied") for i in items]
+                if self.xmp_count > 1:
+                    items = [replace(i, key=f"jpeg:xmp{self.xmp_count}:{i.key}") if i.note == DAMAGED else i
+                             for i in items]
             self.seg(start, length, "APP1 XMP", items)
         elif payload.startswith(EXT_XMP_HEADER) and len(payload) >= len(EXT_XMP_HEADER) + 40:
             at = len(EXT_XMP_HEADER)
@@ -612,17 +651,48 @@ class _Walker:
         ident = payload[:16].split(b"\x00")[0][:24]
         label = ident.decode("latin-1") if ident and all(32 <= c < 127 for c in ident) else ""
         where = f"JPEG APP{marker - 0xE0}" + (f" {label}" if label else "")
+        if marker == 0xE9 and payload.startswith(MEDIA_JUKEBOX):
+            items = media_jukebox(payload, where, length)
+            items.insert(0, Item(Category.DESCRIPTION, "Media Jukebox data", f"{length:,} bytes", where,
+                                 length, "jpeg:app9:mj", carriable=False, note=NEVER_COPIED))
+            self.seg(start, length, where, items)
+            return
+        if marker == APP0 and is_ciff(payload):
+            where = "JPEG APP0 CIFF"
+            items = ciff(payload, where, length)
+            items.insert(0, Item(Category.DEVICE, "Canon CIFF camera data", f"{length:,} bytes", where,
+                                 length, "jpeg:app0:ciff", carriable=False, note=NEVER_COPIED))
+            self.seg(start, length, where, items)
+            return
+        if marker == 0xEB and payload.startswith(JUMBF_CI) and len(payload) >= 16:
+            instance, sequence = struct.unpack_from(">HI", payload, 2)
+            self.jumbf_parts.setdefault(instance, []).append((sequence, payload[8 if sequence <= 1 else 16:]))
+            self.jumbf_bytes += length
+            self.seg(start, length, "APP11 JUMBF", [])
+            return
         hit = _KNOWN_APPS.get((marker, label))
         if marker == 0xEC and payload.startswith(b"[picture info]"):
             hit = (Category.DEVICE, "Camera picture info (APP12)")
         if hit:
             key = f"jpeg:app{marker - 0xE0}:{label}"
-            item = Item(hit[0], hit[1], f"{length:,} bytes", where, length, key, carriable=False,
-                        note="this segment is never copied")
+            item = Item(hit[0], hit[1], opaque_value(f"{length:,} bytes", payload), where, length, key,
+                        carriable=False, note="this segment is never copied")
             self.seg(start, length, where, [item])
             return
         self.unknown(start, length, f"Unknown APP{marker - 0xE0} segment" + (f" ({label})" if label else ""),
-                     f"{length:,} bytes", where)
+                     opaque_value(f"{length:,} bytes", payload), where)
+
+    def jumbf_boxes(self) -> None:
+        where = "JPEG APP11 JUMBF"
+        items: list[Item] = []
+        for instance, parts in self.jumbf_parts.items():
+            joined = b"".join(part for _, part in sorted(parts, key=lambda p: p[0]))
+            found = jumbf(joined, where, sum(len(p) for _, p in parts))
+            if len(self.jumbf_parts) > 1:
+                found = [replace(i, key=f"{i.key}:{instance}") for i in found]
+            items.extend(found)
+        self.w.items.extend(items)
+        self.mark("APP11 JUMBF", segment_category(items) if items else Category.UNKNOWN)
 
     def finish_metadata(self) -> None:
         if self.icc_chunks:
@@ -630,8 +700,13 @@ class _Walker:
         if self.irb_chunks:
             irb = parse_irb(b"".join(self.irb_chunks), where="JPEG APP13 Photoshop")
             self.w.irb = irb
-            self.w.items.extend(irb.items)
-            self.mark("APP13 Photoshop", segment_category(irb.items) if irb.items else Category.TECHNICAL)
+            items = list(irb.items)
+            for res in irb.resources:
+                if res.id in THUMBNAIL_RESOURCES:
+                    inside = picture_items(res.data, res.key, "the Photoshop thumbnail", self.depth)
+                    items = with_children(items, res.key, inside)
+            self.w.items.extend(items)
+            self.mark("APP13 Photoshop", segment_category(items) if items else Category.TECHNICAL)
         if self.w.comments:
             value = " | ".join(_text(c) for c in self.w.comments)
             self.w.items.append(Item(Category.DESCRIPTION, "JPEG comment", value, "JPEG COM",
@@ -639,6 +714,8 @@ class _Walker:
             self.mark("COM", Category.DESCRIPTION)
         if self.ext_chunks:
             self.extended_xmp()
+        if self.jumbf_parts:
+            self.jumbf_boxes()
 
     def icc_profile(self) -> None:
         """Keep the profile only when its chunks join to exactly one profile; trailing bytes after its
@@ -712,7 +789,9 @@ class _Walker:
         for off, size, name, cat, key in ranges:
             if off > pos:
                 k = self.gap(pos, off, where, k)
-            self.trailer_item(off, size, f"{name}: {_size(size)}", cat, key, where)
+            children = picture_items(bytes(self.data[off: off + size]), key, name.replace("MPF", "the MPF"),
+                                     self.depth)
+            self.trailer_item(off, size, name, f"{name}: {_size(size)}", cat, key, where, children)
             pos = off + size
         if pos < n:
             self.gap(pos, n, where, k)
@@ -728,24 +807,31 @@ class _Walker:
             k += 1
             value = f"Motion-photo video (MP4): {_size(end - mp4_start)}"
             key = f"jpeg:trailer:{k}"
-            self.trailer_item(mp4_start, end - mp4_start, value, Category.HIDDEN_MEDIA, key, where)
+            children = video_items(data, mp4_start, end, key, "the motion-photo video")
+            self.trailer_item(mp4_start, end - mp4_start, "Motion-photo video (MP4)", value,
+                              Category.HIDDEN_MEDIA, key, where, children)
             return k
         k += 1
         key = f"jpeg:trailer:{k}"
         category, label = classify_trailer(data, start, end)
-        self.trailer_item(start, size, f"{label}: {_size(size)}", category, key, where)
+        self.trailer_item(start, size, "Data after the end of the image", trailer_value(label, size),
+                          category, key, where)
         return k
 
-    def trailer_item(self, offset: int, size: int, value: str, category: Category, key: str,
-                     where: str) -> None:
-        name = value.split(":")[0]
+    def trailer_item(self, offset: int, size: int, name: str, value: str, category: Category, key: str,
+                     where: str, children: list[Item] | None = None) -> None:
         item = Item(category, name, value, where, size, key, carriable=False,
                     note="nothing after the end of the image is ever copied")
-        self.seg(offset, size, name, [item])
+        self.seg(offset, size, name, [item, *(children or [])])
 
 
-def walk(data: Buffer) -> _Walk:
-    return _Walker(data).run()
+def walk(data: Buffer, depth: int = 0) -> _Walk:
+    walker = _Walker(data, depth)
+    try:
+        return walker.run()
+    except ParseError as exc:
+        # What was read before the damage goes with the error: the preview shows it, marked partial.
+        raise ParseError(str(exc), [*exc.partial, *walker.w.items]) from exc
 
 
 # --- cleaning ----------------------------------------------------------------------------------------

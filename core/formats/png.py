@@ -22,12 +22,14 @@ from io import BytesIO
 from typing import TYPE_CHECKING
 
 from core.formats.base import Buffer, Cleaned, FormatHandler, Parsed, state_of
+from core.formats.nested import with_thumbnail
 from core.formats.shared import segment_category, trailer
 from core.metadata.exif import ExifResult, build_exif, parse_exif
 from core.metadata.icc import icc_problem
 from core.metadata.icc_clean import TEXT_KEY, profile_items
 from core.metadata.icc_clean import exported as exported_profile
 from core.metadata.iptc import parse_iim
+from core.metadata.vendor import opaque_value
 from core.metadata.xmp import filter_xmp, parse_xmp
 from core.model.categories import Category
 from core.model.inventory import Item, Need, ParseError, Segment
@@ -370,9 +372,9 @@ class _State:
 
     def unknown(self, data: Buffer, chunk: Chunk, why: str) -> None:
         key = self.unique(f"png:unknown:{chunk.name}")
-        item = Item(
-            Category.UNKNOWN, f"{chunk.name} chunk", why, f"PNG {chunk.name} chunk", chunk.size, key, note=why
-        )
+        payload = data[chunk.data_offset : chunk.data_offset + min(chunk.length, 1 << 16)]
+        item = Item(Category.UNKNOWN, f"{chunk.name} chunk", opaque_value(why, payload),
+                    f"PNG {chunk.name} chunk", chunk.size, key, note=why)
         self.add(chunk, [item], _ChunkPlan("drop"), Category.UNKNOWN)
 
 
@@ -452,7 +454,7 @@ def _exif_items(
     except ParseError as exc:
         state.unknown(data, chunk, f"unreadable EXIF: {exc}")
         return
-    items = list(result.items)
+    items = with_thumbnail(list(result.items), result)
     if not carriable:
         items = [dataclasses.replace(i, carriable=False, note=note) for i in items]
     errs = error_texts(result.errors)
@@ -887,8 +889,32 @@ def _analyse(data: Buffer) -> _Analysis:
     return a
 
 
+def _partial(data: Buffer) -> list[Item]:
+    """The EXIF and text chunks of a PNG that cannot be read to its end (shown as a partial read)."""
+    state = _State()
+    pos, size = 8, len(data)
+    while pos + 12 <= size:
+        length, ctype = struct.unpack(">I4s", data[pos : pos + 8])
+        if length > 0x7FFFFFFF or pos + 12 + length > size or ctype == b"IEND":
+            break
+        chunk = Chunk(pos, ctype, length, True)
+        try:
+            if ctype == b"eXIf":
+                _exif_items(state, data, chunk, _payload(data, chunk), "PNG eXIf chunk · EXIF", "exif",
+                            _ChunkPlan("exif", prefix="exif"))
+            elif ctype in TEXT_CHUNKS:
+                _text(state, data, chunk)
+        except (ParseError, ValueError, IndexError, KeyError, struct.error):
+            pass  # one more damaged chunk: what the others say is still shown
+        pos = chunk.end
+    return state.items
+
+
 def parse(data: Buffer) -> Parsed:
-    a = _analyse(data)
+    try:
+        a = _analyse(data)
+    except ParseError as exc:
+        raise ParseError(str(exc), [*exc.partial, *_partial(data)]) from exc
     state = a.state
     items = [
         Item(

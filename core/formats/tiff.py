@@ -47,6 +47,7 @@ from core.metadata.icc import icc_problem
 from core.metadata.icc_clean import exported as exported_profile
 from core.metadata.icc_clean import profile_items
 from core.metadata.iptc import parse_iim, parse_irb
+from core.metadata.vendor import opaque_value
 from core.metadata.xmp import filter_xmp, parse_xmp
 from core.model.categories import Category
 from core.model.inventory import Item, Need, ParseError, Segment
@@ -275,6 +276,17 @@ class TiffHandler(FormatHandler):
     def sniff(self, head: bytes) -> bool:
         return head[:4] in (b"II*\x00", b"MM\x00*")
 
+    def _partial(self, walked: Walk, bo: str, sib: dict[str, dict[int, ExifEntry]], make: str) -> list[Item]:
+        """The tags of a TIFF whose image data is damaged: shown as a partial read, never exported."""
+        out: list[Item] = []
+        for ifd in walked.ifds:
+            for e in ifd.entries:
+                try:
+                    out += self._entry_items(e, ifd.label, bo, sib, make)
+                except (ParseError, ValueError, IndexError, KeyError, struct.error):
+                    continue
+        return out
+
     def parse(self, data: Buffer) -> Parsed:
         size = len(data)
         walked = _walk(data)
@@ -288,7 +300,7 @@ class TiffHandler(FormatHandler):
         main = _image_of(ifd0, bo, size)
         if main is None or main.error or not main.spans:
             reason = main.error if main else "it holds no image data"
-            raise ParseError(f"damaged TIFF file: {reason}")
+            raise ParseError(f"damaged TIFF file: {reason}", self._partial(walked, bo, sib, make))
         pixel_spans: list[tuple[int, int]] = []
         ifd0_tags = _tags(ifd0)
         full = list(main.spans)
@@ -348,9 +360,12 @@ class TiffHandler(FormatHandler):
                               f"{KEY}:overlap", carriable=False, note="a file like this is never cleaned"))
         segments, gap_bytes, gap_count = _partition(spans, size, data)
         if gap_bytes:
+            unreferenced = b"\x00".join(bytes(data[s.offset : s.offset + min(s.length, 1 << 16)])
+                                        for s in segments if s.name == "unreferenced data")
             items.append(Item(
                 Category.UNKNOWN, "Unreferenced data",
-                f"{gap_bytes} bytes in {gap_count} range(s) that no TIFF directory points to",
+                opaque_value(f"{gap_bytes} bytes in {gap_count} range(s) that no TIFF directory points to",
+                             unreferenced),
                 f"{WHERE} file body", gap_bytes, f"{KEY}:unreferenced", carriable=False,
                 note="unknown data is never passed on",
             ))

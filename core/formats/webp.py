@@ -20,12 +20,14 @@ from io import BytesIO
 from typing import TYPE_CHECKING
 
 from core.formats.base import Buffer, Cleaned, FormatHandler, Parsed, state_of
+from core.formats.nested import with_thumbnail
 from core.formats.png import error_texts, with_notes
 from core.formats.shared import segment_category, trailer
 from core.metadata.exif import ExifResult, build_exif, parse_exif
 from core.metadata.icc import icc_problem, profile_size
 from core.metadata.icc_clean import exported as exported_profile
 from core.metadata.icc_clean import profile_items
+from core.metadata.vendor import opaque_value
 from core.metadata.xmp import filter_xmp, parse_xmp
 from core.model.categories import Category
 from core.model.inventory import Item, Need, ParseError, Segment
@@ -151,16 +153,19 @@ def _head(data: Buffer, chunk: Chunk, n: int) -> bytes:
     return bytes(data[chunk.data_offset : chunk.data_offset + min(n, chunk.length)])
 
 
-def _unknown(a: _Analysis, chunk: Chunk, why: str) -> None:
+def _unknown(a: _Analysis, chunk: Chunk, why: str, data: Buffer | None = None) -> None:
     # Counted, not searched for: a file of thousands of unknown chunks must stay linear.
     n = a.unknown_counts.get(chunk.name, 0)
     a.unknown_counts[chunk.name] = n + 1
     key = f"webp:unknown:{chunk.name}" + (f"#{n + 1}" if n else "")
+    value = why
+    if data is not None:
+        value = opaque_value(why, data[chunk.data_offset : chunk.data_offset + min(chunk.length, 1 << 16)])
     a.items.append(
         Item(
             Category.UNKNOWN,
             f"{chunk.name} chunk",
-            why,
+            value,
             f"WebP {chunk.name} chunk",
             chunk.padded,
             key,
@@ -276,7 +281,8 @@ def _analyse(data: Buffer) -> _Analysis:
         fourcc = chunk.fourcc
         if fourcc in IMAGE_CHUNKS:
             if id(chunk) not in kept:
-                _unknown(a, chunk, f"a repeated or misplaced '{chunk.name}' chunk, which readers ignore")
+                why = f"a repeated or misplaced '{chunk.name}' chunk, which readers ignore"
+                _unknown(a, chunk, why, data)
                 continue
             _image_chunk(data, a, chunk)
             if fourcc == b"VP8 " and not (a.width and a.height):
@@ -301,7 +307,7 @@ def _analyse(data: Buffer) -> _Analysis:
             # "XMP\0" is a known writer slip (metadata-extractor issue 473): readable XMP all the same.
             _xmp(data, a, chunk)
         else:
-            _unknown(a, chunk, f"an unknown or repeated '{chunk.name}' chunk")
+            _unknown(a, chunk, f"an unknown or repeated '{chunk.name}' chunk", data)
     if not any(c.fourcc in (b"VP8 ", b"VP8L", b"ANMF") for c, _ in a.image):
         raise ParseError("damaged WebP: there is no image data")
     return a
@@ -318,7 +324,7 @@ def _exif(data: Buffer, a: _Analysis, chunk: Chunk) -> None:
     except ParseError as exc:
         _unknown(a, chunk, f"unreadable EXIF: {exc}")
         return
-    items = list(result.items)
+    items = with_thumbnail(list(result.items), result)
     if not items:
         _unknown(a, chunk, "; ".join(error_texts(result.errors)) or "the EXIF block holds no readable tags")
         return
@@ -345,8 +351,32 @@ def _xmp(data: Buffer, a: _Analysis, chunk: Chunk) -> None:
     )
 
 
+def _partial(data: Buffer) -> list[Item]:
+    """The EXIF and XMP chunks of a WebP that cannot be read to its end (shown as a partial read)."""
+    items: list[Item] = []
+    pos = 12
+    while pos + 8 <= len(data) and len(items) < 10_000:
+        fourcc, length = bytes(data[pos : pos + 4]), struct.unpack("<I", data[pos + 4 : pos + 8])[0]
+        if pos + 8 + length > len(data):
+            break
+        payload = bytes(data[pos + 8 : pos + 8 + length])
+        try:
+            if fourcc == b"EXIF":
+                block = payload[len(EXIF_HEADER) :] if payload.startswith(EXIF_HEADER) else payload
+                items += parse_exif(block, where="WebP EXIF chunk · EXIF", key_prefix="exif").items
+            elif fourcc in (b"XMP ", b"XMP\0"):
+                items += parse_xmp(payload, where="WebP XMP chunk · XMP", key_prefix="xmp").items
+        except (ParseError, ValueError, IndexError, KeyError, struct.error):
+            pass  # one more damaged chunk: what the others say is still shown
+        pos += 8 + length + (length & 1)
+    return items
+
+
 def parse(data: Buffer) -> Parsed:
-    a = _analyse(data)
+    try:
+        a = _analyse(data)
+    except ParseError as exc:
+        raise ParseError(str(exc), [*exc.partial, *_partial(data)]) from exc
     kinds = sorted({c.name for c, _ in a.image})
     detail = ", animated" if a.animated else ""
     pixel = Item(

@@ -219,7 +219,9 @@ def _safe_make(path: str, size: int) -> tuple[bytes | None, str]:
     try:
         return make_thumbnail(path, size), ""
     except Exception as exc:  # one bad file never stops the job
-        return None, f"{exc.__class__.__name__}: {exc}"
+        from core.formats.shared import library_error
+
+        return None, library_error(exc)  # e.g. "Decoder plugin generated an error" in words
 
 
 def thumbnail_job(

@@ -15,6 +15,7 @@ import struct
 from dataclasses import dataclass, field, replace
 
 from core.metadata.exif.values import parse_moment
+from core.metadata.vendor import opaque_value
 from core.model.categories import Category
 from core.model.inventory import Item
 from core.model.values import ByteSize, Datum, Moment, PersonName
@@ -430,6 +431,8 @@ def parse_irb(block: bytes, where: str = "Photoshop IRB") -> IrbResult:
         if res.signature != b"8BIM":
             name, category = f"{res.signature.decode('latin-1')} resource 0x{res.id:04x}", Category.UNKNOWN
         value = f"{len(res.data):,} bytes"
+        if category is Category.UNKNOWN:
+            value = opaque_value(value, res.data)
         if res.id in THUMBNAIL_RESOURCES:
             value = f"JPEG thumbnail, {_size(len(res.data))}"
         elif res.id in (0x0424, 0x0422, 0x0423):

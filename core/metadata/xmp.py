@@ -13,6 +13,7 @@ it becomes one ``unknown`` item covering the whole packet, which therefore never
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field, replace
 from xml.sax.saxutils import escape, quoteattr
@@ -273,6 +274,7 @@ _REGION_KEYS = {
 
 MAX_DEPTH = 100  # element nesting; real packets (face regions, history) stay under 15
 MAX_VALUE = 200  # characters of a value shown to a person; longer values are cut with their length noted
+MAX_STRUCT = 20_000  # characters of a list or structure value: shown whole up to this
 
 
 @dataclass(slots=True)
@@ -391,6 +393,15 @@ def _text(value: str) -> str:
     return value
 
 
+def _struct_text(value: str) -> str:
+    """A list or structure (a Darwin Core location, a history) is shown whole: each field matters, and
+    a cut one hides what a person must see; only a value longer than any real one is cut."""
+    value = " ".join(value.split())
+    if len(value) > MAX_STRUCT:
+        return f"{value[:MAX_STRUCT]}… ({len(value):,} characters)"
+    return value if " " in value or len(value) <= 1000 else f"encoded data, {len(value):,} characters"
+
+
 _RDF_WRAPPERS = {f"{{{RDF}}}{n}" for n in ("Seq", "Bag", "Alt", "li", "Description")}
 
 
@@ -431,8 +442,8 @@ def _element_value(element: ET.Element) -> str:
                 parts.append((li.text or "").strip())
             else:
                 parts.append(_struct_summary(li))
-        return _text(", ".join(p for p in parts if p))
-    return _text(_struct_summary(element))
+        return _struct_text(", ".join(p for p in parts if p))
+    return _struct_text(_struct_summary(element))
 
 
 def _struct_summary(element: ET.Element) -> str:
@@ -469,7 +480,9 @@ def parse_xmp(packet: bytes, where: str = "XMP", key_prefix: str = "xmp") -> Xmp
         message = _error_message(exc)
         item = Item(Category.UNKNOWN, "Unreadable XMP packet", message, where, len(packet),
                     f"{key_prefix}:packet", note=message)
-        return XmpResult([item], [message])
+        recovered = [] if isinstance(exc, defusedxml.DefusedXmlException) else tolerant_read(packet, where,
+                                                                                             key_prefix)
+        return XmpResult([item, *recovered], [message])
     props, toolkit = _properties(root, key_prefix)
     items: list[Item] = []
     if toolkit:
@@ -478,6 +491,61 @@ def parse_xmp(packet: bytes, where: str = "XMP", key_prefix: str = "xmp") -> Xmp
     for prop in props:
         items.append(_item(prop, where))
     return XmpResult(_with_position(items, props), [])
+
+
+DAMAGED = "read from a damaged XMP packet, which is never copied"
+_TOLERANT_MAX = 1 << 20  # bytes of a damaged packet searched; real packets are far smaller
+_NS_DECL = re.compile(rb"""xmlns:([A-Za-z_][\w.-]{0,40})\s*=\s*["']([^"'<>]{1,300})["']""")
+_ATTR_PROP = re.compile(rb"""(?<![\w.:-])([A-Za-z_][\w.-]{0,40}):([A-Za-z_][\w.-]{0,60})\s*=\s*"""
+                        rb"""(?:"([^"<>]{0,2000})"|'([^'<>]{0,2000})')""")
+_ELEMENT_PROP = re.compile(rb"<([A-Za-z_][\w.-]{0,40}):([A-Za-z_][\w.-]{0,60})(?:\s[^<>]{0,500})?>"
+                           rb"([^<>]{1,2000})</\1:\2\s*>")
+
+
+def tolerant_read(packet: bytes, where: str, key_prefix: str = "xmp") -> list[Item]:
+    """What a packet the XML parser refuses still says, found the way a forgiving reader finds it:
+    namespace declarations, then ``prefix:Name="value"`` attributes and ``<prefix:Name>value</...>``
+    elements anywhere in the bytes (Make, Model, dates, GPS...). Each item is marked as read from a
+    damaged packet and is never carried: the packet itself is removed whatever the policy."""
+    data = bytes(packet[:_TOLERANT_MAX])
+    declared = {m.group(1).decode("latin-1"): m.group(2).decode("latin-1") for m in _NS_DECL.finditer(data)}
+    found: dict[str, tuple[str, str, str]] = {}  # qname -> (prefix, local, value)
+    matches = [(m.start(), m.group(1), m.group(2), m.group(3) or m.group(4) or b"")
+               for m in _ATTR_PROP.finditer(data)]
+    matches += [(m.start(), m.group(1), m.group(2), m.group(3)) for m in _ELEMENT_PROP.finditer(data)]
+    for _, raw_prefix, raw_local, raw_value in sorted(matches):
+        written, local = raw_prefix.decode("latin-1"), raw_local.decode("latin-1")
+        value = _text(raw_value.decode("utf-8", "replace"))
+        if written in ("xmlns", "xml", "rdf", "x") or not value:
+            continue
+        uri = declared.get(written, "")
+        prefix = prefix_for(uri) if uri else written
+        qname = f"{prefix}:{local}"
+        if qname not in found and len(found) < 500:
+            found[qname] = (prefix, local, value)
+    items = []
+    for qname, (prefix, local, value) in found.items():
+        category = category_for(prefix, local) if prefix in PREFIXES.values() else Category.UNKNOWN
+        datum: Datum | None = None
+        if qname in _MOMENTS:
+            datum = parse_moment(value)
+        elif qname in _SERIALS and _SERIALS[qname]:
+            datum = SerialNumber(value, _SERIALS[qname])
+        elif qname in _PERSONS:
+            datum = PersonName(value, _PERSONS[qname])
+        items.append(Item(category, f"XMP {qname} (from a damaged packet)", value, where, len(value),
+                          f"{key_prefix}:damaged:{qname}", carriable=False, note=DAMAGED, datum=datum))
+    return _with_damaged_position(items, found)
+
+
+def _with_damaged_position(items: list[Item], found: dict[str, tuple[str, str, str]]) -> list[Item]:
+    lat = parse_coordinate(found.get("exif:GPSLatitude", ("", "", ""))[2])
+    lon = parse_coordinate(found.get("exif:GPSLongitude", ("", "", ""))[2])
+    if lat is None or lon is None:
+        return items
+    where = Coordinates(lat, lon)
+    suffixes = (":exif:GPSLatitude", ":exif:GPSLongitude")
+    return [replace(i, datum=where) if i.key.endswith(suffixes) else i for i in items]
 
 
 def _item(prop: _Prop, where: str) -> Item:
@@ -492,6 +560,10 @@ def _item(prop: _Prop, where: str) -> Item:
             need = Need.PIXELS
         else:
             carriable, note = False, "not a valid orientation (one number from 1 to 8): never carried"
+    if _points_to_embedded(prefix, local):
+        # A pointer to a video or picture appended to the file, which is never copied: carried alone it
+        # would point at something no longer there.
+        carriable, note = False, POINTER
     if prop.attr_value is not None:
         value = _text(prop.attr_value)
     elif prop.qname in _REGION_KEYS or prefix == "apple-fi":
@@ -504,6 +576,17 @@ def _item(prop: _Prop, where: str) -> Item:
     name = f"{prefix}:{local}" if prefix in PREFIXES.values() else f"{prop.local} ({prop.uri})"
     return Item(category, f"XMP {name}", value, where, _serialized_size(prop), prop.key, need=need,
                 carriable=carriable, note=note, datum=_datum(prop, category, value))
+
+
+POINTER = "points to media appended to the file, which is never copied"
+
+
+def _points_to_embedded(prefix: str, local: str) -> bool:
+    """Properties that locate a motion-photo video or other appended media (Google's Camera and
+    Container namespaces)."""
+    if prefix in ("Container", "Item"):
+        return True
+    return prefix == "GCamera" and local.startswith(("MicroVideo", "MotionPhoto"))
 
 
 _ORIENTATION_VALUES = {str(n) for n in range(1, 9)}

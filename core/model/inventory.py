@@ -17,6 +17,7 @@ that the cleaned file holds exactly that.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -115,7 +116,14 @@ class Inventory:
 
 
 class ParseError(Exception):
-    """The file is not what it claims to be, or is damaged: a message a person understands."""
+    """The file is not what it claims to be, or is damaged: a message a person understands.
+
+    ``partial`` holds the items read before the damage (e.g. the EXIF of a truncated camera JPEG): they
+    are shown, marked as a partial read, and the file is still never exported."""
+
+    def __init__(self, message: str = "", partial: Sequence[Item] = ()) -> None:
+        super().__init__(message)
+        self.partial: tuple[Item, ...] = tuple(partial)
 
 
 def human_size(n: int) -> str:

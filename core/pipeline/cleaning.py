@@ -152,7 +152,7 @@ def _clean(
     plan = plan_file(path, data, st, policy, index=index, faces=faces)
     outcome.preview = plan.preview
     if not plan.ok or plan.handler is None or plan.parsed is None:
-        outcome.reason = plan.inventory.error or "unreadable"
+        outcome.reason = plan.inventory.error or plan.preview.error or "unreadable"
         return outcome
     if policy.passthrough:
         outcome.data = bytes(data)

@@ -25,12 +25,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from enum import StrEnum
 
+from core.formats.nested import is_child
+from core.formats.shared import EARLIER_VERSION
 from core.metadata.exif.values import parse_coordinate
 from core.metadata.icc_clean import SPACES, TEXT_KEY, is_profile_item, text_removed
 from core.metadata.places import place_name
 from core.model.categories import LABELS, Category
 from core.model.inventory import Item, Need, human_size
 from core.model.values import ByteSize, Coordinates, Moment, PersonName, SerialNumber
+from core.pipeline.inspection import PARTIAL
 from core.pipeline.preview import Preview
 
 PICTURE = "picture"  # the category id of "the picture itself" in a summary
@@ -398,8 +401,8 @@ def hidden_blocks(items: Iterable[Item]) -> list[tuple[str, int]]:
     (a thumbnail's compression and resolution) describe it and are not blocks of their own."""
     out = []
     for item in items:
-        if item.category is not Category.HIDDEN_MEDIA:
-            continue
+        if item.category is not Category.HIDDEN_MEDIA or is_child(item):
+            continue  # a field found inside a picture or video is counted with its container
         if isinstance(item.datum, ByteSize):
             out.append((hidden_kind(item), item.datum.count))
         elif item.bytes >= 64:  # a descriptor field is a few bytes; the smallest real picture is more
@@ -412,7 +415,14 @@ def _hidden(items: Sequence[Item]) -> tuple[str, Risk]:
     if not blocks:
         return f"{_plural(len(items), 'field')} describing embedded media", Risk.HIGH
     parts = [f"{_HIDDEN_WORDS[kind]} ({human_size(n)})" for kind, n in blocks]
-    return _join(parts), Risk.HIGH
+    text = _join(parts)
+    if any(EARLIER_VERSION in i.value for i in items):
+        text += "; part of it is the remains of an earlier version of the picture: it may show what was " \
+                "cropped out"
+    inside = sum(1 for i in items if is_child(i))
+    if inside:
+        text += f"; {_plural(inside, 'field')} found inside them"
+    return text, Risk.HIGH
 
 
 def _history(items: Sequence[Item]) -> tuple[str, Risk]:
@@ -491,9 +501,19 @@ def _file(items: Sequence[Item]) -> tuple[str, Risk]:
     return ", ".join(parts), Risk.LOW
 
 
+_EXCERPT = re.compile(r"text excerpt: “([^”]*)”")
+
+
 def _unknown(items: Sequence[Item]) -> tuple[str, Risk]:
     total = human_size(sum(i.bytes for i in items))
-    return f"{_plural(len(items), 'block')} of data the app cannot read ({total})", Risk.MEDIUM
+    text = f"{_plural(len(items), 'block')} of data the app cannot read ({total})"
+    for item in items:
+        found = _EXCERPT.search(item.value)
+        if found:
+            # What a person could read in them, so "cannot read" is never all that is said.
+            text += f", with text such as {quoted(found.group(1).split(' · ')[0], 40)}"
+            break
+    return text, Risk.MEDIUM
 
 
 _DESCRIBERS = {
@@ -577,6 +597,9 @@ _PLAIN_ERRORS = (
     (("empty file",), "This file is empty: it holds no picture."),
     (("truncated", "ends inside", "ends before", "cut short"),
      "This file is damaged: it ends in the middle of the picture."),
+    (("damaged xmp",), "Its XMP metadata is damaged: the policy keeps part of what it says, which cannot "
+     "be copied safely."),
+    (("bigtiff",), "This is a BigTIFF file, which the app does not support yet."),
     (("gif",), "This is a GIF image: the app handles JPEG, PNG, WebP, TIFF and HEIC photos and "
                "MP4/MOV videos."),
     (("avif", "cgbi", "extension this app does not know", "not supported", "not a supported", "unsupported"),
@@ -627,6 +650,14 @@ def stays_of(preview: Preview) -> list[Fact]:
 
 
 
+def partial_facts(preview: Preview) -> list[Fact]:
+    """What a damaged file showed before the damage, in words (it stays: the file is withheld)."""
+    if not preview.error:
+        return []
+    # The picture's structure read before the damage says nothing a person needs to know.
+    return describe(s.item for s in preview.stays if s.item.need is Need.NONE and s.item.note == PARTIAL)
+
+
 def text_lines(preview: Preview, consent: Consent | None = None, recipient: str = "") -> list[str]:
     """The CLI's plain-language block for one file: consent first, then what leaves and what stays."""
     lines = []
@@ -634,6 +665,10 @@ def text_lines(preview: Preview, consent: Consent | None = None, recipient: str 
         lines.append(f"  {consent.headline(recipient)} ({consent.because})")
     if preview.error:
         lines.append(f"  {plain_error(preview.error)} {WITHHELD} ({preview.error})")
+        partial = partial_facts(preview)
+        if partial:
+            lines.append(" Read before the damage (partial):")
+            lines += [f"    {fact.line}" for fact in partial]
         return lines
     shared = consent is None or consent.shared
     lines.append(" Leaves the device:" if shared else " Would leave if you shared it:")

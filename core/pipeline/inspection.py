@@ -11,11 +11,13 @@ import os
 import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from core.formats import Buffer, Handler, Parsed, handler_for
 from core.formats.base import MAX_PIXELS
+from core.formats.shared import readable_message
 from core.model.inventory import Inventory, ParseError, file_items
 from core.model.jobs import TooComplex, time_budget
 
@@ -46,9 +48,14 @@ def describe_os_error(exc: OSError) -> str:
     return f"cannot read the file: {reason}"
 
 
+PARTIAL = "read before the damage (a partial read); the file is never exported"
+
+
 def _sniff_message(head: bytes) -> str:
     if not head:
         return "empty file (0 bytes)"
+    if head[:4] in (b"II+\x00", b"MM\x00+"):
+        return "BigTIFF is not supported yet"
     sample = head[:512]
     try:
         sample.decode("utf-8")
@@ -69,13 +76,18 @@ def parse_buffer(data: Buffer) -> tuple[Handler, Parsed]:
         raise ParseError(_sniff_message(bytes(data[:512])))
     try:
         parsed = handler.parse(data)
-    except ParseError:
-        raise
+    except ParseError as exc:
+        message = readable_message(str(exc))
+        if message == str(exc):
+            raise
+        raise ParseError(message, exc.partial) from exc
     except TooComplex as exc:
         raise ParseError(str(exc)) from exc
     except (ValueError, IndexError, KeyError, OverflowError, UnicodeError, MemoryError, struct.error) as exc:
         # A parser bug or hostile input must never crash the job nor let the file through.
-        raise ParseError(f"damaged {handler.name.upper()} file: {exc.__class__.__name__}: {exc}") from exc
+        raise ParseError(
+            f"damaged {handler.name.upper()} file: {exc.__class__.__name__}: {readable_message(str(exc))}"
+        ) from exc
     except RecursionError as exc:
         raise ParseError(f"damaged {handler.name.upper()} file: nested too deeply to read") from exc
     except Exception as exc:  # a reader bug on one file is that file's error
@@ -102,6 +114,10 @@ def inventory_from(
         handler, parsed = parse_buffer(data)
     except ParseError as exc:
         inv.error = str(exc)
+        inv.items = [replace(i, carriable=False, note=PARTIAL) for i in exc.partial]
+        if inv.items:  # read in part: the format is known
+            known = handler_for(bytes(data[:64]))
+            inv.format = known.name if known else ""
         return inv, None, None
     inv.format = handler.name
     inv.items = [*parsed.items, *file_items(path, st.st_size, mtime_iso(st))]

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from core.formats import Buffer, Handler, Parsed
 from core.metadata.icc_clean import TEXT_KEY, is_profile_item
+from core.metadata.xmp import DAMAGED
 from core.model.categories import Category
 from core.model.inventory import Inventory, Item, Need
 from core.model.policy import Action, PixelMode, Policy
@@ -37,7 +38,12 @@ class Plan:
 
     @property
     def ok(self) -> bool:
-        return self.handler is not None and self.parsed is not None and not self.inventory.error
+        return (self.handler is not None and self.parsed is not None and not self.inventory.error
+                and not self.preview.error)
+
+
+WITHHELD_DAMAGED = ("damaged XMP: the policy keeps what it says, but a damaged packet cannot be copied "
+                    "safely, so the photo is withheld")
 
 
 def decide(item: Item, policy: Policy) -> str:
@@ -104,6 +110,8 @@ def make_preview(
         error=inventory.error,
     )
     if inventory.error:
+        # What could be read before the damage is shown; nothing of a damaged file ever leaves.
+        preview.stays = [Stay(item, item.note or inventory.error) for item in inventory.items]
         return preview
     # A colour profile's text can only leave inside the profile.
     profile_leaves = any(is_profile_item(i) and not decide(i, policy) for i in inventory.items)
@@ -115,6 +123,13 @@ def make_preview(
             preview.stays.append(Stay(item, reason))
         else:
             preview.leaves.append(item)
+    if any(s.reason == DAMAGED for s in preview.stays):
+        # The policy would keep what a damaged XMP packet says, and the packet cannot be carried:
+        # sending the photo without it would not be what the policy promises.
+        preview.error = WITHHELD_DAMAGED
+        preview.stays += [Stay(item, WITHHELD_DAMAGED) for item in preview.leaves]
+        preview.leaves = []  # a withheld photo: nothing of it leaves
+        return preview
     face_items = [i for i in inventory.items if i.category is Category.FACES]
     preview.faces_detected = len(face_items)
     if policy.passthrough:

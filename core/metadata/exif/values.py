@@ -21,6 +21,7 @@ from core.metadata.exif.tags import (
     ExifResult,
     base_ifd,
 )
+from core.metadata.vendor import opaque_value
 from core.model.values import Coordinates, Datum, Moment, PersonName, SerialNumber
 
 # --- values -----------------------------------------------------------------------------------------
@@ -204,7 +205,8 @@ def format_value(entry: ExifEntry, bo: str, siblings: dict[int, ExifEntry] | Non
         if typ == 2:
             return _ascii(raw)
         if typ == 7 or (typ in (1, 6) and len(raw) > 16):
-            return f"{len(raw)} bytes"
+            # Opaque bytes (PrintIM, vendor blobs): what a person could read in them, as an excerpt.
+            return opaque_value(f"{len(raw)} bytes", raw) if len(raw) > 16 else f"{len(raw)} bytes"
         nums = _numbers(entry, bo)
         if len(nums) > 8:
             return ", ".join(_num_text(v) for v in nums[:8]) + f", … ({len(nums)} values)"

@@ -231,7 +231,7 @@ def test_trailer_kinds_are_classified() -> None:
     base = fx.base_jpeg()
     cases = {
         b"\x00" * 100: ("Zero padding", Category.UNKNOWN),
-        b"junk" * 10 + b"SEFH" + b"\x00" * 8 + b"SEFT": ("Samsung trailer", Category.HIDDEN_MEDIA),
+        b"junk" * 10 + b"SEFH" + b"\x00" * 8 + b"SEFT": ("Samsung SEF trailer", Category.HIDDEN_MEDIA),
         fx.base_jpeg(8, 8): ("Embedded JPEG image", Category.HIDDEN_MEDIA),
         b"\x01\x02random vendor data": ("Unidentified data", Category.UNKNOWN),
     }

@@ -39,7 +39,7 @@ def test_segment_category_is_the_most_sensitive(categories: list[Category], expe
         (b"\0\0\0\x18ftypmp42" + b"\0" * 16, Category.HIDDEN_MEDIA, "Embedded MP4"),
         (b"GIF89a" + b"\0" * 10, Category.HIDDEN_MEDIA, "Embedded GIF"),
         (b"PK\x03\x04" + b"\0" * 10, Category.HIDDEN_MEDIA, "Embedded ZIP"),
-        (b"junk" * 10 + b"SEFH" + b"\0" * 8 + b"SEFT", Category.HIDDEN_MEDIA, "Samsung trailer"),
+        (b"junk" * 10 + b"SEFH" + b"\0" * 8 + b"SEFT", Category.HIDDEN_MEDIA, "Samsung SEF trailer"),
         # The stricter reading: a picture further in is found, not only one at the start.
         (b"vendor header " * 20 + jpeg_fixtures.base_jpeg(8, 8), Category.HIDDEN_MEDIA, "Data holding"),
         (b"\x01\x02random vendor data", Category.UNKNOWN, "Unidentified data"),

@@ -158,6 +158,10 @@ def test_cancel_leaves_no_partial_file(qtbot, library, roll, runner, tmp_path, g
     assert dlg.state is State.EXPORTING and dlg.stop_button.isVisible()
     assert not dlg.close_button.isEnabled() and not dlg.dest_box.isEnabled()
     qtbot.waitUntil(lambda: out.exists(), timeout=5000)
+    if not zip_output:
+        # Cancel once the first photo has landed (the others wait at the gate), not merely once the
+        # folder exists: on a busy machine the first photo may still be on its way.
+        qtbot.waitUntil(lambda: any(n.endswith(".jpg") for n in files_in(out)), timeout=10000)
     qtbot.mouseClick(dlg.stop_button, Qt.MouseButton.LeftButton)
     gated_export.set()
     qtbot.waitUntil(lambda: dlg.state is State.DONE, timeout=10000)
