@@ -18,6 +18,8 @@ dark or the system's scheme (remembered).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
@@ -330,7 +332,8 @@ class MainWindow(WindowActions, WindowJobs, WindowConsent, QMainWindow):
             return
         fp, name = current.data(Roles.Fingerprint), str(current.data(Qt.ItemDataRole.DisplayRole) or "")
         error = str(current.data(Roles.Error) or "")
-        self.pane.show_photo(fp, name, self.recipient, error)
+        path = current.data(Roles.Path)
+        self.pane.show_photo(fp, name, self.recipient, error, Path(path) if path else None)
         if self.viewer is not None and self.viewer.isVisible():
             if fp and not error:
                 self.viewer.show_photo(fp, name, self.recipient)

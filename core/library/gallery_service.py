@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from core.imaging.facestore import FaceRecord
     from core.imaging.thumbnails import ThumbnailCache
     from core.library.rows import PhotoRecord
+    from core.model.policy import Policy
     from core.pipeline.preview import Preview
 
 
@@ -111,8 +112,6 @@ class Gallery:
         """What would leave for this photo and recipient: the same plan as `preview --json` and export,
         with the faces to blur taken from the face store (the user's keep/blur choices and manual boxes)."""
         from core.model.policy import BLUR
-        from core.pipeline.export import plan_file
-        from core.pipeline.preview import Preview
 
         rec = self.recipients.get(recipient)
         policy = self.recipients.usable_policy(rec)
@@ -121,14 +120,15 @@ class Gallery:
         reason = ""
         if policy.faces == BLUR and not policy.passthrough:
             faces, reason = self._faces_to_blur(fingerprint, path)
-        try:
-            with open_readonly(path) as (data, st):
-                preview = plan_file(path, data, st, policy, index=1, faces=faces).preview
-        except OSError as exc:
-            preview = Preview.failed(str(path), policy, describe_os_error(exc))
+        preview = _plan_preview(path, policy, faces)
         if reason and not preview.error:
             preview.error = reason
         return preview
+
+    def preview_of_file(self, path: Path, recipient: str) -> Preview:
+        """The preview of one file by its path, faces aside: for a file that cannot be exported it holds
+        the reason and what could be read before the damage (items marked partial)."""
+        return _plan_preview(path, self.recipients.usable_policy(self.recipients.get(recipient)), [])
 
     def _faces_to_blur(self, fingerprint: str, path: Path) -> tuple[list[Face], str]:
         from core.imaging import faces as face_module
@@ -259,3 +259,14 @@ class Gallery:
                     return None
                 cache.put(fingerprint, data, DEFAULT_SIZE)
         return decode_rgb(data, size) if data else None
+
+
+def _plan_preview(path: Path, policy: Policy, faces: list[Face]) -> Preview:
+    from core.pipeline.export import plan_file
+    from core.pipeline.preview import Preview
+
+    try:
+        with open_readonly(path) as (data, st):
+            return plan_file(path, data, st, policy, index=1, faces=faces).preview
+    except OSError as exc:
+        return Preview.failed(str(path), policy, describe_os_error(exc))

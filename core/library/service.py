@@ -257,6 +257,9 @@ class LibraryService:
     def preview_for(self, fingerprint: str, recipient: str) -> Preview:
         return self.gallery_service.preview_for(fingerprint, recipient)
 
+    def preview_of_file(self, path: Path, recipient: str) -> Preview:
+        return self.gallery_service.preview_of_file(path, recipient)
+
     def has_faces_detected(self, fingerprint: str) -> bool:
         return self.gallery_service.has_faces_detected(fingerprint)
 

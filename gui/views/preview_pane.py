@@ -16,6 +16,7 @@ selection or recipient changed meanwhile.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import cast
 
 from PySide6.QtCore import QRect, Qt, Signal
@@ -40,6 +41,7 @@ from core.pipeline.description import (
     Consent,
     Fact,
     Risk,
+    partial_facts,
     plain_error,
     stays_of,
     summary_of,
@@ -224,19 +226,42 @@ class PreviewPane(QWidget):
         self.draw.setEnabled(on)
         self.leaving.setEnabled(on)
 
-    def show_problem(self, name: str, error: str) -> None:
-        """A file that cannot be read: the reason in words, what happens to it, and no face controls."""
+    def show_problem(self, name: str, error: str, path: Path | None = None) -> None:
+        """A file that cannot be read: the reason in words, what happens to it, and no face controls;
+        below, what could still be read before the damage (it stays: the file is never exported)."""
         self.clear(f"{plain_error(error)}\n{WITHHELD}")
         self.error = error
         self.title.setText(f"<b>{name}</b>")
         self.output.setText(f"<small>Details: {error}</small>")
         self.leaves.hide()
         self.stays.hide()
-
-    def show_photo(self, fingerprint: str | None, name: str, recipient: str, error: str = "") -> None:
-        if fingerprint is None or error:
-            self.show_problem(name, error or "not a supported photo format")
+        if path is None:
             return
+        self.generation += 1
+        gen, service, recipient = self.generation, self.service, self.recipient
+        self.runner.submit(
+            lambda: partial_facts(service.preview_of_file(path, recipient)),
+            key=("partial", gen, None),
+            pool="interactive",
+            on_done=self._partial_done,
+        )
+
+    def _partial_done(self, key: object, value: object) -> None:
+        if not (isinstance(key, tuple) and key[1] == self.generation and self.error):
+            return
+        facts = cast(list[Fact], value)
+        if facts:
+            self.stays.setHeaderLabels(["Read before the damage (partial) — it stays on this device"])
+            fill_facts(self.stays, facts, mark_risk=False, reasons={})
+            self.stays.show()
+
+    def show_photo(
+        self, fingerprint: str | None, name: str, recipient: str, error: str = "", path: Path | None = None
+    ) -> None:
+        if fingerprint is None or error:
+            self.show_problem(name, error or "not a supported photo format", path)
+            return
+        self.stays.setHeaderLabels(["Stays on this device"])
         same = fingerprint == self.fingerprint and recipient == self.recipient
         self.fingerprint, self.name, self.recipient, self.error = fingerprint, name, recipient, ""
         self.title.setText(f"<b>{name}</b>")

@@ -164,7 +164,7 @@ def test_viewer_keeps_a_face_through_the_pane(qtbot, window: MainWindow, service
 
 
 def test_unreadable_files_say_why_and_offer_no_face_controls(qtbot, service, runner, tmp_path, roll):
-    from tests.gui.test_main_window import make_window
+    from tests.gui.window_helpers import make_window
 
     data = (roll / "a_top.jpg").read_bytes()
     (roll / "cut.jpg").write_bytes(data[: len(data) - 40])
@@ -188,6 +188,15 @@ def test_unreadable_files_say_why_and_offer_no_face_controls(qtbot, service, run
         assert not any(w.isVisibleTo(win) for w in pane.face_controls)
         assert not pane.leaves.isVisibleTo(win)
         assert "faces found" not in pane.faces_hint.text()
+        if name == "cut.jpg":
+            # What the camera wrote before the damage is still shown, as staying on the device.
+            qtbot.waitUntil(lambda: pane.stays.isVisibleTo(win), timeout=WAIT)
+            assert pane.stays.headerItem().text(0).startswith("Read before the damage (partial)")
+            lines = [pane.stays.topLevelItem(i).text(0) for i in range(pane.stays.topLevelItemCount())]
+            assert any(line.startswith("Time:") for line in lines), lines
+        else:
+            settle(qtbot, win)
+            assert not pane.stays.isVisibleTo(win)
     settle(qtbot, win)
     win.close()
 
