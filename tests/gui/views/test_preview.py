@@ -190,7 +190,7 @@ def test_unreadable_files_say_why_and_offer_no_face_controls(qtbot, service, run
         assert "faces found" not in pane.faces_hint.text()
         if name == "cut.jpg":
             # What the camera wrote before the damage is still shown, as staying on the device.
-            qtbot.waitUntil(lambda: pane.stays.isVisibleTo(win), timeout=WAIT)
+            qtbot.waitUntil(lambda p=pane: p.stays.isVisibleTo(win), timeout=WAIT)
             assert pane.stays.headerItem().text(0).startswith("Read before the damage (partial)")
             lines = [pane.stays.topLevelItem(i).text(0) for i in range(pane.stays.topLevelItemCount())]
             assert any(line.startswith("Time:") for line in lines), lines
