@@ -35,6 +35,12 @@ def _first_word(args: list[str]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if args == ["--version"]:
+        # Answered before any command module is imported: it is what scripts call most often.
+        from core import __version__
+
+        print(f"photo-consent {__version__}")
+        return 0
     if _first_word(args) in CLI_COMMANDS or any(a in ("-h", "--help", "--version") for a in args):
         from core.cli.main import main as cli_main
 

@@ -49,3 +49,19 @@ def test_launcher_routes_subcommands_to_the_cli(tmp_path: Path, capsys) -> None:
     Image.new("RGB", (8, 8)).save(photo)
     assert launch.main(["--home", str(tmp_path / "h"), "inspect", "--json", str(photo)]) == 0
     assert json.loads(capsys.readouterr().out)["files"][0]["format"] == "jpeg"
+
+
+def test_version_answers_without_loading_the_commands() -> None:
+    """`photo-consent --version` prints what argparse would, before any command module is imported."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from gui.launch import main; rc = main(['--version']); "
+        "loaded = [m for m in sys.modules if m.startswith(('core.cli', 'core.pipeline', 'PySide6'))]; "
+        "print(loaded)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    from core import __version__
+
+    assert out.splitlines() == [f"photo-consent {__version__}", "[]"]
