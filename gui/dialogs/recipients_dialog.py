@@ -13,10 +13,10 @@ import os
 import re
 import tempfile
 from collections.abc import Callable
-from pathlib import Path, PurePath
+from pathlib import Path
 from types import MappingProxyType
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.library.rows import RecipientRow
+from core.library.events import policy_label
 from core.library.service import LibraryError, LibraryService
 from core.model.categories import LABELS, Category
 from core.model.policy import (
@@ -49,6 +49,7 @@ from core.model.policy import (
     Policy,
     PolicyError,
 )
+from gui.models.recipients_model import RecipientsModel
 
 CUSTOM = "custom"
 
@@ -65,10 +66,6 @@ CATEGORY_HELP = {
 }
 
 
-def policy_label(spec: str) -> str:
-    return spec if spec in BUILTIN else f"custom ({PurePath(spec).name})"
-
-
 def same_settings(a: Policy, b: Policy) -> bool:
     return (
         a.to_json()["categories"] == b.to_json()["categories"]
@@ -76,37 +73,6 @@ def same_settings(a: Policy, b: Policy) -> bool:
         and a.file_names == b.file_names
         and a.passthrough == b.passthrough
     )
-
-
-class RecipientsModel(QAbstractListModel):
-    """The recipients by name; the tooltip says their policy."""
-
-    NameRole = Qt.ItemDataRole.UserRole + 1
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[RecipientRow] = []
-
-    def set_rows(self, rows: list[RecipientRow]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def row_of(self, name: str) -> int:
-        return next((i for i, r in enumerate(self._rows) if r.name == name), -1)
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = self._rows[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, self.NameRole):
-            return row.name
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{row.name} — policy {policy_label(row.policy)}"
-        return None
 
 
 class RecipientsDialog(QDialog):
