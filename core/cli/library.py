@@ -260,16 +260,25 @@ def cmd_ledger(args: argparse.Namespace) -> int:
 def export_for_recipient(args: argparse.Namespace) -> int:
     from core.pipeline.export import ExportError
 
+    only_new = bool(getattr(args, "only_new", False))
     with _open(args) as lib:
         try:
-            job = lib.export_job(args.recipient, Path(args.out), zip_output=bool(getattr(args, "zip", False)))
+            before = lib.already_sent(args.recipient)
+            zip_output = bool(getattr(args, "zip", False))
+            job = lib.export_job(args.recipient, Path(args.out), zip_output=zip_output, only_new=only_new)
             result = drive(job)
         except (LibraryError, ExportError) as exc:
             return _usage(exc)
+    skipped = before.sent if only_new else 0
     if args.json:
-        _json_out({**result.to_json(), "recipient": args.recipient})  # type: ignore[attr-defined]
+        _json_out({**result.to_json(), "recipient": args.recipient, "already_sent_skipped": skipped})  # type: ignore[attr-defined]
     else:
-        print(f"Exported {len(result.exported)} photo(s) for {args.recipient} into {result.out}")  # type: ignore[attr-defined]
+        if only_new and before.sent:
+            print(before.sentence + " Those were left out (--only-new).")
+        if only_new and not before.new:
+            print(f"Nothing new to send to {args.recipient}: every photo it may receive was sent before.")
+        else:
+            print(f"Exported {len(result.exported)} photo(s) for {args.recipient} into {result.out}")  # type: ignore[attr-defined]
         for w in result.withheld:  # type: ignore[attr-defined]
             print(f"  withheld {os.fsencode(w.source).decode(errors='replace')}: {w.reason}")
     return EXIT_FAILED if result.withheld else EXIT_OK  # type: ignore[attr-defined]
