@@ -53,7 +53,7 @@ def test_view_shows_figures_and_updates_after_refresh(
     assert threads == [False]  # computed in a worker, not on the GUI thread
     assert view.figure("Photos", 0) == "0" and view.figure("Photos", 1) == "14"
     assert view.figure("Places", 1) == "3" and view.figure("Places", 0) == "0"
-    assert view.figure("Cameras", 1) == "Canon EOS R5, Google Pixel 8"
+    assert view.figure("Cameras", 1) == "2 (Canon EOS R5, Google Pixel 8)"
     assert "Bob Builder" in view.figure("Names", 1)
     assert view.figure("Likely home", 1) != "—"
     assert sum(view.hour_charts[1].values) == 14 and not any(view.hour_charts[0].values)
