@@ -15,7 +15,7 @@ from core.model.jobs import drive
 from core.report import exposure as rp
 from gui.tasks import TaskRunner
 from gui.views.report_view import ReportView
-from tests.core.memkeyring import mem_keyring  # noqa: F401
+from tests.core.memkeyring import failing_keyring, mem_keyring  # noqa: F401
 from tests.core.report.test_report import META, make_roll
 
 
@@ -86,3 +86,24 @@ def test_stale_result_is_dropped(qtbot, lib: LibraryService, runner: TaskRunner)
     view.set_recipient("Nobody")  # an unknown recipient: the view says so instead of crashing
     qtbot.waitUntil(lambda: not view.busy(), timeout=10000)
     assert "could not be made" in view.status.text()
+
+
+def test_faces_without_keyring_after_a_scan(qtbot, tmp_path: Path, failing_keyring, runner: TaskRunner):
+    """No keyring: face results live only in this session's store. The report must read that store (the
+    one the window's face scan fills), not open one of its own that cannot see them."""
+    from core.imaging.faces import Face
+
+    service = LibraryService.open(tmp_path / "home")
+    try:
+        drive(service.import_job([make_roll(tmp_path / "Photos")]))
+        assert not service.face_store.persistent
+        for info in service.photos():  # what the face scan writes: every photo analysed
+            found = [Face(2, 2, 8, 8, 0.9), Face(18, 2, 8, 8, 0.8)] if info.path.name == "rome1.jpg" else []
+            service.face_store.set_detected(info.fingerprint, found)
+        view = ReportView(service, runner, META, namer=None)
+        qtbot.addWidget(view)
+        qtbot.waitUntil(lambda: view.report is not None and not view.busy(), timeout=10000)
+        assert view.figure("Faces", 1) == "2"  # all analysed: no "not analysed yet"
+        assert view.figure("Photos with unblurred faces", 1) == "1"
+    finally:
+        service.close()
