@@ -309,6 +309,17 @@ def cmd_report(args: argparse.Namespace) -> int:
             return _usage(exc)
         if not args.json and sys.stderr.isatty():
             print(file=sys.stderr)
+    if getattr(args, "html", None):
+        from core.report.html import write_html
+
+        target = Path(args.html)
+        try:
+            write_html(report, target)
+        except OSError as exc:
+            _err(f"photo-consent: cannot write {target}: {exc.strerror or exc}")
+            return EXIT_FAILED
+        if not args.json:
+            _err(f"Wrote the report to {target}")
     if args.json:
         _json_out(report.to_json())
     else:
@@ -371,4 +382,5 @@ def add_library_commands(sub: argparse._SubParsersAction) -> None:  # type: igno
     p = sub.add_parser("report", help="what a recipient would learn from everything it receives")
     p.add_argument("--json", action="store_true")
     p.add_argument("--recipient", required=True, metavar="NAME")
+    p.add_argument("--html", metavar="FILE", help="also write the report as one self-contained web page")
     p.set_defaults(func=cmd_report)
