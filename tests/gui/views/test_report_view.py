@@ -107,3 +107,20 @@ def test_faces_without_keyring_after_a_scan(qtbot, tmp_path: Path, failing_keyri
         assert view.figure("Photos with unblurred faces", 1) == "1"
     finally:
         service.close()
+
+
+def test_long_lists_show_five_and_open_in_place(qtbot, lib: LibraryService, runner: TaskRunner):
+    view = ReportView(lib, runner, META, namer=None)
+    qtbot.addWidget(view)
+    qtbot.waitUntil(lambda: view.report is not None and not view.busy(), timeout=10000)
+    facts = [rp.PhotoFacts(cameras=(f"Camera {i:02d}",), taken=f"{1990 + i}-01-01T10:00:00") for i in range(12)]
+    side = rp.build_side(facts)
+    view.show_report(rp.Report(META, "minimal", 12, side, side))
+    cell = view.cells[("Cameras", 1)]
+    assert "and 7 more" in cell.text() and "Camera 11" not in cell.text()
+    assert view.figure("Cameras", 1) == "12 (Camera 00, Camera 01, Camera 02, Camera 03, Camera 04 and 7 more)"
+    cell.linkActivated.emit("more:Cameras")
+    assert "Camera 11" in cell.text() and "show fewer" in cell.text()
+    # 1990-2001 is too long for months: the chart bins by quarter or year and says so.
+    assert view.month_charts[1].title in ("Photos per quarter", "Photos per year")
+    assert sum(view.month_charts[1].values) == 12 and len(view.month_charts[1].values) <= 48
