@@ -173,11 +173,8 @@ def banner_text(
         text = "✓ " + text
     if not keyring_persistent and check.ok:
         level = "warning"
-        text += (
-            " <b>No keyring</b>: new entries are written unsigned"
-            + (f" ({_escape(keyring_notice)})" if keyring_notice else "")
-            + "."
-        )
+        # The keyring's own notice (why it is missing) is the tooltip: the banner stays one short statement.
+        text += " <b>No keyring this session</b>: new entries are written unsigned too."
     return level, text
 
 
@@ -305,6 +302,7 @@ class HistoryDialog(QDialog):
         )
         self.banner_level = level
         self.banner.setText(text)
+        self.banner.setToolTip(self.service.keyring_notice or "")
         self._paint_banner(level)
 
     def _filter(self, select_bad: bool = False) -> None:
