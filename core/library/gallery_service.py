@@ -19,6 +19,7 @@ from core.imaging.facestore import FaceStore
 from core.imaging.rendering import Picture, decode_rgb, render_picture
 from core.library.context import LibraryContext, LibraryError
 from core.library.gallery import AlbumState, GalleryRow
+from core.library.offload import detect_faces
 from core.library.recipients import Recipients
 from core.model.jobs import CancelToken, Job, Progress
 from core.pipeline.inspection import describe_os_error, open_readonly
@@ -201,12 +202,16 @@ class Gallery:
                 return result
             chunk = todo[start : start + batch]
             by_path = {path: fp for fp, path in chunk}
-            found = face_module.detect_job(list(by_path), cancel)
             try:
-                while True:
-                    next(found)
+                if self.ctx.offload.processes:
+                    # In a worker process: decoding and the network's post-processing hold no GIL here.
+                    detected: dict[Path, list[Face]] = self.ctx.offload.call(detect_faces, list(by_path))
+                else:
+                    found = face_module.detect_job(list(by_path), cancel)
+                    while True:
+                        next(found)
             except StopIteration as stop:
-                detected: dict[Path, list[Face]] = stop.value
+                detected = stop.value
             except face_module.FaceDetectionUnavailable as exc:
                 result.unavailable = str(exc)
                 return result
@@ -252,7 +257,7 @@ class Gallery:
             data = cache.get(fingerprint, DEFAULT_SIZE)
             if data is None:
                 try:
-                    data = make_thumbnail(path, DEFAULT_SIZE)
+                    data = self.ctx.offload.call(make_thumbnail, path, DEFAULT_SIZE)
                 except Exception:  # noqa: BLE001 - one photo without a thumbnail; the grid shows its name
                     return None
                 cache.put(fingerprint, data, DEFAULT_SIZE)
