@@ -568,7 +568,9 @@ def binned(months: dict[str, int], unit: str, labels: Sequence[str]) -> list[int
 def figures(side: Side) -> list[tuple[str, str]]:
     """(label, readable value) rows: the side-by-side table of the CLI and the app."""
     home = side.home
-    hidden = ", ".join(f"{n} {kind}" for kind, (n, _) in side.hidden.items())
+    hidden = ", ".join(
+        _plural(n, kind) if kind != "other" else f"{n} other" for kind, (n, _) in side.hidden.items()
+    )
     invalid = ""
     if side.invalid_positions:
         invalid = f" ({side.invalid_positions} more state no real position: ignored)"

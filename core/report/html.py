@@ -136,8 +136,8 @@ def map_svg(side: Side, bounds: tuple[float, float, float, float] | None) -> str
     def at(lat: float, lon: float) -> tuple[float, float]:
         return ox + (lon - lon0) * mid * k, oy + (lat1 - lat) * k
 
-    size, cells = populated_cells(bounds)
-    r_cell = max(0.8, size * mid * k * 0.42)
+    size, cells = populated_cells(bounds, per_side=160)
+    r_cell = max(0.6, size * mid * k * 0.42)
     dots = "".join(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r_cell:.1f}"/>'
                    for x, y in (at(lat, lon) for lat, lon in cells))
     parts.append(f'<g fill="#9aa5ae" fill-opacity="0.55">{dots}</g>')

@@ -18,7 +18,7 @@ import math
 from collections.abc import Generator, Sequence
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Slot
-from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -70,7 +70,7 @@ def _map_job(service: object, recipient: str, kwargs: dict[str, object]) -> Gene
     thread)."""
     report = yield from report_job(service, recipient, **kwargs)  # type: ignore[arg-type]
     bounds = map_bounds([p for side in (report.mine, report.all_access) for p in side.positions])
-    cells = populated_cells(bounds) if bounds else (0.0, [])
+    cells = populated_cells(bounds, per_side=200) if bounds else (0.0, [])
     return report, bounds, cells
 
 
@@ -169,15 +169,17 @@ class ScatterChart(_Chart):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Where", parent)
-        self.setMinimumSize(220, 180)
+        self.setMinimumSize(220, 300)  # tall enough for the base map's coasts to show
         self.positions: list[tuple[float, float]] = []
         self.places: list[Place] = []
         self.bounds: tuple[float, float, float, float] | None = None  # lat0, lat1, lon0, lon1
         self.land: list[tuple[float, float]] = []  # base map: centres of cells with towns
         self.cell = 0.0  # their size in degrees
+        self._land_pixmap = QPixmap()
+        self._land_key: tuple[int, int, int, int] | None = None
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
-        return QSize(320, 200)
+        return QSize(320, 320)
 
     def set_data(
         self,
@@ -210,13 +212,24 @@ class ScatterChart(_Chart):
         dot = self._bar_colour()
         painter.setPen(Qt.PenStyle.NoPen)
         if self.land:
-            # Towns as a faint dot field: the coasts and countries appear from them.
-            land = QColor(self.palette().color(QPalette.ColorRole.Text))
-            land.setAlpha(45)
-            painter.setBrush(land)
-            r_cell = max(0.7, self.cell * mid * k * 0.42)
-            for lat, lon in self.land:
-                painter.drawEllipse(at(lat, lon), r_cell, r_cell)
+            # Towns as a faint dot field: the coasts and countries appear from them. Drawn once per size
+            # into a pixmap (thousands of dots), then only blitted while the window repaints.
+            text_rgb = self.palette().color(QPalette.ColorRole.Text).rgb()
+            key = (self.width(), self.height(), id(self.land), text_rgb)
+            if self._land_key != key:
+                self._land_pixmap = QPixmap(self.size())
+                self._land_pixmap.fill(Qt.GlobalColor.transparent)
+                land = QColor(self.palette().color(QPalette.ColorRole.Text))
+                land.setAlpha(60)
+                p = QPainter(self._land_pixmap)
+                p.setRenderHint(QPainter.RenderHint.Antialiasing)
+                pen = QPen(land, max(1.2, self.cell * mid * k * 0.8))
+                pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+                p.setPen(pen)
+                p.drawPoints([at(lat, lon) for lat, lon in self.land])
+                p.end()
+                self._land_key = key
+            painter.drawPixmap(0, 0, self._land_pixmap)
         painter.setBrush(dot)
         for lat, lon in self.positions:
             painter.drawEllipse(at(lat, lon), 2.0, 2.0)
