@@ -132,7 +132,9 @@ class Gallery:
     def _faces_to_blur(self, fingerprint: str, path: Path) -> tuple[list[Face], str]:
         from core.imaging import faces as face_module
 
-        status = face_module.detector_status()
+        # Loading the model (onnxruntime and the network) holds the GIL for a moment: in a worker process
+        # when there are any, so the window does not stall as the scan starts.
+        status = self.ctx.offload.call(face_module.detector_status)
         if status:
             return [], status
         try:
@@ -189,7 +191,9 @@ class Gallery:
 
         cancel = cancel or CancelToken()
         result = FacesResult()
-        status = face_module.detector_status()
+        # Loading the model (onnxruntime and the network) holds the GIL for a moment: in a worker process
+        # when there are any, so the window does not stall as the scan starts.
+        status = self.ctx.offload.call(face_module.detector_status)
         if status:
             result.unavailable = status
             return result
