@@ -11,7 +11,8 @@ def clipped_texts(window: QWidget) -> list[str]:
     than its height for its width, an unwrapped one narrower than its text, or one that reaches past the
     window's edge."""
     QApplication.processEvents()
-    window.layout().activate()
+    if window.layout() is not None:
+        window.layout().activate()
     problems = []
     for widget in window.findChildren(QWidget):
         if not widget.isVisibleTo(window) or not isinstance(widget, QLabel | QAbstractButton):
