@@ -21,8 +21,14 @@ PERSON_FIELDS = ("artist", "creator", "by-line", "byline", "author", "owner", "p
 NOTICE_FIELDS = ("copyright", "rights", "usageterms", "licen")
 _NOT_NAME_TEXT = (
     "true false yes no none null unknown n/a bytes byte rights reserved copyright all photo photos image "
-    "images camera owner author artist creator www http https inc ltd llc gmbh"
+    "images camera owner author artist creator www http https inc ltd llc gmbh contributor contributors "
+    "archivalist archivist photographer photographers hobbyfotograf fotograf writer writers editor title "
+    "credit credits official digitized digitised scanned by my me on top position staff agency press news "
+    "studio team anonymous company"
 )
+# Lower-case words that belong inside names ("Jane van der Berg", "Ana de la Cruz").
+_PARTICLE_TEXT = "van der den de del della la le du da di von zu ter ten dos das bin al y e"
+PARTICLES = frozenset(_PARTICLE_TEXT.split(" "))
 NOT_NAME_WORDS = frozenset(_NOT_NAME_TEXT.split(" "))
 _WORD = re.compile(r"^[^\W\d_][\w'’.\-]*$")
 
@@ -40,7 +46,12 @@ def looks_like_name(text: str) -> bool:
         return False
     if any(w.lower().strip(".") in NOT_NAME_WORDS for w in words):
         return False
-    return all(_WORD.match(w) for w in words)
+    if not all(_WORD.match(w) for w in words):
+        return False
+    # Names are capitalised ("I wrote it" is not one); a lone all-capitals word is a label ("NBC").
+    if any(not w[0].isupper() and w.lower() not in PARTICLES for w in words) or not words[0][0].isupper():
+        return False
+    return not (len(words) == 1 and len(words[0]) > 1 and words[0].isupper())
 
 
 def _field(item: Item) -> str:

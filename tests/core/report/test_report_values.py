@@ -42,6 +42,15 @@ NAMES = [
     (people("XMP mwg-rs:Regions", "3 face regions: Ann, 0x1F, Ben"), ("Ann", "Ben")),
     (people("XMP mwg-rs:Regions", "1 face region, no names"), ()),
     (people("Author", "Dr Who", PersonName("Dr Who", "author")), ("Dr Who",)),
+    # Seen in real files' creator and artist fields: roles, labels and sentences, not people.
+    (people("XMP dc:creator", "Contributor"), ()),
+    (people("Artist", "I wrote it"), ()),
+    (people("Artist", "Official Photographer"), ()),
+    (people("XMP dc:creator", "Digitized By Jonathan Pfeifer"), ()),
+    (people("Artist", "CREDIT"), ()),
+    (people("Artist", "NBC"), ()),
+    (people("Artist", "me"), ()),
+    (people("Artist", "Thomas Meyer-Boudnik"), ("Thomas Meyer-Boudnik",)),
     (people("Copyright", "Jane Doe", PersonName("Jane Doe", "copyright holder")), ()),
 ]
 
