@@ -19,7 +19,7 @@ from core.imaging.facestore import FaceStore
 from core.imaging.rendering import Picture, decode_rgb, render_picture
 from core.library.context import LibraryContext, LibraryError
 from core.library.gallery import AlbumState, GalleryRow
-from core.library.offload import detect_faces
+from core.library.offload import detect_faces, embedded_picture
 from core.library.recipients import Recipients
 from core.model.jobs import CancelToken, Job, Progress
 from core.pipeline.inspection import describe_os_error, open_readonly
@@ -255,6 +255,9 @@ class Gallery:
         from core.imaging.thumbnails import DEFAULT_SIZE, embedded_thumbnail, make_thumbnail
 
         if embedded:
+            if self.ctx.offload.processes:
+                # Reading the EXIF and decoding, for every row that scrolls into view: not in this process.
+                return self.ctx.offload.call(embedded_picture, path, size)  # type: ignore[no-any-return]
             data = embedded_thumbnail(path)
         else:
             cache = self.thumbnail_cache

@@ -109,3 +109,12 @@ def detect_faces(paths: list[Path]) -> dict[Path, list[Any]]:
             next(job)
         except StopIteration as stop:
             return dict(stop.value)
+
+
+def embedded_picture(path: Path, size: int) -> Any:
+    """The camera's embedded thumbnail decoded to RGB pixels (a ``Picture``), or None without one."""
+    from core.imaging.rendering import decode_rgb
+    from core.imaging.thumbnails import embedded_thumbnail
+
+    data = embedded_thumbnail(path)
+    return decode_rgb(data, size) if data else None
