@@ -10,6 +10,7 @@ the raw entry (payload, MACs) only behind Details.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 from collections.abc import Callable, Mapping
@@ -18,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QAbstractTableModel, QItemSelection, QModelIndex, QPersistentModelIndex, Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QFont, QPalette, QPixmap
+from PySide6.QtGui import QDesktopServices, QFont, QImage, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -42,6 +43,7 @@ from core.library.events import describe
 from core.library.history import HistoryItem
 from core.library.ledger import Entry, Verification
 from core.library.service import LibraryService
+from gui.tasks import TaskRunner
 
 THUMBS_SHOWN = 8  # thumbnails in the selected entry's strip
 THUMB_SIZE = 72
@@ -179,9 +181,13 @@ def banner_text(
 
 
 class HistoryDialog(QDialog):
-    def __init__(self, service: LibraryService, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, service: LibraryService, parent: QWidget | None = None, runner: TaskRunner | None = None
+    ) -> None:
         super().__init__(parent)
         self.service = service
+        # Thumbnails are decoded on the runner (the main window's, when it opens this dialog).
+        self.runner: TaskRunner | None = runner or getattr(parent, "runner", None)
         self.setWindowTitle("History")
         self.resize(1000, 680)
         layout = QVBoxLayout(self)
@@ -341,6 +347,7 @@ class HistoryDialog(QDialog):
     def _show_entry(self, row: int | None) -> None:
         entry = self.model.entry(row) if row is not None else None
         item = self.model.item(row) if row is not None else None
+        self._current = item
         self._show_photos(item)
         if entry is None or item is None:
             self.details.clear()
@@ -363,7 +370,6 @@ class HistoryDialog(QDialog):
         if links:
             parts.append(" · ".join(links))
         self.entry_label.setText("<br>".join(parts))
-        self._current = item
         doc = {
             "entry": entry.id,
             "signed": entry.signed,
@@ -386,19 +392,25 @@ class HistoryDialog(QDialog):
             label = QLabel()
             label.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
             label.setToolTip(name or "no longer in the library")
-            pixmap = self._thumbnail(fp)
-            if pixmap is not None:
-                label.setPixmap(pixmap)
-            else:
-                label.setText(_elide(name or "gone", 12))
+            label.setText(_elide(name or "gone", 12))  # until its thumbnail arrives (or for good)
             label.setFixedSize(THUMB_SIZE + 8, THUMB_SIZE + 8)
             self.thumbs.insertWidget(i, label)
             self.thumb_labels.append(label)
+            path = self._paths.get(fp)
+            if path is None:
+                continue
+            if self.runner is None:
+                self._thumbnail_done((item.entry.id, i), self._thumbnail(fp, path))
+            else:  # decoded in a worker, never on the GUI thread
+                self.runner.submit(
+                    functools.partial(self._thumbnail, fp, path),
+                    key=(item.entry.id, i),
+                    pool="interactive",
+                    on_done=self._thumbnail_done,
+                )
 
-    def _thumbnail(self, fingerprint: str) -> QPixmap | None:
-        path = self._paths.get(fingerprint)
-        if path is None:
-            return None
+    def _thumbnail(self, fingerprint: str, path: Path) -> QImage | None:
+        """Worker side: the camera's embedded thumbnail, else the cached one."""
         try:
             picture = self.service.thumbnail(fingerprint, path, THUMB_SIZE, embedded=True)
             picture = picture or self.service.thumbnail(fingerprint, path, THUMB_SIZE)
@@ -408,9 +420,18 @@ class HistoryDialog(QDialog):
             return None
         from gui.models.thumbnail_loader import to_qimage
 
-        image = to_qimage(picture)
         keep, smooth = Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
-        return QPixmap.fromImage(image).scaled(THUMB_SIZE, THUMB_SIZE, keep, smooth)
+        return to_qimage(picture).scaled(THUMB_SIZE, THUMB_SIZE, keep, smooth)
+
+    def _thumbnail_done(self, key: object, image: object) -> None:
+        if not isinstance(key, tuple):
+            return
+        entry_id, index = key
+        current = self._current
+        if current is None or current.entry.id != entry_id or index >= len(self.thumb_labels):
+            return  # another entry is shown by now
+        if isinstance(image, QImage) and not image.isNull():
+            self.thumb_labels[index].setPixmap(QPixmap.fromImage(image))
 
     def _open_link(self, link: str) -> None:
         item = self._current

@@ -149,6 +149,7 @@ def test_entry_names_the_photo_and_links_the_export(qtbot, library, roll, tmp_pa
     # The newest (the export) is selected: its photo shown with its name, links to receipt and folder.
     assert "Photos: top.jpg" in dlg.entry_label.text()
     assert len(dlg.thumb_labels) == 1 and dlg.thumb_labels[0].toolTip() == "top.jpg"
+    assert not dlg.thumb_labels[0].pixmap().isNull()  # the photo itself, not just its name
     assert not dlg.details.isVisible()  # the raw entry only behind Details
     assert "mac" not in dlg.entry_label.text()
     dlg.details_button.setChecked(True)
@@ -156,6 +157,18 @@ def test_entry_names_the_photo_and_links_the_export(qtbot, library, roll, tmp_pa
     dlg.entry_label.linkActivated.emit("receipt")
     dlg.entry_label.linkActivated.emit("folder")
     assert opened == [str(tmp_path / "out" / "receipt.json"), str(tmp_path / "out")]
+
+
+def test_thumbnails_come_from_a_worker(qtbot, library, roll, tmp_path):  # noqa: F811
+    from gui.tasks import TaskRunner
+
+    library.decide_photos([library.fingerprint_of(roll / "top.jpg")], META, Decision.ALLOWED)
+    runner = TaskRunner()
+    dlg = HistoryDialog(library, runner=runner)
+    qtbot.addWidget(dlg)
+    shown = lambda: bool(dlg.thumb_labels) and not dlg.thumb_labels[0].pixmap().isNull()  # noqa: E731
+    qtbot.waitUntil(shown, timeout=5000)
+    assert runner.shutdown()
 
 
 def test_filter_by_recipient_and_by_photo(qtbot, library, roll, tmp_path):  # noqa: F811
