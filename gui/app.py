@@ -40,7 +40,7 @@ def run_app(args: Sequence[str] = ()) -> int:
     from core.library.db import DatabaseError
     from core.library.service import LibraryService
     from gui.main_window import MainWindow
-    from gui.tasks import TaskRunner
+    from gui.tasks import BACKGROUND_PROCESSES, TaskRunner
 
     home, folders = start_arguments(args)
 
@@ -61,6 +61,9 @@ def run_app(args: Sequence[str] = ()) -> int:
         QMessageBox.critical(None, APP_NAME, str(exc))
         return 1
     runner = TaskRunner()
+    # Hashing, inventories, thumbnails and face detection run in worker processes: the GUI thread keeps
+    # the GIL for painting (see core.library.offload).
+    service.ctx.offload.use_processes(BACKGROUND_PROCESSES)
     settings = QSettings()
     from gui.theme import apply_theme
 
@@ -76,4 +79,5 @@ def run_app(args: Sequence[str] = ()) -> int:
         return app.exec()
     finally:
         runner.shutdown()
+        service.ctx.offload.close()
         service.close()

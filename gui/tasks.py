@@ -6,6 +6,11 @@ Pools by purpose: ``interactive`` (selection preview: small and fast), ``backgro
 A task's signals live on a QObject created on the GUI thread, so Qt queues them back to it. Results are
 delivered with the ``key`` the caller chose (e.g. a photo id), never with a row number.
 
+The pools' threads do little CPU work themselves in the app: the heavy per-file work (hashing and
+inventories at import, thumbnails, face detection) runs in ``BACKGROUND_PROCESSES`` worker processes
+(``core.library.offload``); a pool thread waits for its result without holding the GIL, so the GUI thread
+keeps painting. Results still come back here by the caller's key.
+
 On quit: ``shutdown()`` cancels every task and waits for the pools.
 
 Cancelling: a job submitted with ``token=`` was built with that token and stops itself (an export then
@@ -21,6 +26,9 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 from core.model.jobs import Cancelled, CancelToken, Progress
+
+# Worker processes for CPU-heavy background work: two leave a core for the GUI on small machines.
+BACKGROUND_PROCESSES = 2
 
 
 class TaskSignals(QObject):

@@ -260,16 +260,25 @@ def cmd_ledger(args: argparse.Namespace) -> int:
 def export_for_recipient(args: argparse.Namespace) -> int:
     from core.pipeline.export import ExportError
 
+    only_new = bool(getattr(args, "only_new", False))
     with _open(args) as lib:
         try:
-            job = lib.export_job(args.recipient, Path(args.out), zip_output=bool(getattr(args, "zip", False)))
+            before = lib.already_sent(args.recipient)
+            zip_output = bool(getattr(args, "zip", False))
+            job = lib.export_job(args.recipient, Path(args.out), zip_output=zip_output, only_new=only_new)
             result = drive(job)
         except (LibraryError, ExportError) as exc:
             return _usage(exc)
+    skipped = before.sent if only_new else 0
     if args.json:
-        _json_out({**result.to_json(), "recipient": args.recipient})  # type: ignore[attr-defined]
+        _json_out({**result.to_json(), "recipient": args.recipient, "already_sent_skipped": skipped})  # type: ignore[attr-defined]
     else:
-        print(f"Exported {len(result.exported)} photo(s) for {args.recipient} into {result.out}")  # type: ignore[attr-defined]
+        if only_new and before.sent:
+            print(before.sentence + " Those were left out (--only-new).")
+        if only_new and not before.new:
+            print(f"Nothing new to send to {args.recipient}: every photo it may receive was sent before.")
+        else:
+            print(f"Exported {len(result.exported)} photo(s) for {args.recipient} into {result.out}")  # type: ignore[attr-defined]
         for w in result.withheld:  # type: ignore[attr-defined]
             print(f"  withheld {os.fsencode(w.source).decode(errors='replace')}: {w.reason}")
     return EXIT_FAILED if result.withheld else EXIT_OK  # type: ignore[attr-defined]
@@ -300,6 +309,17 @@ def cmd_report(args: argparse.Namespace) -> int:
             return _usage(exc)
         if not args.json and sys.stderr.isatty():
             print(file=sys.stderr)
+    if getattr(args, "html", None):
+        from core.report.html import write_html
+
+        target = Path(args.html)
+        try:
+            write_html(report, target)
+        except OSError as exc:
+            _err(f"photo-consent: cannot write {target}: {exc.strerror or exc}")
+            return EXIT_FAILED
+        if not args.json:
+            _err(f"Wrote the report to {target}")
     if args.json:
         _json_out(report.to_json())
     else:
@@ -364,4 +384,5 @@ def add_library_commands(sub: argparse._SubParsersAction) -> None:  # type: igno
     p = sub.add_parser("report", help="what a recipient would learn from everything it receives")
     p.add_argument("--json", action="store_true")
     p.add_argument("--recipient", required=True, metavar="NAME")
+    p.add_argument("--html", metavar="FILE", help="also write the report as one self-contained web page")
     p.set_defaults(func=cmd_report)

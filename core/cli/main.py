@@ -250,6 +250,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         from core.cli.library import export_for_recipient
 
         return export_for_recipient(args)
+    if getattr(args, "only_new", False):
+        raise UsageError("--only-new needs --recipient NAME (what was sent is known per recipient)")
     if not args.policy:
         raise UsageError("give --policy NAME|FILE with FILE..., or --recipient NAME")
     if not args.files:
@@ -319,6 +321,7 @@ def build_parser(*, with_library: bool = True) -> argparse.ArgumentParser:
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--policy", metavar="NAME|FILE")
     g.add_argument("--recipient", metavar="NAME")
+    p.add_argument("--only-new", action="store_true", help="with --recipient: only photos not sent to it yet")
     p.add_argument("files", nargs="*", metavar="FILE")
     p.set_defaults(func=cmd_export)
 

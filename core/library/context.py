@@ -9,12 +9,13 @@ beyond caches.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.library.db import Database, fs_bytes, readable
 from core.library.gallery import GalleryRepo
 from core.library.ledger_service import LedgerService
+from core.library.offload import Offload
 from core.library.repositories import (
     AlbumsRepo,
     DecisionsRepo,
@@ -47,6 +48,8 @@ class LibraryContext:
     decisions: DecisionsRepo
     gallery: GalleryRepo
     ledger: LedgerService
+    # Where CPU-heavy per-file work runs: this thread by default, worker processes in the desktop app.
+    offload: Offload = field(default_factory=Offload)
 
     @classmethod
     def over(cls, home: Path, db: Database) -> LibraryContext:

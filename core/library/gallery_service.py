@@ -19,6 +19,7 @@ from core.imaging.facestore import FaceStore
 from core.imaging.rendering import Picture, decode_rgb, render_picture
 from core.library.context import LibraryContext, LibraryError
 from core.library.gallery import AlbumState, GalleryRow
+from core.library.offload import detect_faces, embedded_picture
 from core.library.paths import thumbnails_dir
 from core.library.recipients import Recipients
 from core.model.jobs import CancelToken, Job, Progress
@@ -133,7 +134,9 @@ class Gallery:
     def _faces_to_blur(self, fingerprint: str, path: Path) -> tuple[list[Face], str]:
         from core.imaging import faces as face_module
 
-        status = face_module.detector_status()
+        # Loading the model (onnxruntime and the network) holds the GIL for a moment: in a worker process
+        # when there are any, so the window does not stall as the scan starts.
+        status = self.ctx.offload.call(face_module.detector_status)
         if status:
             return [], status
         try:
@@ -190,7 +193,9 @@ class Gallery:
 
         cancel = cancel or CancelToken()
         result = FacesResult()
-        status = face_module.detector_status()
+        # Loading the model (onnxruntime and the network) holds the GIL for a moment: in a worker process
+        # when there are any, so the window does not stall as the scan starts.
+        status = self.ctx.offload.call(face_module.detector_status)
         if status:
             result.unavailable = status
             return result
@@ -203,12 +208,16 @@ class Gallery:
                 return result
             chunk = todo[start : start + batch]
             by_path = {path: fp for fp, path in chunk}
-            found = face_module.detect_job(list(by_path), cancel)
             try:
-                while True:
-                    next(found)
+                if self.ctx.offload.processes:
+                    # In a worker process: decoding and the network's post-processing hold no GIL here.
+                    detected: dict[Path, list[Face]] = self.ctx.offload.call(detect_faces, list(by_path))
+                else:
+                    found = face_module.detect_job(list(by_path), cancel)
+                    while True:
+                        next(found)
             except StopIteration as stop:
-                detected: dict[Path, list[Face]] = stop.value
+                detected = stop.value
             except face_module.FaceDetectionUnavailable as exc:
                 result.unavailable = str(exc)
                 return result
@@ -248,13 +257,16 @@ class Gallery:
         from core.imaging.thumbnails import DEFAULT_SIZE, embedded_thumbnail, make_thumbnail
 
         if embedded:
+            if self.ctx.offload.processes:
+                # Reading the EXIF and decoding, for every row that scrolls into view: not in this process.
+                return self.ctx.offload.call(embedded_picture, path, size)  # type: ignore[no-any-return]
             data = embedded_thumbnail(path)
         else:
             cache = self.thumbnail_cache
             data = cache.get(fingerprint, DEFAULT_SIZE)
             if data is None:
                 try:
-                    data = make_thumbnail(path, DEFAULT_SIZE)
+                    data = self.ctx.offload.call(make_thumbnail, path, DEFAULT_SIZE)
                 except Exception:  # noqa: BLE001 - one photo without a thumbnail; the grid shows its name
                     return None
                 cache.put(fingerprint, data, DEFAULT_SIZE)

@@ -21,6 +21,7 @@ from core.library import events as ev
 from core.library.context import LibraryContext, display
 from core.library.db import fs_bytes, readable
 from core.library.ledger import now_iso
+from core.library.offload import Offload
 from core.library.rows import FileRow, PhotoRecord
 from core.model.categories import Category
 from core.model.inventory import Inventory
@@ -124,6 +125,20 @@ def examine(found: Found, known: frozenset[str] | set[str], when: str) -> Examin
     except Exception as exc:  # noqa: BLE001 - a parser bug on one file must not stop the folder
         reason = f"could not be inspected ({exc.__class__.__name__}: {str(exc)[:200]})"
         return Examined(path, found.size, found.mtime_ns, "unreadable", reason)
+
+
+def examine_many(founds: list[Found], known: frozenset[str], when: str) -> list[Examined]:
+    """``examine`` for several files: one call of a worker process."""
+    return [examine(f, known, when) for f in founds]
+
+
+def _examine_elsewhere(offload: Offload, batch: list[Found], known: set[str], when: str) -> list[Examined]:
+    # Fingerprints seen before this batch are enough: a duplicate inside the batch is inventoried twice,
+    # which costs time, never correctness.
+    frozen = frozenset(known)
+    size = max(1, -(-len(batch) // (offload.processes * 2)))
+    chunks = [(batch[i : i + size], frozen, when) for i in range(0, len(batch), size)]
+    return [ex for part in offload.map(examine_many, chunks) for ex in part]
 
 
 class Importer:
@@ -248,7 +263,11 @@ class Importer:
                     result.cancelled = True
                     return
                 batch = todo[start : start + BATCH]
-                examined = list(pool.map(lambda f: examine(f, known, when), batch))
+                if ctx.offload.processes:
+                    # Worker processes: the hashing and the structural walks hold no GIL here.
+                    examined = _examine_elsewhere(ctx.offload, batch, known, when)
+                else:
+                    examined = list(pool.map(lambda f: examine(f, known, when), batch))
                 with ctx.db.transaction():
                     for found, ex in zip(batch, examined, strict=True):
                         self._record(found, ex, album_ids, before, result)

@@ -6,6 +6,7 @@ decisions and the ledger (the rows they return are in ``core.library.rows``). Th
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -493,4 +494,33 @@ class LedgerRepo:
         for r in cur:
             yield Entry(int(r[0]), str(r[1]), str(r[2]), str(r[3]), bool(r[4]))
 
-
+    def sending_history(self) -> list[tuple[str, str, str, list[str]]]:
+        """What the ledger says about who received what, oldest first, as (what, when, name, fingerprints):
+        ("export", when, recipient, fingerprints that left), ("rename", when, "old\nnew", []) and
+        ("remove", when, recipient, [])."""
+        rows = self.db.conn.execute(
+            """
+            SELECT json_extract(payload, '$.kind'), json_extract(payload, '$.action'),
+                   json_extract(payload, '$.when'), json_extract(payload, '$.recipient'),
+                   json_extract(payload, '$.old'), json_extract(payload, '$.new'),
+                   json_extract(payload, '$.files')
+            FROM ledger
+            WHERE json_extract(payload, '$.kind') = 'export'
+               OR (json_extract(payload, '$.kind') = 'recipient'
+                   AND json_extract(payload, '$.action') IN ('rename', 'remove'))
+            ORDER BY id
+            """
+        ).fetchall()
+        out: list[tuple[str, str, str, list[str]]] = []
+        for kind, action, when, recipient, old, new, files in rows:
+            if kind == "recipient":
+                name = f"{old}\n{new}" if action == "rename" else str(recipient or "")
+                out.append((str(action), str(when or ""), name, []))
+                continue
+            try:
+                listed = json.loads(files) if files else []
+            except ValueError:
+                listed = []
+            fps = [str(f["fingerprint"]) for f in listed if isinstance(f, dict) and f.get("fingerprint")]
+            out.append(("export", str(when or ""), str(recipient or ""), fps))
+        return out

@@ -37,7 +37,7 @@ from core.library.ledger import Entry, Verification
 from core.library.paths import db_path, ensure_home, home_dir
 from core.library.recipients import Recipients
 from core.library.rows import AlbumRow, FileRow, PhotoRecord, RecipientRow
-from core.library.sharing import Sharing
+from core.library.sharing import AlreadySent, Sharing
 from core.model.jobs import CancelToken, Job
 from core.model.policy import Policy
 
@@ -213,10 +213,27 @@ class LibraryService:
     # -- sharing -------------------------------------------------------------------------------------
 
     def export_job(
-        self, recipient: str, out: Path, *, zip_output: bool = False, cancel: CancelToken | None = None
+        self,
+        recipient: str,
+        out: Path,
+        *,
+        zip_output: bool = False,
+        only_new: bool = False,
+        cancel: CancelToken | None = None,
     ) -> Job[object]:
-        """Export exactly the photos the recipient may receive, with its policy; log it in the ledger."""
-        return self.sharing.export_job(recipient, out, self.face_store, zip_output=zip_output, cancel=cancel)
+        """Export exactly the photos the recipient may receive, with its policy; log it in the ledger.
+        ``only_new``: leave out what the ledger says the recipient already received."""
+        return self.sharing.export_job(
+            recipient, out, self.face_store, zip_output=zip_output, only_new=only_new, cancel=cancel
+        )
+
+    def sent_to(self, recipient: str) -> dict[str, str]:
+        """Fingerprint -> when it last left for the recipient (from the ledger)."""
+        return self.sharing.sent_to(recipient)
+
+    def already_sent(self, recipient: str) -> AlreadySent:
+        """How many of the photos the recipient may receive now it already received, and when last."""
+        return self.sharing.already_sent(recipient)
 
     # -- ledger --------------------------------------------------------------------------------------
 

@@ -5,6 +5,8 @@ ledger (what left, for whom, with which categories, and what was withheld and wh
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from core.imaging.facestore import FaceStore
@@ -13,6 +15,39 @@ from core.library.consent_service import Consent
 from core.library.context import LibraryContext
 from core.library.recipients import Recipients
 from core.model.jobs import CancelToken, Job
+
+
+@dataclass(frozen=True, slots=True)
+class AlreadySent:
+    """Of the photos a recipient may receive now, those the ledger says it already received."""
+
+    recipient: str
+    allowed: int  # photos the recipient may receive now
+    sent: int  # of those, already received in an earlier export
+    last: str  # when the last of those left (UTC, ISO 8601); "" when none
+
+    @property
+    def new(self) -> int:
+        return self.allowed - self.sent
+
+    @property
+    def sentence(self) -> str:
+        """"12 of these 30 photos were already sent to Family on 1 Dec 2026." (CLI and Share dialog)"""
+        return (
+            f"{self.sent} of these {self.allowed} photo{'' if self.allowed == 1 else 's'} "
+            f"{'was' if self.sent == 1 else 'were'} already sent to {self.recipient} on {day_of(self.last)}."
+        )
+
+
+def day_of(when: str) -> str:
+    """"2026-12-01T10:00:00+00:00" -> "1 Dec 2026" (the local day); the date text when unreadable."""
+    try:
+        moment = datetime.fromisoformat(when)
+    except ValueError:
+        return when[:10] or "an earlier day"
+    if moment.tzinfo is not None:
+        moment = moment.astimezone()
+    return f"{moment.day} {moment.strftime('%b %Y')}"
 
 
 class Sharing:
@@ -28,14 +63,20 @@ class Sharing:
         faces: FaceStore,
         *,
         zip_output: bool = False,
+        only_new: bool = False,
         cancel: CancelToken | None = None,
     ) -> Job[object]:
-        """Export exactly the photos the recipient may receive, with its policy; log it in the ledger."""
+        """Export exactly the photos the recipient may receive, with its policy; log it in the ledger.
+
+        ``only_new``: leave out the photos the ledger says this recipient already received."""
         from core.pipeline.export import export_job
 
         rec = self.recipients.get(recipient)
         policy = self.recipients.usable_policy(rec)
         sources = self.consent.allowed_sources(rec.name)
+        if only_new:
+            sent = self.sent_to(rec.name)
+            sources = [(p, fp) for p, fp in sources if fp not in sent]
         # On the record before any photo is written, so a killed export is accounted for too (its photos
         # are listed by the receipt the next export into that folder writes).
         with self.ctx.db.transaction():
@@ -74,3 +115,29 @@ class Sharing:
         with self.ctx.db.transaction():
             self.ctx.ledger.append(event)
         return result
+
+    def sent_to(self, recipient: str) -> dict[str, str]:
+        """Fingerprint -> when it last left for ``recipient``, from the ledger's export entries.
+
+        Renames are followed (what "Family" received before it was renamed "Parents", Parents received);
+        a removed recipient's history does not pass to a new recipient of the same name."""
+        received: dict[str, dict[str, str]] = {}
+        for what, when, name, fingerprints in self.ctx.ledger.repo.sending_history():
+            if what == "export":
+                mine = received.setdefault(name, {})
+                for fp in fingerprints:
+                    mine[fp] = when
+            elif what == "rename":
+                old, _, new = name.partition("\n")
+                received[new] = received.pop(old, {})
+            elif what == "remove":
+                received.pop(name, None)
+        return received.get(recipient, {})
+
+    def already_sent(self, recipient: str) -> AlreadySent:
+        rec = self.recipients.get(recipient)
+        sent = self.sent_to(rec.name)
+        allowed = {fp for _, fp in self.consent.allowed_sources(rec.name)}
+        times = [sent[fp] for fp in allowed if fp in sent]
+        return AlreadySent(rec.name, len(allowed), len(times), max(times, default=""))
+

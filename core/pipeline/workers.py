@@ -22,19 +22,32 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def process_pool(workers: int) -> ProcessPoolExecutor:
+def process_pool(workers: int, method: str = "fork") -> ProcessPoolExecutor:
+    """``method``: "forkserver" for a caller that runs threads (a GUI), where forking is not safe."""
     return ProcessPoolExecutor(
         max_workers=max(1, workers),
-        mp_context=multiprocessing.get_context("fork"),
+        mp_context=multiprocessing.get_context(method),
         initializer=_die_with_parent,
         initargs=(os.getpid(),),
     )
 
 
 def _die_with_parent(parent: int) -> None:
+    def alive() -> bool:
+        # A forked orphan is re-parented (to init or a subreaper), so its parent id changes. A worker
+        # started by a fork server is the server's child: then ask whether the app's process still exists.
+        if os.getppid() == parent:
+            return True
+        try:
+            os.kill(parent, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return os.getppid() != 1
+
     def watch() -> None:
-        # An orphan is re-parented (to init or a subreaper), so its parent id changes.
-        while os.getppid() == parent:
+        while alive():
             time.sleep(PARENT_CHECK_SECONDS)
         os._exit(1)
 

@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from core.metadata.exif.values import parse_coordinate
 from core.metadata.places import (
     EARTH_RADIUS_M,
     format_coordinates,
@@ -37,7 +36,9 @@ from core.model.categories import Category
 from core.model.inventory import Item, Need, human_size
 from core.model.jobs import Cancelled, CancelToken, Job, Progress
 from core.model.policy import BLUR, BUILTIN, Policy
-from core.pipeline.description import hidden_blocks, short_name
+from core.model.values import Coordinates
+from core.pipeline.description import coordinates_of, hidden_blocks, short_name
+from core.report import names
 
 # Local capture hours counted as "night": where most photos are taken at these hours is likely home.
 NIGHT_HOURS: frozenset[int] = frozenset((*range(21, 24), *range(0, 7)))  # 21:00 to 06:59
@@ -66,6 +67,9 @@ class PhotoFacts:
     faces_known: bool = True  # False: nobody has looked for faces in this photo yet
     hidden: tuple[tuple[str, int], ...] = ()  # (kind, bytes) per hidden-media item
     texts: tuple[int, ...] = ()  # bytes of each description field
+    invalid_position: bool = False  # GPS fields leave but state no real position ((0, 0), void, out of range)
+    notices: tuple[str, ...] = ()  # copyright / rights notices (never counted as names)
+    other_people: int = 0  # people-category fields that name nobody (flags, sizes, contact structures)
     error: str = ""  # the photo cannot be read: nothing leaves
 
 
@@ -98,12 +102,24 @@ def _time_rank(item: Item) -> int | None:
     return None
 
 
-def _region_names(value: str) -> list[str]:
-    # core.metadata.xmp writes face-region items as "2 face regions: Alice, Bob" (or "..., no names").
-    head, sep, tail = value.partition(": ")
-    if not sep or "region" not in head:
-        return []
-    return [n.strip() for n in tail.split(",") if n.strip()]
+def _position(items: Sequence[Item]) -> tuple[tuple[float, float] | None, bool]:
+    """(position, invalid): the plausible position the items state, and whether GPS fields leave that
+    state none ((0, 0), a void fix, out of range): those are counted, never placed on the map."""
+    gps = [i for i in items if i.category is Category.LOCATION]
+    if not gps:
+        return None, False
+    void = any(
+        (isinstance(i.datum, Coordinates) and i.datum.void)
+        or (short_name(i.name) == "GPSStatus" and i.value.strip().upper().startswith("V"))
+        for i in gps
+    )
+    found = None if void else coordinates_of(gps)
+    if found is not None:
+        return (found.latitude, found.longitude), False
+    stated = any(
+        isinstance(i.datum, Coordinates) or short_name(i.name) in ("GPSLatitude", "GPSLongitude") for i in gps
+    )
+    return None, stated
 
 
 def facts_from_items(
@@ -112,8 +128,10 @@ def facts_from_items(
     """What the items that leave one photo reveal. ``faces``: faces that leave unblurred."""
     if error:
         return PhotoFacts(error=error, faces_known=True)
-    lat: dict[bool, float] = {}
-    lon: dict[bool, float] = {}
+    leaves = [item for item in leaves if item.need is not Need.PIXELS]
+    position, invalid = _position(leaves)
+    notices: list[str] = []
+    other_people = 0
     best_time: tuple[int, str] | None = None
     make = model = ""
     serials: list[str] = []
@@ -122,15 +140,8 @@ def facts_from_items(
     hidden: list[tuple[str, int]] = []
     texts: list[int] = []
     for item in leaves:
-        if item.need is Need.PIXELS:
-            continue
         cat, short = item.category, short_name(item.name)
-        if cat is Category.LOCATION and short in ("GPSLatitude", "GPSLongitude"):
-            value = parse_coordinate(item.value)
-            if value is not None:
-                # EXIF positions beat XMP copies of them (XMP may be a rounded sidecar copy).
-                (lat if short == "GPSLatitude" else lon).setdefault(item.key.startswith("exif"), value)
-        elif cat is Category.TIME:
+        if cat is Category.TIME:
             rank = _time_rank(item)
             when = parse_local_time(item.value) if rank is not None else ""
             if when and rank is not None and (
@@ -145,20 +156,19 @@ def facts_from_items(
             elif "serial" in item.name.lower() and item.value.strip():
                 serials.append(f"{short}: {item.value.strip()}")
         elif cat is Category.PEOPLE:
-            found = _region_names(item.value)
-            if found:
-                region_names += found
-            elif "region" not in item.value and item.value.strip():
-                other_names.append(item.value.strip())
+            if "region" in item.value.partition(": ")[0]:
+                region_names += names.region_names(item.value)
+            elif names.is_notice(item):
+                if item.value.strip():
+                    notices.append(" ".join(item.value.split()))
+            elif name := names.person_name(item):
+                other_names.append(name)
+            else:
+                other_people += 1
         elif cat is Category.HIDDEN_MEDIA:
             hidden += hidden_blocks([item])
         elif cat is Category.DESCRIPTION:
             texts.append(item.bytes)
-    position = None
-    for exif in (True, False):
-        if exif in lat and exif in lon and -90 <= lat[exif] <= 90 and -180 <= lon[exif] <= 180:
-            position = (lat[exif], lon[exif])
-            break
     cameras: list[str] = []
     if make or model:
         # Many cameras repeat the make in the model ("Canon" + "Canon EOS R5").
@@ -174,6 +184,9 @@ def facts_from_items(
         faces_known=faces_known,
         hidden=tuple(hidden),
         texts=tuple(texts),
+        invalid_position=invalid,
+        notices=tuple(dict.fromkeys(notices)),
+        other_people=other_people,
     )
 
 
@@ -282,6 +295,9 @@ class Side:
     text_fields: int = 0
     text_bytes: int = 0
     text_photos: int = 0
+    invalid_positions: int = 0  # photos whose GPS fields state no real position: ignored, counted
+    notices: dict[str, int] = field(default_factory=dict)  # copyright notice -> photos
+    other_people_fields: int = 0
 
     @property
     def home(self) -> Place | None:
@@ -302,6 +318,7 @@ class Side:
             "unreadable": self.unreadable,
             "places": {
                 "photos_with_position": self.located,
+                "photos_with_invalid_position": self.invalid_positions,
                 "clusters": [p.to_json() for p in self.places],
                 "likely_home": home.to_json() if home else None,
                 "trips": [t.to_json() for t in self.trips],
@@ -319,6 +336,8 @@ class Side:
                 "faces": self.faces,
                 "photos_not_analysed_for_faces": self.faces_not_analysed,
                 "names": dict(self.names),
+                "copyright_notices": dict(self.notices),
+                "other_fields": self.other_people_fields,
             },
             "hidden_media": {
                 kind: {"photos": n, "bytes": b} for kind, (n, b) in self.hidden.items()
@@ -355,6 +374,7 @@ def build_side(facts: Iterable[PhotoFacts], namer: Namer | None = None) -> Side:
     cameras: Counter[str] = Counter()
     serials: Counter[str] = Counter()
     names: Counter[str] = Counter()
+    notices: Counter[str] = Counter()
     hidden: dict[str, list[int]] = {}
     times: list[str] = []
     for f in facts:
@@ -374,6 +394,9 @@ def build_side(facts: Iterable[PhotoFacts], namer: Namer | None = None) -> Side:
         cameras.update(set(f.cameras))
         serials.update(set(f.serials))
         names.update(set(f.names))
+        notices.update(set(f.notices))
+        side.other_people_fields += f.other_people
+        side.invalid_positions += f.invalid_position
         if not f.faces_known:
             side.faces_not_analysed += 1
         if f.faces:
@@ -394,6 +417,7 @@ def build_side(facts: Iterable[PhotoFacts], namer: Namer | None = None) -> Side:
         side.first, side.last = min(times), max(times)
     side.months = dict(sorted(months.items()))
     side.cameras, side.serials, side.names = _count(cameras), _count(serials), _count(names)
+    side.notices = _count(notices)
     side.hidden = {k: (hidden[k][0], hidden[k][1]) for k in HIDDEN_KINDS if k in hidden}
     _places(side, located, namer)
     return side
@@ -490,24 +514,81 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+TOP = 5  # lists show their first five entries, then "and N more"
+
+
+def top(counts: dict[str, int], limit: int = TOP, *, with_counts: bool = False) -> str:
+    """"Canon EOS R5, Pixel 8, … and 45 more": the first ``limit`` entries (most photos first)."""
+    shown = [f"{k} ({n})" if with_counts else k for k, n in list(counts.items())[:limit]]
+    more = len(counts) - limit
+    return ", ".join(shown) + (f" and {more} more" if more > 0 else "") if shown else "—"
+
+
+def time_bins(side_months: Sequence[dict[str, int]], max_bins: int = 40) -> tuple[str, list[str]]:
+    """("month" | "quarter" | "year", bin labels) covering every month of the given sides, fine enough to
+    show a routine and coarse enough that bars stay readable (at most ``max_bins``)."""
+    months = sorted(m for side in side_months for m in side)
+    if not months:
+        return "month", []
+    y0, m0 = int(months[0][:4]), int(months[0][5:7])
+    y1, m1 = int(months[-1][:4]), int(months[-1][5:7])
+    span = (y1 - y0) * 12 + m1 - m0 + 1
+    if span <= max_bins:
+        out, y, m = [], y0, m0
+        while (y, m) <= (y1, m1):
+            out.append(f"{y:04d}-{m:02d}")
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        return "month", out
+    q0, q1 = y0 * 4 + (m0 - 1) // 3, y1 * 4 + (m1 - 1) // 3
+    if q1 - q0 + 1 <= max_bins:
+        return "quarter", [f"{q // 4:04d}-Q{q % 4 + 1}" for q in range(q0, q1 + 1)]
+    step = max(1, math.ceil((y1 - y0 + 1) / max_bins))
+    return "year", [f"{y:04d}" for y in range(y0 - (y0 % step if step > 1 else 0), y1 + 1, step)]
+
+
+def bin_of(month: str, unit: str, labels: Sequence[str]) -> str:
+    """The label of the bin a "YYYY-MM" falls in."""
+    if unit == "month":
+        return month
+    if unit == "quarter":
+        return f"{month[:4]}-Q{(int(month[5:7]) - 1) // 3 + 1}"
+    year = int(month[:4])
+    starts = [int(label) for label in labels]
+    return f"{max((s for s in starts if s <= year), default=starts[0]):04d}" if starts else month[:4]
+
+
+def binned(months: dict[str, int], unit: str, labels: Sequence[str]) -> list[int]:
+    """Photos per bin, in the order of ``labels``."""
+    counts: Counter[str] = Counter()
+    for month, n in months.items():
+        counts[bin_of(month, unit, labels)] += n
+    return [counts.get(label, 0) for label in labels]
+
+
 def figures(side: Side) -> list[tuple[str, str]]:
     """(label, readable value) rows: the side-by-side table of the CLI and the app."""
     home = side.home
-    hidden = ", ".join(f"{n} {kind}" for kind, (n, _) in side.hidden.items())
+    hidden = ", ".join(
+        _plural(n, kind) if kind != "other" else f"{n} other" for kind, (n, _) in side.hidden.items()
+    )
+    invalid = ""
+    if side.invalid_positions:
+        invalid = f" ({side.invalid_positions} more state no real position: ignored)"
     return [
         ("Photos", str(side.photos)),
-        ("Photos with a position", str(side.located)),
+        ("Photos with a position", f"{side.located}{invalid}"),
         ("Places", str(len(side.places))),
         ("Likely home", home.name if home else "—"),
         ("Trips", str(len(side.trips))),
         ("Photos with a capture time", str(side.dated)),
         ("Time span", f"{side.first[:10]} – {side.last[:10]}" if side.first else "—"),
-        ("Cameras", ", ".join(side.cameras) or "—"),
+        ("Cameras", f"{len(side.cameras)} ({top(side.cameras)})" if side.cameras else "—"),
         ("Serial numbers", str(len(side.serials))),
         ("Photos with unblurred faces", str(side.photos_with_faces)),
         ("Faces", f"{side.faces}" + (f" ({_plural(side.faces_not_analysed, 'photo')} not analysed yet)"
                                       if side.faces_not_analysed else "")),
-        ("Names", ", ".join(side.names) or "—"),
+        ("Names", f"{len(side.names)} ({top(side.names)})" if side.names else "—"),
+        ("Copyright notices", str(len(side.notices)) if side.notices else "—"),
         ("Hidden media", f"{hidden} ({human_size(side.hidden_bytes)})" if hidden else "—"),
         ("Text fields", f"{side.text_fields} ({human_size(side.text_bytes)})" if side.text_fields else "—"),
     ]
@@ -552,31 +633,42 @@ def to_text(report: Report) -> str:
         lines += ["", f"{title}:"]
         if side.places:
             lines.append("  Places:")
-            for p in side.places[:15]:
+            for p in side.places[:TOP]:
                 flag = "  ← likely home" if p.likely_home else ""
                 lines.append(
                     f"    {_plural(p.photos, 'photo'):>10}  {p.name}  ({format_coordinates(p.lat, p.lon)}; "
                     f"{p.night_photos} at night){flag}"
                 )
-            if len(side.places) > 15:
-                lines.append(f"    … and {len(side.places) - 15} more places")
+            if len(side.places) > TOP:
+                lines.append(f"    … and {len(side.places) - TOP} more places")
         else:
             lines.append("  Places: no positions leave")
-        for t in side.trips:
+        if side.invalid_positions:
+            lines.append(
+                f"  {_plural(side.invalid_positions, 'photo')} with GPS fields that state no real position "
+                "((0, 0), a void fix or out of range): ignored"
+            )
+        for t in side.trips[:TOP]:
             where = ", ".join(t.places[:3])
             lines.append(f"  Trip {t.start} – {t.end}: {_plural(t.photos, 'photo')} at {where}")
         if side.months:
-            lines.append("  Photos per month: " + ", ".join(f"{m} ({n})" for m, n in side.months.items()))
+            unit, labels = time_bins([report.mine.months, report.all_access.months])
+            counts = binned(side.months, unit, labels)
+            lines.append(f"  Photos per {unit}: " + ", ".join(
+                f"{label} ({n})" for label, n in zip(labels, counts, strict=True) if n))
         if any(side.hours):
             lines.append(f"  Photos per hour:  {sparkline(side.hours)}  (00 → 23)")
             busiest = [h for h in sorted(range(24), key=lambda h: -side.hours[h])[:3] if side.hours[h]]
             lines.append("  Most photos taken at " + ", ".join(f"{h:02d}:00" for h in busiest))
         if side.cameras:
-            lines.append("  Cameras: " + ", ".join(f"{c} ({n})" for c, n in side.cameras.items()))
+            lines.append(f"  Cameras ({len(side.cameras)}): " + top(side.cameras, with_counts=True))
         if side.serials:
-            lines.append("  Serial numbers: " + ", ".join(side.serials))
+            lines.append(f"  Serial numbers ({len(side.serials)}): " + top(side.serials))
         if side.names:
-            lines.append("  Names: " + ", ".join(f"{c} ({n})" for c, n in side.names.items()))
+            lines.append(f"  Names ({len(side.names)}): " + top(side.names, with_counts=True))
+        if side.notices:
+            lines.append(f"  Copyright notices ({len(side.notices)}): "
+                         + top({_cut(k, 50): n for k, n in side.notices.items()}, 3))
         if side.faces_not_analysed:
             lines.append(f"  {_plural(side.faces_not_analysed, 'photo')} not yet analysed for faces")
         for kind, (n, b) in side.hidden.items():
@@ -615,12 +707,11 @@ def faces_leaving(record: object, policy: Policy) -> tuple[int, bool]:
     return total, True
 
 
-def _default_faces(home: Path) -> FaceLookup | None:
+def _default_faces(service: object) -> FaceLookup | None:
+    # The library's own face store: the one the window's face scan fills. Without a keyring it lives in
+    # memory only, so a report opened with a store of its own would see none of this session's faces.
     try:
-        from core.imaging.facestore import FaceStore
-        from core.security.vault import open_vault
-
-        return FaceStore(home, open_vault(home, "faces"))
+        return service.face_store  # type: ignore[attr-defined, no-any-return]
     except Exception:  # noqa: BLE001 - no face data is a figure ("not analysed"), never a failure
         return None
 
@@ -659,7 +750,8 @@ def report_job(
     """Preview every photo of the library for ``recipient`` and for an all-access upload; add it up.
 
     ``service`` is a ``LibraryService``. Each distinct photo (by content) is read once. Raises Cancelled
-    when ``cancel`` is set. ``faces`` defaults to the library's encrypted face store.
+    when ``cancel`` is set. ``faces`` defaults to the library's face store (``service.face_store``, the
+    same one the window's face scan writes to, with or without a keyring).
     """
     cancel = cancel or CancelToken()
     rec = service.recipient(recipient)  # type: ignore[attr-defined]
@@ -669,7 +761,7 @@ def report_job(
     for info in service.photos():  # type: ignore[attr-defined]
         photos.setdefault(info.fingerprint, info.path)
     if faces is None:
-        faces = _default_faces(Path(service.home))  # type: ignore[attr-defined]
+        faces = _default_faces(service)
     total = len(photos)
     mine: list[PhotoFacts] = []
     everything: list[PhotoFacts] = []

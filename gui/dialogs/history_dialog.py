@@ -1,35 +1,53 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The History dialog: the ledger (consent changes, exports, recipient changes) as a table, newest first,
-with the chain's verification status and the selected entry's JSON.
+in words that name the photos each entry concerns (``core.library.history``), with a banner that states
+the verification result exactly (signed and unsigned counts, the first failing entry).
 
-Each row is worded by ``core.library.events.describe``, the same words as `photo-consent ledger`.
+Filters: by recipient ("what has Family received?") and by photo (file name). The selected entry shows
+its photos as thumbnails with their names, and for an export links to its output folder and receipt;
+the raw entry (payload, MACs) only behind Details.
 """
 
 from __future__ import annotations
 
+import functools
+import html
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
-from PySide6.QtCore import QAbstractTableModel, QItemSelection, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QFont, QPalette
+from PySide6.QtCore import QAbstractTableModel, QItemSelection, QModelIndex, QPersistentModelIndex, Qt, QUrl
+from PySide6.QtGui import QDesktopServices, QFont, QImage, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFrame,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QPlainTextEdit,
+    QPushButton,
     QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
+from core.library import history
 from core.library.events import describe
+from core.library.history import HistoryItem
 from core.library.ledger import Entry, Verification
 from core.library.service import LibraryService
+from gui.tasks import TaskRunner
+
+THUMBS_SHOWN = 8  # thumbnails in the selected entry's strip
+THUMB_SIZE = 72
+EVERYONE = "Everyone"
 
 
 @dataclass(frozen=True)
@@ -39,6 +57,7 @@ class Row:
     kind: str
     recipient: str
     what: str
+    item: HistoryItem | None = None
 
 
 def local_time(iso: str) -> str:
@@ -49,10 +68,11 @@ def local_time(iso: str) -> str:
         return str(iso or "")
 
 
-def to_row(entry: Entry) -> Row:
+def to_row(entry: Entry, names: Mapping[str, str] | None = None) -> Row:
     data = entry.data()
-    kind, recipient, what = describe(data)
-    return Row(entry, local_time(str(data.get("when", ""))), kind, recipient, what)
+    kind, recipient, _ = describe(data)
+    item = history.item_of(entry, names or {})
+    return Row(entry, local_time(str(data.get("when", ""))), kind, recipient, item.sentence, item)
 
 
 class LedgerModel(QAbstractTableModel):
@@ -63,14 +83,41 @@ class LedgerModel(QAbstractTableModel):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._all: list[Row] = []
         self._rows: list[Row] = []
         self.bad_id: int | None = None
+        self.names: Mapping[str, str] = {}
+        self._recipient = ""
+        self._photo = ""
 
-    def set_entries(self, entries: list[Entry], bad_id: int | None = None) -> None:
-        self.beginResetModel()
-        self._rows = [to_row(e) for e in reversed(entries)]
+    def set_entries(
+        self, entries: list[Entry], bad_id: int | None = None, names: Mapping[str, str] | None = None
+    ) -> None:
+        self.names = dict(names or {})
+        self._all = [to_row(e, self.names) for e in reversed(entries)]
         self.bad_id = bad_id
+        self._apply()
+
+    def set_filter(self, recipient: str = "", photo: str = "") -> None:
+        """Only entries about ``recipient`` ("" all) and about photos whose name contains ``photo``."""
+        self._recipient, self._photo = recipient, photo.strip()
+        self._apply()
+
+    def _apply(self) -> None:
+        self.beginResetModel()
+        self._rows = [r for r in self._all if self._keeps(r)]
         self.endResetModel()
+
+    def _keeps(self, row: Row) -> bool:
+        if self._recipient and row.recipient.casefold() != self._recipient.casefold():
+            return False
+        return not self._photo or (row.item is not None and row.item.concerns(self._photo, self.names))
+
+    def recipients(self) -> list[str]:
+        return sorted({r.recipient for r in self._all if r.recipient}, key=str.casefold)
+
+    def item(self, row: int) -> HistoryItem | None:
+        return self._rows[row].item if 0 <= row < len(self._rows) else None
 
     def entry(self, row: int) -> Entry | None:
         return self._rows[row].entry if 0 <= row < len(self._rows) else None
@@ -113,40 +160,39 @@ class LedgerModel(QAbstractTableModel):
         return None
 
 
-def banner_text(check: Verification, keyring_persistent: bool, keyring_notice: str) -> tuple[str, str]:
-    """(level, text) for the verification banner; level is ok | warning | error."""
-    if not check.ok:
-        if check.first_bad is None:  # the ledger as a whole (shortened, replaced, consent tables edited)
-            return "error", f"<b>The history fails verification</b>: {_escape(check.reason)}."
-        return "error", (
-            f"<b>Entry {check.first_bad} fails verification</b>: {_escape(check.reason)}. "
-            "The history from that entry on cannot be trusted."
-        )
-    if check.checked == 0:
-        text = "The history is empty: consent changes and exports will appear here."
-    else:
-        text = f"✓ <b>The history is intact</b>: all {check.checked} entries verified."
-    level = "ok"
-    if check.unsigned:
+def banner_text(
+    check: Verification, keyring_persistent: bool, keyring_notice: str, signed: int = -1, total: int = -1
+) -> tuple[str, str]:
+    """(level, text) for the verification banner; level is ok | warning | error. ``signed`` / ``total``:
+    the ledger's signed and all entries (default: what the check counted)."""
+    if total < 0:
+        total = check.checked
+    if signed < 0:
+        signed = check.checked - check.unsigned
+    level, sentence = history.verification_text(check, signed, total)
+    text = _escape(sentence)
+    if level == "ok" and total:
+        text = "✓ " + text
+    if not keyring_persistent and check.ok:
         level = "warning"
-        text += " " + _escape(check.notice or f"{check.unsigned} entries are not signed.")
-    if not keyring_persistent:
-        level = "warning"
-        text += (
-            " <b>No keyring</b>: new entries are written unsigned"
-            + (f" ({_escape(keyring_notice)})" if keyring_notice else "")
-            + "."
-        )
+        # The keyring's own notice (why it is missing) is the tooltip: the banner stays one short statement.
+        text += " <b>No keyring this session</b>: new entries are written unsigned too."
     return level, text
 
 
 class HistoryDialog(QDialog):
-    def __init__(self, service: LibraryService, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, service: LibraryService, parent: QWidget | None = None, runner: TaskRunner | None = None
+    ) -> None:
         super().__init__(parent)
         self.service = service
+        # Thumbnails are decoded on the runner (the main window's, when it opens this dialog).
+        self.runner: TaskRunner | None = runner or getattr(parent, "runner", None)
         self.setWindowTitle("History")
-        self.resize(900, 600)
+        self.resize(1000, 680)
         layout = QVBoxLayout(self)
+        # Seams for tests: opening a folder or file never leaves the test.
+        self.open_url: Callable[[QUrl], object] = QDesktopServices.openUrl
 
         self.banner = QLabel()
         self.banner.setWordWrap(True)
@@ -156,6 +202,25 @@ class HistoryDialog(QDialog):
         self.banner.setAutoFillBackground(True)
         layout.addWidget(self.banner)
 
+        filters = QHBoxLayout()
+        self.recipient_filter = QComboBox()
+        self.recipient_filter.addItem(EVERYONE)
+        who = QLabel("&Recipient:")
+        who.setBuddy(self.recipient_filter)
+        self.photo_filter = QLineEdit()
+        self.photo_filter.setPlaceholderText("file name, e.g. IMG_3001")
+        self.photo_filter.setClearButtonEnabled(True)
+        which = QLabel("&Photo:")
+        which.setBuddy(self.photo_filter)
+        filters.addWidget(who)
+        filters.addWidget(self.recipient_filter)
+        filters.addSpacing(12)
+        filters.addWidget(which)
+        filters.addWidget(self.photo_filter, 1)
+        layout.addLayout(filters)
+        self.recipient_filter.currentIndexChanged.connect(lambda _i: self._filter())
+        self.photo_filter.textChanged.connect(lambda _t: self._filter())
+
         self.model = LedgerModel(self)
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -163,24 +228,44 @@ class HistoryDialog(QDialog):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().hide()
-        self.table.setWordWrap(False)
+        self.table.setWordWrap(True)
         header = self.table.horizontalHeader()
         for col in (0, 1, 2, 4):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().selectionChanged.connect(self._selected)
 
+        # The selected entry: its sentence, its photos (thumbnails and names), links; raw entry on demand.
+        self.entry_label = QLabel()
+        self.entry_label.setWordWrap(True)
+        self.entry_label.setTextFormat(Qt.TextFormat.RichText)
+        self.entry_label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.LinksAccessibleByMouse
+        )
+        self.entry_label.linkActivated.connect(self._open_link)
+        self.thumbs = QHBoxLayout()
+        self.thumbs.setContentsMargins(0, 0, 0, 0)
+        self.thumbs.addStretch(1)
+        self.thumb_labels: list[QLabel] = []
+        self.details_button = QPushButton("&Details")
+        self.details_button.setCheckable(True)
+        self.details_button.setAutoDefault(False)
+        self.details_button.setToolTip("The entry exactly as stored, with its signature")
         self.details = QPlainTextEdit()
         self.details.setReadOnly(True)
         self.details.setFont(QFont("monospace"))
-        self.details.setPlaceholderText("Select an entry to see everything it records.")
-        details_label = QLabel("&Details of the selected entry:")
-        details_label.setBuddy(self.details)
+        self.details.hide()
+        self.details_button.toggled.connect(self.details.setVisible)
         details_box = QWidget()
         box_layout = QVBoxLayout(details_box)
         box_layout.setContentsMargins(0, 0, 0, 0)
-        box_layout.addWidget(details_label)
-        box_layout.addWidget(self.details)
+        box_layout.addWidget(self.entry_label)
+        box_layout.addLayout(self.thumbs)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.details_button)
+        box_layout.addLayout(row)
+        box_layout.addWidget(self.details, 1)
 
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.table)
@@ -198,6 +283,8 @@ class HistoryDialog(QDialog):
         layout.addWidget(buttons)
 
         self.verification: Verification | None = None
+        self._paths: dict[str, Path] = {}
+        self._current: HistoryItem | None = None
         self.refresh()
         self.table.setFocus()
 
@@ -205,16 +292,35 @@ class HistoryDialog(QDialog):
         entries = self.service.ledger_entries()
         check = self.service.verify_ledger()
         self.verification = check
-        self.model.set_entries(entries, check.first_bad if not check.ok else None)
-        level, text = banner_text(check, self.service.keyring_persistent, self.service.keyring_notice)
+        self._paths = {p.fingerprint: p.path for p in reversed(self.service.photos())}
+        names = history.file_names((fp, path) for fp, path in self._paths.items())
+        self.model.set_entries(entries, check.first_bad if not check.ok else None, names)
+        current = self.recipient_filter.currentText()
+        self.recipient_filter.blockSignals(True)
+        self.recipient_filter.clear()
+        self.recipient_filter.addItems([EVERYONE, *self.model.recipients()])
+        self.recipient_filter.setCurrentIndex(max(0, self.recipient_filter.findText(current)))
+        self.recipient_filter.blockSignals(False)
+        self._filter(select_bad=True)
+        signed = sum(1 for e in entries if e.signed)
+        level, text = banner_text(
+            check, self.service.keyring_persistent, self.service.keyring_notice, signed, len(entries)
+        )
         self.banner_level = level
         self.banner.setText(text)
+        self.banner.setToolTip(self.service.keyring_notice or "")
         self._paint_banner(level)
+
+    def _filter(self, select_bad: bool = False) -> None:
+        who = self.recipient_filter.currentText()
+        self.model.set_filter("" if who == EVERYONE else who, self.photo_filter.text())
+        check = self.verification
         if self.model.rowCount():
-            target = self.model.row_of(check.first_bad) if check.first_bad is not None else 0
+            bad = check.first_bad if check is not None and select_bad else None
+            target = self.model.row_of(bad) if bad is not None else 0
             self.table.selectRow(max(0, target))
         else:
-            self.details.clear()
+            self._show_entry(None)
 
     def _paint_banner(self, level: str) -> None:
         # Tints derived from the system palette, so the banner reads in light and dark themes.
@@ -236,10 +342,34 @@ class HistoryDialog(QDialog):
 
     def _selected(self, _sel: QItemSelection, _desel: QItemSelection) -> None:
         rows = self.table.selectionModel().selectedRows()
-        entry = self.model.entry(rows[0].row()) if rows else None
-        if entry is None:
+        self._show_entry(rows[0].row() if rows else None)
+
+    def _show_entry(self, row: int | None) -> None:
+        entry = self.model.entry(row) if row is not None else None
+        item = self.model.item(row) if row is not None else None
+        self._current = item
+        self._show_photos(item)
+        if entry is None or item is None:
             self.details.clear()
+            self.entry_label.setText(
+                "No entry matches these filters." if self.model._all else ""
+            )
             return
+        parts = [f"<b>{_escape(item.sentence)}</b>"]
+        names = [self.model.names.get(fp, "") for fp in item.fingerprints]
+        if len(item.fingerprints) > NAMES_IN_PANE:
+            listed = ", ".join(_escape(n) for n in names[:NAMES_IN_PANE] if n)
+            parts.append(f"Photos: {listed} and {len(names) - NAMES_IN_PANE} more")
+        elif names:
+            parts.append("Photos: " + ", ".join(_escape(n or "(no longer in the library)") for n in names))
+        links = []
+        if item.out:
+            links.append(f"<a href='folder'>Open the output folder</a> ({_escape(item.out)})")
+        if item.receipt and Path(item.receipt).is_file():
+            links.append("<a href='receipt'>Open the receipt</a>")
+        if links:
+            parts.append(" · ".join(links))
+        self.entry_label.setText("<br>".join(parts))
         doc = {
             "entry": entry.id,
             "signed": entry.signed,
@@ -249,6 +379,77 @@ class HistoryDialog(QDialog):
         }
         self.details.setPlainText(json.dumps(doc, indent=2, ensure_ascii=False))
 
+    def _show_photos(self, item: HistoryItem | None) -> None:
+        """Thumbnails (the camera's embedded one, else a cached one) and names of the entry's photos."""
+        for label in self.thumb_labels:
+            self.thumbs.removeWidget(label)
+            label.deleteLater()
+        self.thumb_labels = []
+        if item is None:
+            return
+        for i, fp in enumerate(item.fingerprints[:THUMBS_SHOWN]):
+            name = self.model.names.get(fp, "")
+            label = QLabel()
+            label.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+            label.setToolTip(name or "no longer in the library")
+            label.setText(_elide(name or "gone", 12))  # until its thumbnail arrives (or for good)
+            label.setFixedSize(THUMB_SIZE + 8, THUMB_SIZE + 8)
+            self.thumbs.insertWidget(i, label)
+            self.thumb_labels.append(label)
+            path = self._paths.get(fp)
+            if path is None:
+                continue
+            if self.runner is None:
+                self._thumbnail_done((item.entry.id, i), self._thumbnail(fp, path))
+            else:  # decoded in a worker, never on the GUI thread
+                self.runner.submit(
+                    functools.partial(self._thumbnail, fp, path),
+                    key=(item.entry.id, i),
+                    pool="interactive",
+                    on_done=self._thumbnail_done,
+                )
+
+    def _thumbnail(self, fingerprint: str, path: Path) -> QImage | None:
+        """Worker side: the camera's embedded thumbnail, else the cached one."""
+        try:
+            picture = self.service.thumbnail(fingerprint, path, THUMB_SIZE, embedded=True)
+            picture = picture or self.service.thumbnail(fingerprint, path, THUMB_SIZE)
+        except Exception:  # noqa: BLE001 - a photo that cannot be shown is named instead
+            return None
+        if picture is None:
+            return None
+        from gui.models.thumbnail_loader import to_qimage
+
+        keep, smooth = Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+        return to_qimage(picture).scaled(THUMB_SIZE, THUMB_SIZE, keep, smooth)
+
+    def _thumbnail_done(self, key: object, image: object) -> None:
+        if not isinstance(key, tuple):
+            return
+        entry_id, index = key
+        current = self._current
+        if current is None or current.entry.id != entry_id or index >= len(self.thumb_labels):
+            return  # another entry is shown by now
+        if isinstance(image, QImage) and not image.isNull():
+            self.thumb_labels[index].setPixmap(QPixmap.fromImage(image))
+
+    def _open_link(self, link: str) -> None:
+        item = self._current
+        if item is None:
+            return
+        target = item.receipt if link == "receipt" else item.out
+        if link == "folder" and item.out.endswith(".zip"):
+            target = str(Path(item.out).parent)
+        if target:
+            self.open_url(QUrl.fromLocalFile(target))
+
+
+NAMES_IN_PANE = 12
+
+
+def _elide(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
 
 def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return html.escape(text, quote=False)

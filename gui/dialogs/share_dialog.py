@@ -128,6 +128,7 @@ class ShareDialog(QDialog):
         self._export_task: Task | None = None
         self._summary_task: Task | None = None
         self._close_when_done = False
+        self._skipped = 0  # photos left out because the recipient already has them
         self.receipt_view: QDialog | None = None
         # Seams for tests and embedding: nothing here may block a test with a modal dialog.
         self.choose_destination: Callable[[], str | None] = self._ask_folder
@@ -174,6 +175,23 @@ class ShareDialog(QDialog):
         form.addRow("File names:", self.names_label)
         form.addRow("Known problems:", self.problems_label)
         outer.addWidget(self.summary_box)
+
+        # Sent before: the ledger knows which of these photos this recipient already received.
+        self.sent_box = QGroupBox("Sent before")
+        sent = QVBoxLayout(self.sent_box)
+        self.sent_label = self._value("")
+        self.only_new = QRadioButton("Only photos &not sent yet")
+        self.all_again = QRadioButton("&All again")
+        self.only_new.setChecked(True)
+        choice = QButtonGroup(self)
+        choice.addButton(self.only_new)
+        choice.addButton(self.all_again)
+        self.only_new.toggled.connect(lambda _on: self._sent_choice_changed())
+        sent.addWidget(self.sent_label)
+        sent.addWidget(self.only_new)
+        sent.addWidget(self.all_again)
+        self.sent_box.hide()
+        outer.addWidget(self.sent_box)
 
         self.dest_box = QGroupBox("Destination")
         dest = QVBoxLayout(self.dest_box)
@@ -270,7 +288,7 @@ class ShareDialog(QDialog):
             self.state is State.READY
             and self.summary is not None
             and self.summary.policy is not None
-            and self.summary.photos > 0
+            and self.to_send() > 0
             and bool(self.dest_edit.text().strip())
         )
         self.export_button.setEnabled(ready)
@@ -308,6 +326,31 @@ class ShareDialog(QDialog):
         needed = max(needed, layout.totalMinimumSize().height())
         screen = self.screen().availableGeometry().height() if self.screen() else needed
         self.resize(self.width(), min(needed, int(screen * 0.9)))
+
+    def to_send(self) -> int:
+        """How many photos the export will take with the current choice."""
+        s = self.summary
+        if s is None:
+            return 0
+        if s.sent is not None and s.sent.sent and self.only_new.isChecked():
+            return s.sent.new
+        return s.photos
+
+    def _sent_choice_changed(self) -> None:
+        s = self.summary
+        if s is not None and s.sent is not None and s.sent.sent and self.state is not State.EXPORTING:
+            if self.only_new.isChecked() and not s.sent.new:
+                self.status_label.setText(
+                    f"Nothing new to send: {esc(s.recipient)} already has every one of these photos. "
+                    "Choose <i>All again</i> to send them again."
+                )
+            elif self.only_new.isChecked():
+                self.status_label.setText(f"{photos_text(s.sent.new)} will be sent.")
+            else:
+                self.status_label.setText(f"All {photos_text(s.photos)} will be sent again.")
+            self.status_label.setVisible(True)
+        self._update_buttons()
+        QTimer.singleShot(0, self._fit)
 
     def _summary_failed(self, _key: object, message: str) -> None:
         self.photos_label.setText(f"Could not look at the photos: {message}")
@@ -352,6 +395,14 @@ class ShareDialog(QDialog):
                 self.names_label.setText("The original file names leave too.")
             else:
                 self.names_label.setText("Neutral names (photo-0001.jpg, photo-0002.jpg, …).")
+        if s.sent is not None and s.sent.sent:
+            self.sent_label.setText(esc(s.sent.sentence))
+            self.only_new.setText(f"Only photos &not sent yet ({s.sent.new})")
+            self.all_again.setText(f"&All again ({s.photos})")
+            self.sent_box.show()
+            self._sent_choice_changed()
+        else:
+            self.sent_box.hide()
         if s.unreadable:
             names = ", ".join(n for n, _ in s.unreadable[:5]) + (" …" if len(s.unreadable) > 5 else "")
             self.problems_label.setText(
@@ -386,6 +437,10 @@ class ShareDialog(QDialog):
             return
         out = Path(self.dest_edit.text().strip()).expanduser()
         zip_output = self.as_zip.isChecked()
+        sent = self.summary.sent if self.summary is not None else None
+        only_new = bool(sent is not None and sent.sent and self.only_new.isChecked())
+        self._skipped = sent.sent if only_new and sent is not None else 0
+        self.sent_box.setEnabled(False)
         token = CancelToken()
         self._export_token = token
         self.progress.setRange(0, 0)
@@ -395,7 +450,9 @@ class ShareDialog(QDialog):
         self.stop_button.setFocus()
         service, recipient = self.service, self.recipient
         self._export_task = self.runner.submit(
-            lambda: service.export_job(recipient, out, zip_output=zip_output, cancel=token),
+            lambda: service.export_job(
+                recipient, out, zip_output=zip_output, only_new=only_new, cancel=token
+            ),
             key=("export", recipient),
             pool="writer",
             on_progress=self._export_progress,
@@ -441,6 +498,8 @@ class ShareDialog(QDialog):
                 text = "<b>Cancelled.</b> Nothing was written."
         else:
             text = f"<b>Exported {photos_text(len(exported))}</b> into {esc(where)} {esc(out)}."
+            if self._skipped:
+                text += f" Left out {self._skipped} already sent before."
         if withheld:
             text += f" <b>Withheld {len(withheld)}</b> (the reasons are below)."
         else:

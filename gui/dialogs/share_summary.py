@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
 from core.library.service import LibraryService
+from core.library.sharing import AlreadySent
 from core.model.categories import LABELS, Category
 from core.model.policy import BUILTIN, DISPLAY, KEEP, Policy, PolicyError
 from core.pipeline.description import CATEGORY_RISK, Risk, plain_error
@@ -25,6 +26,7 @@ class ShareSummary:
     risky: set[str] = field(default_factory=set)  # labels of leaving categories that tell where/who/what
     removed: list[tuple[str, int]] = field(default_factory=list)
     unreadable: list[tuple[str, str]] = field(default_factory=list)  # (file name, reason)
+    sent: AlreadySent | None = None  # of these photos, those the ledger says the recipient already has
 
 
 def policy_label(spec: str) -> str:
@@ -52,6 +54,7 @@ def summarize(service: LibraryService, recipient: str) -> ShareSummary:
         for cat in filter(None, record.categories.split(",")):
             present[cat] += 1
     summary = ShareSummary(recipient, policy, error, rec.policy, len(sources), unreadable=unreadable)
+    summary.sent = service.already_sent(recipient)
     if policy is None:
         return summary
     for cat_id, count in sorted(present.items(), key=lambda kv: _order(kv[0])):

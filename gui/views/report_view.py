@@ -12,11 +12,13 @@ decisions reads directly as the difference between the two.
 from __future__ import annotations
 
 import calendar
+import functools
+import html
 import math
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Slot
-from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -30,35 +32,46 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.metadata.places import format_coordinates
 from core.model.jobs import Progress
+from core.report.basemap import map_bounds, populated_cells
 from core.report.exposure import (
     NIGHT_HOURS,
+    TOP,
     Place,
     Report,
     Side,
+    binned,
     figures,
-    format_coordinates,
     night_label,
     report_job,
+    time_bins,
 )
 from gui.tasks import Task, TaskRunner
 from gui.theme import css
 
 HOME_COLOUR = QColor(208, 64, 48)
 SIDE_TITLES = ("With your choices", "All-access upload")
+_FLAGS = Qt.TextInteractionFlag
+SELECT_AND_LINKS = _FLAGS.TextSelectableByMouse | _FLAGS.LinksAccessibleByMouse
 
 
-def _months_between(first: str, last: str) -> list[str]:
-    """Every "YYYY-MM" from first to last inclusive (empty months are part of a routine too)."""
-    if not first or not last:
-        return []
-    y, m = int(first[:4]), int(first[5:7])
-    ly, lm = int(last[:4]), int(last[5:7])
-    out = []
-    while (y, m) <= (ly, lm) and len(out) < 600:
-        out.append(f"{y:04d}-{m:02d}")
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out
+def _bin_label(label: str, unit: str) -> str:
+    """"2024-03" -> "Mar 24", "2024-Q1" -> "Q1 24", "2024" stays."""
+    if unit == "month":
+        return f"{calendar.month_abbr[int(label[5:7])]} {label[2:4]}"
+    if unit == "quarter":
+        return f"{label[5:]} {label[2:4]}"
+    return label
+
+
+def _map_job(service: object, recipient: str, kwargs: dict[str, object]) -> Generator[Progress, None, object]:
+    """The report, then its map frame and base-map dots (loading the towns takes a moment: not on the GUI
+    thread)."""
+    report = yield from report_job(service, recipient, **kwargs)  # type: ignore[arg-type]
+    bounds = map_bounds([p for side in (report.mine, report.all_access) for p in side.positions])
+    cells = populated_cells(bounds, per_side=200) if bounds else (0.0, [])
+    return report, bounds, cells
 
 
 class _Chart(QWidget):
@@ -84,7 +97,10 @@ class _Chart(QWidget):
         painter.setFont(font)
         painter.setPen(pal.color(QPalette.ColorRole.Text))
         fm = painter.fontMetrics()
-        painter.drawText(QPointF(6, fm.ascent() + 4), self.title)
+        # A title that does not fit is elided, never cut; the tooltip holds all of it.
+        title = fm.elidedText(self.title, Qt.TextElideMode.ElideRight, max(10, self.width() - 12))
+        self.setToolTip(self.title if title != self.title else "")
+        painter.drawText(QPointF(6, fm.ascent() + 4), title)
         return QRectF(8, fm.height() + 8, self.width() - 16, self.height() - 2 * fm.height() - 14)
 
     def _empty(self, painter: QPainter, area: QRectF, text: str) -> None:
@@ -141,7 +157,9 @@ class BarChart(_Chart):
         every = max(1, math.ceil(widest / max(step, 1)))
         for i, text in enumerate(self.labels):
             if i % every == 0:
+                # Kept inside the chart: the first and last labels are moved in rather than cut.
                 left = plot.left() + i * step - widest / 2 + step / 2
+                left = min(max(left, 1.0), self.width() - widest - 1.0)
                 rect = QRectF(left, plot.bottom() + 1, widest, fm.height())
                 painter.drawText(rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, text)
 
@@ -151,16 +169,26 @@ class ScatterChart(_Chart):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Where", parent)
-        self.setMinimumSize(220, 180)
+        self.setMinimumSize(220, 300)  # tall enough for the base map's coasts to show
         self.positions: list[tuple[float, float]] = []
         self.places: list[Place] = []
         self.bounds: tuple[float, float, float, float] | None = None  # lat0, lat1, lon0, lon1
+        self.land: list[tuple[float, float]] = []  # base map: centres of cells with towns
+        self.cell = 0.0  # their size in degrees
+        self._land_pixmap = QPixmap()
+        self._land_key: tuple[int, int, int, int] | None = None
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
-        return QSize(320, 200)
+        return QSize(320, 320)
 
-    def set_data(self, side: Side, bounds: tuple[float, float, float, float] | None) -> None:
+    def set_data(
+        self,
+        side: Side,
+        bounds: tuple[float, float, float, float] | None,
+        land: tuple[float, list[tuple[float, float]]] = (0.0, []),
+    ) -> None:
         self.positions, self.places, self.bounds = list(side.positions), list(side.places), bounds
+        self.cell, self.land = land[0], list(land[1])
         self.update()
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt API
@@ -183,6 +211,25 @@ class ScatterChart(_Chart):
 
         dot = self._bar_colour()
         painter.setPen(Qt.PenStyle.NoPen)
+        if self.land:
+            # Towns as a faint dot field: the coasts and countries appear from them. Drawn once per size
+            # into a pixmap (thousands of dots), then only blitted while the window repaints.
+            text_rgb = self.palette().color(QPalette.ColorRole.Text).rgb()
+            key = (self.width(), self.height(), id(self.land), text_rgb)
+            if self._land_key != key:
+                self._land_pixmap = QPixmap(self.size())
+                self._land_pixmap.fill(Qt.GlobalColor.transparent)
+                land = QColor(self.palette().color(QPalette.ColorRole.Text))
+                land.setAlpha(60)
+                p = QPainter(self._land_pixmap)
+                p.setRenderHint(QPainter.RenderHint.Antialiasing)
+                pen = QPen(land, max(1.2, self.cell * mid * k * 0.8))
+                pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+                p.setPen(pen)
+                p.drawPoints([at(lat, lon) for lat, lon in self.land])
+                p.end()
+                self._land_key = key
+            painter.drawPixmap(0, 0, self._land_pixmap)
         painter.setBrush(dot)
         for lat, lon in self.positions:
             painter.drawEllipse(at(lat, lon), 2.0, 2.0)
@@ -200,8 +247,13 @@ class ScatterChart(_Chart):
             short = place.name.split(",")[0] if not place.name[:1].isdigit() else ""
             label = ("home · " if place.likely_home else "") + short
             if label and (place.likely_home or place in self.places[:4]):
+                label = fm.elidedText(label, Qt.TextElideMode.ElideRight, int(area.width() / 2))
                 width = fm.horizontalAdvance(label)
-                box = QRectF(centre.x() + r + 3, centre.y() - fm.height() / 2, width, fm.height())
+                left = centre.x() + r + 3
+                if left + width > area.right():  # no room on the right: label on the left of the circle
+                    left = centre.x() - r - 3 - width
+                top = min(max(centre.y() - fm.height() / 2, area.top()), area.bottom() - fm.height())
+                box = QRectF(max(left, area.left()), top, width, fm.height())
                 if any(box.intersects(other) for other in drawn):
                     continue  # a crowded label would be unreadable; the list below names every place
                 drawn.append(box)
@@ -231,6 +283,8 @@ class ReportView(QWidget):
         self._generation = 0
         self._task: Task | None = None
         self.report: Report | None = None
+        self._values: dict[tuple[str, int], str] = {}  # figure text as plain text
+        self._expanded: dict[tuple[str, int], bool] = {}  # lists opened with "and N more"
         self.setWindowTitle("Exposure report")
 
         self.title = QLabel()
@@ -274,7 +328,8 @@ class ReportView(QWidget):
             charts.addWidget(self.scatters[col], 3, col)
             pl = self.places_labels[col]
             pl.setWordWrap(True)
-            pl.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            pl.setTextInteractionFlags(SELECT_AND_LINKS)
+            pl.linkActivated.connect(functools.partial(self._toggle, col))
             pl.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
             charts.addWidget(pl, 4, col)
         charts.setColumnStretch(0, 1)
@@ -319,15 +374,16 @@ class ReportView(QWidget):
             for col in (1, 2):
                 cell = QLabel("…")
                 cell.setWordWrap(True)
-                cell.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+                cell.setTextInteractionFlags(SELECT_AND_LINKS)
+                cell.linkActivated.connect(functools.partial(self._toggle, col - 1))
                 self.table.addWidget(cell, row, col, Qt.AlignmentFlag.AlignTop)
                 self.cells[(name, col - 1)] = cell
         self.table.setColumnStretch(1, 1)
         self.table.setColumnStretch(2, 1)
 
     def figure(self, name: str, side: int) -> str:
-        """The text shown for a figure (side 0: with your choices, 1: all-access). For tests, too."""
-        return self.cells[(name, side)].text()
+        """The text shown for a figure (side 0: with your choices, 1: all-access), as plain text."""
+        return self._values.get((name, side), self.cells[(name, side)].text())
 
     # -- running -----------------------------------------------------------------------------------
 
@@ -354,7 +410,7 @@ class ReportView(QWidget):
         self.progress.show()
         self.status.setText("Reading the photos the recipient would receive…")
         self._task = self.runner.submit(
-            lambda: report_job(service, recipient, **kwargs),  # type: ignore[arg-type]
+            lambda: _map_job(service, recipient, kwargs),
             key=self._generation,
             pool="background",
             on_done=self._done,
@@ -380,16 +436,22 @@ class ReportView(QWidget):
         self.progress.hide()
         self.status.setText(f"The report could not be made: {message}")
 
-    def _done(self, key: object, report: object) -> None:
-        if key != self._generation or not isinstance(report, Report):
+    def _done(self, key: object, result: object) -> None:
+        if key != self._generation or not isinstance(result, tuple):
             return  # stale: consent changed while this one ran
         self._task = None
         self.progress.hide()
-        self.show_report(report)
+        report, bounds, land = result
+        self.show_report(report, bounds, land)
 
     # -- showing -----------------------------------------------------------------------------------
 
-    def show_report(self, report: Report) -> None:
+    def show_report(
+        self,
+        report: Report,
+        bounds: tuple[float, float, float, float] | None = None,
+        land: tuple[float, list[tuple[float, float]]] = (0.0, []),
+    ) -> None:
         self.report = report
         mine, full = report.mine, report.all_access
         self.status.setText(
@@ -399,56 +461,80 @@ class ReportView(QWidget):
         for side_index, side in enumerate((mine, full)):
             for name, value in figures(side):
                 cell = self.cells[(name, side_index)]
-                cell.setText(value)
+                self._values[(name, side_index)] = value
+                cell.setText(self._expandable(name, side, value, side_index))
                 # What still leaves with your choices stands out; what your choices hold back is muted.
                 leaks = side_index == 0 and name != "Photos" and value not in ("0", "—")
                 role = QPalette.ColorRole.PlaceholderText if value in ("0", "—") else QPalette.ColorRole.Text
                 cell.setStyleSheet(f"color: {css('risk', cell)};" if leaks else "")
                 cell.setForegroundRole(role)
-        months = _months_between(
-            min(filter(None, (mine.first, full.first)), default=""),
-            max(filter(None, (mine.last, full.last)), default=""),
-        )
-        month_scale = max([*mine.months.values(), *full.months.values(), 1])
+        unit, bins = time_bins([mine.months, full.months])
+        counts = [binned(side.months, unit, bins) for side in (mine, full)]
+        month_scale = max([*counts[0], *counts[1], 1])
         hour_scale = max([*mine.hours, *full.hours, 1])
-        labels = [f"{calendar.month_abbr[int(m[5:7])]} {m[2:4]}" for m in months]
+        labels = [_bin_label(b, unit) for b in bins]
         hours = [f"{h:02d}" for h in range(24)]
-        bounds = self._bounds(mine, full)
+        if bounds is None:
+            bounds = map_bounds([p for side in (mine, full) for p in side.positions])
         for i, side in enumerate((mine, full)):
-            self.month_charts[i].set_data([side.months.get(m, 0) for m in months], labels, month_scale)
+            self.month_charts[i].title = f"Photos per {unit}"
+            self.month_charts[i].set_data(counts[i], labels, month_scale)
             self.hour_charts[i].set_data(side.hours, hours, hour_scale, NIGHT_HOURS)
-            self.scatters[i].set_data(side, bounds)
-            self.places_labels[i].setText(self._places_text(side))
+            self.scatters[i].set_data(side, bounds, land)
+            self.places_labels[i].setText(self._places_text(side, self._expanded.get(("places", i), False)))
         self.footnote.setText(
             f"Night-time hours are {night_label()} local capture time; the place with most night photos is "
             "flagged as the likely home. Places group positions within 200 m; names come from an offline "
             "gazetteer (nothing is looked up online)."
         )
 
-    @staticmethod
-    def _bounds(*sides: Side) -> tuple[float, float, float, float] | None:
-        points = [p for s in sides for p in s.positions]
-        if not points:
-            return None
-        lats = [p[0] for p in points]
-        lons = [p[1] for p in points]
-        pad_lat = max((max(lats) - min(lats)) * 0.08, 0.002)
-        pad_lon = max((max(lons) - min(lons)) * 0.08, 0.002)
-        return min(lats) - pad_lat, max(lats) + pad_lat, min(lons) - pad_lon, max(lons) + pad_lon
+    # -- lists: five entries, then "and N more" that opens in place ---------------------------------
+
+    _LISTS = {"Cameras": "cameras", "Names": "names", "Serial numbers": "serials"}
+
+    def _expandable(self, name: str, side: Side, value: str, index: int) -> str:
+        """The cell text; a list longer than five ends in an "and N more" link that shows all of it."""
+        attr = self._LISTS.get(name)
+        counts: dict[str, int] = getattr(side, attr) if attr else {}
+        if len(counts) <= TOP:
+            return value
+        if self._expanded.get((name, index), False):
+            items = ", ".join(html.escape(k) for k in counts)
+            return f"{len(counts)} ({items}) <a href='less:{name}'>show fewer</a>"
+        shown = ", ".join(html.escape(k) for k in list(counts)[:TOP])
+        return f"{len(counts)} ({shown} <a href='more:{name}'>and {len(counts) - TOP} more</a>)"
+
+    def _toggle(self, index: int, link: str) -> None:
+        what, _, name = link.partition(":")
+        self._expanded[(name, index)] = what == "more"
+        if self.report is not None:
+            side = (self.report.mine, self.report.all_access)[index]
+            if name == "places":
+                self.places_labels[index].setText(self._places_text(side, what == "more"))
+            else:
+                cell = self.cells[(name, index)]
+                cell.setText(self._expandable(name, side, self._values[(name, index)], index))
 
     @staticmethod
-    def _places_text(side: Side) -> str:
+    def _places_text(side: Side, expanded: bool = False) -> str:
         if not side.places:
             return "<i>No positions leave.</i>"
         rows = []
-        for p in side.places[:8]:
-            name = p.name.replace("&", "&amp;").replace("<", "&lt;")
+        shown = side.places if expanded else side.places[:TOP]
+        for p in shown:
+            name = html.escape(p.name)
             photos = f"{p.photos} photo{'s' if p.photos != 1 else ''}"
-            mark = " — <b style='color:#d04030'>likely home</b>" if p.likely_home else ""
+            mark = f" — <b style='color:{HOME_COLOUR.name()}'>likely home</b>" if p.likely_home else ""
             rows.append(f"{photos}: {name}{mark}<br><small>{format_coordinates(p.lat, p.lon)}</small>")
-        if len(side.places) > 8:
-            rows.append(f"… and {len(side.places) - 8} more places")
-        for t in side.trips[:4]:
-            where = ", ".join(t.places[:2]).replace("<", "&lt;")
+        if len(side.places) > TOP:
+            rows.append(
+                "<a href='less:places'>show fewer</a>" if expanded
+                else f"<a href='more:places'>and {len(side.places) - TOP} more places</a>"
+            )
+        if side.invalid_positions:
+            rows.append(f"<small>{side.invalid_positions} photo{'s' if side.invalid_positions != 1 else ''} "
+                        "with GPS fields that state no real position: ignored</small>")
+        for t in side.trips[:TOP]:
+            where = html.escape(", ".join(t.places[:2]))
             rows.append(f"Trip {t.start} – {t.end}: {t.photos} photos at {where}")
         return "<br>".join(rows)

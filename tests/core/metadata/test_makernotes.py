@@ -108,7 +108,7 @@ def canon_note() -> bytes:
     lens_info = bytes.fromhex("0000123456") + b"\x00" * 25
     return ifd_bytes([
         (0x0001, 3, 2, struct.pack("<2H", 1, 2)),
-        ascii_entry(0x0009, "Jane Q. Photographer", 32),
+        ascii_entry(0x0009, "Jane Quinn Doe", 32),
         long_entry(0x000C, "<", 1234567),
         undef(0x0028, bytes(range(1, 17))),
         ascii_entry(0x0095, "EF24-70mm f/2.8L II USM"),
@@ -248,7 +248,7 @@ CASES: list[tuple[str, str, str, Callable[[], bytes], list[Expected]]] = [
         ("Apple ImageUniqueID", "E1D0C0B0-1111-2222-3333-444455556666", Category.HISTORY, None),
     ]),
     ("Canon", "Canon", "Canon EOS 5D Mark III", canon_note, [
-        person("Canon OwnerName", "Jane Q. Photographer", "owner"),
+        person("Canon OwnerName", "Jane Quinn Doe", "owner"),
         ("Canon ImageUniqueID", bytes(range(1, 17)).hex(), Category.HISTORY, None),
         ("Canon LensModel", "EF24-70mm f/2.8L II USM", Category.DEVICE, None),
         serial("Canon SerialNumber", "0001234567", "body"),
@@ -435,14 +435,14 @@ def test_all_access_report_counts_maker_note_serials_and_owner(tmp_path: Path) -
     everything = facts_from_items(make_preview(inv, BUILTIN["original"]).leaves)
     assert "SerialNumber: 0001234567" in everything.serials
     assert "LensSerialNumber: 0000123456" in everything.serials
-    assert "Jane Q. Photographer" in everything.names
+    assert "Jane Quinn Doe" in everything.names
     minimal = facts_from_items(make_preview(inv, BUILTIN["minimal"]).leaves)
-    assert not minimal.serials and "Jane Q. Photographer" not in minimal.names
+    assert not minimal.serials and "Jane Quinn Doe" not in minimal.names
 
 
 # --- nothing from a note ever leaves ----------------------------------------------------------------------
 
-PLANTED = (b"Jane Q. Photographer", b"EF24-70mm", b"BHP123456", b"ABC987654", b"4001310004375102",
+PLANTED = (b"Jane Quinn Doe", b"EF24-70mm", b"BHP123456", b"ABC987654", b"4001310004375102",
            b"570F1469-09C7", b"Mia Martin", b"Alice Martin", b"XA1234567", b"R0AB12345CD", b"5012345")
 
 EXPORT_CASES = [
@@ -483,7 +483,7 @@ def test_exiftool_finds_no_maker_note_in_minimal_exports(tmp_path: Path) -> None
     # ExifTool reads the planted notes of the sources (the fixtures are what the makers write) ...
     before = _exiftool_makernotes(sources)
     assert all(before[str(p)] for p in sources), before
-    assert any("Jane Q. Photographer" in str(v) for v in before[str(sources[0])].values())
+    assert any("Jane Quinn Doe" in str(v) for v in before[str(sources[0])].values())
     result = drive(export_job(sources, BUILTIN["minimal"], tmp_path / "out"))
     assert len(result.exported) == len(sources)
     # ... and none in what was exported.

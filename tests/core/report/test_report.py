@@ -126,12 +126,6 @@ def make_roll(root: Path) -> Path:
     return root
 
 
-@pytest.fixture
-def lib(tmp_path: Path, mem_keyring):
-    service = LibraryService.open(tmp_path / "home")
-    drive(service.import_job([make_roll(tmp_path / "Photos")]))
-    yield service
-    service.close()
 
 
 @pytest.fixture
@@ -302,11 +296,13 @@ def test_home_needs_night_photos():
 
 
 def test_parsers():
-    assert rp.parse_coordinate("48.856600") == pytest.approx(48.8566)
-    assert rp.parse_coordinate("-33.5") == -33.5
-    assert rp.parse_coordinate("48,51.396N") == pytest.approx(48.8566)
-    assert rp.parse_coordinate("2,21,7.92W") == pytest.approx(-2.3522)
-    assert rp.parse_coordinate("garbage") is None
+    from core.metadata.exif.values import parse_coordinate
+
+    assert parse_coordinate("48.856600") == pytest.approx(48.8566)
+    assert parse_coordinate("-33.5") == -33.5
+    assert parse_coordinate("48,51.396N") == pytest.approx(48.8566)
+    assert parse_coordinate("2,21,7.92W") == pytest.approx(-2.3522)
+    assert parse_coordinate("garbage") is None
     assert rp.parse_local_time("2024-05-01T23:10:00+02:00") == "2024-05-01T23:10:00"
     assert rp.parse_local_time("2024:05:01 07:05:00") == "2024-05-01T07:05:00"
     assert rp.parse_local_time("2024-05-01") == "2024-05-01"

@@ -223,7 +223,7 @@ def test_counts_agree_with_duplicates(qtbot, window: MainWindow, service: Librar
 
 
 def test_empty_library_disables_share_report_history(qtbot, service, runner, tmp_path):
-    from tests.gui.test_main_window import make_window
+    from tests.gui.window_helpers import make_window
 
     win = make_window(qtbot, service, runner, tmp_path)
     with qtbot.waitSignal(win.view_refreshed, timeout=WAIT):

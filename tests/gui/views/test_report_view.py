@@ -52,7 +52,7 @@ def test_view_shows_figures_and_updates_after_refresh(
     assert threads == [False]  # computed in a worker, not on the GUI thread
     assert view.figure("Photos", 0) == "0" and view.figure("Photos", 1) == "14"
     assert view.figure("Places", 1) == "3" and view.figure("Places", 0) == "0"
-    assert view.figure("Cameras", 1) == "Canon EOS R5, Google Pixel 8"
+    assert view.figure("Cameras", 1) == "2 (Canon EOS R5, Google Pixel 8)"
     assert "Bob Builder" in view.figure("Names", 1)
     assert view.figure("Likely home", 1) != "—"
     assert sum(view.hour_charts[1].values) == 14 and not any(view.hour_charts[0].values)
@@ -85,3 +85,44 @@ def test_stale_result_is_dropped(qtbot, lib: LibraryService, runner: TaskRunner)
     view.set_recipient("Nobody")  # an unknown recipient: the view says so instead of crashing
     qtbot.waitUntil(lambda: not view.busy(), timeout=10000)
     assert "could not be made" in view.status.text()
+
+
+def test_faces_without_keyring_after_a_scan(
+    qtbot, tmp_path: Path, failing_keyring, runner: TaskRunner
+):
+    """No keyring: face results live only in this session's store. The report must read that store (the
+    one the window's face scan fills), not open one of its own that cannot see them."""
+    from core.imaging.faces import Face
+
+    service = LibraryService.open(tmp_path / "home")
+    try:
+        drive(service.import_job([make_roll(tmp_path / "Photos")]))
+        assert not service.face_store.persistent
+        for info in service.photos():  # what the face scan writes: every photo analysed
+            found = [Face(2, 2, 8, 8, 0.9), Face(18, 2, 8, 8, 0.8)] if info.path.name == "rome1.jpg" else []
+            service.face_store.set_detected(info.fingerprint, found)
+        view = ReportView(service, runner, META, namer=None)
+        qtbot.addWidget(view)
+        qtbot.waitUntil(lambda: view.report is not None and not view.busy(), timeout=10000)
+        assert view.figure("Faces", 1) == "2"  # all analysed: no "not analysed yet"
+        assert view.figure("Photos with unblurred faces", 1) == "1"
+    finally:
+        service.close()
+
+
+def test_long_lists_show_five_and_open_in_place(qtbot, lib: LibraryService, runner: TaskRunner):
+    view = ReportView(lib, runner, META, namer=None)
+    qtbot.addWidget(view)
+    qtbot.waitUntil(lambda: view.report is not None and not view.busy(), timeout=10000)
+    facts = [rp.PhotoFacts(cameras=(f"Camera {i:02d}",), taken=f"{1990 + i}-01-01T10:00") for i in range(12)]
+    side = rp.build_side(facts)
+    view.show_report(rp.Report(META, "minimal", 12, side, side))
+    cell = view.cells[("Cameras", 1)]
+    assert "and 7 more" in cell.text() and "Camera 11" not in cell.text()
+    shown = ", ".join(f"Camera {i:02d}" for i in range(5))
+    assert view.figure("Cameras", 1) == f"12 ({shown} and 7 more)"
+    cell.linkActivated.emit("more:Cameras")
+    assert "Camera 11" in cell.text() and "show fewer" in cell.text()
+    # 1990-2001 is too long for months: the chart bins by quarter or year and says so.
+    assert view.month_charts[1].title in ("Photos per quarter", "Photos per year")
+    assert sum(view.month_charts[1].values) == 12 and len(view.month_charts[1].values) <= 48
