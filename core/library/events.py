@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import PurePath
 from typing import Any, NamedTuple
 
 from core.model.categories import LABELS, Category
@@ -295,9 +294,10 @@ def _photos(n: int) -> str:
 
 
 def policy_label(spec: object) -> str:
-    """A built-in policy by name; a recipient's own policy file by its file name only."""
+    """A built-in policy by name; any other is "custom settings": the library keeps a recipient's own
+    policy as a copy named after a hash, a name that tells a person nothing (and a path never shows)."""
     text = str(spec or "")
-    return text if text in BUILTIN or not text else f"custom ({PurePath(text).name})"
+    return text if text in BUILTIN or not text else "custom settings"
 
 
 def _category(cat: str) -> str:

@@ -157,7 +157,9 @@ def parse_moment(text: str, offset: str = "") -> datetime | None:
     return when.replace(tzinfo=zone) if zone else when
 
 
-def _rank(item: Item) -> int | None:
+def time_rank(item: Item) -> int | None:
+    """Which of a photo's times it was taken at: lower wins (shutter, then digitised, then modified);
+    None for an item that is not one of them."""
     short = short_name(item.name)
     if short in _TIME_RANK:
         return _TIME_RANK[short]
@@ -172,7 +174,7 @@ def capture_moment(items: Sequence[Item]) -> datetime | None:
     offsets = {short_name(i.name): i.value for i in items if short_name(i.name).startswith("OffsetTime")}
     best: tuple[int, int, datetime] | None = None
     for item in items:
-        rank = _rank(item)
+        rank = time_rank(item)
         if rank is None and isinstance(item.datum, Moment):
             rank = 1  # a parser-understood time whose field we do not rank: as good as a creation date
         if rank is None:

@@ -37,7 +37,7 @@ from core.model.inventory import Item, Need, human_size
 from core.model.jobs import Cancelled, CancelToken, Job, Progress
 from core.model.policy import BLUR, BUILTIN, Policy
 from core.model.values import Coordinates
-from core.pipeline.description import coordinates_of, hidden_blocks, short_name
+from core.pipeline.description import coordinates_of, hidden_blocks, short_name, time_rank
 from core.report import names
 
 # Local capture hours counted as "night": where most photos are taken at these hours is likely home.
@@ -74,9 +74,6 @@ class PhotoFacts:
 
 
 _DATE = re.compile(r"(\d{4})[-:](\d{2})[-:](\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?")
-# Lower rank wins: the moment the shutter was pressed beats digitised beats modified.
-_TIME_RANK = {"DateTimeOriginal": 0, "CreateDate": 1, "DateTimeDigitized": 1, "DateCreated": 1,
-              "Date Created": 1, "DateTime": 2, "ModifyDate": 2}
 
 
 def parse_local_time(text: str) -> str:
@@ -92,14 +89,6 @@ def parse_local_time(text: str) -> str:
     return f"{y}-{mo}-{d}T{h}:{mi}:{s or '00'}"
 
 
-def _time_rank(item: Item) -> int | None:
-    short = short_name(item.name)
-    if short in _TIME_RANK:
-        return _TIME_RANK[short]
-    for key, rank in _TIME_RANK.items():
-        if item.name.endswith(key):
-            return rank
-    return None
 
 
 def _position(items: Sequence[Item]) -> tuple[tuple[float, float] | None, bool]:
@@ -142,7 +131,7 @@ def facts_from_items(
     for item in leaves:
         cat, short = item.category, short_name(item.name)
         if cat is Category.TIME:
-            rank = _time_rank(item)
+            rank = time_rank(item)
             when = parse_local_time(item.value) if rank is not None else ""
             if when and rank is not None and (
                 best_time is None or (rank, -len(when)) < (best_time[0], -len(best_time[1]))

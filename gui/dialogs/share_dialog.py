@@ -47,6 +47,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.library.events import policy_label
 from core.library.service import LibraryService
 from core.model.jobs import CancelToken, Progress
 from core.model.policy import BLUR, KEEP
@@ -55,7 +56,6 @@ from gui.dialogs.share_summary import (
     categories_html,
     esc,
     photos_text,
-    policy_label,
     summarize,
 )
 from gui.tasks import Task, TaskRunner

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path, PurePath
+from pathlib import Path
 
 from core.library.service import LibraryService
 from core.library.sharing import AlreadySent
 from core.model.categories import LABELS, Category
-from core.model.policy import BUILTIN, DISPLAY, KEEP, Policy, PolicyError
+from core.model.policy import DISPLAY, KEEP, Policy, PolicyError
 from core.pipeline.description import CATEGORY_RISK, Risk, plain_error
 
 
@@ -28,10 +28,6 @@ class ShareSummary:
     unreadable: list[tuple[str, str]] = field(default_factory=list)  # (file name, reason)
     sent: AlreadySent | None = None  # of these photos, those the ledger says the recipient already has
 
-
-def policy_label(spec: str) -> str:
-    """A readable name for a stored policy spec: a built-in name, or the custom file it was copied to."""
-    return spec if spec in BUILTIN else f"custom ({PurePath(spec).name})"
 
 
 def summarize(service: LibraryService, recipient: str) -> ShareSummary:

@@ -39,7 +39,7 @@ def test_words():
     assert words[3] == ("Export", "R", "Started: 3 photos to export (policy minimal)")
     assert words[4].what == "1 photo exported with time, 1 face blurred; 0 withheld (policy minimal)"
     assert words[6] == ("Recipient", "S", "Renamed from R")
-    assert words[7].what == "Policy minimal → custom (s-1.toml)"  # a file by its name, never its path
+    assert words[7].what == "Policy minimal → custom settings"  # never the stored copy's name or path
     assert ev.describe({"kind": "future", "recipient": "R"}) == ("future", "R", "")
     assert ev.describe({"damaged": "x"}).kind == "Damaged entry"
 

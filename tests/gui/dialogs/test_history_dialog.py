@@ -110,7 +110,7 @@ def test_describe_handles_odd_payloads():
     )
     assert (
         what
-        == "1 photo exported with time, device, 2 faces blurred; 1 withheld (policy custom (fam-abc.toml))"
+        == "1 photo exported with time, device, 2 faces blurred; 1 withheld (policy custom settings)"
     )
     assert (
         describe(
