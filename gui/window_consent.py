@@ -73,7 +73,11 @@ class WindowConsent:
             if not changed:
                 text += " (no change)"
             elif undoing:
-                text = f"Undone: {text}"
+                # Say the state the photos are back in, not the change (which reads like its opposite).
+                state = {
+                    "allowed": "shared with", "denied": "private from", "inherit": "following its album for"
+                }
+                text = f"Undone: {what} is {state[str(decision)]} {recipient} again"
                 self._undo = None
             else:
                 self._undo = (recipient, before)

@@ -22,8 +22,8 @@ from gui.theme import css
 
 PRESET_NOTE = (
     f"“{DEFAULT_RECIPIENT}” stands for an app that asks for all your photos. Here you choose which photos "
-    "it may have, cleaned as listed below; the Report shows what it would take if you allowed everything. "
-    "Nothing is uploaded."
+    "it may have, and each photo's preview lists what would leave, cleaned; the Report shows what it would "
+    "take if you allowed everything. Nothing is uploaded."
 )
 PER_ROW = 2  # recipients' check boxes side by side
 

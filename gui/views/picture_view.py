@@ -194,6 +194,13 @@ class PictureView(QWidget):
         painter.drawPixmap(self._target(), self.pixmap, QRectF(self.pixmap.rect()))
         if self.show_boxes:
             painter.setFont(self._label_font())
+            # The export covers more than the box (hair, ears, jaw): shade that area, so what will be
+            # blurred is seen as it is, including where it reaches into a neighbour kept visible.
+            shade = QColor(OUTCOME_COLOURS["blurred"])
+            shade.setAlpha(60)
+            for face in self.faces:
+                if face_outcome(face.kind, self.blurs) == "blurred":
+                    painter.fillRect(self.face_rect(face.covered), shade)
             for face, text, spot in self.label_rects():
                 colour = OUTCOME_COLOURS[face_outcome(face.kind, self.blurs)]
                 style = Qt.PenStyle.DashLine if face.kind in ("kept", "manual") else Qt.PenStyle.SolidLine

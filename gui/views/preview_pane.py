@@ -467,7 +467,8 @@ def faces_hint(picture: Picture, blurs: bool) -> str:
     hint = ", ".join(parts) + "."
     if blurs:
         hint += " Click a face to keep it visible; click it again to blur it."
-        hint += " Blue: will be blurred · orange: leaves visible · dashed: your choice."
+        hint += (" Blue: will be blurred (the shaded area around it is what gets blurred) · orange: leaves"
+                 " visible · dashed: your choice.")
     else:
         hint += (" This recipient's policy leaves every face visible (orange); to blur faces, change what"
                  " this recipient may receive under Manage recipients.")

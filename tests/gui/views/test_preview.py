@@ -69,7 +69,7 @@ def test_recipient_row_changes_the_grid_and_the_core(qtbot, window: MainWindow, 
     qtbot.waitUntil(lambda: bar.headline.text() == f"Private from {META} — nothing leaves", timeout=WAIT)
     assert not service.explain(fp, META).allowed
     assert service.explain(fp, META).source.name != "PHOTO"  # back to following the album, not "denied"
-    assert window.message_label.text().startswith("Undone: dinner.jpg following the album for")
+    assert window.message_label.text() == f"Undone: dinner.jpg is following its album for {META} again"
     settle(qtbot, window)
 
 
