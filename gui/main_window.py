@@ -418,6 +418,8 @@ class MainWindow(WindowActions, WindowJobs, WindowConsent, QMainWindow):
         must never say "nothing leaves" for a photo that now leaves), and an open report follows."""
         if self.pane.fingerprint is not None and not self.pane.error:
             self.pane.reload()
+        if self.viewer is not None and self.viewer.isVisible():
+            self.viewer.reload()
         if self.report is None:
             return
         if self.report.recipient != self.recipient:

@@ -128,6 +128,10 @@ class Viewer(QDialog):
         self.view.set_picture(QPixmap.fromImage(image), picture.faces, blurs)
         self.hint.setText(faces_hint(picture, blurs))
         self._show_zoom(self.view.scale())
+        # Whom the labels speak for: the faces' fate depends on the recipient chosen in the main window.
+        consent = self.pane.consent if self.pane.fingerprint == self.fingerprint else None
+        state = "" if consent is None else (" — shared" if consent.shared else " — private, nothing leaves")
+        self.title.setText(f"<b>{self.name}</b> · for {self.recipient}{state}")
 
     def _failed(self, key: object, message: str) -> None:
         if isinstance(key, tuple) and key[1] == self.generation:

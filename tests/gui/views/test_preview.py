@@ -113,6 +113,7 @@ def test_viewer_opens_on_enter_zooms_moves_and_closes(qtbot, window: MainWindow)
     viewer = window.viewer
     assert viewer is not None
     qtbot.waitUntil(lambda: viewer.isVisible() and viewer.picture is not None, timeout=WAIT)
+    assert f"for {META}" in viewer.title.text()  # whom the face labels speak for
     first = viewer.fingerprint
     fit = viewer.view.scale()
     qtbot.keyClick(viewer, Qt.Key.Key_Plus)
