@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from core.imaging.decoding import register_heif
+from core.imaging.onnx_graph import MalformedModel, prepare_graph
 from core.metadata.orientation import UPRIGHT, make_upright
 from core.model.categories import Category
 from core.model.inventory import Item
@@ -103,40 +104,21 @@ def _prepare_model(raw: bytes) -> bytes:
     """Make the fixed 10×3×32×32 model accept any batch and size, and let onnxruntime fold constants.
 
     The published file lists every weight as a graph input too (an old exporter habit); onnxruntime must
-    then treat the weights as overridable and cannot fold them, which costs about 2× in speed.
+    then treat the weights as overridable and cannot fold them, which costs about 2× in speed. Unread
+    weights (BatchNorm counters) are dropped too, which onnxruntime would warn about on stderr. The edits
+    are made on the bytes (``onnx_graph``): importing the onnx package would hold the GIL for half a second.
     """
-    import onnx
-
-    model = onnx.load_from_string(raw)
-    graph = model.graph
-    initialisers = {init.name for init in graph.initializer}
-    real_inputs = [i for i in graph.input if i.name not in initialisers]
-    del graph.input[:]
-    graph.input.extend(real_inputs)
-    # Drop weights no node reads (BatchNorm counters), which onnxruntime would warn about on stderr.
-    used = {name for node in graph.node for name in node.input}
-    unused = [init for init in graph.initializer if init.name not in used]
-    for init in unused:
-        graph.initializer.remove(init)
-
-    def set_dims(value: Any, dims: Sequence[int | str]) -> None:
-        shape = value.type.tensor_type.shape
-        del shape.dim[:]
-        for d in dims:
-            dim = shape.dim.add()
-            if isinstance(d, str):
-                dim.dim_param = d
-            else:
-                dim.dim_value = d
-
-    if len(graph.input) != 1 or graph.input[0].name != _INPUT or len(graph.output) != 4:
-        raise FaceDetectionUnavailable("face detection unavailable: the model file is not CenterFace")
-    set_dims(graph.input[0], ["B", 3, "H", "W"])
     # heatmap, scale (h, w), offset (y, x), five landmarks
-    for output, channels in zip(graph.output, (1, 2, 2, 10), strict=True):
-        set_dims(output, ["B", channels, "h", "w"])
-    serialized: bytes = model.SerializeToString()
-    return serialized
+    outputs = [["B", channels, "h", "w"] for channels in (1, 2, 2, 10)]
+    try:
+        prepared, inputs, n_outputs = prepare_graph(raw, ["B", 3, "H", "W"], outputs)
+    except MalformedModel as exc:
+        raise FaceDetectionUnavailable(
+            f"face detection unavailable: the model file is unreadable ({exc})"
+        ) from exc
+    if inputs != [_INPUT] or n_outputs != len(outputs):
+        raise FaceDetectionUnavailable("face detection unavailable: the model file is not CenterFace")
+    return prepared
 
 
 @lru_cache(maxsize=4)
