@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 from collections.abc import Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -121,12 +122,22 @@ def _prepare_model(raw: bytes) -> bytes:
     return prepared
 
 
-@lru_cache(maxsize=4)
+# Serialises the first build: lru_cache lets racing threads build the same session side by side, and in
+# the desktop app the preview pane and the face scan both ask for it the moment an import starts.
+_SESSION_LOCK = threading.Lock()
+
+
 def _session(threads: int) -> Any:
     """The prepared onnxruntime session, built once per process and thread count.
 
     Failures are not cached (lru_cache does not cache exceptions), so a repaired install is picked up.
     """
+    with _SESSION_LOCK:
+        return _build_session(threads)
+
+
+@lru_cache(maxsize=4)
+def _build_session(threads: int) -> Any:
     try:
         raw = _locate_model().read_bytes()
         prepared = _prepare_model(raw)

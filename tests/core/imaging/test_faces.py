@@ -105,9 +105,9 @@ def test_redaction_of_nothing_is_an_identical_copy() -> None:
 
 @pytest.fixture
 def fresh_session():
-    faces._session.cache_clear()
+    faces._build_session.cache_clear()
     yield
-    faces._session.cache_clear()
+    faces._build_session.cache_clear()
 
 
 def test_without_the_model_detection_is_unavailable(monkeypatch, tmp_path: Path, fresh_session) -> None:
@@ -236,3 +236,23 @@ def test_blurred_photo_differs_in_face_areas_and_not_elsewhere() -> None:
     assert diff[~mask].mean() == 0
     # And the blurred picture has no face left for the detector to find.
     assert faces.detect_image(faces.redact(img, found)) == []
+
+
+@needs_model
+def test_threads_asking_at_once_share_one_session(fresh_session) -> None:
+    """The preview pane and the face scan ask together as an import starts: one build, not one each."""
+    import threading
+
+    barrier = threading.Barrier(4)
+    sessions: list[object] = []
+
+    def ask() -> None:
+        barrier.wait()
+        sessions.append(faces._session(1))
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(sessions) == 4 and all(s is sessions[0] for s in sessions)

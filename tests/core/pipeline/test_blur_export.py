@@ -68,7 +68,7 @@ def test_blurring_without_a_model_withholds_the_file(tmp_path: Path, monkeypatch
     def missing() -> Path:
         raise FaceDetectionUnavailable("face detection unavailable: model file missing (test)")
 
-    faces._session.cache_clear()
+    faces._build_session.cache_clear()
     monkeypatch.setattr(faces, "_locate_model", missing)
     try:
         src = photo(tmp_path / "a.jpg")
@@ -80,7 +80,7 @@ def test_blurring_without_a_model_withholds_the_file(tmp_path: Path, monkeypatch
         # The same photo still exports under a policy that keeps faces: nothing to prove there.
         assert drive(export_job([src], BUILTIN["minimal"], tmp_path / "m")).exported
     finally:
-        faces._session.cache_clear()
+        faces._build_session.cache_clear()
 
 
 def test_inspect_faces_without_a_model_is_an_error_not_zero_faces(
