@@ -20,12 +20,19 @@ end. Any other job is closed at its next step.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Generator
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 from core.model.jobs import Cancelled, CancelToken, Progress
+
+# How long a pool thread running Python may keep the GIL while the GUI thread waits for it (Python's
+# default is 5 ms). A frame takes and drops the GIL many times (each paint and data() call from Qt), and
+# with a few pool threads busy at once, e.g. when an import's first rows arrive, 5 ms a hand-over added
+# up to frames of 150 ms or more.
+GIL_SWITCH_INTERVAL_S = 0.001
 
 # Worker processes for CPU-heavy background work: two leave a core for the GUI on small machines.
 BACKGROUND_PROCESSES = 2
@@ -84,6 +91,7 @@ class Task:
 class TaskRunner(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_INTERVAL_S))
         self.pools = {
             "interactive": QThreadPool(self),
             "background": QThreadPool(self),
