@@ -20,6 +20,8 @@ imported into an empty library with the window open, and the face scan follows, 
 Meanwhile the grid is scrolled one page every 16 ms, each step a frame as above, for ``--busy-seconds``
 at most. Measured twice, in fresh processes: with the heavy work on the runner's threads in the GUI
 process (as before worker processes) and in worker processes (``core.library.offload``, as the app runs).
+With ``--trace-late FILE``, each busy frame that passes 100 ms appends the stacks of all threads to FILE,
+taken at 100 ms into the frame by faulthandler's own thread, so they show even a C call holding the GIL.
 Targets: p95 ≤ 33 ms and worst ≤ 100 ms while busy; idle at 50,000 photos p95 ≤ 16 ms, worst ≤ 50 ms,
 first paint ≤ 300 ms.
 Keys come from a session-only keyring (nothing is stored in the OS keyring or on disk).
@@ -111,9 +113,13 @@ def build_busy_photos(n: int, base: Path) -> Path:
     return folder
 
 
-def measure_busy(photos: Path, home: Path, processes: int, seconds: float) -> dict[str, float]:
+def measure_busy(
+    photos: Path, home: Path, processes: int, seconds: float, trace: Path | None = None
+) -> dict[str, float]:
     """Runs in its own process: scroll the grid while the window imports ``photos`` into the empty
-    library ``home`` and then looks for faces; ``processes`` worker processes (0: the runner's threads)."""
+    library ``home`` and then looks for faces; ``processes`` worker processes (0: the runner's threads).
+    ``trace``: where the stacks of late frames go (see the module docstring)."""
+    import faulthandler
     import shutil
 
     import keyring
@@ -143,8 +149,11 @@ def measure_busy(photos: Path, home: Path, processes: int, seconds: float) -> di
     frames: list[float] = []
     imported_at = faces_at = worst_at = 0.0
     value, step = 0, 1
+    trace_file = trace.open("a") if trace else None
     while time.perf_counter() - start < seconds:
         t0 = time.perf_counter()
+        if trace_file:
+            faulthandler.dump_traceback_later(0.1, file=trace_file)
         if bar.maximum() > 0:
             value += step * bar.pageStep()
             if value >= bar.maximum() or value <= 0:
@@ -154,6 +163,11 @@ def measure_busy(photos: Path, home: Path, processes: int, seconds: float) -> di
         window.grid.viewport().repaint()
         app.processEvents()
         frames.append(time.perf_counter() - t0)
+        if trace_file:
+            faulthandler.cancel_dump_traceback_later()
+            if frames[-1] > 0.1:
+                print(f"(the frame above took {frames[-1] * 1000:.0f} ms, from {t0 - start:.2f} s, "
+                      f"{processes} processes)", file=trace_file, flush=True)
         if frames[-1] > max(frames[:-1], default=0.0):
             worst_at = t0 - start
         jobs = window._jobs  # the benchmark watches which long jobs still run
@@ -163,6 +177,8 @@ def measure_busy(photos: Path, home: Path, processes: int, seconds: float) -> di
             faces_at = time.perf_counter() - start
             break
         time.sleep(max(0.0, 0.016 - (time.perf_counter() - t0)))  # a 60 Hz heartbeat
+    if trace_file:
+        trace_file.close()
     frames.sort()
     result = {
         "processes": processes,
@@ -284,6 +300,7 @@ def main() -> int:
     )
     parser.add_argument("--busy", type=int, default=2000, help="photos imported while scrolling (0: skip)")
     parser.add_argument("--busy-seconds", type=float, default=60.0, help="longest busy measurement")
+    parser.add_argument("--trace-late", help="append the stacks of busy frames over 100 ms to this file")
     parser.add_argument("--measure", help=argparse.SUPPRESS)  # internal: measure one home in this process
     parser.add_argument("--measure-busy", nargs=3, help=argparse.SUPPRESS)  # internal: photos home processes
     args = parser.parse_args()
@@ -292,7 +309,8 @@ def main() -> int:
         return 0
     if args.measure_busy:
         photos, home, processes = args.measure_busy
-        print(json.dumps(measure_busy(Path(photos), Path(home), int(processes), args.busy_seconds)))
+        trace = Path(args.trace_late) if args.trace_late else None
+        print(json.dumps(measure_busy(Path(photos), Path(home), int(processes), args.busy_seconds, trace)))
         return 0
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     results = []
@@ -333,7 +351,8 @@ def main() -> int:
         for processes, name in ((0, "threads"), (2, "processes")):
             out = subprocess.run(
                 [sys.executable, __file__, "--busy-seconds", str(args.busy_seconds), "--measure-busy",
-                 str(photos), str(base / f"home-{name}"), str(processes)],
+                 str(photos), str(base / f"home-{name}"), str(processes)]
+                + (["--trace-late", str(Path(args.trace_late).resolve())] if args.trace_late else []),
                 capture_output=True, text=True, check=True,
             ).stdout
             busy.append((name, json.loads(out.strip().splitlines()[-1])))
