@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -60,6 +61,12 @@ def run_app(args: Sequence[str] = ()) -> int:
     except DatabaseError as exc:
         QMessageBox.critical(None, APP_NAME, str(exc))
         return 1
+    # numpy's C extension must not be initialised by two worker threads at once: in the frozen bundle the
+    # loser fails with "partially initialized module 'numpy._core._multiarray_umath'" (seen in the bundle
+    # smoke test when the preview pane and the face scan started together). Import it here, on the main
+    # thread, before any worker starts.
+    with contextlib.suppress(ImportError):
+        import numpy  # noqa: F401
     runner = TaskRunner()
     # Hashing, inventories, thumbnails and face detection run in worker processes: the GUI thread keeps
     # the GIL for painting (see core.library.offload).
