@@ -77,6 +77,9 @@ class Policy:
     # Copy the file byte for byte: only the built-in `original` policy does this.
     passthrough: bool = False
     extra: Mapping[str, str] = field(default_factory=dict)
+    # keep | remove: whether the moving part leaves with a still (a Live Photo's movie, the video inside
+    # a motion photo), cleaned like any video. The still alone by default: it is what people mean to share.
+    motion: Action = Action.REMOVE
 
     def __post_init__(self) -> None:
         # Read-only views, so a policy cannot change while an export uses it. Plain strings given by
@@ -85,6 +88,7 @@ class Policy:
         object.__setattr__(self, "categories", MappingProxyType(categories))
         object.__setattr__(self, "faces", Action(self.faces))
         object.__setattr__(self, "file_names", FileNames(self.file_names))
+        object.__setattr__(self, "motion", Action(self.motion))
         object.__setattr__(self, "extra", MappingProxyType(dict(self.extra)))
 
     def __reduce__(self) -> tuple[object, tuple[object, ...]]:
@@ -100,6 +104,7 @@ class Policy:
                 self.source,
                 self.passthrough,
                 dict(self.extra),
+                self.motion,
             ),
         )
 
@@ -115,6 +120,10 @@ class Policy:
         return self.faces is Action.BLUR and not self.passthrough
 
     @property
+    def keeps_motion(self) -> bool:
+        return self.motion is Action.KEEP or self.passthrough
+
+    @property
     def keeps_names(self) -> bool:
         return self.file_names is FileNames.KEEP
 
@@ -125,6 +134,7 @@ class Policy:
             "categories": {str(c): str(self.categories.get(c, Action.REMOVE)) for c in POLICY_CATEGORIES},
             "faces": str(self.faces),
             "file_names": str(self.file_names),
+            "motion": str(self.motion),
             "passthrough": self.passthrough,
         }
 
@@ -138,7 +148,8 @@ class Policy:
         lines = [f"name = {json.dumps(self.name)}"]
         if self.description:
             lines.append(f"description = {json.dumps(self.description)}")
-        lines += [f'faces = "{self.faces}"', f'file_names = "{self.file_names}"', "", "[categories]"]
+        lines += [f'faces = "{self.faces}"', f'file_names = "{self.file_names}"']
+        lines += [f'motion = "{self.motion}"', "", "[categories]"]
         lines += [f'{c} = "{self.categories.get(c, REMOVE)}"' for c in POLICY_CATEGORIES]
         return "\n".join(lines) + "\n"
 
@@ -172,6 +183,7 @@ BUILTIN: dict[str, Policy] = {
         "original",
         _cats(KEEP),
         file_names=FileNames.KEEP,
+        motion=KEEP,
         passthrough=True,
         description="Everything as-is: what an all-access upload would take.",
     ),
@@ -200,7 +212,7 @@ def load_policy(spec: str | Path) -> Policy:
 
 
 def policy_from_mapping(data: Mapping[str, object], *, source: str, default_name: str) -> Policy:
-    allowed_top = {"name", "description", "faces", "file_names", "categories"}
+    allowed_top = {"name", "description", "faces", "file_names", "motion", "categories"}
     extra = set(data) - allowed_top
     if extra:
         raise PolicyError(f"{source}: unknown setting(s) {', '.join(sorted(extra))}")
@@ -211,6 +223,9 @@ def policy_from_mapping(data: Mapping[str, object], *, source: str, default_name
     file_names = str(data.get("file_names", FileNames.NEUTRAL))
     if file_names not in (FileNames.KEEP, FileNames.NEUTRAL):
         raise PolicyError(f'{source}: file_names must be "keep" or "neutral", not {file_names!r}')
+    motion = str(data.get("motion", Action.REMOVE))
+    if motion not in (Action.KEEP, Action.REMOVE):
+        raise PolicyError(f'{source}: motion must be "keep" or "remove", not {motion!r}')
     raw = data.get("categories", {})
     if not isinstance(raw, Mapping):
         raise PolicyError(f"{source}: [categories] must be a table")
@@ -235,6 +250,7 @@ def policy_from_mapping(data: Mapping[str, object], *, source: str, default_name
         MappingProxyType(values),
         faces=Action(faces),
         file_names=FileNames(file_names),
+        motion=Action(motion),
         description=str(data.get("description", "")),
         source=source,
     )

@@ -82,6 +82,7 @@ def test_custom_toml_policy(tmp_path: Path) -> None:
         ('[categories]\nplaces = "keep"\n', "unknown category"),
         ('[categories]\nlocation = "coarse"\n', "must be one of"),
         ('faces = "hide"\n', "faces must be"),
+        ('motion = "blur"\n', "motion must be"),
         ('colour = "red"\n', "unknown setting"),
         ("this is = not toml [", "not valid TOML"),
     ],
@@ -141,3 +142,21 @@ def test_policy_values_are_enums_and_files_keep_their_words(tmp_path) -> None:
     assert legacy.categories[Category.TIME] is Action.KEEP and legacy.file_names is FileNames.NEUTRAL
     with pytest.raises(ValueError):
         Policy("bad", {Category.TIME: "sometimes"})
+
+
+def test_motion_setting_defaults_to_the_still_alone_and_survives_files_and_processes(tmp_path) -> None:
+    import pickle
+    from dataclasses import replace
+
+    from core.model.policy import Action
+
+    assert not BUILTIN["minimal"].keeps_motion and not BUILTIN["no-location"].keeps_motion
+    assert BUILTIN["original"].keeps_motion  # the all-access picture: everything leaves
+    moving = replace(BUILTIN["minimal"], name="with motion", motion=Action.KEEP)
+    f = tmp_path / "moving.toml"
+    f.write_text(moving.to_toml())
+    loaded = load_policy(f)
+    assert loaded.motion is Action.KEEP and loaded.keeps_motion
+    assert loaded.settings()["motion"] == "keep"
+    again = pickle.loads(pickle.dumps(loaded))  # export workers in other processes
+    assert again == loaded and again.description == loaded.description
