@@ -32,6 +32,7 @@ from core.metadata.icc_clean import SPACES, TEXT_KEY, is_profile_item, text_remo
 from core.metadata.places import place_name
 from core.model.categories import LABELS, Category
 from core.model.inventory import Item, Need, human_size
+from core.model.policy import Policy
 from core.model.values import ByteSize, Coordinates, Moment, PersonName, SerialNumber
 from core.pipeline.inspection import PARTIAL
 from core.pipeline.preview import Preview
@@ -681,3 +682,15 @@ def text_lines(preview: Preview, consent: Consent | None = None, recipient: str 
     lines.append(" Stays on this device:")
     lines += [f"    {fact.line}" for fact in stays] or ["    (nothing)"]
     return lines
+
+
+def live_photos_words(policy: Policy) -> str:
+    """What a policy does with Live Photos, in one sentence (the Share dialog, the CLI)."""
+    if policy.passthrough:
+        return "Live Photos: the still photo and its movie, as they are."
+    if policy.keeps_motion:
+        return (
+            "Live Photos: the still photo and its movie, both cleaned, with names that keep them "
+            "together (photo-0007.jpg and photo-0007.mov)."
+        )
+    return "Live Photos: the still photo only; the movie stays on this computer."
