@@ -286,6 +286,7 @@ class _Export:
         self.taken: set[str] = set()
         self.follows: dict[Path, Path] = {}  # a Live Photo's movie -> its still
         self.landed: dict[Path, int] = {}  # source -> its position in result.exported
+        self.follows_landed: set[Path] = set()  # movies that landed with their stills
 
     def run(
         self,
@@ -421,8 +422,9 @@ class _Export:
     def _land(self, outcome: Outcome) -> str:
         """Put one verified output in place (folder or zip); returns where it went."""
         summary = outcome.summary()
-        name = _output_name(self.policy, outcome, len(self.result.exported) + 1)
         still = self.follows.get(outcome.source)
+        # Neutral names count items: a Live Photo's movie shares its still's number.
+        name = _output_name(self.policy, outcome, len(self.result.exported) + 1 - len(self.follows_landed))
         if still is not None and not self.policy.passthrough:
             # A Live Photo's movie takes its still's name stem, so the two stay together.
             name = PurePath(self.result.exported[self.landed[still]].output).stem + outcome.extension
@@ -444,6 +446,8 @@ class _Export:
             exported = replace(exported, paired_with=self.result.exported[self.landed[still]].output)
         written = self.sink.add(name, outcome, exported)
         self.landed[outcome.source] = len(self.result.exported)
+        if still is not None:
+            self.follows_landed.add(outcome.source)
         self.result.exported.append(replace(exported, output=written))
         if still is not None:
             at = self.landed[still]
