@@ -42,6 +42,11 @@ _NOT_A_LIVE_MOVIE = (
     " AND f.id NOT IN (SELECT lp.movie FROM live_photos lp JOIN files s ON s.id = lp.still"
     " WHERE s.state = 'photo')"
 )
+# A Live Photo's movie counts as part of its still, never as a photo of its own.
+_LIVE_MOVIE_FPS = (
+    "SELECT m.fingerprint FROM live_photos lp JOIN files m ON m.id = lp.movie"
+    " JOIN files s ON s.id = lp.still WHERE s.state = 'photo' AND m.state = 'photo'"
+)
 _IS_LIVE = (
     "EXISTS(SELECT 1 FROM live_photos lp JOIN files m ON m.id = lp.movie"
     " WHERE lp.still = f.id AND m.state = 'photo')"
@@ -183,6 +188,7 @@ class GalleryRepo:
             + f"""
             SELECT COALESCE(SUM({_ALLOWED_EXPR}), 0), COUNT(*) FROM fp_allowed fa
             LEFT JOIN photo_decisions pd ON pd.fingerprint = fa.fp AND pd.recipient_id = :r
+            WHERE fa.fp NOT IN ({_LIVE_MOVIE_FPS})
             """,
             {"r": recipient_id},
         ).fetchone()
@@ -200,7 +206,9 @@ class GalleryRepo:
                                 THEN 1 ELSE 0 END), 0)
             FROM albums a JOIN roots r ON r.id = a.root_id JOIN eff e ON e.album_id = a.id
             LEFT JOIN album_decisions d ON d.album_id = a.id AND d.recipient_id = :r
-            LEFT JOIN files f ON f.album_id = a.id AND f.state = 'photo'
+            LEFT JOIN files f ON f.album_id = a.id AND f.state = 'photo' """
+            + _NOT_A_LIVE_MOVIE
+            + """
             LEFT JOIN photo_decisions pd ON pd.fingerprint = f.fingerprint AND pd.recipient_id = :r
             WHERE a.present = 1
             GROUP BY a.id ORDER BY a.root_id, a.rel

@@ -160,6 +160,10 @@ def test_import_pairs_them_and_the_grid_shows_one_tile(lib: LibraryService) -> N
     }
     stored = lib.db.conn.execute("SELECT COUNT(*) FROM live_photos").fetchone()[0]
     assert stored == 2
+    # Counts follow the tiles: a Live Photo is one photo.
+    assert lib.shared_count(META) == (0, 5)
+    direct = {s.name: s.direct for s in lib.album_states(META)}
+    assert direct == {"Roll": 4, "Elsewhere": 1}
 
 
 def test_a_rescan_after_the_movie_is_deleted_unpairs(lib: LibraryService, roll: Path) -> None:
