@@ -6,7 +6,9 @@ real exports checked byte by byte and by ExifTool."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,7 +17,7 @@ from core.library.service import LibraryService
 from core.model.categories import Category
 from core.model.jobs import drive
 from core.model.policy import BUILTIN, KEEP, Action, Policy
-from core.pipeline.export import export_job
+from core.pipeline.export import ExportResult, export_job
 from core.pipeline.inspection import inspect_path
 from core.pipeline.pairs import (
     IDENTIFIER_STAYS,
@@ -68,7 +70,7 @@ def roll(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def lib(tmp_path: Path, roll: Path, mem_keyring):
+def lib(tmp_path: Path, roll: Path, mem_keyring: object) -> Iterator[LibraryService]:
     service = LibraryService.open(tmp_path / "home")
     drive(service.import_job([roll]))
     yield service
@@ -195,7 +197,9 @@ def test_a_decision_on_the_tile_applies_to_both_files(lib: LibraryService, roll:
     lib.decide_photos([still], META, Decision.ALLOWED)
     assert lib.explain(movie, META).allowed is True
     entry = lib.ledger_entries()[-1].data()
-    assert entry["kind"] == "consent" and sorted(entry["photos"]["inherit"]) == sorted([still, movie])
+    decided = entry["photos"]
+    assert entry["kind"] == "consent" and isinstance(decided, dict)
+    assert sorted(decided["inherit"]) == sorted([still, movie])  # one entry names both
     lib.decide_photos([still], META, Decision.DENIED)
     assert lib.explain(movie, META).allowed is False
     # The movie in another folder with the same identifier is not part of it.
@@ -209,13 +213,26 @@ def share_all(lib: LibraryService, roll: Path, recipient: str = META) -> None:
     lib.decide_album(lib.find_album(roll).id, recipient, Decision.ALLOWED)
 
 
-def outputs(result: object) -> dict[str, bytes]:
-    return {Path(e.output).name: Path(e.output).read_bytes() for e in result.exported}  # type: ignore[attr-defined]
+def outputs(result: ExportResult) -> dict[str, bytes]:
+    return {Path(e.output).name: Path(e.output).read_bytes() for e in result.exported}
+
+
+def listed(result: ExportResult, key: str) -> list[dict[str, Any]]:
+    """The receipt's list of files or of withheld files."""
+    value = result.receipt[key]
+    assert isinstance(value, list)
+    return value
+
+
+def share(lib: LibraryService, recipient: str, out: Path) -> ExportResult:
+    result = drive(lib.export_job(recipient, out))
+    assert isinstance(result, ExportResult)
+    return result
 
 
 def test_default_policy_sends_the_still_only(lib: LibraryService, roll: Path, tmp_path: Path) -> None:
     share_all(lib, roll)
-    result = drive(lib.export_job(META, tmp_path / "out"))
+    result = share(lib, META, tmp_path / "out")
     assert not result.withheld, result.withheld
     sources = sorted(Path(e.source).relative_to(roll).as_posix() for e in result.exported)
     # The lone movies and the unpaired ones leave as videos; the Live Photos' movies stay.
@@ -226,7 +243,7 @@ def test_default_policy_sends_the_still_only(lib: LibraryService, roll: Path, tm
         "IMG_0003.JPG",
         "IMG_0003.MOV",
     ]
-    assert not [f for f in result.receipt["files"] if "live_photo_with" in f]
+    assert not [f for f in listed(result, "files") if "live_photo_with" in f]
 
 
 def test_with_motion_kept_both_leave_clean_with_paired_names(
@@ -236,7 +253,7 @@ def test_with_motion_kept_both_leave_clean_with_paired_names(
     lib.decide_photos(
         [fp(lib, roll, "IMG_0001.JPG"), fp(lib, roll, "IMG_0002.JPG")], FRIENDS, Decision.ALLOWED
     )
-    result = drive(lib.export_job(FRIENDS, tmp_path / "out"))
+    result = share(lib, FRIENDS, tmp_path / "out")
     assert not result.withheld, result.withheld
     by_source = {Path(e.source).name: Path(e.output).name for e in result.exported}
     assert by_source == {
@@ -245,7 +262,7 @@ def test_with_motion_kept_both_leave_clean_with_paired_names(
         "IMG_0002.JPG": "photo-0002.jpg",
         "IMG_0009.MOV": "photo-0002.mov",
     }
-    files = {f["output"]: f for f in result.receipt["files"]}
+    files = {f["output"]: f for f in listed(result, "files")}
     assert files["photo-0001.jpg"]["live_photo_with"] == "photo-0001.mov"
     assert files["photo-0001.mov"]["live_photo_with"] == "photo-0001.jpg"
     for name, data in outputs(result).items():
@@ -276,7 +293,7 @@ def test_exiftool_finds_neither_identifier_in_the_pair(
     # The oracle sees both identifiers in the originals ...
     assert live.IDENT in json.dumps(exiftool_tags(roll / "IMG_0001.JPG"))
     assert live.IDENT in json.dumps(exiftool_tags(roll / "IMG_0001.MOV"))
-    result = drive(lib.export_job(FRIENDS, tmp_path / "out"))
+    result = share(lib, FRIENDS, tmp_path / "out")
     assert sorted(outputs(result)) == ["IMG_0001.jpg", "IMG_0001.mov"]  # keep-names: still paired
     for e in result.exported:
         tags = exiftool_tags(Path(e.output))
@@ -312,9 +329,9 @@ def test_a_missing_movie_sends_the_still_alone_and_says_why(
     (roll / "IMG_0001.MOV").unlink()  # deleted after the import
     changed = roll / "IMG_0009.MOV"  # changed after the import: not the movie that was consented to
     changed.write_bytes(changed.read_bytes()[:-10])
-    result = drive(lib.export_job(FRIENDS, tmp_path / "out"))
+    result = share(lib, FRIENDS, tmp_path / "out")
     assert sorted(outputs(result)) == ["photo-0001.jpg", "photo-0002.jpg"]
-    reasons = {w["reason"] for w in result.receipt["withheld"]}
+    reasons = {w["reason"] for w in listed(result, "withheld")}
     assert len(reasons) == 2
     for reason in reasons:
         assert (
@@ -322,7 +339,7 @@ def test_a_missing_movie_sends_the_still_alone_and_says_why(
             and "its still photo went alone" in reason
         )
     assert any("changed since it was imported" in r for r in reasons)
-    assert not [f for f in result.receipt["files"] if "live_photo_with" in f]
+    assert not [f for f in listed(result, "files") if "live_photo_with" in f]
 
 
 def test_a_withheld_still_keeps_its_movie_back_too(lib: LibraryService, roll: Path, tmp_path: Path) -> None:
@@ -330,13 +347,13 @@ def test_a_withheld_still_keeps_its_movie_back_too(lib: LibraryService, roll: Pa
     lib.decide_photos([fp(lib, roll, "IMG_0001.JPG")], FRIENDS, Decision.ALLOWED)
     still = roll / "IMG_0001.JPG"
     still.write_bytes(still.read_bytes() + b"edited")
-    result = drive(lib.export_job(FRIENDS, tmp_path / "out"))
+    result = share(lib, FRIENDS, tmp_path / "out")
     assert result.exported == []
     assert [Path(w.source).name for w in result.withheld] == ["IMG_0001.JPG", "IMG_0001.MOV"]
     assert "its Live Photo still was withheld" in result.withheld[1].reason
 
 
-def test_a_paired_movie_without_its_still_never_leaves(tmp_path: Path, mem_keyring) -> None:
+def test_a_paired_movie_without_its_still_never_leaves(tmp_path: Path, mem_keyring: object) -> None:
     folder = tmp_path / "Later"
     movie = live.movie(folder / "IMG_0500.MOV")
     with LibraryService.open(tmp_path / "home2") as lib:
@@ -348,11 +365,11 @@ def test_a_paired_movie_without_its_still_never_leaves(tmp_path: Path, mem_keyri
         drive(lib.import_job([folder], rescan=True))
         # ... it is now part of a Live Photo whose still is not shared: neither leaves.
         assert lib.explain(lib.fingerprint_of(folder / "IMG_0500.JPG"), FRIENDS).allowed is False
-        result = drive(lib.export_job(FRIENDS, tmp_path / "out"))
+        result = share(lib, FRIENDS, tmp_path / "out")
         assert result.exported == [] and result.withheld == []
         # Deciding the tile then decides both.
         lib.decide_photos([lib.fingerprint_of(folder / "IMG_0500.JPG")], FRIENDS, Decision.ALLOWED)
-        result = drive(lib.export_job(FRIENDS, tmp_path / "out2"))
+        result = share(lib, FRIENDS, tmp_path / "out2")
         assert sorted(Path(e.output).name for e in result.exported) == ["photo-0001.jpg", "photo-0001.mov"]
 
 

@@ -4,7 +4,9 @@ recipients dialog's Live Photos choice, and the Share dialog's words for it. Rea
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QRect, Qt
@@ -24,7 +26,7 @@ META = "Meta cloud processing"
 
 
 @pytest.fixture
-def library(tmp_path: Path, mem_keyring):
+def library(tmp_path: Path, mem_keyring: object) -> Iterator[LibraryService]:
     root = tmp_path / "Roll"
     live.still_jpeg(root / "IMG_0001.JPG")
     live.movie(root / "IMG_0001.MOV")
@@ -35,7 +37,7 @@ def library(tmp_path: Path, mem_keyring):
     service.close()
 
 
-def test_the_pair_is_one_tile_with_a_live_badge(qtmodeltester, library: LibraryService) -> None:
+def test_the_pair_is_one_tile_with_a_live_badge(qtmodeltester: Any, library: LibraryService) -> None:
     model = PhotoModel(library, META)
     model.set_ids(library.gallery(META))
     qtmodeltester.check(model, force_py=True)
@@ -64,14 +66,14 @@ def _paint(live_flag: bool) -> QImage:
     return image
 
 
-def test_the_delegate_paints_the_badge_top_left_only_for_live_photos(qapp) -> None:
+def test_the_delegate_paints_the_badge_top_left_only_for_live_photos(qapp: Any) -> None:
     plain, badged = _paint(False), _paint(True)
     differ = {(x, y) for x in range(CELL) for y in range(CELL) if plain.pixel(x, y) != badged.pixel(x, y)}
     assert differ, "no Live badge painted"
     assert all(x < CELL // 2 and y < CELL // 3 for x, y in differ), "the badge belongs top left"
 
 
-def test_recipients_dialog_offers_the_live_photo_choice(qtbot, library: LibraryService) -> None:
+def test_recipients_dialog_offers_the_live_photo_choice(qtbot: Any, library: LibraryService) -> None:
     dialog = RecipientsDialog(library)
     qtbot.addWidget(dialog)
     dialog.show()
@@ -87,7 +89,7 @@ def test_recipients_dialog_offers_the_live_photo_choice(qtbot, library: LibraryS
     assert again.motion_box.currentText() == "Still photo and its movie" and not again.is_dirty()
 
 
-def test_share_dialog_says_what_happens_to_live_photos(qtbot, library: LibraryService) -> None:
+def test_share_dialog_says_what_happens_to_live_photos(qtbot: Any, library: LibraryService) -> None:
     from gui.dialogs.share_dialog import ShareDialog, State
     from gui.tasks import TaskRunner
 
