@@ -410,3 +410,12 @@ def test_zip_export_keeps_the_pair(roll: Path, tmp_path: Path) -> None:
     with zipfile.ZipFile(tmp_path / "z" / "photos.zip") as z:
         assert sorted(z.namelist()) == ["photo-0001.jpg", "photo-0001.mov", "receipt.json"]
     assert result.exported[0].paired_with.endswith("photos.zip!/photo-0001.mov")
+
+
+def test_the_original_policy_copies_both_halves_with_their_identifiers(roll: Path, tmp_path: Path) -> None:
+    files = [roll / "IMG_0001.JPG", roll / "IMG_0001.MOV"]
+    result = drive(export_job(files, BUILTIN["original"], tmp_path / "o", live_pairs=pairs_of_files(files)))
+    got = outputs(result)
+    assert got == {"IMG_0001.JPG": files[0].read_bytes(), "IMG_0001.MOV": files[1].read_bytes()}
+    assert all(live.IDENT.encode() in data for data in got.values())  # both keep it: still a Live Photo
+    assert [Path(e.paired_with).name for e in result.exported] == ["IMG_0001.MOV", "IMG_0001.JPG"]
