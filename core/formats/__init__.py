@@ -42,6 +42,7 @@ HANDLERS: tuple[HandlerEntry, ...] = (
     HandlerEntry("tiff", "core.formats.tiff", "TiffHandler", (".tif", ".tiff")),
     HandlerEntry("heic", "core.formats.heic", "HeicHandler", (".heic", ".heif", ".hif")),
     HandlerEntry("mp4", "core.formats.mp4", "Mp4Handler", (".mp4", ".mov", ".m4v", ".3gp")),
+    HandlerEntry("gif", "core.formats.gif", "GifHandler", (".gif",)),
 )
 
 SUPPORTED_EXTENSIONS: tuple[str, ...] = tuple(ext for entry in HANDLERS for ext in entry.extensions)

@@ -11,7 +11,14 @@ from __future__ import annotations
 
 import io
 
-from tests.core import exif_fixtures, heic_fixtures, jpeg_fixtures, mp4_fixtures, png_webp_fixtures
+from tests.core import (
+    exif_fixtures,
+    gif_fixtures,
+    heic_fixtures,
+    jpeg_fixtures,
+    mp4_fixtures,
+    png_webp_fixtures,
+)
 
 CANARY = b"CANARY"
 
@@ -29,6 +36,8 @@ def rich(name: str) -> bytes:
         return heic_fixtures.rich_heif()
     if name == "mp4":
         return mp4_fixtures.rich(co64=True)
+    if name == "gif":
+        return gif_fixtures.rich()
     raise KeyError(name)
 
 
@@ -59,5 +68,6 @@ def disguised_text(name: str) -> bytes:
         "tiff": b"II*\x00",
         "heic": b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic",
         "mp4": b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom",
+        "gif": b"GIF89a",
     }[name]
     return head + b"Dear reader, this is a letter and not a photo at all.\n" * 8
