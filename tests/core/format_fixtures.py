@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 
 from tests.core import (
+    avif_fixtures,
     exif_fixtures,
     gif_fixtures,
     heic_fixtures,
@@ -38,6 +39,8 @@ def rich(name: str) -> bytes:
         return mp4_fixtures.rich(co64=True)
     if name == "gif":
         return gif_fixtures.rich()
+    if name == "avif":
+        return avif_fixtures.rich()
     raise KeyError(name)
 
 
@@ -48,6 +51,8 @@ def decodable(name: str, exif_tiff: bytes) -> bytes:
 
     if name == "heic":
         return heic_fixtures.real_heic(exif_tiff=exif_tiff)
+    if name == "avif":
+        return avif_fixtures.with_exif(exif_tiff)
     if name == "tiff":
         raise ValueError("build TIFF samples with exif_fixtures.canary_tiff(orientation=...)")
     image = png_webp_fixtures.pattern_image()
@@ -69,5 +74,6 @@ def disguised_text(name: str) -> bytes:
         "heic": b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic",
         "mp4": b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom",
         "gif": b"GIF89a",
+        "avif": b"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf",
     }[name]
     return head + b"Dear reader, this is a letter and not a photo at all.\n" * 8

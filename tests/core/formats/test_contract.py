@@ -37,7 +37,7 @@ NAMES = [entry.name for entry in HANDLERS]
 # The function each handler walks a file with: an export must call it once for the original.
 WALKERS = {
     "jpeg": "walk", "png": "_analyse", "webp": "_analyse", "tiff": "_walk", "heic": "walk", "mp4": "walk",
-    "gif": "_walk",
+    "gif": "_walk", "avif": "walk",
 }
 # Videos and GIFs have no EXIF Orientation: the orientation cases do not apply to them.
 NO_EXIF = {"mp4", "gif"}
@@ -134,7 +134,7 @@ def test_text_disguised_as_the_format_is_refused(name: str) -> None:
     plain = b"Dear reader, this is a letter and not a photo at all.\n" * 8
     assert not handler.sniff(plain[:64])
     label = {"jpeg": "JPEG", "png": "PNG", "webp": "WebP", "tiff": "TIFF", "heic": "HEIF", "mp4": "MP4",
-             "gif": "GIF"}[name]
+             "gif": "GIF", "avif": "AVIF"}[name]
     with pytest.raises(ParseError, match=f"not a (readable )?{label} file"):
         handler.parse(plain)
     with pytest.raises(ParseError, match="text"):

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_every_entry_names_its_handler_and_its_extensions() -> None:
-    assert [e.name for e in HANDLERS] == ["jpeg", "png", "webp", "tiff", "heic", "mp4", "gif"]
+    assert [e.name for e in HANDLERS] == ["jpeg", "png", "webp", "tiff", "heic", "mp4", "gif", "avif"]
     for entry, handler in zip(HANDLERS, handlers(), strict=True):
         assert isinstance(handler, FormatHandler)
         assert handler.name == entry.name
