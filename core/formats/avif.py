@@ -35,9 +35,10 @@ if TYPE_CHECKING:
 AVIF_BRANDS = {b"avif", b"avis"}
 # Brands a rewritten still AVIF may claim (the AV1 image profiles and the HEIF/MIAF structure brands).
 KEPT_BRANDS = (b"avif", b"mif1", b"miaf", b"MA1B", b"MA1A")
-# Properties of the image items a decoder may need, and which of them must be marked essential.
+# Properties of the image items a decoder may need, and which of them must be marked essential. Any
+# other property (a description 'udes', creation time 'crtt', a vendor's) makes the rewrite refuse.
 IMAGE_PROPERTIES = {"ispe", "pixi", "av1C", "colr", "irot", "imir", "clap", "pasp", "auxC", "a1lx", "a1op",
-                    "lsel", "clli", "mdcv", "cclv", "amve"}
+                    "ccst", "lsel", "clli", "mdcv", "cclv", "amve"}
 ESSENTIAL = {"av1C", "irot", "imir", "clap", "a1op", "lsel"}
 KEPT_REFERENCES = {"dimg", "auxl", "prem", "cdsc"}
 XMP_TYPE = b"application/rdf+xml\0"

@@ -51,7 +51,7 @@ STRUCTURE_BOXES = {"hdlr", "pitm", "iinf", "iloc", "iref", "iprp", "dinf", "grpl
 
 JPEG_QUALITY = 95
 JPEG_ONLY = "a HEIC export is a JPEG that carries EXIF and the colour profile only"
-PHOTO_ONLY = "a HEIC export carries the main photo only: never thumbnails, auxiliary images or video"
+PHOTO_ONLY = "a HEIC or AVIF export carries the main photo only: never thumbnails, auxiliary images or video"
 FMT = "HEIF"
 OTHER_IMAGE = "belongs to another image in the file, which is never exported"
 

@@ -41,6 +41,8 @@ def encoded(
 ) -> bytes:
     """An AVIF written by Pillow, with the metadata given (an EXIF TIFF block, an XMP packet, a profile)."""
     image = pattern_image(mode, size)
+    if mode == "RGBA":
+        image.putalpha(Image.linear_gradient("L").resize(size))  # an alpha plane that is not all opaque
     options: dict[str, object] = {"quality": 80}
     if exif is not None:
         options["exif"] = b"Exif\0\0" + exif
