@@ -230,3 +230,33 @@ def test_an_unknown_image_property_withholds_the_file(tmp_path: Path) -> None:
 def test_a_missing_meta_box_is_damage() -> None:
     ftyp = box(b"ftyp", b"avif\0\0\0\0avifmif1miaf")
     assert "no 'meta' box" in _error(ftyp + box(b"mdat", b"\0" * 32))
+
+
+def test_a_blur_faces_export_covers_the_face(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from core.imaging import faces
+
+    monkeypatch.setattr(faces, "detector_status", lambda: None)
+    box = faces.Face(32, 16, 24, 24, 0.9)  # in the stored grid, as the detector reports it
+    # A smooth picture with a sharp checkerboard where the face is: blurring flattens the checkerboard.
+    image = Image.linear_gradient("L").resize((96, 64)).convert("RGB")
+    for x in range(box.x, box.x + box.w):
+        for y in range(box.y, box.y + box.h):
+            image.putpixel((x, y), (255, 255, 255) if (x // 4 + y // 4) % 2 else (0, 0, 0))
+    buf = io.BytesIO()
+    image.save(buf, "AVIF", quality=95, exif=b"Exif\0\0" + fx.exif_tiff())
+    source = tmp_path / "faces.avif"
+    source.write_bytes(buf.getvalue())
+    outcome = process_file(source, BUILTIN["blur-faces"], face_source=lambda _p, _f: [box])
+    assert not outcome.reason, outcome.reason
+    assert outcome.extension == ".avif" and b"CANARY" not in outcome.data
+    with Image.open(source) as a, Image.open(io.BytesIO(outcome.data)) as b:
+        before, after = a.convert("L"), b.convert("L")
+    assert before.size == after.size
+
+    def change(x0: int, y0: int, x1: int, y1: int) -> float:
+        diffs = [abs(before.getpixel((x, y)) - after.getpixel((x, y)))
+                 for x in range(x0, x1) for y in range(y0, y1)]
+        return sum(diffs) / len(diffs)
+
+    assert change(box.x + 4, box.y + 4, box.x + box.w - 4, box.y + box.h - 4) > 60
+    assert change(0, 0, 12, 64) < 8 and change(84, 0, 96, 64) < 8

@@ -289,3 +289,30 @@ def test_extra_blocks_in_the_looping_extension_are_unknown(tmp_path: Path) -> No
     assert fx.decoded_frames(out) == fx.decoded_frames(data)
     with Image.open(io.BytesIO(out)) as im:
         assert im.info["loop"] == 0
+
+
+def test_a_blur_faces_export_covers_the_face_in_the_one_frame_that_leaves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core.imaging import faces
+
+    monkeypatch.setattr(faces, "detector_status", lambda: None)
+    box = faces.Face(20, 10, 24, 20, 0.9)
+    first, *rest = fx.frames(3, size=(80, 60))
+    buf = io.BytesIO()
+    first.save(buf, "GIF", save_all=True, append_images=rest, loop=0, comment="CANARY-BLUR-COMMENT")
+    source = tmp_path / "faces.gif"
+    source.write_bytes(buf.getvalue())
+    outcome = process_file(source, BUILTIN["blur-faces"], face_source=lambda _p, _f: [box])
+    assert not outcome.reason, outcome.reason
+    assert outcome.extension == ".gif" and b"CANARY" not in outcome.data
+    with Image.open(source) as a, Image.open(io.BytesIO(outcome.data)) as b:
+        assert getattr(b, "n_frames", 1) == 1  # the frames nobody searched for faces never leave
+        before, after = a.convert("RGB"), b.convert("RGB")
+    changed = [
+        (x, y) for y in range(60) for x in range(80)
+        if sum(abs(p - q) for p, q in zip(before.getpixel((x, y)), after.getpixel((x, y)), strict=True)) > 30
+    ]
+    inside = [(x, y) for x, y in changed if box.x <= x < box.x + box.w and box.y <= y < box.y + box.h]
+    assert len(inside) > box.w * box.h // 2
+    assert all(x >= 10 and y >= 2 for x, y in changed)  # nothing far from the face changed
