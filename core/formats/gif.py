@@ -43,10 +43,10 @@ LOOP_APPS = (b"NETSCAPE2.0", b"ANIMEXTS1.0")
 XMP_APP = b"XMP DataXMP"
 ICC_APP = b"ICCRGBG1012"
 XMP_MAGIC = b"\x01" + bytes(range(255, -1, -1)) + b"\x00"
-# A long animation has a few thousand blocks and a large one a few hundred thousand sub-blocks; more than
-# this is a file built to be slow to check.
-MAX_BLOCKS = 100_000
-MAX_SUB_BLOCKS = 4_000_000
+# A long animation has a few thousand blocks, and a 100 MB one some 400,000 sub-blocks (of 255 bytes);
+# more than this is a file built to be slow to check.
+MAX_BLOCKS = 50_000
+MAX_SUB_BLOCKS = 1_000_000
 MAX_TEXT = 1 << 20  # bytes of a comment or plain text read for the inventory (all of it is rewritten)
 
 
@@ -94,27 +94,31 @@ class _Gif:
 def _chain_end(data: Buffer, a: _Gif, pos: int, what: str, start: int) -> int:
     """Where the sub-block chain starting at ``pos`` ends (after its empty terminator)."""
     size = len(data)
-    while True:
-        if pos >= size:
-            raise ParseError(f"truncated GIF: the {what} at byte {start} runs past the end of the file")
+    left = MAX_SUB_BLOCKS - a.sub_blocks
+    count = 0
+    # The one loop that runs per sub-block: kept minimal (the count is checked against the cap at the end).
+    while pos < size and count <= left:
         n = data[pos]
-        pos += 1
         if n == 0:
-            return pos
-        pos += n
-        a.sub_blocks += 1
-        if a.sub_blocks > MAX_SUB_BLOCKS:
-            raise ParseError(f"too complex to check: more than {MAX_SUB_BLOCKS:,} data blocks")
+            a.sub_blocks += count
+            return pos + 1
+        pos += n + 1
+        count += 1
+    if count > left:
+        raise ParseError(f"too complex to check: more than {MAX_SUB_BLOCKS:,} data blocks")
+    raise ParseError(f"truncated GIF: the {what} at byte {start} runs past the end of the file")
 
 
 def _joined(data: Buffer, pos: int, end: int, limit: int = 1 << 62) -> bytes:
     """The payload of the sub-block chain in [pos, end) without its length bytes (at most ``limit``)."""
-    out = bytearray()
-    while pos < end - 1 and len(out) < limit:
+    parts: list[bytes] = []
+    total = 0
+    while pos < end - 1 and total < limit:
         n = data[pos]
-        out += data[pos + 1 : pos + 1 + n]
+        parts.append(data[pos + 1 : pos + 1 + n])
+        total += n
         pos += 1 + n
-    return bytes(out)
+    return b"".join(parts)
 
 
 def _sub_blocks(payload: bytes) -> bytes:
@@ -233,8 +237,11 @@ def _orphan_gce(a: _Gif, gce: tuple[int, int]) -> None:
     a.notes.append("a graphic control extension that controls no image is dropped when cleaning")
 
 
-def _unknown(data: Buffer, a: _Gif, start: int, end: int, name: str, why: str, body_at: int = 0) -> None:
-    payload = _joined(data, body_at or start + 2, end, 1 << 16)
+def _unknown(data: Buffer, a: _Gif, start: int, end: int, name: str, why: str, body_at: int = 0,
+             raw: bool = False) -> None:
+    # ``raw``: text written over the sub-block structure (XMP), whose length bytes fall inside words.
+    at = body_at or start + 2
+    payload = bytes(data[at : min(end, at + (1 << 16))]) if raw else _joined(data, at, end, 1 << 16)
     key = a.unique(f"gif:unknown:{name}")
     a.items.append(Item(Category.UNKNOWN, name, opaque_value(f"{end - start:,} bytes", payload),
                         f"GIF block at byte {start}", end - start, key, note=why,
@@ -296,10 +303,13 @@ def _application(data: Buffer, a: _Gif, pos: int) -> int:
     app = bytes(data[pos + 3 : pos + 14])
     name = app.decode("latin-1")
     name = "".join(c if c.isprintable() else "?" for c in name)
-    if app == XMP_APP:
+    if app == XMP_APP and "xmp" not in a.seen:
+        # Searched for once (a repeated XMP block is unknown data): many of them must not each scan the
+        # rest of the file.
+        a.seen["xmp"] = 1
         at = data.find(XMP_MAGIC, pos + 14)
         # The packet is text: a zero byte before the magic trailer means it belongs to another block.
-        if at >= 0 and "xmp" not in a.seen and data.find(b"\x00", pos + 14, at) < 0:
+        if at >= 0 and data.find(b"\x00", pos + 14, at) < 0:
             end = at + len(XMP_MAGIC)
             _xmp(a, pos, end, bytes(data[pos + 14 : at]))
             return end
@@ -333,12 +343,12 @@ def _application(data: Buffer, a: _Gif, pos: int) -> int:
         return end
     why = (f"a repeated or malformed '{name}' block" if app in (XMP_APP, ICC_APP, *LOOP_APPS)
            else f"data a program stored in the file under the name '{name}'")
-    _unknown(data, a, pos, end, f"Application extension '{name.strip()}'", why, body_at=pos + 14)
+    _unknown(data, a, pos, end, f"Application extension '{name.strip()}'", why, body_at=pos + 14,
+             raw=app == XMP_APP)
     return end
 
 
 def _xmp(a: _Gif, pos: int, end: int, packet: bytes) -> None:
-    a.seen["xmp"] = 1
     result = parse_xmp(packet, where="GIF XMP application extension · XMP", key_prefix="xmp")
     items = list(result.items)
     if not items:

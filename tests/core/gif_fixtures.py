@@ -55,6 +55,12 @@ def xmp_extension(packet: bytes | None = None) -> bytes:
     return b"\x21\xff\x0b" + b"XMP DataXMP" + (packet or xmp_packet()) + XMP_MAGIC
 
 
+def xmp_packet_with(text: str) -> bytes:
+    return (f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+            f'<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" dc:format="{text}"/>'
+            "</rdf:RDF></x:xmpmeta>").encode()
+
+
 def icc_extension(profile: bytes | None = None) -> bytes:
     return application(b"ICCRGBG1012", profile or srgb_icc())
 

@@ -316,3 +316,13 @@ def test_a_blur_faces_export_covers_the_face_in_the_one_frame_that_leaves(
     inside = [(x, y) for x, y in changed if box.x <= x < box.x + box.w and box.y <= y < box.y + box.h]
     assert len(inside) > box.w * box.h // 2
     assert all(x >= 10 and y >= 2 for x, y in changed)  # nothing far from the face changed
+
+
+def test_a_second_xmp_block_is_unknown_data() -> None:
+    second = fx.xmp_extension(fx.xmp_packet_with("CANARY-SECOND-XMP"))
+    data = fx.splice(fx.animated(), [fx.xmp_extension(), second])
+    parsed = HANDLER.parse(data)
+    [item] = [i for i in parsed.items if i.name == "Application extension 'XMP DataXMP'"]
+    assert item.category is Category.UNKNOWN and "repeated" in item.note
+    assert "<x:xmpmeta" in item.value  # the text as written, not cut up by the sub-block lengths
+    assert any(i.key == "xmp:photoshop:City" for i in parsed.items)
