@@ -21,7 +21,7 @@ from core.pipeline.inspection import parse_buffer
 from tests.core import avif_fixtures as fx
 from tests.core.heic_fixtures import box
 from tests.core.png_webp_fixtures import CANARIES as XMP_CANARIES
-from tests.core.png_webp_fixtures import srgb_icc, xmp_packet
+from tests.core.png_webp_fixtures import pattern_image, srgb_icc, xmp_packet
 from tests.oracle import STRUCTURAL_GROUPS, exiftool_tags, needs_exiftool
 
 HANDLER = handler_named("avif")
@@ -260,3 +260,20 @@ def test_a_blur_faces_export_covers_the_face(tmp_path: Path, monkeypatch: pytest
 
     assert change(box.x + 4, box.y + 4, box.x + box.w - 4, box.y + box.h - 4) > 60
     assert change(0, 0, 12, 64) < 8 and change(84, 0, 96, 64) < 8
+
+
+def test_an_image_sequence_leaves_as_its_still_primary_image(tmp_path: Path) -> None:
+    frames = [pattern_image(size=(32, 24)).rotate(90 * n) for n in range(3)]
+    buf = io.BytesIO()
+    frames[0].save(buf, "AVIF", save_all=True, append_images=frames[1:], duration=100)
+    data = buf.getvalue()
+    assert data[8:12] == b"avis"
+    handler, parsed = parse_buffer(data)
+    assert handler.name == "avif"
+    movie = next(i for i in parsed.items if i.key.startswith("heic:box:moov"))
+    assert movie.category is Category.HIDDEN_MEDIA and not movie.carriable
+    out = _export(tmp_path, data, "keep-all")
+    assert out[8:12] == b"avif" and b"moov" not in out
+    with Image.open(io.BytesIO(data)) as a, Image.open(io.BytesIO(out)) as b:
+        assert getattr(b, "n_frames", 1) == 1
+        assert a.tobytes() == b.tobytes()  # the first frame, which is the primary image
