@@ -9,7 +9,7 @@ from io import BytesIO
 from PIL import Image
 
 from core.formats.isobmff import read_item_file
-from tests.core.exif_fixtures import tiff_block
+from tests.core.exif_fixtures import Entry, tiff_block
 from tests.core.heic_fixtures import FakeItem, box, build_heif, exif_payload, irot, ispe
 from tests.core.png_webp_fixtures import pattern_image, srgb_icc, xmp_packet
 
@@ -25,7 +25,7 @@ CANARIES = {
 
 
 def exif_tiff(orientation: int | None = None) -> bytes:
-    ifd0 = [(0x010F, 2, CANARIES["make"]), (0x013B, 2, CANARIES["artist"])]
+    ifd0: list[Entry] = [(0x010F, 2, CANARIES["make"]), (0x013B, 2, CANARIES["artist"])]
     if orientation is not None:
         ifd0.append((0x0112, 3, orientation))
     return tiff_block({"IFD0": ifd0})

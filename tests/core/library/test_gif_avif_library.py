@@ -5,6 +5,7 @@ cleaned like any photo."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from core.library.consent import Decision
 from core.library.service import LibraryService
@@ -14,7 +15,7 @@ from tests.core import avif_fixtures, gif_fixtures
 META = "Meta cloud processing"
 
 
-def test_gif_and_avif_are_imported_shown_and_exported_clean(tmp_path: Path, mem_keyring) -> None:
+def test_gif_and_avif_are_imported_shown_and_exported_clean(tmp_path: Path, mem_keyring: object) -> None:
     roll = tmp_path / "Roll"
     roll.mkdir()
     (roll / "loop.gif").write_bytes(gif_fixtures.rich())
@@ -33,7 +34,7 @@ def test_gif_and_avif_are_imported_shown_and_exported_clean(tmp_path: Path, mem_
             assert (picture.width, picture.height) == ((24, 16) if info.path.suffix == ".gif" else (48, 32))
             assert len(set(picture.rgb)) > 8  # real pixels, not a placeholder
         lib.decide_album(lib.find_album("Roll").id, META, Decision.ALLOWED)
-        exported = drive(lib.export_job(META, tmp_path / "out"))
+        exported: Any = drive(lib.export_job(META, tmp_path / "out"))
         assert len(exported.exported) == 2 and not exported.withheld
     outputs = sorted(p for p in (tmp_path / "out").rglob("*") if p.suffix in (".gif", ".avif"))
     assert sorted(p.suffix for p in outputs) == [".avif", ".gif"]
