@@ -603,11 +603,9 @@ _PLAIN_ERRORS = (
     (("damaged xmp",), "Its XMP metadata is damaged: the policy keeps part of what it says, which cannot "
      "be copied safely."),
     (("bigtiff",), "This is a BigTIFF file, which the app does not support yet."),
-    (("gif",), "This is a GIF image: the app handles JPEG, PNG, WebP, TIFF and HEIC photos and "
-               "MP4/MOV videos."),
-    (("avif", "cgbi", "extension this app does not know", "not supported", "not a supported", "unsupported"),
-     "This kind of file is not supported: the app handles JPEG, PNG, WebP, TIFF and HEIC photos and "
-     "MP4/MOV videos."),
+    (("cgbi", "extension this app does not know", "not supported", "not a supported", "unsupported"),
+     "This kind of file is not supported: the app handles JPEG, PNG, WebP, TIFF, HEIC, AVIF and GIF "
+     "pictures and MP4/MOV videos."),
     (("permission denied",), "The app is not allowed to read this file."),
     (("no longer exists",), "This file is no longer there."),
     (("folder",), "This is a folder, not a photo."),
