@@ -43,7 +43,7 @@ from core.metadata.icc import icc_problem
 from core.metadata.icc_clean import exported as exported_profile
 from core.metadata.icc_clean import profile_items
 from core.metadata.vendor import opaque_value, sef_records
-from core.metadata.xmp import MotionFields
+from core.metadata.xmp import MotionFields, motion_fields
 from core.model.categories import Category
 from core.model.inventory import Item, Need, ParseError, Segment
 from core.model.values import ByteSize
@@ -321,6 +321,14 @@ def _metadata_items(data: Buffer, heif: Heif, item_id: int, role: Role) -> tuple
     return items, segment_category(items)
 
 
+def _motion_fields(data: Buffer, heif: Heif) -> MotionFields:
+    """What the primary image's XMP item says about its motion-photo video."""
+    for item_id, info in sorted(heif.infos.items()):
+        if _is_xmp(info) and _describes_primary(heif, item_id, "xmp"):
+            return motion_fields(item_bytes(data, heif, item_id))
+    return MotionFields()
+
+
 def _bad_metadata(item_id: int, what: str, message: str, size: int = 0) -> Item:
     return Item(Category.UNKNOWN, f"Unreadable {what}", message, f"HEIF item {item_id}", size,
                 f"heic:bad:{item_id}", note="damaged metadata is never passed on")
@@ -465,7 +473,8 @@ def parse(data: Buffer) -> Parsed:
         if box.type == "mpvd" and video is None:
             # Google's motion photo: the MP4 in a box of its own after the image's boxes.
             found = motion.read_video(data, box.body, box.end)
-            video = motion.located(found, MotionFields(), size, check_claims=False)
+            # The box locates the video; the XMP item's pointers give only the still's timestamp.
+            video = motion.located(found, _motion_fields(data, heif), size, check_claims=False)
             video_items = motion.items(found, f"top-level 'mpvd' box at offset {box.start}")
             items += video_items
             segments.append(Segment(box.start, box.size, "Motion-photo video", segment_category(video_items)))

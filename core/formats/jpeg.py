@@ -823,7 +823,8 @@ class _Walker:
                 k += 1
                 category, label = classify_trailer(data, start, end)
                 self.trailer_item(start, mp4_start - start, "Data after the end of the image",
-                                  trailer_value(label, mp4_start - start), category, f"jpeg:trailer:{k}", where)
+                                  trailer_value(label, mp4_start - start), category, f"jpeg:trailer:{k}",
+                                  where)
             elif mp4_start > start:
                 k = self.gap(start, mp4_start, where, k)
             self.video = video = motion.read_video(data, mp4_start, end)

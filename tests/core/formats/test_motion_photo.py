@@ -22,13 +22,14 @@ from core.pipeline.cleaning import process_file
 from core.pipeline.inspection import inspect_path, open_readonly
 from core.pipeline.preview import make_preview, plan_file
 from core.pipeline.verification import verify_clean
-from tests.core import mp4_fixtures as mf
 from tests.core import motion_fixtures as mo
-from tests.oracle import needs_exiftool
+from tests.core import mp4_fixtures as mf
+from tests.oracle import CORPUS, needs_corpus, needs_exiftool
 
 MINIMAL = BUILTIN["minimal"]
 MINIMAL_MOTION = dataclasses.replace(MINIMAL, name="minimal-motion", motion=Action.KEEP)
-NO_LOCATION_MOTION = dataclasses.replace(BUILTIN["no-location"], name="no-location-motion", motion=Action.KEEP)
+NO_LOCATION_MOTION = dataclasses.replace(BUILTIN["no-location"], name="no-location-motion",
+                                         motion=Action.KEEP)
 POINTERS = (b"MotionPhoto", b"MicroVideo", b"Container", b"GCamera", b"ftyp")
 
 
@@ -68,7 +69,7 @@ def test_inspect_shows_the_videos_own_metadata_as_children(tmp_path: Path, build
     where = next(c for c in found if c.category is Category.LOCATION and isinstance(c.datum, Coordinates))
     assert round(where.datum.latitude, 4) == mo.LAT and round(where.datum.longitude, 4) == mo.LON  # type: ignore[union-attr]
     assert any(c.category is Category.TIME and isinstance(c.datum, Moment)
-               and c.datum.when.year == 2021 for c in found)  # type: ignore[union-attr]
+               and c.datum.when.year == 2021 for c in found)
     device = {c.value for c in found if c.category is Category.DEVICE}
     assert {"CANARY-VIDEO-MAKER", "CANARY-VIDEO-PHONE"} <= device
     assert any(c.value == "CANARY-VIDEO-TITLE" and c.category is Category.DESCRIPTION for c in found)
@@ -283,3 +284,35 @@ def test_blurring_faces_withholds_a_motion_photo_whose_video_would_leave(tmp_pat
     preview = make_preview(inventory, blur_motion)
     assert "faces in videos cannot be blurred" in preview.error and not preview.leaves
     assert not make_preview(inventory, BUILTIN["blur-faces"]).error
+
+
+# --- real motion photos (the shared corpus) -----------------------------------------------------------
+
+CORPUS_MOTION = ["jpeg/PXL_20200710_061629144.MP.jpg", "heic/motionphoto.heic"]
+
+
+@needs_corpus
+@pytest.mark.parametrize("name", CORPUS_MOTION)
+def test_a_real_motion_photo_leaves_with_or_without_its_video(tmp_path: Path, name: str) -> None:
+    from core.pipeline.inspection import parse_buffer
+
+    source = CORPUS / name
+    _, parsed = parse_buffer(source.read_bytes())
+    assert parsed.motion is not None and not parsed.motion.problem
+    clip = source.read_bytes()[parsed.motion.start : parsed.motion.end]
+    inventory = inspect_path(source)
+    assert any(c.category is Category.TIME for c in children(inventory.items))
+    assert not any(b"ftyp" in export(source, p) for p in (MINIMAL, BUILTIN["no-location"]))
+    data = export(source, NO_LOCATION_MOTION)
+    out_clip = mo.embedded_video(data)
+    assert mf.track_samples(out_clip) == mf.track_samples(clip)
+    first, last, count = mf.frames(out_clip)
+    assert (first, last, count) == mf.frames(clip)
+    out = write(tmp_path, "clean.jpg", data)
+    assert not any(c.category is Category.LOCATION for c in children(inspect_path(out).items))
+    if shutil.which("exiftool"):
+        extracted = subprocess.run(["exiftool", "-ee", "-b", "-EmbeddedVideo", str(out)], capture_output=True,
+                                   check=True).stdout
+        assert extracted == out_clip
+        inner = exiftool(write(tmp_path, "inner.mp4", extracted))
+        assert "GPS" not in inner and "Location" not in inner
