@@ -157,10 +157,13 @@ def test_a_policy_that_keeps_devices_keeps_them_inside_the_video_too(tmp_path: P
     assert "CANARY-VIDEO-PHONE" in inside and not any("46.5197" in v for v in inside)
 
 
-def test_a_samsung_sef_motion_photo_leaves_in_googles_layout(tmp_path: Path) -> None:
-    path = write(tmp_path, "sef.jpg", mo.samsung())
+@pytest.mark.parametrize("xmp", [False, True], ids=["sef", "sef+xmp"])
+def test_a_samsung_sef_motion_photo_leaves_in_googles_layout(tmp_path: Path, xmp: bool) -> None:
+    path = write(tmp_path, "sef.jpg", mo.samsung(xmp=xmp))
     data = export(path, MINIMAL_MOTION)
-    assert_motion_photo(data, mo.video(), timestamp=-1)  # a SEF trailer gives none: "not specified"
+    # A SEF trailer gives no timestamp ("not specified"); Google's pointers beside it give theirs.
+    clip = assert_motion_photo(data, mo.video(), timestamp=mo.TIMESTAMP_US if xmp else -1)
+    assert (f'GCamera:MicroVideoOffset="{len(clip)}"'.encode() in data) is xmp
     for marker in (b"SEFH", b"SEFT", b"MotionPhoto_Data", b"Image_UTC_Data", b"CANARY"):
         assert marker not in data, marker
 
