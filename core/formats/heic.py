@@ -475,9 +475,9 @@ def parse(data: Buffer) -> Parsed:
             found = motion.read_video(data, box.body, box.end)
             # The box locates the video; the XMP item's pointers give only the still's timestamp.
             video = motion.located(found, _motion_fields(data, heif), size, check_claims=False)
-            video_items = motion.items(found, f"top-level 'mpvd' box at offset {box.start}")
-            items += video_items
-            segments.append(Segment(box.start, box.size, "Motion-photo video", segment_category(video_items)))
+            inside = motion.items(found, f"top-level 'mpvd' box at offset {box.start}")
+            items += inside
+            segments.append(Segment(box.start, box.size, "Motion-photo video", segment_category(inside)))
         elif box.type == "mdat":
             segments.append(Segment(box.start, box.header, "mdat box header", Category.TECHNICAL))
             _split(data, box, box.body, spans, segments, unknown, f"mdat at offset {box.start}")

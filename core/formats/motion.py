@@ -123,11 +123,13 @@ def pointers(found: list[Item]) -> list[Item]:
 def cleaned(data: Buffer, motion: MotionVideo, leaving: frozenset[str]) -> bytes:
     """The video cleaned by the MP4 handler, with the keys of its children that leave."""
     prefix = f"{MOTION_KEY}/"
-    video = read_video(data, motion.start, motion.end)
-    if video.parsed is None or video.end != motion.end:
-        raise ParseError(video.problem or "the motion-photo video changed while it was read")
+    raw = bytes(data[motion.start : motion.end])
+    try:
+        parsed = mp4.parse(raw)  # the still's parse keeps only where the video lies
+    except ParseError as exc:
+        raise ParseError(f"the motion-photo video is damaged ({exc})") from exc
     own = frozenset(k[len(prefix):] for k in leaving if k.startswith(prefix))
-    return mp4.clean(bytes(data[motion.start : motion.end]), video.parsed, own).data
+    return mp4.clean(raw, parsed, own).data
 
 
 def fields_for(motion: MotionVideo, length: int, still_mime: str = "image/jpeg") -> MotionFields:
