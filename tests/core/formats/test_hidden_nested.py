@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Metadata inside embedded media is itemised as children of its container (MPF secondary images, the
 EXIF and Photoshop thumbnails, motion-photo videos), counted by the exposure report's all-access side,
-never carried; and no pointer to dropped media (MPF index, XMP MotionPhoto/MicroVideoOffset) is left."""
+never carried; and no pointer to dropped media (MPF index, XMP MotionPhoto/MicroVideoOffset) is left. (A
+policy that sends motion carries a motion photo's video, cleaned: tests/core/formats/test_motion_photo.py.)"""
 
 from __future__ import annotations
 
