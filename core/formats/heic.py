@@ -11,7 +11,9 @@ Cleaning never copies the container: HEIF items reference each other by id and o
 subset safely means rewriting it. Instead the primary image is decoded (with its rotation and mirroring
 applied) and written as a new JPEG that holds only the pixels, a rebuilt EXIF block with the leaving
 EXIF keys (Orientation forced to 1 because the pixels are already upright) and, if it leaves, the colour
-profile. Thumbnails, auxiliary images, XMP and IPTC never leave a HEIC export.
+profile. Thumbnails, auxiliary images, XMP and IPTC never leave a HEIC export. A motion photo's video
+(``mpvd`` box) is the exception: when the policy sends motion it follows the JPEG, cleaned by the MP4
+handler, located by a new XMP packet (core.formats.motion).
 """
 
 from __future__ import annotations
@@ -22,16 +24,26 @@ from collections.abc import Container
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from core.formats import isobmff
-from core.formats.base import MAX_PIXELS, Buffer, Cleaned, FormatHandler, Parsed, state_of
+from core.formats import isobmff, motion
+from core.formats.base import (
+    MAX_PIXELS,
+    MOTION_KEY,
+    Buffer,
+    Cleaned,
+    FormatHandler,
+    MotionVideo,
+    Parsed,
+    state_of,
+)
 from core.formats.isobmff import Box, ItemFile, ItemInfo, read_item_file
-from core.formats.nested import video_items, with_thumbnail
+from core.formats.nested import with_thumbnail
 from core.formats.shared import library_error, segment_category
 from core.metadata import orientation
 from core.metadata.icc import icc_problem
 from core.metadata.icc_clean import exported as exported_profile
 from core.metadata.icc_clean import profile_items
 from core.metadata.vendor import opaque_value, sef_records
+from core.metadata.xmp import MotionFields, motion_fields
 from core.model.categories import Category
 from core.model.inventory import Item, Need, ParseError, Segment
 from core.model.values import ByteSize
@@ -319,6 +331,14 @@ def _metadata_items(
     return items, segment_category(items)
 
 
+def _motion_fields(data: Buffer, heif: Heif) -> MotionFields:
+    """What the primary image's XMP item says about its motion-photo video."""
+    for item_id, info in sorted(heif.infos.items()):
+        if is_xmp(info) and describes_primary(heif, item_id, "xmp"):
+            return motion_fields(item_bytes(data, heif, item_id))
+    return MotionFields()
+
+
 def _bad_metadata(item_id: int, what: str, message: str, size: int = 0) -> Item:
     return Item(Category.UNKNOWN, f"Unreadable {what}", message, f"HEIF item {item_id}", size,
                 f"heic:bad:{item_id}", note="damaged metadata is never passed on")
@@ -463,8 +483,17 @@ def parse_walked(data: Buffer, heif: Heif, *, carries_xmp: bool = False) -> Pars
     orientation = orientation_of(heif, heif.primary)
 
     segments: list[Segment] = []
+    video: MotionVideo | None = None
     for box in heif.boxes:
-        if box.type == "mdat":
+        if box.type == "mpvd" and video is None:
+            # Google's motion photo: the MP4 in a box of its own after the image's boxes.
+            found = motion.read_video(data, box.body, box.end)
+            # The box locates the video; the XMP item's pointers give only the still's timestamp.
+            video = motion.located(found, _motion_fields(data, heif), size, check_claims=False)
+            inside = motion.items(found, f"top-level 'mpvd' box at offset {box.start}")
+            items += inside
+            segments.append(Segment(box.start, box.size, "Motion-photo video", segment_category(inside)))
+        elif box.type == "mdat":
             segments.append(Segment(box.start, box.header, "mdat box header", Category.TECHNICAL))
             _split(data, box, box.body, spans, segments, unknown, f"mdat at offset {box.start}")
         elif box is heif.meta:
@@ -491,15 +520,15 @@ def parse_walked(data: Buffer, heif: Heif, *, carries_xmp: bool = False) -> Pars
                 segments.append(Segment(box.start, box.size, f"{box.type} (padding)", Category.TECHNICAL))
             else:
                 items.append(item)
-                if box.type == "mpvd":
-                    items += video_items(data, box.body, box.end, item.key, "the motion-photo video")
                 segments.append(Segment(box.start, box.size, item.name, item.category))
     items += unknown
+    if video is not None and not video.problem:
+        items = motion.pointers(items)  # the XMP item's pointers: rewritten for a clean that sends motion
     # Hidden images, video and unknown blocks are opaque here: their size is what they are.
     items = [replace(i, datum=ByteSize(i.bytes)) if i.datum is None and i.category in _OPAQUE else i
              for i in items]
     return Parsed(items=items, segments=segments, width=width, height=height, orientation=orientation,
-                  pixel_spans=pixel_spans, state=heif)
+                  pixel_spans=pixel_spans, state=heif, motion=video)
 
 
 _OPAQUE = (Category.HIDDEN_MEDIA, Category.UNKNOWN)
@@ -532,7 +561,12 @@ def clean(
     exif = exif_for_output(data, heif, leaving)
     source_icc = primary_icc(heif) if "heic:icc" in leaving else None
     icc = exported_profile(source_icc, leaving) if source_icc is not None else None
-    return Cleaned(data=encode_jpeg(image, exif, icc), pixels="re-encoded", extension=".jpg")
+    jpeg = encode_jpeg(image, exif, icc)
+    if parsed.motion is not None and MOTION_KEY in leaving:
+        # A JPEG motion photo: the still, then the video cleaned as a video, located by a new XMP packet.
+        video = motion.cleaned(data, parsed.motion, leaving)
+        jpeg = with_xmp(jpeg, motion.xmp_packet(motion.fields_for(parsed.motion, len(video)))) + video
+    return Cleaned(data=jpeg, pixels="re-encoded", extension=".jpg")
 
 
 def decode_primary(data: Buffer) -> Image.Image:
@@ -617,6 +651,17 @@ def encode_jpeg(image: Image.Image, exif: bytes | None, icc: bytes | None) -> by
     except (ValueError, OSError) as exc:
         raise ParseError(f"cannot write the cleaned JPEG: {exc}") from exc
     return strip_jfif(out.getvalue())
+
+
+def with_xmp(jpeg: bytes, packet: bytes) -> bytes:
+    """``jpeg`` with an XMP segment after its EXIF segment (or after SOI when it has none)."""
+    at = 2
+    if jpeg[2:4] == b"\xff\xe1" and jpeg[6:12] == b"Exif\0\0":
+        at = 4 + int.from_bytes(jpeg[4:6], "big")
+    payload = b"http://ns.adobe.com/xap/1.0/\0" + packet
+    if len(payload) + 2 > 0xFFFF:
+        raise ParseError("cannot write a clean file: the motion photo's XMP is too large for one segment")
+    return jpeg[:at] + b"\xff\xe1" + (len(payload) + 2).to_bytes(2, "big") + payload + jpeg[at:]
 
 
 def strip_jfif(jpeg: bytes) -> bytes:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from enum import StrEnum
 
+from core.formats.base import MOTION_KEY
 from core.formats.nested import is_child
 from core.formats.shared import EARLIER_VERSION
 from core.metadata.exif.values import parse_coordinate
@@ -406,6 +407,8 @@ def hidden_blocks(items: Iterable[Item]) -> list[tuple[str, int]]:
     for item in items:
         if item.category is not Category.HIDDEN_MEDIA or is_child(item):
             continue  # a field found inside a picture or video is counted with its container
+        if item.need is Need.MOTION and item.key != MOTION_KEY:
+            continue  # a pointer to a motion photo's video (the XMP Container directory) is not a block
         if isinstance(item.datum, ByteSize):
             out.append((hidden_kind(item), item.datum.count))
         elif item.bytes >= 64:  # a descriptor field is a few bytes; the smallest real picture is more
