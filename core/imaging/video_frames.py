@@ -97,9 +97,7 @@ def _frame(movie: Any) -> Image.Image:
         movie.seek(target, stream=stream, backward=True, any_frame=False)
     deadline = time.monotonic() + DECODE_SECONDS
     chosen = None
-    packets = 0
-    for packet in movie.demux(stream):
-        packets += 1
+    for packets, packet in enumerate(movie.demux(stream), start=1):
         if packets > MAX_PACKETS or time.monotonic() > deadline:
             break
         for frame in packet.decode():
@@ -125,7 +123,7 @@ def _target(movie: Any, stream: Any) -> int | None:
 
 
 def _upright(frame: Any) -> Image.Image:
-    image = frame.to_image()  # RGB
+    image: Image.Image = frame.to_image()  # RGB
     # FFmpeg gives the display matrix as degrees counter-clockwise; Pillow's rotate turns the same way.
     rotation = int(getattr(frame, "rotation", 0) or 0) % 360
     if rotation:

@@ -129,8 +129,14 @@ _V3 = """
 ALTER TABLE roots ADD COLUMN only_files BLOB;
 """
 
+# Version 4: how long a video plays, in seconds, read from its movie header at import (the grid's duration
+# badge). NULL for photos, and for a video whose headers do not say.
+_V4_VIDEO_DURATION = """
+ALTER TABLE photos ADD COLUMN duration REAL;
+"""
+
 # Ordered; index i upgrades user_version i to i + 1. Never edit a released entry: append a new one.
-MIGRATIONS: list[str] = [_V1, _V2, _V3]
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4_VIDEO_DURATION]
 
 
 class DatabaseError(Exception):

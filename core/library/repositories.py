@@ -244,8 +244,8 @@ class PhotosRepo:
     def upsert(self, p: PhotoRecord) -> None:
         self.db.conn.execute(
             "INSERT OR REPLACE INTO photos(fingerprint, format, size, width, height, orientation, taken, "
-            "has_location, has_hidden_data, metadata_faces, categories, status, error, inspected) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "has_location, has_hidden_data, metadata_faces, categories, status, error, inspected, duration) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 p.fingerprint,
                 p.format,
@@ -261,6 +261,7 @@ class PhotosRepo:
                 p.status,
                 p.error,
                 p.inspected,
+                p.duration,
             ),
         )
 
@@ -272,14 +273,15 @@ class PhotosRepo:
     def get(self, fingerprint: str) -> PhotoRecord | None:
         r = self.db.conn.execute(
             "SELECT fingerprint, format, size, width, height, orientation, taken, has_location, "
-            "has_hidden_data, metadata_faces, categories, status, error, inspected FROM photos "
+            "has_hidden_data, metadata_faces, categories, status, error, inspected, duration FROM photos "
             "WHERE fingerprint = ?",
             (fingerprint,),
         ).fetchone()
         if not r:
             return None
         return PhotoRecord(
-            r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), bool(r[8]), r[9], r[10], r[11], r[12], r[13]
+            r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), bool(r[8]), r[9], r[10], r[11], r[12],
+            r[13], r[14],
         )
 
 

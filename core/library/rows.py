@@ -57,6 +57,7 @@ class PhotoRecord:
     status: str
     error: str
     inspected: str
+    duration: float | None = None  # seconds a video plays; None for a photo
 
 
 @dataclass(frozen=True)

@@ -127,7 +127,9 @@ _DATE = re.compile(
 _OFFSET = re.compile(r"^\s*([+-])(\d{2}):?(\d{2})\s*$")
 # Lower rank wins: the moment the shutter was pressed beats digitised beats modified.
 _TIME_RANK = {"DateTimeOriginal": 0, "CreateDate": 1, "DateTimeDigitized": 1, "DateCreated": 1,
-              "Date Created": 1, "DateTime": 2, "ModifyDate": 2}
+              "Date Created": 1, "DateTime": 2, "ModifyDate": 2,
+              # Videos: the phone's recording date (QuickTime key or ©day), then the movie's own headers.
+              "Creation date": 0, "Movie header creation time": 1, "Creation time": 1}
 _OFFSET_OF = {"DateTimeOriginal": "OffsetTimeOriginal", "CreateDate": "OffsetTimeDigitized",
               "DateTimeDigitized": "OffsetTimeDigitized", "ModifyDate": "OffsetTime",
               "DateTime": "OffsetTime"}
@@ -607,6 +609,8 @@ _PLAIN_ERRORS = (
     (("avif", "cgbi", "extension this app does not know", "not supported", "not a supported", "unsupported"),
      "This kind of file is not supported: the app handles JPEG, PNG, WebP, TIFF and HEIC photos and "
      "MP4/MOV videos."),
+    (("cannot have faces blurred yet",), "Videos cannot have faces blurred yet, so this video is withheld "
+     "from recipients whose policy blurs faces."),
     (("permission denied",), "The app is not allowed to read this file."),
     (("no longer exists",), "This file is no longer there."),
     (("folder",), "This is a folder, not a photo."),
@@ -625,6 +629,13 @@ def plain_error(error: str) -> str:
 
 
 WITHHELD = "It will never be exported."
+
+
+def withheld_text(error: str, sep: str = " ") -> str:
+    """Why a file is withheld and what happens to it. A video withheld only by its recipient's policy
+    (faces to blur) is still shared under other policies: "never exported" would not be true of it."""
+    sentence = plain_error(error)
+    return sentence if "cannot have faces blurred yet" in error.lower() else f"{sentence}{sep}{WITHHELD}"
 
 
 def summary_of(preview: Preview) -> list[Fact]:
@@ -666,7 +677,7 @@ def text_lines(preview: Preview, consent: Consent | None = None, recipient: str 
     if consent is not None:
         lines.append(f"  {consent.headline(recipient)} ({consent.because})")
     if preview.error:
-        lines.append(f"  {plain_error(preview.error)} {WITHHELD} ({preview.error})")
+        lines.append(f"  {withheld_text(preview.error)} ({preview.error})")
         partial = partial_facts(preview)
         if partial:
             lines.append(" Read before the damage (partial):")

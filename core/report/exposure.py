@@ -138,9 +138,10 @@ def facts_from_items(
             ):
                 best_time = (rank, when)
         elif cat is Category.DEVICE:
-            if short == "Make" and not make:
+            # EXIF names them Make and Model; a video's QuickTime atoms "Camera make" and "Camera model".
+            if short.lower() == "make" and not make:
                 make = item.value.strip()
-            elif short == "Model" and not model:
+            elif short.lower() == "model" and not model:
                 model = item.value.strip()
             elif "serial" in item.name.lower() and item.value.strip():
                 serials.append(f"{short}: {item.value.strip()}")

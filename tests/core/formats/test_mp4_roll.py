@@ -66,5 +66,5 @@ def test_a_policy_that_blurs_faces_withholds_videos_with_that_reason(roll: Path)
     from core.pipeline.export import process_file
 
     outcome = process_file(roll / "clip.mov", BUILTIN["blur-faces"])
-    assert outcome.reason == "faces in videos cannot be blurred yet, so this policy withholds videos"
+    assert outcome.reason == "Videos cannot have faces blurred yet, so this video was withheld."
     assert not outcome.data

@@ -99,7 +99,9 @@ def test_a_truncated_video_is_a_sentence(tmp_path: Path) -> None:
         representative_frame(path)
 
 
-def test_thumbnails_of_videos_share_the_photo_cache_and_bad_ones_fail_alone(tmp_path: Path, mem_keyring) -> None:
+def test_thumbnails_of_videos_share_the_photo_cache_and_bad_ones_fail_alone(
+    tmp_path: Path, mem_keyring
+) -> None:
     home = tmp_path / "home"
     home.mkdir()
     from core.imaging.thumbnails import ThumbnailCache
