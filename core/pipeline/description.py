@@ -631,6 +631,14 @@ def plain_error(error: str) -> str:
 WITHHELD = "It will never be exported."
 
 
+def duration_text(seconds: float) -> str:
+    """How long a video plays, as a camera roll writes it: "0:07", "12:30", "1:02:03"."""
+    total = max(0, round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
 def withheld_text(error: str, sep: str = " ") -> str:
     """Why a file is withheld and what happens to it. A video withheld only by its recipient's policy
     (faces to blur) is still shared under other policies: "never exported" would not be true of it."""
