@@ -251,6 +251,12 @@ _SIZE = re.compile(r"(\d+)\s*[×x]\s*(\d+)")
 
 
 def _picture(items: Sequence[Item]) -> str:
+    names = {item.name for item in items}
+    if "Video track" in names:  # an MP4/MOV: its frames and sound are what it shows
+        video = next(item for item in items if item.name == "Video track")
+        m = _SIZE.search(video.value)
+        size = f", {m.group(1)} × {m.group(2)} pixels" if m else ""
+        return f"the video{size}" + (", with its sound" if "Audio track" in names else "")
     for item in items:
         m = _SIZE.search(item.value)
         if m and item.need is Need.PIXELS:

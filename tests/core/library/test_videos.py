@@ -15,6 +15,7 @@ import pytest
 from core.library.consent import Decision
 from core.library.service import LibraryService
 from core.model.jobs import drive
+from core.pipeline.description import summary_of
 from core.pipeline.preview import WITHHELD_VIDEO_FACES
 from core.report.exposure import report_job
 from tests.core import mp4_fixtures as fx
@@ -78,6 +79,9 @@ def test_a_video_allowed_for_a_recipient_leaves_cleaned(
     assert fp is not None
     preview = lib.preview_for(fp, META)
     assert not preview.error and preview.output_name.endswith(".mov")
+    facts = summary_of(preview)
+    assert facts[0].text == "the video, 64 × 48 pixels, with its sound"
+    assert len(facts) == 1  # minimal: nothing but the video and sound themselves
     lib.decide_photos([fp], META, Decision.ALLOWED)
     assert [p.name for p, _ in lib.allowed_sources(META)] == ["rich.mov"]
     result = drive(lib.export_job(META, tmp_path / "out"))
