@@ -113,3 +113,22 @@ def test_the_pane_shows_a_frame_of_the_video_and_what_leaves(qtbot, video_window
     assert heads and any(h.startswith("Location") for h in stays)
     assert ".mp4" in pane.output.text()
     settle(qtbot, win)
+
+
+def test_the_share_dialog_says_videos_are_withheld_when_faces_are_blurred(qtbot, service, runner, tmp_path):
+    from core.library.consent import Decision
+    from gui.dialogs.share_dialog import ShareDialog, State
+
+    root = tmp_path / "Roll"
+    make_jpeg(root / "a_photo.jpg", 1)
+    fx.video_file(root / "b_clip.mp4")
+    drive(service.import_job([root]))
+    family = service.add_recipient("Family", "blur-faces")
+    service.decide_album(service.find_album("Roll").id, family.name, Decision.ALLOWED)
+    dlg = ShareDialog(service, runner, family.name)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitUntil(lambda: dlg.state is State.READY, timeout=WAIT)
+    assert "1 video will be withheld" in dlg.problems_label.text()
+    assert "faces in videos cannot be blurred yet" in dlg.problems_label.text()
+    dlg.close()
