@@ -91,10 +91,16 @@ def _frame(movie: Any) -> Image.Image:
     if width * height > MAX_FRAME_PIXELS:
         raise ValueError(f"the video's frames are too large to show ({width}×{height})")
     ctx.thread_type = "NONE"  # one small frame: threads would only cost start-up time
+    import av.error
+
     target = _target(movie, stream)
     if target is not None:
         # To the keyframe at or before the target; the frames from there are decoded up to it.
-        movie.seek(target, stream=stream, backward=True, any_frame=False)
+        try:
+            movie.seek(target, stream=stream, backward=True, any_frame=False)
+        except av.error.FFmpegError:
+            target = None  # an index FFmpeg cannot seek in: the first frame stands for the video
+            movie.seek(0)
     deadline = time.monotonic() + DECODE_SECONDS
     chosen = None
     for packets, packet in enumerate(movie.demux(stream), start=1):
