@@ -645,11 +645,16 @@ def duration_text(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def _withheld_by_policy(error: str) -> bool:
+    """A video withheld only because its recipient's policy blurs faces: other policies still share it."""
+    return "cannot have faces blurred yet" in error.lower()
+
+
 def withheld_text(error: str, sep: str = " ") -> str:
-    """Why a file is withheld and what happens to it. A video withheld only by its recipient's policy
-    (faces to blur) is still shared under other policies: "never exported" would not be true of it."""
+    """Why a file is withheld and what happens to it ("never exported" is not true of a file withheld
+    only by its recipient's policy)."""
     sentence = plain_error(error)
-    return sentence if "cannot have faces blurred yet" in error.lower() else f"{sentence}{sep}{WITHHELD}"
+    return sentence if _withheld_by_policy(error) else f"{sentence}{sep}{WITHHELD}"
 
 
 def summary_of(preview: Preview) -> list[Fact]:
@@ -691,7 +696,9 @@ def text_lines(preview: Preview, consent: Consent | None = None, recipient: str 
     if consent is not None:
         lines.append(f"  {consent.headline(recipient)} ({consent.because})")
     if preview.error:
-        lines.append(f"  {withheld_text(preview.error)} ({preview.error})")
+        # The policy's reason is a sentence already; a damaged file's technical reason follows its words.
+        detail = "" if _withheld_by_policy(preview.error) else f" ({preview.error})"
+        lines.append(f"  {withheld_text(preview.error)}{detail}")
         partial = partial_facts(preview)
         if partial:
             lines.append(" Read before the damage (partial):")
