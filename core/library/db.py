@@ -130,9 +130,11 @@ ALTER TABLE roots ADD COLUMN only_files BLOB;
 """
 
 # Version 4: how long a video plays, in seconds, read from its movie header at import (the grid's duration
-# badge). NULL for photos, and for a video whose headers do not say.
+# badge). NULL for photos, and for a video whose headers do not say. Videos imported before are marked as
+# changed on disk (mtime 0), so the next scan reads them again and finds their length.
 _V4_VIDEO_DURATION = """
 ALTER TABLE photos ADD COLUMN duration REAL;
+UPDATE files SET mtime_ns = 0 WHERE fingerprint IN (SELECT fingerprint FROM photos WHERE format = 'mp4');
 """
 
 # Ordered; index i upgrades user_version i to i + 1. Never edit a released entry: append a new one.

@@ -266,8 +266,11 @@ class PhotosRepo:
         )
 
     def readable_fingerprints(self) -> set[str]:
-        """Photos read without error: an import does not read their content again."""
-        rows = self.db.conn.execute("SELECT fingerprint FROM photos WHERE status = 'ok'").fetchall()
+        """Photos read without error: an import does not read their content again (except a video whose
+        length was never read: one imported before the library stored it)."""
+        rows = self.db.conn.execute(
+            "SELECT fingerprint FROM photos WHERE status = 'ok' AND NOT (format = 'mp4' AND duration IS NULL)"
+        ).fetchall()
         return {str(r[0]) for r in rows}
 
     def get(self, fingerprint: str) -> PhotoRecord | None:

@@ -179,3 +179,31 @@ def test_a_shared_video_tells_exiftool_nothing(lib: LibraryService, roll: Path, 
             ["exiftool", "-a", "-G1", "-ee", "-s", str(out)], capture_output=True, text=True, check=True
         ).stdout
         assert "CANARY" not in text and "GPSCoordinates" not in text and "48.8584" not in text
+
+
+def test_videos_imported_before_durations_were_stored_get_theirs_at_the_next_scan(
+    tmp_path: Path, roll: Path, mem_keyring
+) -> None:
+    import sqlite3
+
+    from core.library import db as database
+
+    home = tmp_path / "home"
+    with LibraryService.open(home) as lib:
+        drive(lib.import_job([roll]))
+        path = lib.db.path
+    # The library as version 3 left it: no duration column.
+    conn = sqlite3.connect(path)
+    conn.execute("ALTER TABLE photos DROP COLUMN duration")
+    conn.execute("PRAGMA user_version = 3")
+    conn.commit()
+    conn.close()
+    with LibraryService.open(home) as lib:
+        assert lib.db.version == len(database.MIGRATIONS)
+        assert _rows(lib)["clip.mp4"].duration is None  # type: ignore[attr-defined]
+        result = drive(lib.import_job([roll]))
+        assert result.changed == 2 and result.unchanged == 1  # the two videos, read again; the photo not
+        rows = _rows(lib)
+        assert rows["clip.mp4"].duration == pytest.approx(3.0, abs=0.2)  # type: ignore[attr-defined]
+        assert rows["rich.mov"].duration == pytest.approx(1.28, abs=0.05)  # type: ignore[attr-defined]
+        assert drive(lib.import_job([roll])).unchanged == 3  # once only
