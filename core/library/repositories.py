@@ -244,8 +244,9 @@ class PhotosRepo:
     def upsert(self, p: PhotoRecord) -> None:
         self.db.conn.execute(
             "INSERT OR REPLACE INTO photos(fingerprint, format, size, width, height, orientation, taken, "
-            "has_location, has_hidden_data, metadata_faces, categories, status, error, inspected, live_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "has_location, has_hidden_data, metadata_faces, categories, status, error, inspected, live_id, "
+            "duration) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 p.fingerprint,
                 p.format,
@@ -262,25 +263,30 @@ class PhotosRepo:
                 p.error,
                 p.inspected,
                 p.live_id,
+                p.duration,
             ),
         )
 
     def readable_fingerprints(self) -> set[str]:
-        """Photos read without error: an import does not read their content again."""
-        rows = self.db.conn.execute("SELECT fingerprint FROM photos WHERE status = 'ok'").fetchall()
+        """Photos read without error: an import does not read their content again (except a video whose
+        length was never read: one imported before the library stored it)."""
+        rows = self.db.conn.execute(
+            "SELECT fingerprint FROM photos WHERE status = 'ok' AND NOT (format = 'mp4' AND duration IS NULL)"
+        ).fetchall()
         return {str(r[0]) for r in rows}
 
     def get(self, fingerprint: str) -> PhotoRecord | None:
         r = self.db.conn.execute(
             "SELECT fingerprint, format, size, width, height, orientation, taken, has_location, "
-            "has_hidden_data, metadata_faces, categories, status, error, inspected FROM photos "
+            "has_hidden_data, metadata_faces, categories, status, error, inspected, duration FROM photos "
             "WHERE fingerprint = ?",
             (fingerprint,),
         ).fetchone()
         if not r:
             return None
         return PhotoRecord(
-            r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), bool(r[8]), r[9], r[10], r[11], r[12], r[13]
+            r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), bool(r[8]), r[9], r[10], r[11], r[12],
+            r[13], r[14],
         )
 
 
