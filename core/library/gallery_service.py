@@ -124,7 +124,17 @@ class Gallery:
         preview = _plan_preview(path, policy, faces)
         if reason and not preview.error:
             preview.error = reason
+        movie = self._live_movie(path)
+        if movie is not None:
+            preview.movie, preview.movie_name = _plan_preview(movie, policy, []), movie.name
         return preview
+
+    def _live_movie(self, still: Path) -> Path | None:
+        """The movie of the Live Photo whose still is at ``still``, if it is one."""
+        from core.library.live_photos import pairs
+
+        pair = pairs(self.ctx).get(still)
+        return pair[0] if pair is not None else None
 
     def preview_of_file(self, path: Path, recipient: str) -> Preview:
         """The preview of one file by its path, faces aside: for a file that cannot be exported it holds

@@ -684,6 +684,21 @@ def stays_of(preview: Preview) -> list[Fact]:
 
 
 
+def live_movie_facts(preview: Preview) -> tuple[bool, str, list[Fact]]:
+    """A Live Photo's movie in words: whether it leaves, one heading line, and what it carries (what
+    leaves with it, or, when it stays, everything it holds). ``(False, "", [])`` for any other photo."""
+    movie = preview.movie
+    if movie is None:
+        return False, "", []
+    name = preview.movie_name or "its movie"
+    if movie.error:
+        return False, f"Its movie {name} (Live Photo) does not leave: {plain_error(movie.error)}", []
+    if preview.policy.keeps_motion:
+        return True, f"Its movie {name} (Live Photo), cleaned:", summary_of(movie)
+    held = describe([*movie.leaves, *(s.item for s in movie.stays)])
+    return False, f"Its movie {name} (Live Photo): the policy sends the still alone", held
+
+
 def partial_facts(preview: Preview) -> list[Fact]:
     """What a damaged file showed before the damage, in words (it stays: the file is withheld)."""
     if not preview.error:

@@ -40,6 +40,7 @@ from core.pipeline.description import (
     Consent,
     Fact,
     Risk,
+    live_movie_facts,
     partial_facts,
     stays_of,
     summary_of,
@@ -399,6 +400,14 @@ class PreviewPane(QWidget):
         fill_facts(self.stays, stays, mark_risk=False, reasons=reasons)
         if not stays:
             QTreeWidgetItem(self.stays, ["Nothing: everything in the file leaves"])
+        leaves, heading, movie_facts = live_movie_facts(preview)
+        if heading:
+            # A Live Photo is one tile for two files: what the movie carries belongs in the same lists.
+            head = QTreeWidgetItem(self.leaves if leaves else self.stays, [heading])
+            head.setToolTip(0, heading)
+            for fact in movie_facts:
+                QTreeWidgetItem(head, [f"{fact.label}: {fact.text}"])
+            head.setExpanded(leaves)
 
     # -- consent and face edits (writer pool; then reload) --------------------------------------------
 
