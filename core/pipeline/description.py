@@ -690,13 +690,13 @@ def live_movie_facts(preview: Preview) -> tuple[bool, str, list[Fact]]:
     movie = preview.movie
     if movie is None:
         return False, "", []
-    name = preview.movie_name or "its movie"
+    name = preview.movie_name
     if movie.error:
-        return False, f"Its movie {name} (Live Photo) does not leave: {plain_error(movie.error)}", []
+        return False, f"Live Photo movie {name}: not sent. {plain_error(movie.error)}", []
     if preview.policy.keeps_motion:
-        return True, f"Its movie {name} (Live Photo), cleaned:", summary_of(movie)
+        return True, f"Live Photo movie {name}, cleaned:", summary_of(movie)
     held = describe([*movie.leaves, *(s.item for s in movie.stays)])
-    return False, f"Its movie {name} (Live Photo): the policy sends the still alone", held
+    return False, f"Live Photo movie {name}: not sent, the still goes alone", held
 
 
 def partial_facts(preview: Preview) -> list[Fact]:

@@ -130,8 +130,8 @@ def test_the_pane_shows_what_the_live_photos_movie_carries_and_whether_it_leaves
     select(win, ["IMG_0001.JPG"])
     qtbot.waitUntil(lambda: pane.preview is not None and pane.preview.movie is not None, timeout=WAIT)
     # Default policy: the still alone; the movie and its place are listed among what stays.
-    heading = next(t for t in _tops(pane.stays) if t.startswith("Its movie IMG_0001.MOV"))
-    assert "sends the still alone" in heading
+    heading = next(t for t in _tops(pane.stays) if t.startswith("Live Photo movie IMG_0001.MOV"))
+    assert "not sent, the still goes alone" in heading
     assert not any("IMG_0001.MOV" in t for t in _tops(pane.leaves))
     item = next(pane.stays.topLevelItem(i) for i in range(pane.stays.topLevelItemCount())
                 if pane.stays.topLevelItem(i).text(0) == heading)
@@ -142,7 +142,7 @@ def test_the_pane_shows_what_the_live_photos_movie_carries_and_whether_it_leaves
     win.recipient_box.setCurrentText("Friends")
     qtbot.waitUntil(lambda: pane.recipient == "Friends" and pane.preview is not None
                     and pane.preview.policy.name == "moving", timeout=WAIT)
-    leaving = [t for t in _tops(pane.leaves) if t.startswith("Its movie IMG_0001.MOV")]
+    leaving = [t for t in _tops(pane.leaves) if t.startswith("Live Photo movie IMG_0001.MOV")]
     assert leaving and "cleaned" in leaving[0]
     item = next(pane.leaves.topLevelItem(i) for i in range(pane.leaves.topLevelItemCount())
                 if pane.leaves.topLevelItem(i).text(0) == leaving[0])
