@@ -14,7 +14,7 @@ from typing import Any
 
 from core.library.db import Database, fs_bytes, fs_path, readable
 from core.library.ledger import GENESIS, Entry, canonical, compute_mac
-from core.library.rows import AlbumCount, AlbumRow, FileRow, PhotoRecord, RecipientRow, RootRow
+from core.library.rows import AlbumRow, FileRow, PhotoRecord, RecipientRow, RootRow
 
 # -- repositories ---------------------------------------------------------------------------------
 
@@ -434,23 +434,6 @@ class DecisionsRepo:
             [(str(r[0]), album_path(bytes(r[2]), bytes(r[1])), bool(r[3])) for r in albums],
             [(str(r[0]), str(r[1]), bool(r[2])) for r in photos],
         )
-
-    def album_counts(self, recipient_id: int) -> list[AlbumCount]:
-        """Per present album: live photos in it (not in sub-albums) and how many the recipient may receive."""
-        rows = self.db.conn.execute(
-            EFFECTIVE_ALBUMS
-            + """
-            SELECT a.id, a.name, a.parent_id, COUNT(f.id),
-                   COALESCE(SUM(CASE WHEN f.id IS NULL THEN 0 ELSE COALESCE(pd.allowed, e.allowed, 0) END), 0)
-            FROM albums a JOIN eff e ON e.album_id = a.id
-            LEFT JOIN files f ON f.album_id = a.id AND f.state = 'photo'
-            LEFT JOIN photo_decisions pd ON pd.fingerprint = f.fingerprint AND pd.recipient_id = :r
-            WHERE a.present = 1
-            GROUP BY a.id ORDER BY a.root_id, a.rel
-            """,
-            {"r": recipient_id},
-        ).fetchall()
-        return [AlbumCount(int(r[0]), str(r[1]), r[2], int(r[3]), int(r[4])) for r in rows]
 
     def allowed_files(self, recipient_id: int) -> list[tuple[Path, str]]:
         """(path, fingerprint) of every live photo file the recipient may receive, by path."""

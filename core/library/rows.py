@@ -69,10 +69,3 @@ class RecipientRow:
     created: str
 
 
-@dataclass(frozen=True)
-class AlbumCount:
-    album_id: int
-    name: str
-    parent_id: int | None
-    total: int
-    allowed: int
