@@ -15,6 +15,7 @@ Then, in a fresh process per size so memory figures do not mix, it opens the mai
 - selection: the current photo is moved to random rows; worst time for the GUI thread to handle it;
 - memory: the resident set size of the process after scrolling (VmRSS), and its peak (VmHWM); the
   summary gives the growth from the smallest size to each larger one.
+Thumbnails are made in worker processes, as the app makes them (``gui.tasks.BACKGROUND_PROCESSES``).
 
 Then "scroll while importing and detecting faces" (``--busy N``, 0 to skip): a folder of N photos of
 camera-like size (800×600, noisy, so decoding and face detection cost what they cost on real photos) is
@@ -229,9 +230,10 @@ def measure(home: Path) -> dict[str, float]:
     app = QApplication.instance() or QApplication([])
     from core.library.service import LibraryService
     from gui.main_window import MainWindow
-    from gui.tasks import TaskRunner
+    from gui.tasks import BACKGROUND_PROCESSES, TaskRunner
 
     service = LibraryService.open(home)
+    service.ctx.offload.use_processes(BACKGROUND_PROCESSES)  # thumbnails made as the app makes them
     runner = TaskRunner()
     settings = QSettings(str(home / "bench-settings.ini"), QSettings.Format.IniFormat)
     settings.clear()
@@ -302,6 +304,7 @@ def measure(home: Path) -> dict[str, float]:
     }
     window.close()
     runner.shutdown()
+    service.ctx.offload.close()
     service.close()
     return result
 
