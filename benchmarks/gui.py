@@ -376,11 +376,15 @@ BUSY_ROWS = [
 
 
 def cell(value: float, fmt: str, base: float | None) -> str:
-    text = fmt.format(value)
+    def show(v: float) -> str:
+        return "-" if v != v else fmt.format(v)  # NaN: not measured (no first paint while busy, say)
+
     if base is None:
-        return text
+        return show(value)
+    if value != value or base != base:
+        return f"{show(base)} → {show(value)}"
     ratio = f"{value / base:.2f}x" if base else "-"
-    return f"{fmt.format(base)} → {text} ({ratio})"
+    return f"{show(base)} → {show(value)} ({ratio})"
 
 
 def table(title: str, rows: list[tuple[str, str, str]], columns: list[tuple[str, Fig, Fig | None]]) -> None:
