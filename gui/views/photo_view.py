@@ -64,8 +64,6 @@ class PhotoView(QListView):
         self.setItemDelegate(PhotoDelegate(self, cell))
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        # Always there, so that the first rows arriving do not narrow the viewport and relayout the grid.
-        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         self.setDragEnabled(False)
         self.setAcceptDrops(False)  # the window takes drops (import), not the grid
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -153,6 +151,7 @@ class PhotoView(QListView):
         rect = self.rectForIndex(index)
         if not rect.isValid():
             return
+        self.updateGeometries()  # rows inserted just now: the scroll range follows before scrolling in it
         bar, page = self.verticalScrollBar(), self.viewport().height()
         top = bar.value()
         Hint = QAbstractItemView.ScrollHint

@@ -145,3 +145,20 @@ def test_rubber_band_selects_the_cells_it_covers(grid):
     view.setSelection(QRect(0, 0, cols * CELL, 3 * CELL), QItemSelectionModel.SelectionFlag.ClearAndSelect)
     assert len(view.selectionModel().selection()) == 1
     assert len(view.selectionModel().selectedIndexes()) == 3 * cols
+
+
+def test_scrolling_to_rows_inserted_just_now(qtbot, big_library: LibraryService):
+    # The window selects and shows a photo right after its rows arrive, before Qt's delayed layout ran.
+    model = PhotoModel(big_library, META)
+    view = PhotoView()
+    view.setModel(model)
+    qtbot.addWidget(view)
+    view.resize(5 * CELL, 3 * CELL)
+    view.show()
+    qtbot.waitExposed(view)
+    model.set_ids(big_library.gallery(META))
+    last = model.index(PHOTOS - 1)
+    view.setCurrentIndex(last)
+    view.scrollTo(last)
+    assert view.viewport().rect().intersects(view.visualRect(last))
+    assert view.indexAt(view.visualRect(last).center()) == last
