@@ -26,6 +26,7 @@ from core.model.policy import Policy, PolicyError, load_policy
 from core.model.preview import Preview
 from core.pipeline.export import ExportError, export_job
 from core.pipeline.inspection import describe_os_error, inspect_path, open_readonly
+from core.pipeline.pairs import pairs_of_files
 from core.pipeline.preview import plan_file
 from core.pipeline.workers import can_fork, process_pool
 
@@ -264,7 +265,10 @@ def cmd_export(args: argparse.Namespace) -> int:
             _err(f"[{p.done}/{p.total}] {p.message}")  # type: ignore[attr-defined]
 
     try:
-        job = export_job(sources, policy, Path(args.out), zip_output=args.zip, parallel="process")
+        live = pairs_of_files(sources)  # Live Photos among the files: the movie follows its still
+        job = export_job(
+            sources, policy, Path(args.out), zip_output=args.zip, parallel="process", live_pairs=live
+        )
         result = drive(job, progress)
     except ExportError as exc:
         _err(f"photo-consent: {exc}")

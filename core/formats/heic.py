@@ -51,23 +51,30 @@ STRUCTURE_BOXES = {"hdlr", "pitm", "iinf", "iloc", "iref", "iprp", "dinf", "grpl
 
 JPEG_QUALITY = 95
 JPEG_ONLY = "a HEIC export is a JPEG that carries EXIF and the colour profile only"
-PHOTO_ONLY = "a HEIC export carries the main photo only: never thumbnails, auxiliary images or video"
+PHOTO_ONLY = "a HEIC or AVIF export carries the main photo only: never thumbnails, auxiliary images or video"
 FMT = "HEIF"
+OTHER_IMAGE = "belongs to another image in the file, which is never exported"
 
 # The walk of a HEIF file is the generic ISO-BMFF item walk.
 Heif = ItemFile
 
 
-def walk(data: Buffer) -> Heif:
+def read_heif(data: Buffer, what: str = FMT) -> Heif:
+    """The item walk of any HEIF image (HEIC or AVIF), with its primary image described."""
     if len(data) < 16 or bytes(data[4:8]) != b"ftyp":
-        raise ParseError("not a HEIF file: it does not start with an 'ftyp' box")
+        raise ParseError(f"not a {what} file: it does not start with an 'ftyp' box")
     heif = read_item_file(data, FMT)
     if heif.meta is None:
         raise ParseError("damaged HEIF: there is no 'meta' box describing the image")
     if heif.primary not in heif.infos:
         raise ParseError("damaged HEIF: the primary image is not described in the file")
+    return heif
+
+
+def walk(data: Buffer) -> Heif:
+    heif = read_heif(data)
     if heif.infos[heif.primary].type == "av01":
-        raise ParseError("AVIF images are not supported")
+        raise ParseError("an AVIF image labelled as HEIC: not supported")
     return heif
 
 
@@ -139,7 +146,7 @@ def _closure(heif: Heif, roots: list[int], done: Container[int] = ()) -> list[in
     return order
 
 
-def _is_xmp(info: ItemInfo) -> bool:
+def is_xmp(info: ItemInfo) -> bool:
     ct = info.content_type.lower()
     return info.type == "mime" and ("rdf+xml" in ct or "xmp" in ct)
 
@@ -193,7 +200,7 @@ def roles(heif: Heif) -> dict[int, Role]:
             continue
         if info.type == "Exif":
             role[item_id] = Role(f"heic:exif:{item_id}", "Exif metadata", Category.TECHNICAL)
-        elif _is_xmp(info):
+        elif is_xmp(info):
             role[item_id] = Role(f"heic:xmp:{item_id}", "XMP metadata", Category.TECHNICAL)
         elif info.type == "iptc":
             role[item_id] = Role(f"heic:iptc:{item_id}", "IPTC metadata", Category.TECHNICAL)
@@ -203,7 +210,7 @@ def roles(heif: Heif) -> dict[int, Role]:
     return role
 
 
-def _describes_primary(heif: Heif, item_id: int, kind: str) -> bool:
+def describes_primary(heif: Heif, item_id: int, kind: str) -> bool:
     """Whether a metadata item belongs to the primary image (or, with no cdsc at all, is the first one)."""
     described = heif.targets("cdsc", item_id)
     if described:
@@ -222,7 +229,7 @@ def _first_undescribed(heif: Heif) -> dict[str, int]:
         if heif.targets("cdsc", i):
             continue
         info = heif.infos[i]
-        first.setdefault("xmp" if _is_xmp(info) else info.type, i)
+        first.setdefault("xmp" if is_xmp(info) else info.type, i)
         first.setdefault(info.type, i)
     heif.memo["first_undescribed"] = first
     return first
@@ -280,11 +287,13 @@ class _Span:
     category: Category
 
 
-def _metadata_items(data: Buffer, heif: Heif, item_id: int, role: Role) -> tuple[list[Item], Category]:
+def _metadata_items(
+    data: Buffer, heif: Heif, item_id: int, role: Role, carries_xmp: bool
+) -> tuple[list[Item], Category]:
     """Items of one Exif/XMP/IPTC item; malformed metadata becomes an unknown item, never a crash."""
     info = heif.infos[item_id]
     payload = item_bytes(data, heif, item_id)
-    primary = _describes_primary(heif, item_id, "xmp" if _is_xmp(info) else info.type)
+    primary = describes_primary(heif, item_id, "xmp" if is_xmp(info) else info.type)
     try:
         if info.type == "Exif":
             from core.metadata.exif import parse_exif
@@ -293,13 +302,14 @@ def _metadata_items(data: Buffer, heif: Heif, item_id: int, role: Role) -> tuple
             result = parse_exif(exif_block(payload), where="HEIF Exif item · EXIF", key_prefix=prefix)
             items = with_thumbnail(list(result.items), result)
             if not primary:
-                items = _not_carried(items, "belongs to another image in the file, which is never exported")
-        elif _is_xmp(info):
+                items = _not_carried(items, OTHER_IMAGE)
+        elif is_xmp(info):
             from core.metadata.xmp import parse_xmp
 
             prefix = "xmp" if primary else f"heic:{item_id}:xmp"
-            items = _not_carried(list(parse_xmp(payload, where="HEIF XMP item", key_prefix=prefix).items),
-                                 JPEG_ONLY)
+            items = list(parse_xmp(payload, where="HEIF XMP item", key_prefix=prefix).items)
+            if not (carries_xmp and primary):
+                items = _not_carried(items, JPEG_ONLY if primary else OTHER_IMAGE)
         else:
             from core.metadata.iptc import parse_iim
 
@@ -384,7 +394,12 @@ def _summary(heif: Heif, ids: list[int], width: int, height: int) -> str:
 
 
 def parse(data: Buffer) -> Parsed:
-    heif = walk(data)
+    return parse_walked(data, walk(data))
+
+
+def parse_walked(data: Buffer, heif: Heif, *, carries_xmp: bool = False) -> Parsed:
+    """The inventory of a walked HEIF file; ``carries_xmp`` when the clean can carry the primary image's
+    XMP (an AVIF box rewrite does, a HEIC export as JPEG does not)."""
     size = len(data)
     role_of = roles(heif)
     items: list[Item] = []
@@ -400,7 +415,7 @@ def parse(data: Buffer) -> Parsed:
         category = role.category
         label = f"{role.name}: item {item_id} ({heif.infos[item_id].type.strip()})"
         if role.key.startswith(("heic:exif:", "heic:xmp:", "heic:iptc:")):
-            meta_items, category = _metadata_items(data, heif, item_id, role)
+            meta_items, category = _metadata_items(data, heif, item_id, role, carries_xmp)
             items += meta_items
             label = f"{role.name} (item {item_id})"
         else:
@@ -514,7 +529,7 @@ def clean(
         raise ParseError(f"declares enormous dimensions ({width}×{height}); refused as a possible "
                          "decompression bomb")
     image = pixels if pixels is not None else decode_primary(data)
-    exif = _exif_for_output(data, heif, leaving)
+    exif = exif_for_output(data, heif, leaving)
     source_icc = primary_icc(heif) if "heic:icc" in leaving else None
     icc = exported_profile(source_icc, leaving) if source_icc is not None else None
     return Cleaned(data=encode_jpeg(image, exif, icc), pixels="re-encoded", extension=".jpg")
@@ -551,16 +566,18 @@ def decode_primary(data: Buffer) -> Image.Image:
     return image
 
 
-def _exif_for_output(data: Buffer, heif: Heif, leaving: frozenset[str]) -> bytes | None:
+def exif_for_output(data: Buffer, heif: Heif, leaving: frozenset[str], *, upright_pixels: bool = True
+                     ) -> bytes | None:
     """A rebuilt EXIF block with only the leaving keys of the primary image's Exif item.
 
     The pixels are written upright (libheif applies irot/imir), so the Orientation entry, which always
     leaves, is rewritten as 1: any other value would make a viewer rotate the pixels a second time.
+    Without ``upright_pixels`` (an AVIF box rewrite keeps irot/imir and the stored pixels) it is kept.
     """
     from core.metadata.exif import build_exif, parse_exif
 
     for item_id, info in sorted(heif.infos.items()):
-        if info.type == "Exif" and _describes_primary(heif, item_id, "Exif"):
+        if info.type == "Exif" and describes_primary(heif, item_id, "Exif"):
             block = exif_block(item_bytes(data, heif, item_id))
             break
     else:
@@ -571,7 +588,8 @@ def _exif_for_output(data: Buffer, heif: Heif, leaving: frozenset[str]) -> bytes
         result = parse_exif(block, where="HEIF Exif item · EXIF", key_prefix="exif")
     except ParseError:
         return None  # unreadable Exif: nothing of it leaves (the inventory shows it as unknown)
-    result.entries = [u for e in result.entries if (u := upright(e, result.byte_order)) is not None]
+    if upright_pixels:
+        result.entries = [u for e in result.entries if (u := upright(e, result.byte_order)) is not None]
     return build_exif(result, leaving)
 
 

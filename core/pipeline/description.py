@@ -32,6 +32,7 @@ from core.metadata.icc_clean import SPACES, TEXT_KEY, is_profile_item, text_remo
 from core.metadata.places import place_name
 from core.model.categories import LABELS, Category
 from core.model.inventory import Item, Need, human_size
+from core.model.policy import Policy
 from core.model.values import ByteSize, Coordinates, Moment, PersonName, SerialNumber
 from core.pipeline.inspection import PARTIAL
 from core.pipeline.preview import Preview
@@ -602,11 +603,9 @@ _PLAIN_ERRORS = (
     (("damaged xmp",), "Its XMP metadata is damaged: the policy keeps part of what it says, which cannot "
      "be copied safely."),
     (("bigtiff",), "This is a BigTIFF file, which the app does not support yet."),
-    (("gif",), "This is a GIF image: the app handles JPEG, PNG, WebP, TIFF and HEIC photos and "
-               "MP4/MOV videos."),
-    (("avif", "cgbi", "extension this app does not know", "not supported", "not a supported", "unsupported"),
-     "This kind of file is not supported: the app handles JPEG, PNG, WebP, TIFF and HEIC photos and "
-     "MP4/MOV videos."),
+    (("cgbi", "extension this app does not know", "not supported", "not a supported", "unsupported"),
+     "This kind of file is not supported: the app handles JPEG, PNG, WebP, TIFF, HEIC, AVIF and GIF "
+     "pictures and MP4/MOV videos."),
     (("permission denied",), "The app is not allowed to read this file."),
     (("no longer exists",), "This file is no longer there."),
     (("folder",), "This is a folder, not a photo."),
@@ -681,3 +680,15 @@ def text_lines(preview: Preview, consent: Consent | None = None, recipient: str 
     lines.append(" Stays on this device:")
     lines += [f"    {fact.line}" for fact in stays] or ["    (nothing)"]
     return lines
+
+
+def live_photos_words(policy: Policy) -> str:
+    """What a policy does with Live Photos, in one sentence (the Share dialog, the CLI)."""
+    if policy.passthrough:
+        return "Live Photos: the still photo and its movie, as they are."
+    if policy.keeps_motion:
+        return (
+            "Live Photos: the still photo and its movie, both cleaned, with names that keep them "
+            "together (photo-0007.jpg and photo-0007.mov)."
+        )
+    return "Live Photos: the still photo only; the movie stays on this computer."

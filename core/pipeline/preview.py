@@ -21,6 +21,7 @@ from core.model.inventory import Inventory, Item, Need
 from core.model.policy import Action, PixelMode, Policy
 from core.model.preview import Preview, Stay
 from core.pipeline.inspection import inventory_from
+from core.pipeline.pairs import IDENTIFIER_STAYS, identifier_stays
 
 if TYPE_CHECKING:
     from core.imaging.faces import Face
@@ -54,6 +55,8 @@ def decide(item: Item, policy: Policy) -> str:
         return "unknown data is never passed through"
     if item.need is Need.PIXELS:
         return ""
+    if identifier_stays(item):
+        return IDENTIFIER_STAYS
     if item.key == "file:name":
         return "" if policy.keeps_names else "replaced by a neutral name"
     if item.category is Category.FACES:
