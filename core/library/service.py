@@ -266,6 +266,12 @@ class LibraryService:
     def shared_count(self, recipient: str) -> tuple[int, int]:
         return self.gallery_service.shared_count(recipient)
 
+    def live_pairs(self) -> dict[Path, tuple[Path, str]]:
+        """Still path -> (movie path, movie fingerprint) of every present Live Photo."""
+        from core.library.live_photos import pairs
+
+        return pairs(self.ctx)
+
     def album_states(self, recipient: str) -> list[AlbumState]:
         return self.gallery_service.album_states(recipient)
 

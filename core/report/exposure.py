@@ -21,7 +21,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -65,6 +65,7 @@ class PhotoFacts:
     names: tuple[str, ...] = ()  # people's names (face regions first, then Artist, creator ...)
     faces: int = 0  # faces in the pixels that leave unblurred
     faces_known: bool = True  # False: nobody has looked for faces in this photo yet
+    video: bool = False  # a video: faces in videos are not looked for (never "not analysed yet")
     hidden: tuple[tuple[str, int], ...] = ()  # (kind, bytes) per hidden-media item
     texts: tuple[int, ...] = ()  # bytes of each description field
     invalid_position: bool = False  # GPS fields leave but state no real position ((0, 0), void, out of range)
@@ -279,6 +280,7 @@ class Side:
     photos_with_faces: int = 0
     faces: int = 0
     faces_not_analysed: int = 0
+    videos_not_searched: int = 0  # videos that leave: faces in them are never looked for
     names: dict[str, int] = field(default_factory=dict)  # name -> photos
     hidden: dict[str, tuple[int, int]] = field(default_factory=dict)  # kind -> (photos, bytes)
     text_fields: int = 0
@@ -324,6 +326,7 @@ class Side:
                 "photos_with_faces": self.photos_with_faces,
                 "faces": self.faces,
                 "photos_not_analysed_for_faces": self.faces_not_analysed,
+                "videos_not_searched_for_faces": self.videos_not_searched,
                 "names": dict(self.names),
                 "copyright_notices": dict(self.notices),
                 "other_fields": self.other_people_fields,
@@ -386,7 +389,9 @@ def build_side(facts: Iterable[PhotoFacts], namer: Namer | None = None) -> Side:
         notices.update(set(f.notices))
         side.other_people_fields += f.other_people
         side.invalid_positions += f.invalid_position
-        if not f.faces_known:
+        if f.video:
+            side.videos_not_searched += 1
+        elif not f.faces_known:
             side.faces_not_analysed += 1
         if f.faces:
             side.photos_with_faces += 1
@@ -574,8 +579,7 @@ def figures(side: Side) -> list[tuple[str, str]]:
         ("Cameras", f"{len(side.cameras)} ({top(side.cameras)})" if side.cameras else "—"),
         ("Serial numbers", str(len(side.serials))),
         ("Photos with unblurred faces", str(side.photos_with_faces)),
-        ("Faces", f"{side.faces}" + (f" ({_plural(side.faces_not_analysed, 'photo')} not analysed yet)"
-                                      if side.faces_not_analysed else "")),
+        ("Faces", f"{side.faces}" + _faces_caveat(side)),
         ("Names", f"{len(side.names)} ({top(side.names)})" if side.names else "—"),
         ("Copyright notices", str(len(side.notices)) if side.notices else "—"),
         ("Hidden media", f"{hidden} ({human_size(side.hidden_bytes)})" if hidden else "—"),
@@ -660,6 +664,9 @@ def to_text(report: Report) -> str:
                          + top({_cut(k, 50): n for k, n in side.notices.items()}, 3))
         if side.faces_not_analysed:
             lines.append(f"  {_plural(side.faces_not_analysed, 'photo')} not yet analysed for faces")
+        if side.videos_not_searched:
+            videos = _plural(side.videos_not_searched, "video")
+            lines.append(f"  {videos}: faces in videos are not looked for")
         for kind, (n, b) in side.hidden.items():
             lines.append(f"  {kind}: {_plural(n, 'photo')}, {human_size(b)}")
         if side.unreadable:
@@ -705,10 +712,21 @@ def _default_faces(service: object) -> FaceLookup | None:
         return None
 
 
+def _faces_caveat(side: Side) -> str:
+    parts = []
+    if side.faces_not_analysed:
+        parts.append(f"{_plural(side.faces_not_analysed, 'photo')} not analysed yet")
+    if side.videos_not_searched:
+        parts.append(f"{_plural(side.videos_not_searched, 'video')}: faces in videos are not looked for")
+    return f" ({'; '.join(parts)})" if parts else ""
+
+
 def photo_facts(
-    path: Path, policies: Sequence[Policy], face_record: object = None
+    path: Path, policies: Sequence[Policy], face_record: object = None, movie: Path | None = None
 ) -> list[PhotoFacts]:
-    """Inventory one file once and say what leaves it under each policy (same order)."""
+    """Inventory one file once and say what leaves it under each policy (same order). ``movie``: the
+    movie of a Live Photo whose still is ``path``: one photo, whose movie's items count where the policy
+    sends the movie too."""
     from core.pipeline.inspection import describe_os_error, inventory_from, open_readonly
     from core.pipeline.preview import make_preview
 
@@ -717,14 +735,28 @@ def photo_facts(
             inv, _, _ = inventory_from(path, data, st)
     except OSError as exc:
         return [PhotoFacts(error=describe_os_error(exc)) for _ in policies]
+    movie_inv = None
+    if movie is not None:
+        try:
+            with open_readonly(movie) as (data, st):
+                movie_inv, _, _ = inventory_from(movie, data, st)
+        except OSError:
+            movie_inv = None  # an unreadable movie never leaves: the still goes alone
+    video = inv.format == "mp4"
     out = []
     for policy in policies:
         preview = make_preview(inv, policy)
         if preview.error:
             out.append(PhotoFacts(error=preview.error))
             continue
+        leaves = list(preview.leaves)
+        if movie_inv is not None and policy.keeps_motion:
+            moving = make_preview(movie_inv, policy)
+            if not moving.error:
+                leaves += moving.leaves
         faces, known = faces_leaving(face_record, policy)
-        out.append(facts_from_items(preview.leaves, faces=faces, faces_known=known))
+        facts = facts_from_items(leaves, faces=faces, faces_known=known)
+        out.append(replace(facts, video=True) if video else facts)
     return out
 
 
@@ -746,9 +778,13 @@ def report_job(
     rec = service.recipient(recipient)  # type: ignore[attr-defined]
     policy: Policy = service.policy_of(rec)  # type: ignore[attr-defined]
     allowed = {fp for _, fp in service.allowed_sources(rec.name)}  # type: ignore[attr-defined]
+    # A Live Photo is one photo: its movie is read with its still, never counted on its own.
+    live: dict[Path, tuple[Path, str]] = service.live_pairs()  # type: ignore[attr-defined]
+    movies = {fp for _, fp in live.values()}
     photos: dict[str, Path] = {}
     for info in service.photos():  # type: ignore[attr-defined]
-        photos.setdefault(info.fingerprint, info.path)
+        if info.fingerprint not in movies:
+            photos.setdefault(info.fingerprint, info.path)
     if faces is None:
         faces = _default_faces(service)
     total = len(photos)
@@ -760,7 +796,8 @@ def report_job(
             raise Cancelled()
         record = faces.get(fp) if faces is not None else None
         policies = [ALL_ACCESS, policy] if fp in allowed else [ALL_ACCESS]
-        facts = photo_facts(path, policies, record)
+        pair = live.get(path)
+        facts = photo_facts(path, policies, record, movie=pair[0] if pair else None)
         everything.append(facts[0])
         if fp in allowed:
             mine.append(facts[1])

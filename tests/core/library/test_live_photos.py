@@ -422,3 +422,25 @@ def test_the_original_policy_copies_both_halves_with_their_identifiers(roll: Pat
     assert got == {"IMG_0001.JPG": files[0].read_bytes(), "IMG_0001.MOV": files[1].read_bytes()}
     assert all(live.IDENT.encode() in data for data in got.values())  # both keep it: still a Live Photo
     assert [Path(e.paired_with).name for e in result.exported] == ["IMG_0001.MOV", "IMG_0001.JPG"]
+
+
+def test_the_report_counts_a_live_photo_once_with_its_movies_place_when_it_leaves(
+    lib: LibraryService, roll: Path, tmp_path: Path
+) -> None:
+    from core.report.exposure import report_job
+
+    cats = {**BUILTIN["minimal"].categories, Category.LOCATION: KEEP}
+    places = lib.add_recipient("Places", str(write_policy(tmp_path / "y", Policy("places", cats))))
+    share_all(lib, roll, places.name)
+    still_only = drive(report_job(lib, places.name, namer=None))
+    policy_file = write_policy(tmp_path / "x", Policy("moving", cats, motion=KEEP))
+    moving = lib.add_recipient("Moving", str(policy_file))
+    share_all(lib, roll, moving.name)
+    with_movie = drive(report_job(lib, moving.name, namer=None))
+    # Five tiles, five photos: the two paired movies are part of their stills.
+    assert still_only.library_photos == with_movie.library_photos == 5
+    assert still_only.mine.photos == with_movie.mine.photos == 5
+    # The stills carry no position, every movie does: the two movies of no Live Photo count as videos
+    # under both policies, the two paired ones only when the policy sends the movie too.
+    assert still_only.mine.located == 2
+    assert with_movie.mine.located == 4

@@ -109,6 +109,9 @@ def test_the_exposure_report_counts_what_a_video_tells(lib: LibraryService, roll
     # The all-access side counts both videos' places (the photo's GPS has no longitude) and all times.
     assert report.all_access.located == 2 and report.all_access.invalid_positions == 1
     assert report.all_access.dated == 3
+    # Faces in videos are never looked for: said so, not counted as photos "not analysed yet".
+    assert mine.videos_not_searched == 1 and mine.faces_not_analysed == 0
+    assert report.all_access.videos_not_searched == 2
 
 
 def test_a_policy_that_blurs_faces_withholds_videos_in_the_library_share(
