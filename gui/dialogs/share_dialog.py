@@ -506,7 +506,15 @@ class ShareDialog(QDialog):
             else:
                 text = "<b>Cancelled.</b> Nothing was written."
         else:
-            text = f"<b>Exported {photos_text(len(exported))}</b> into {esc(where)} {esc(out)}."
+            # A Live Photo is one photo of two files: say so rather than count its movie as a photo.
+            movies = sum(1 for e in exported if getattr(e, "paired_with", "")
+                         and str(getattr(e, "output", "")).lower().endswith(".mov"))
+            files = ""
+            if movies:
+                whose = "its still" if movies == 1 else "their stills"
+                files = f" (and {movies} Live Photo movie{'s' if movies > 1 else ''} with {whose})"
+            text = (f"<b>Exported {photos_text(len(exported) - movies)}</b>{esc(files)} into {esc(where)} "
+                    f"{esc(out)}.")
             if self._skipped:
                 text += f" Left out {self._skipped} already sent before."
         if withheld:

@@ -148,3 +148,34 @@ def test_the_pane_shows_what_the_live_photos_movie_carries_and_whether_it_leaves
                 if pane.leaves.topLevelItem(i).text(0) == leaving[0])
     assert any(item.child(i).text(0).startswith("Location") for i in range(item.childCount()))
     settle(qtbot, win)
+
+
+def test_share_dialog_counts_a_live_photo_sent_with_its_movie_as_one_photo(
+    qtbot: Any, library: LibraryService, tmp_path: Path
+) -> None:
+    from PySide6.QtCore import Qt as QtNS
+
+    from core.model.policy import BUILTIN, Policy
+    from gui.dialogs.share_dialog import ShareDialog, State
+    from gui.tasks import TaskRunner
+
+    policy = tmp_path / "moving.toml"
+    policy.write_text(Policy("moving", dict(BUILTIN["minimal"].categories), motion=KEEP).to_toml())
+    library.add_recipient("Friends", str(policy))
+    root = library.roots()[0]
+    fps = [library.fingerprint_of(root / n) for n in ("IMG_0001.JPG", "CLIP_0002.MOV")]
+    library.decide_photos([f for f in fps if f], "Friends", Decision.ALLOWED)
+    runner = TaskRunner()
+    dialog = ShareDialog(library, runner, "Friends")
+    qtbot.addWidget(dialog)
+    dialog.confirm_stop = lambda: True  # type: ignore[method-assign]
+    dialog.open_url = lambda url: None  # type: ignore[method-assign]
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.state is State.READY, timeout=5000)
+    dialog.set_destination(tmp_path / "out")
+    qtbot.mouseClick(dialog.export_button, QtNS.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.state is State.DONE, timeout=10000)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "photo-0001.mov", "photo-0002.jpg", "photo-0002.mov", "receipt.json"]
+    assert "Exported 2 photos</b> (and 1 Live Photo movie with its still)" in dialog.status_label.text()
+    assert runner.shutdown()
