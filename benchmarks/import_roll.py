@@ -4,6 +4,7 @@
     python -m benchmarks.import_roll                  # 500 12-MP JPEGs (~2 GB), page cache warm
     python -m benchmarks.import_roll --count 10000    # the full figure (~44 GB of disk, page cache cold)
     python -m benchmarks.import_roll --profile        # plus cProfile of the import's worker processes
+    python -m benchmarks.import_roll --against TREE   # also the imports of another checkout (before/after)
 
 The roll: ``--bases`` distinct 12-megapixel pictures (Pillow), each file one of them with its own EXIF
 (GPS, times, device, serial, an IFD1 thumbnail) and XMP, so every file has its own content, fingerprint
@@ -35,6 +36,7 @@ import json
 import os
 import pstats
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -42,6 +44,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageDraw
@@ -145,21 +148,52 @@ def cached_fraction(paths: list[Path]) -> float:
 # -- what is timed --------------------------------------------------------------------------------------
 
 
-def two_processes(paths: list[Path], command: list[str]) -> float:
-    """Wall time of ``command FILE...`` over the files, in two processes (``xargs -P2``)."""
+@dataclass(frozen=True)
+class Timing:
+    wall: float  # seconds
+    cpu: float  # processor seconds of every process of the run (what a busy machine cannot inflate much)
+
+
+def _children_cpu() -> float:
+    # Includes every descendant waited for: xargs waits for its sha256sum processes.
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def two_processes(paths: list[Path], command: list[str]) -> Timing:
+    """``command FILE...`` over the files, in two processes (``xargs -P2``)."""
     per_call = max(1, min(200, -(-len(paths) // 8)))  # several calls per process: they balance
     listing = b"\0".join(os.fsencode(p) for p in paths)
-    start = time.perf_counter()
+    cpu, start = _children_cpu(), time.perf_counter()
     subprocess.run(
         ["xargs", "-0", "-P2", "-n", str(per_call), *command],
         input=listing,
         stdout=subprocess.DEVNULL,
         check=True,
     )
-    return time.perf_counter() - start
+    return Timing(time.perf_counter() - start, _children_cpu() - cpu)
 
 
-def window_import(roll: Path, home: Path, count: int) -> float:
+def _process_cpu(pid: int) -> float:
+    """Processor seconds a running process has used (Linux ``/proc``), 0 when it cannot be told."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _pool_cpu(offload: object) -> float:
+    """Processor seconds of the offload's worker processes and of the fork server they come from."""
+    import multiprocessing.forkserver
+
+    pool = getattr(offload, "_pool", None)
+    pids = list(getattr(pool, "_processes", {}) or {})
+    server = getattr(multiprocessing.forkserver._forkserver, "_forkserver_pid", None)
+    return sum(_process_cpu(pid) for pid in [*pids, *([server] if server else [])])
+
+
+def window_import(roll: Path, home: Path, count: int) -> Timing:
     """The import as the desktop app runs it: worker processes (started beforehand, as the app's are)."""
     from core.library.service import LibraryService
     from core.model.jobs import drive
@@ -169,32 +203,53 @@ def window_import(roll: Path, home: Path, count: int) -> float:
         offload = lib.ctx.offload
         offload.use_processes(2)
         try:
-            offload.call(os.getpid)  # the pool is up before the import starts, as in the app
+            # Both workers are up before the import starts, as in the app (where the pool lives as long as
+            # the window); what they import for the work itself counts.
+            offload.map(time.sleep, [(0.3,), (0.3,)])
+            cpu = time.process_time() + _pool_cpu(offload)
             start = time.perf_counter()
             result = drive(lib.import_job([roll]))
             secs = time.perf_counter() - start
+            cpu = time.process_time() + _pool_cpu(offload) - cpu
         finally:
             offload.close()
     _check(result.added, len(result.problems), count)
-    return secs
+    return Timing(secs, cpu)
 
 
-def cli_import(roll: Path, home: Path, count: int) -> float:
+def window_import_of(tree: Path, roll: Path, home: Path, count: int) -> Timing:
+    """``window_import`` in a process of its own, with the code of ``tree`` (this repository or another
+    checkout, say the commit before a change: before and after in one run)."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--time-window", str(roll), str(home), str(count)],
+        capture_output=True,
+        env={**os.environ, "PYTHONPATH": str(tree)},
+        cwd=tree,
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"the window import failed: {out.stderr.decode(errors='replace')[-2000:]}")
+    doc = json.loads(out.stdout)
+    if Path(doc["core"]).resolve() != (tree / "core").resolve():
+        raise SystemExit(f"the window import of {tree} ran the code in {doc['core']}")
+    return Timing(float(doc["seconds"]), float(doc["cpu"]))
+
+
+def cli_import(tree: Path, roll: Path, home: Path, count: int) -> Timing:
     shutil.rmtree(home, ignore_errors=True)
-    env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring", "PYTHONPATH": str(REPO)}
-    start = time.perf_counter()
+    env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring", "PYTHONPATH": str(tree)}
+    cpu, start = _children_cpu(), time.perf_counter()
     out = subprocess.run(
         [sys.executable, "-m", "core.cli.main", "--home", str(home), "import", "--json", str(roll)],
         capture_output=True,
         env=env,
-        cwd=REPO,
+        cwd=tree,
     )
     secs = time.perf_counter() - start
     if out.returncode != 0:
         raise SystemExit(f"photo-consent import failed: {out.stderr.decode(errors='replace')[-2000:]}")
     doc = json.loads(out.stdout)
     _check(int(doc["added"]), len(doc["problems"]), count)
-    return secs
+    return Timing(secs, _children_cpu() - cpu)
 
 
 def _check(added: int, problems: int, count: int) -> None:
@@ -232,22 +287,40 @@ def profile_import(roll: Path, home: Path, count: int, folder: Path, top: int) -
         importer.examine_many = original
     caller.dump_stats(folder / "caller.prof")
     workers = sorted(folder.glob("worker-*.prof"))
-    for title, files in (("worker processes (all calls merged)", workers), ("calling thread", [folder / "caller.prof"])):
+    shown = (("worker processes (all calls merged)", workers), ("calling thread", [folder / "caller.prof"]))
+    for title, files in shown:
         if not files:
             print(f"\nprofile of the {title}: none (the import ran no worker process)")
             continue
         stats = pstats.Stats(str(files[0]), stream=sys.stdout)
         for f in files[1:]:
             stats.add(str(f))
-        print(f"\nprofile of the {title}, by own time (files in {folder}):")
+        print(f"\nprofile of the {title}, by own time:")
         stats.sort_stats("tottime").print_stats(top)
 
 
 # -- main -----------------------------------------------------------------------------------------------
 
 
+def _time_window(roll: str, home: str, count: str) -> int:
+    import keyring
+
+    import core
+    from tests.core.memkeyring import MemoryKeyring
+
+    keyring.set_keyring(MemoryKeyring())  # never touch the user's real keyring
+    timing = window_import(Path(roll), Path(home), int(count))
+    print(json.dumps({"seconds": timing.wall, "cpu": timing.cpu, "core": str(Path(core.__file__).parent)}))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--time-window"]:  # one timed window import, in a process of its own
+        return _time_window(*argv[1:4])
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--count", type=int, default=500, help="photos in the roll (default 500)")
     parser.add_argument("--bases", type=int, help="distinct pictures (default: count/25, 20 to 400)")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (default 3)")
@@ -256,6 +329,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--roll", type=Path, help="a roll kept before (--keep): not generated again")
     parser.add_argument("--keep", action="store_true", help="keep the roll (its folder is printed)")
     parser.add_argument("--only", choices=("window", "cli"), help="time one of the two imports only")
+    parser.add_argument(
+        "--against",
+        type=Path,
+        metavar="TREE",
+        help="also time the imports of another checkout (e.g. `git archive COMMIT | tar -x -C TREE`)",
+    )
     parser.add_argument("--profile", action="store_true", help="also profile one window import")
     parser.add_argument("--top", type=int, default=30, help="profile lines shown (default 30)")
     args = parser.parse_args(argv)
@@ -289,50 +368,64 @@ def main(argv: list[str] | None = None) -> int:
         if cache == "auto":
             cache = "warm" if total < available / 2 else "cold"
         prepare = warm if cache == "warm" else evict
+        how = "every file read once" if cache == "warm" else "posix_fadvise DONTNEED on every file"
         say(
             f"roll: {count} files, {total / 1e9:.2f} GB ({total / count / 1e6:.2f} MB each); "
-            f"page cache {cache} before each run ({'every file read once' if cache == 'warm' else 'posix_fadvise DONTNEED on every file'}); "
+            f"page cache {cache} before each run ({how}); "
             f"{os.cpu_count()} processors, load {os.getloadavg()[0]:.2f}"
         )
 
-        runs: dict[str, Callable[[], float]] = {
+        runs: dict[str, Callable[[], Timing]] = {
             "sha256sum -P2": lambda: two_processes(paths, ["sha256sum"]),
             "openssl sha256 -P2": lambda: two_processes(paths, ["openssl", "sha256"]),
             "cat -P2": lambda: two_processes(paths, ["cat"]),
         }
-        if args.only in (None, "window"):
-            runs["window import"] = lambda: window_import(roll, work / "home-window", count)
-        if args.only in (None, "cli"):
-            runs["cli import"] = lambda: cli_import(roll, work / "home-cli", count)
+        trees = {"": REPO}
+        if args.against:
+            trees[" (against)"] = args.against.resolve()
+        for tag, tree in trees.items():
+            if args.only in (None, "window"):
+                runs[f"window import{tag}"] = functools.partial(
+                    window_import_of, tree, roll, work / "home-window", count
+                )
+            if args.only in (None, "cli"):
+                runs[f"cli import{tag}"] = functools.partial(cli_import, tree, roll, work / "home-cli", count)
         if not shutil.which("openssl"):
             del runs["openssl sha256 -P2"]
 
-        times: dict[str, list[float]] = {name: [] for name in runs}
+        width = max(map(len, runs))
+        times: dict[str, list[Timing]] = {name: [] for name in runs}
         for r in range(args.rounds):
             for name, run in runs.items():
                 prepare(paths)
                 state = cached_fraction(paths)
-                secs = run()
-                times[name].append(secs)
+                t = run()
+                times[name].append(t)
                 cached = f", {state:.0%} cached before" if state >= 0 else ""
-                say(f"  round {r + 1}: {name:<20} {secs:7.2f} s  {total / secs / 1e6:6.0f} MB/s{cached}")
+                say(
+                    f"  round {r + 1}: {name:<{width}} {t.wall:7.2f} s  {total / t.wall / 1e6:6.0f} MB/s  "
+                    f"cpu {t.cpu:6.2f} s (load {os.getloadavg()[0]:.1f}{cached})"
+                )
 
-        yard = statistics.median(times["sha256sum -P2"])
         say(f"\nmedians over {args.rounds} rounds ({count} photos, cache {cache}):")
         for name, values in times.items():
-            med = statistics.median(values)
-            say(
-                f"  {name:<20} {med:7.2f} s  {count / med:7.1f} photos/s  "
-                f"sha256sum-time / this = {yard / med:.2f}"
-            )
-        for name in ("window import", "cli import"):
+            wall = statistics.median(t.wall for t in values)
+            cpu = statistics.median(t.cpu for t in values)
+            say(f"  {name:<{width}} {wall:7.2f} s  {count / wall:7.1f} photos/s  cpu {cpu:7.2f} s")
+        say(
+            "ratio = yardstick / import, per round (wall: true on a quiet machine; cpu: processor seconds, "
+            "which a busy machine inflates far less); target >= 0.90"
+        )
+        for name in [n for n in times if "import" in n]:
             for yardstick in ("sha256sum -P2", "openssl sha256 -P2"):
-                if name in times and yardstick in times:
+                if yardstick in times:
                     # per-round ratios: a busy moment on the machine hits one round, not the median
-                    pairs = [y / t for y, t in zip(times[yardstick], times[name], strict=True)]
+                    pairs = zip(times[yardstick], times[name], strict=True)
+                    walls, cpus = zip(*((y.wall / t.wall, y.cpu / t.cpu) for y, t in pairs), strict=True)
                     say(
-                        f"{name}: {statistics.median(pairs):.2f} of the {yardstick} yardstick "
-                        f"(target >= 0.90; rounds {', '.join(f'{p:.2f}' for p in pairs)})"
+                        f"  {name:<{width}} vs {yardstick:<18}: wall {statistics.median(walls):.2f} "
+                        f"({', '.join(f'{p:.2f}' for p in walls)}), "
+                        f"cpu {statistics.median(cpus):.2f} ({', '.join(f'{p:.2f}' for p in cpus)})"
                     )
         if args.profile:
             profile_import(roll, work / "home-profile", count, work / "profile", args.top)
