@@ -4,14 +4,14 @@
 Incremental: a file whose size and modification time are unchanged is not read again; a content already
 known (same fingerprint) is not inventoried again. Workers only read files; every write happens on the
 calling thread, one transaction per batch, so progress stays live and commits stay cheap.
-
-Speed (a camera roll of thousands of 4 MB photos): each file is read once, in one call, and that one copy
-is both hashed (hashlib releases the GIL on large buffers) and walked; while one file is worked on, the
-kernel is already reading the next. The files go to the workers in small chunks, a few chunks ahead, so
-both cores stay busy while the calling thread records the results; a batch's rows go in with one
-statement per table.
 One bad file never stops the others: whatever a parser raises for one file (a ``RecursionError`` from
 deeply nested XMP, a ``TypeError`` from an odd EXIF value ...) is recorded as that file's problem.
+
+Speed (a camera roll of thousands of 4 MB photos): each file is mapped once, and that one mapping is both
+hashed (hashlib releases the GIL on large buffers) and walked; while one file is worked on, the kernel is
+already reading the next. The files go to the workers in small chunks, a few chunks ahead, so
+both cores stay busy while the calling thread records the results; a batch's rows go in with one
+statement per table.
 """
 
 from __future__ import annotations
@@ -21,11 +21,10 @@ import os
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import closing, contextmanager
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.formats.base import Buffer
 from core.library import events as ev
 from core.library.context import LibraryContext, display
 from core.library.db import fs_bytes, readable
@@ -39,7 +38,6 @@ from core.pipeline.scan import Folder, Found, Problem, walk
 
 BATCH = 256  # files per write transaction during import
 CHUNK = 16  # files per call of a worker: small, so the last chunks of a roll keep both cores busy
-READ_WHOLE = 64 << 20  # files up to this size are read into memory at once; larger ones (videos) mapped
 
 
 @dataclass(frozen=True)
@@ -107,37 +105,10 @@ def _photo_record(fingerprint: str, inv: Inventory, when: str) -> PhotoRecord:
     )
 
 
-def _read_whole(fd: int, size: int) -> bytes:
-    # One read of the whole file: cheaper than mapping it (no page faults, no unmapping), and a file cut
-    # short meanwhile gives fewer bytes (then the walker says so) where a mapping would crash the worker.
-    parts = []
-    while size > 0:
-        part = os.read(fd, size)
-        if not part:
-            break
-        parts.append(part)
-        size -= len(part)
-    return parts[0] if len(parts) == 1 else b"".join(parts)
-
-
-@contextmanager
-def _contents(path: Path) -> Iterator[tuple[Buffer, os.stat_result]]:
-    """The file's bytes, read-only: read at once up to ``READ_WHOLE``, mapped beyond."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-    try:
-        st = os.fstat(fd)
-        if st.st_size <= READ_WHOLE:
-            yield _read_whole(fd, st.st_size), st
-            return
-    finally:
-        os.close(fd)
-    with open_readonly(path) as (data, st):
-        yield data, st
-
-
 def _read_ahead(path: str) -> None:
-    """Ask the kernel to start reading a file now (it is needed next): with a cold page cache, the disk
-    then works while this worker hashes and walks the file before it."""
+    """Ask the kernel to read a whole file now, in large requests and without waiting: with a cold page
+    cache the disk then works while this worker hashes and walks the file before it, and the mapped file
+    is not read in small pieces, one page fault at a time."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     except OSError:
@@ -156,7 +127,7 @@ def examine(found: Found, known: frozenset[str] | set[str], when: str) -> Examin
 
     path = Path(found.path)
     try:
-        with _contents(path) as (data, st):
+        with open_readonly(path) as (data, st):
             if handler_for(bytes(data[:64])) is None:
                 inv, _, _ = inventory_from(path, data, st)
                 return Examined(path, st.st_size, st.st_mtime_ns, "unsupported", inv.error or "not a photo")
@@ -184,8 +155,8 @@ def examine_many(founds: list[Found], known: frozenset[str], when: str) -> list[
     """``examine`` for several files: one call of a worker process (or thread)."""
     out = []
     for i, found in enumerate(founds):
-        if i + 1 < len(founds):
-            _read_ahead(founds[i + 1].path)
+        for ahead in founds[i : i + 2] if i == 0 else founds[i + 1 : i + 2]:
+            _read_ahead(ahead.path)
         out.append(examine(found, known, when))
     return out
 

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The import's fast path gives what a plain one would: files in many chunks and batches, in threads or
-worker processes, read at once or mapped; a known content is not inventoried again; a bad file among
-many still gets its one sentence."""
+worker processes; a known content is not inventoried again; a bad file among many still gets its one
+sentence."""
 
 from __future__ import annotations
 
@@ -94,22 +94,6 @@ def test_many_chunks_and_batches_record_what_one_chunk_does(
     assert len(copies) == 2 and copies[0] == copies[1]
 
 
-def test_large_files_are_mapped_and_give_the_same_records(tmp_path: Path, monkeypatch, mem_keyring):
-    folder = roll(tmp_path / "Roll")
-    read = records(tmp_path / "read", folder)
-    mapped: list[Path] = []
-    real = importer.open_readonly
-
-    def counting(path):
-        mapped.append(path)
-        return real(path)
-
-    monkeypatch.setattr(importer, "READ_WHOLE", 64)  # every photo is "large" now
-    monkeypatch.setattr(importer, "open_readonly", counting)
-    assert records(tmp_path / "mapped", folder) == read
-    assert len(mapped) == 13  # every file but the two tiny ones (the broken JPEG, the text)
-
-
 def test_a_known_content_is_not_inventoried_again(tmp_path: Path, monkeypatch, mem_keyring):
     folder = roll(tmp_path / "Roll")
     inventoried: list[str] = []
@@ -135,24 +119,3 @@ def test_a_known_content_is_not_inventoried_again(tmp_path: Path, monkeypatch, m
         again = {p.path.name: p.fingerprint for p in lib.photos() if p.path.parent == more}
         first = {p.path.name: p.fingerprint for p in lib.photos() if p.path.parent == folder / "A0"}
         assert again["again-p03.jpg"] == first["p03.jpg"] and again["again-p06.jpg"] == first["p06.jpg"]
-
-
-@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to tell the files apart")
-def test_a_file_cut_short_while_read_is_a_problem_of_its_own(tmp_path: Path, monkeypatch, mem_keyring):
-    folder = tmp_path / "Roll"
-    make_jpeg(folder / "ok.jpg", 5)
-    victim = make_jpeg(folder / "victim.jpg", 9)
-    real = importer._read_whole
-
-    def cut(fd, size):
-        data = real(fd, size)
-        return data[: size // 2] if os.readlink(f"/proc/self/fd/{fd}").endswith("victim.jpg") else data
-
-    monkeypatch.setattr(importer, "_read_whole", cut)
-    with LibraryService.open(tmp_path / "home") as lib:
-        result = drive(lib.import_job([folder]))
-        assert result.added == 2
-        status = {p.path.name: p.photo for p in lib.photos()}
-        assert status["ok.jpg"].status == "ok"
-        assert status["victim.jpg"].status == "error" and status["victim.jpg"].error
-    assert victim.exists()
