@@ -264,9 +264,11 @@ def profiled_examine_many(folder: Path, *args: object) -> object:
     ``functools.partial``)."""
     from core.library import importer
 
+    # In a worker the module is as imported; in this process (a pool that broke) the original is kept aside.
+    real = getattr(importer, "_unprofiled", importer.examine_many)
     profile = cProfile.Profile()
     try:
-        return profile.runcall(importer.examine_many, *args)  # type: ignore[arg-type]
+        return profile.runcall(real, *args)  # type: ignore[arg-type]
     finally:
         profile.dump_stats(folder / f"worker-{os.getpid()}-{time.monotonic_ns()}.prof")
 
@@ -277,6 +279,7 @@ def profile_import(roll: Path, home: Path, count: int, folder: Path, top: int) -
 
     folder.mkdir(parents=True, exist_ok=True)
     original = importer.examine_many
+    importer._unprofiled = original  # type: ignore[attr-defined]
     importer.examine_many = functools.partial(profiled_examine_many, folder)  # type: ignore[assignment]
     caller = cProfile.Profile()
     try:
