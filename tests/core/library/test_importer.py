@@ -44,6 +44,21 @@ def test_stream_gives_results_in_order_and_reads_chunks_as_work_is_handed_out():
         offload.close()
 
 
+def parsers_loaded() -> bool:
+    import sys
+
+    return "core.formats.jpeg" in sys.modules and "numpy" in sys.modules
+
+
+def test_workers_start_with_the_parsers_loaded():
+    offload = Offload()
+    offload.use_processes(1)
+    try:
+        assert offload.call(parsers_loaded)
+    finally:
+        offload.close()
+
+
 def test_stream_without_processes_runs_in_this_thread():
     offload = Offload()
     assert list(offload.stream(square_or_die, [(2,), (4,)])) == [[4], [16]]
