@@ -182,6 +182,13 @@ class FilesRepo:
         ).fetchone()
         return self._row(r) if r else None
 
+    _UPSERT = (
+        "INSERT INTO files(path, name, album_id, size, mtime_ns, fingerprint, state, reason) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET album_id = excluded.album_id, "
+        "size = excluded.size, mtime_ns = excluded.mtime_ns, fingerprint = excluded.fingerprint, "
+        "state = excluded.state, reason = excluded.reason, name = excluded.name"
+    )
+
     def upsert(
         self,
         path: Path,
@@ -192,13 +199,17 @@ class FilesRepo:
         state: str,
         reason: str = "",
     ) -> None:
-        raw = fs_bytes(path)
-        self.db.conn.execute(
-            "INSERT INTO files(path, name, album_id, size, mtime_ns, fingerprint, state, reason) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET album_id = excluded.album_id, "
-            "size = excluded.size, mtime_ns = excluded.mtime_ns, fingerprint = excluded.fingerprint, "
-            "state = excluded.state, reason = excluded.reason, name = excluded.name",
-            (raw, readable(fs_bytes(path.name)), album_id, size, mtime_ns, fingerprint, state, reason),
+        self.upsert_many([(path, album_id, size, mtime_ns, fingerprint, state, reason)])
+
+    def upsert_many(self, files: Iterable[tuple[Path, int, int, int, str | None, str, str]]) -> None:
+        """``upsert`` for many files (path, album id, size, mtime_ns, fingerprint, state, reason): one
+        statement, as an import records a batch."""
+        self.db.conn.executemany(
+            self._UPSERT,
+            (
+                (fs_bytes(path), readable(fs_bytes(path.name)), album_id, size, mtime_ns, fp, state, reason)
+                for path, album_id, size, mtime_ns, fp, state, reason in files
+            ),
         )
 
     def mark_gone(self, file_ids: Iterable[int]) -> None:
@@ -242,38 +253,49 @@ class PhotosRepo:
         self.db = db
 
     def upsert(self, p: PhotoRecord) -> None:
-        self.db.conn.execute(
+        self.upsert_many([p])
+
+    def upsert_many(self, records: Iterable[PhotoRecord]) -> None:
+        """Add or replace photos: one statement for a whole import batch."""
+        self.db.conn.executemany(
             "INSERT OR REPLACE INTO photos(fingerprint, format, size, width, height, orientation, taken, "
             "has_location, has_hidden_data, metadata_faces, categories, status, error, inspected, live_id, "
             "duration) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                p.fingerprint,
-                p.format,
-                p.size,
-                p.width,
-                p.height,
-                p.orientation,
-                p.taken,
-                int(p.has_location),
-                int(p.has_hidden_data),
-                p.metadata_faces,
-                p.categories,
-                p.status,
-                p.error,
-                p.inspected,
-                p.live_id,
-                p.duration,
+                (
+                    p.fingerprint,
+                    p.format,
+                    p.size,
+                    p.width,
+                    p.height,
+                    p.orientation,
+                    p.taken,
+                    int(p.has_location),
+                    int(p.has_hidden_data),
+                    p.metadata_faces,
+                    p.categories,
+                    p.status,
+                    p.error,
+                    p.inspected,
+                    p.live_id,
+                    p.duration,
+                )
+                for p in records
             ),
         )
 
-    def readable_fingerprints(self) -> set[str]:
-        """Photos read without error: an import does not read their content again (except a video whose
-        length was never read: one imported before the library stored it)."""
-        rows = self.db.conn.execute(
-            "SELECT fingerprint FROM photos WHERE status = 'ok' AND NOT (format = 'mp4' AND duration IS NULL)"
-        ).fetchall()
-        return {str(r[0]) for r in rows}
+    def readable_fingerprints_by_size(self) -> dict[int, set[str]]:
+        """Photos read without error, by their size in bytes: an import does not read their content
+        again (a file of another size cannot have that content)."""
+        out: dict[int, set[str]] = {}
+        for size, fingerprint in self.db.conn.execute(
+            "SELECT size, fingerprint FROM photos WHERE status = 'ok'"
+            # A video whose length was never read (imported before the library stored it) is read again.
+            " AND NOT (format = 'mp4' AND duration IS NULL)"
+        ).fetchall():
+            out.setdefault(int(size), set()).add(str(fingerprint))
+        return out
 
     def get(self, fingerprint: str) -> PhotoRecord | None:
         r = self.db.conn.execute(
