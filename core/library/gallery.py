@@ -20,7 +20,7 @@ GALLERY_FILTERS: dict[str, str] = {
     "all": "f.state = 'photo'",
     "shared": "f.state = 'photo' AND {allowed} = 1",
     "not_shared": "f.state = 'photo' AND {allowed} = 0",
-    "location": "f.state = 'photo' AND p.has_location = 1",
+    "location": "f.state = 'photo' AND (p.has_location = 1 OR {movie_located})",
     "faces": "f.state = 'photo' AND COALESCE(p.faces, 0) > 0",
     "hidden": "f.state = 'photo' AND p.has_hidden_data = 1",
     "errors": "(f.state IN ('unsupported', 'unreadable') OR (f.state = 'photo' AND p.status = 'error'))",
@@ -50,6 +50,12 @@ _LIVE_MOVIE_FPS = (
 _IS_LIVE = (
     "EXISTS(SELECT 1 FROM live_photos lp JOIN files m ON m.id = lp.movie"
     " WHERE lp.still = f.id AND m.state = 'photo')"
+)
+# A Live Photo shows a location when its movie has one: the tile stands for both files.
+_MOVIE_LOCATED = (
+    "EXISTS(SELECT 1 FROM live_photos lp JOIN files m ON m.id = lp.movie"
+    " JOIN photos mp ON mp.fingerprint = m.fingerprint"
+    " WHERE lp.still = f.id AND m.state = 'photo' AND mp.has_location = 1)"
 )
 
 
@@ -116,7 +122,7 @@ class GalleryRepo:
                 " LEFT JOIN photo_decisions pd ON pd.fingerprint = f.fingerprint AND pd.recipient_id = :r"
                 " LEFT JOIN fp_allowed fa ON fa.fp = f.fingerprint"
             )
-        sql += " WHERE " + cond.format(allowed=_ALLOWED_EXPR)
+        sql += " WHERE " + cond.format(allowed=_ALLOWED_EXPR, movie_located=_MOVIE_LOCATED)
         if album_id is not None:
             sql += " AND f.album_id IN (SELECT id FROM sub)"
         sql += _NOT_A_LIVE_MOVIE
@@ -137,7 +143,8 @@ class GalleryRepo:
             )
             + f"""
             SELECT f.id, f.name, f.path, f.album_id, f.fingerprint, f.state, f.reason,
-                   p.width, p.height, p.has_location, p.has_hidden_data, p.faces, p.status, p.error,
+                   p.width, p.height, p.has_location OR {_MOVIE_LOCATED}, p.has_hidden_data, p.faces,
+                   p.status, p.error,
                    pd.allowed, {_ALLOWED_EXPR}, {_IS_LIVE}, p.format, p.duration
             FROM files f LEFT JOIN photos p ON p.fingerprint = f.fingerprint
             LEFT JOIN photo_decisions pd ON pd.fingerprint = f.fingerprint AND pd.recipient_id = :r

@@ -684,19 +684,23 @@ def stays_of(preview: Preview) -> list[Fact]:
 
 
 
-def live_movie_facts(preview: Preview) -> tuple[bool, str, list[Fact]]:
-    """A Live Photo's movie in words: whether it leaves, one heading line, and what it carries (what
-    leaves with it, or, when it stays, everything it holds). ``(False, "", [])`` for any other photo."""
+def live_movie_facts(preview: Preview) -> list[tuple[bool, str, list[Fact]]]:
+    """A Live Photo's movie in words, as sections of the pane's two lists: (leaves, heading, facts).
+    When the policy sends the movie: what leaves with it, and what is removed from it; otherwise one
+    section of everything it holds, which stays. Empty for any other photo."""
     movie = preview.movie
     if movie is None:
-        return False, "", []
+        return []
     name = preview.movie_name
     if movie.error:
-        return False, f"Live Photo movie {name}: not sent. {plain_error(movie.error)}", []
+        return [(False, f"Live Photo movie {name}: not sent. {plain_error(movie.error)}", [])]
     if preview.policy.keeps_motion:
-        return True, f"Live Photo movie {name}, cleaned:", summary_of(movie)
+        return [
+            (True, f"Live Photo movie {name}, cleaned:", summary_of(movie)),
+            (False, f"Live Photo movie {name}, removed from it:", stays_of(movie)),
+        ]
     held = describe([*movie.leaves, *(s.item for s in movie.stays)])
-    return False, f"Live Photo movie {name}: not sent, the still goes alone", held
+    return [(False, f"Live Photo movie {name}: not sent, the still goes alone", held)]
 
 
 def partial_facts(preview: Preview) -> list[Fact]:

@@ -60,7 +60,7 @@ CATEGORY_HELP = {
     Category.DEVICE: "camera make, model, serial numbers",
     Category.PEOPLE: "author, copyright, named face regions",
     Category.DESCRIPTION: "captions, keywords, comments",
-    Category.HIDDEN_MEDIA: "thumbnails, extra images, depth maps",
+    Category.HIDDEN_MEDIA: "thumbnails, extra images, depth maps (motion videos: see Live & motion photos)",
     Category.HISTORY: "edit history and document identifiers",
     Category.TECHNICAL: "orientation, colour profile, exposure",
     Category.FILE: "file timestamps",

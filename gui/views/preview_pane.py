@@ -388,6 +388,8 @@ class PreviewPane(QWidget):
             # The number is given at export time, in export order: never promise this photo a number.
             ext = preview.output_name.rsplit(".", 1)[-1]
             name = f"a neutral name (<b>photo-NNNN.{ext}</b>, numbered when exported)"
+        if preview.movie is not None and preview.policy.keeps_motion and not preview.movie.error:
+            name += " with its movie (same name, .mov)"
         self.output.setText(
             f"Leaves as {name}." if shared else f"Nothing leaves. If shared, it would leave as {name}."
         )
@@ -399,9 +401,10 @@ class PreviewPane(QWidget):
         fill_facts(self.stays, stays, mark_risk=False, reasons=reasons)
         if not stays:
             QTreeWidgetItem(self.stays, ["Nothing: everything in the file leaves"])
-        leaves, heading, movie_facts = live_movie_facts(preview)
-        if heading:
-            # A Live Photo is one tile for two files: what the movie carries belongs in the same lists.
+        # A Live Photo is one tile for two files: what the movie carries belongs in the same lists.
+        for leaves, heading, movie_facts in live_movie_facts(preview):
+            if leaves and len(self.facts) == 1:
+                self.leaves.takeTopLevelItem(self.leaves.topLevelItemCount() - 1)  # "Nothing else" is untrue
             head = QTreeWidgetItem(self.leaves if leaves else self.stays, [heading])
             head.setToolTip(0, heading)
             for fact in movie_facts:

@@ -166,6 +166,12 @@ def test_import_pairs_them_and_the_grid_shows_one_tile(lib: LibraryService) -> N
     assert lib.shared_count(META) == (0, 5)
     direct = {s.name: s.direct for s in lib.album_states(META)}
     assert direct == {"Roll": 4, "Elsewhere": 1}
+    # The stills carry no position, their movies do: the tile shows the location the pair holds.
+    rows = lib.gallery_rows(lib.gallery(META), META)
+    located = {r.path.name for r in rows.values() if r.has_location}
+    assert {"IMG_0001.JPG", "IMG_0002.JPG"} <= located and "IMG_0003.JPG" not in located
+    filtered = lib.gallery_rows(lib.gallery(META, None, "location"), META)
+    assert {r.path.name for r in filtered.values()} == located
     # `status` (the CLI) counts the same way as the window's album tree.
     (meta,) = [r for r in lib.status()["recipients"] if r["name"] == META]  # type: ignore[union-attr]
     assert {a["album"]: a["total"] for a in meta["albums"]} == direct

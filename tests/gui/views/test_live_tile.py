@@ -147,6 +147,12 @@ def test_the_pane_shows_what_the_live_photos_movie_carries_and_whether_it_leaves
     item = next(pane.leaves.topLevelItem(i) for i in range(pane.leaves.topLevelItemCount())
                 if pane.leaves.topLevelItem(i).text(0) == leaving[0])
     assert any(item.child(i).text(0).startswith("Location") for i in range(item.childCount()))
+    # What the policy removes from the movie is listed too (its camera make), and the output line says
+    # the movie goes with it.
+    removed = [t for t in _tops(pane.stays) if t.startswith("Live Photo movie IMG_0001.MOV, removed")]
+    assert removed, _tops(pane.stays)
+    assert "with its movie" in pane.output.text()
+    assert not any(t.startswith("Nothing else") for t in _tops(pane.leaves))
     settle(qtbot, win)
 
 
