@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import struct
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -75,41 +76,22 @@ MAX_SCANS = 1000
 MAX_SEGMENTS = 100_000
 TOO_COMPLEX = "too complex to check: {n:,} {what} (at most {cap:,})"
 # End of entropy-coded data: 0xFF followed by anything but a stuffed zero or a restart marker.
+_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7]")
 
 
 def _scan_end(data: Buffer, pos: int) -> int:
     """Offset of the first marker after entropy-coded data starting at ``pos``: inside a scan every FF
     byte is followed by 00 or a restart marker (D0-D7), so the first other FFxx ends it.
 
-    numpy finds the FF bytes and checks only their successors: about twice as fast as a regex over
-    the megabytes of a photo's scan, and it releases the GIL. The window grows from 256 KB so the many
-    short scans of a progressive JPEG are not searched to the end of the file each time."""
-    end = _find_marker(data, pos)
-    if end < 0:
-        # Raised here, where no numpy view of the mapped file is alive: a traceback holding one would
-        # keep the caller from closing the mapping.
+    One regular-expression search in C over the file's bytes (a mapped file is searched in place, never
+    copied): as fast as numpy's search for the FF bytes here (~3.5 GB/s) without numpy's import, which
+    costs more than inspecting a photo. It stops at the first marker, so the many short scans of a
+    progressive JPEG cost one pass over the file in all."""
+    found = _MARKER.search(data, pos)
+    if found is None:
         raise ParseError(TRUNCATED)
-    return end
+    return found.start()
 
-
-def _find_marker(data: Buffer, pos: int) -> int:
-    import numpy as np
-
-    arr = np.frombuffer(data, dtype=np.uint8)
-    last = len(arr) - 1  # a marker needs its second byte
-    # Small first: a file of many tiny scans must not search a large window per scan (that was
-    # quadratic); the window doubles, so a long scan still costs a few passes.
-    start, window = pos, 1 << 12
-    while start < last:
-        stop = min(last, start + window)
-        ff = np.flatnonzero(arr[start:stop] == 0xFF)
-        if ff.size:
-            following = arr[ff + (start + 1)]
-            marker = np.flatnonzero((following != 0) & ((following < 0xD0) | (following > 0xD7)))
-            if marker.size:
-                return start + int(ff[marker[0]])
-        start, window = stop, min(window * 2, 1 << 23)
-    return -1
 
 # Max payload of one segment (the 2-byte length counts itself).
 _MAX_PAYLOAD = 65533
