@@ -17,7 +17,6 @@ when ``pixels`` is given), then EOI. Nothing after EOI is ever written.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import re
 import struct
@@ -837,6 +836,8 @@ def _icc_segments(profile: bytes) -> list[bytes]:
 
 
 def _xmp_segments(w: _Walk, leaving: frozenset[str]) -> list[bytes]:
+    import hashlib  # here: reading a JPEG needs no hash, and its import is a start-up cost
+
     ext = filter_xmp(w.ext_xmp, leaving) if w.ext_xmp is not None else None
     guid = hashlib.md5(ext).hexdigest().upper() if ext else ""  # the GUID is defined as the packet's MD5
     main = None
