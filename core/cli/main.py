@@ -179,11 +179,6 @@ def _forks() -> bool:
     return can_fork()
 
 
-# From this many photos on, numpy's import (~80 ms, before the workers fork) costs less than it saves:
-# the JPEG scan search takes a quarter less processor time per photo with it.
-NUMPY_FROM = 300
-
-
 def _prepare_workers(names: Sequence[str], sample: int = 16) -> None:
     """Import the format handlers the first files need, here, before worker processes are forked from
     this one: each worker would otherwise import them (and the metadata readers) again by itself."""
@@ -194,13 +189,9 @@ def _prepare_workers(names: Sequence[str], sample: int = 16) -> None:
             if not os.path.isfile(name):
                 continue  # a folder or a pipe: its own read says so (and a pipe is never waited on here)
             with open(name, "rb") as fh:
-                handler = handler_for(fh.read(64))
+                handler_for(fh.read(64))
         except OSError:
             continue  # the file's own read reports it
-        if handler is not None and handler.name == "jpeg" and len(names) >= NUMPY_FROM:
-            from core.formats.jpeg import load_scan_search
-
-            load_scan_search()
 
 
 def _inspect_all(names: Sequence[str], faces: bool, as_json: bool) -> Iterator[tuple[str, bool]]:

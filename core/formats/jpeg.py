@@ -20,9 +20,8 @@ from __future__ import annotations
 import io
 import re
 import struct
-import sys
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from core.formats.base import Buffer, Cleaned, FormatHandler, Parsed, state_of
 from core.formats.nested import picture_items, video_items, with_children, with_thumbnail
@@ -81,51 +80,21 @@ _MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7]")
 
 def _scan_end(data: Buffer, pos: int) -> int:
     """Offset of the first marker after entropy-coded data starting at ``pos``: inside a scan every FF
-    byte is followed by 00 or a restart marker (D0-D7), so the first other FFxx ends it.
-
-    Two searches give the same answer (a test holds them to it). With numpy loaded (the app; a command
-    over many photos, see ``load_scan_search``), numpy finds the FF bytes and checks only their
-    successors: a quarter less processor time than a regex over a photo's megabytes, with the GIL
-    released. Otherwise one regular-expression search in C: numpy's import alone costs more than
-    inspecting a few photos."""
-    numpy = sys.modules.get("numpy")
-    end = _find_marker_numpy(numpy, data, pos) if numpy is not None else _find_marker(data, pos)
+    byte is followed by 00 or a restart marker (D0-D7), so the first other FFxx ends it."""
+    end = _find_marker(data, pos)
     if end < 0:
-        # Raised here, where no numpy view of the data is alive: a traceback holding one would keep the
-        # caller from closing a mapped file.
         raise ParseError(TRUNCATED)
     return end
 
 
-def load_scan_search() -> None:
-    """Import numpy for the scan search: worth it before a batch of many photos (in the process that
-    forks the workers, so they share the import)."""
-    import numpy  # noqa: F401 - _scan_end uses it once loaded
-
-
 def _find_marker(data: Buffer, pos: int) -> int:
-    """It stops at the first marker, so the many short scans of a progressive JPEG cost one pass over
-    the file in all."""
+    """One regular-expression search in C over the bytes (a mapped file is searched in place). On camera
+    photos (an FF byte every 100-300 bytes of scan) it takes the processor time numpy's search for FF
+    bytes took, without numpy's import, which cost more than inspecting a photo; a Python loop over the
+    FF bytes (bytes.find) takes three times as long. It stops at the first marker, so the many short
+    scans of a progressive JPEG cost one pass over the file in all."""
     found = _MARKER.search(data, pos)
     return -1 if found is None else found.start()
-
-
-def _find_marker_numpy(np: Any, data: Buffer, pos: int) -> int:
-    arr = np.frombuffer(data, dtype=np.uint8)
-    last = len(arr) - 1  # a marker needs its second byte
-    # Small first: a file of many tiny scans must not search a large window per scan (that was
-    # quadratic); the window doubles, so a long scan still costs a few passes.
-    start, window = pos, 1 << 12
-    while start < last:
-        stop = min(last, start + window)
-        ff = np.flatnonzero(arr[start:stop] == 0xFF)
-        if ff.size:
-            following = arr[ff + (start + 1)]
-            marker = np.flatnonzero((following != 0) & ((following < 0xD0) | (following > 0xD7)))
-            if marker.size:
-                return start + int(ff[marker[0]])
-        start, window = stop, min(window * 2, 1 << 23)
-    return -1
 
 
 # Max payload of one segment (the 2-byte length counts itself).

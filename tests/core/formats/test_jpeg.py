@@ -404,8 +404,8 @@ def test_corpus_clean_has_no_gps_serial_or_trailer(
 
 
 def _scan_cases() -> list[tuple[bytes, int]]:
-    """Entropy-coded data with stuffed FF 00, restart markers, fill bytes and a marker at every place
-    a window of the numpy search can start or end, and none at all (a truncated scan)."""
+    """Entropy-coded data with stuffed FF 00, restart markers, fill bytes, markers of several kinds
+    and none at all (a truncated scan)."""
     import random
 
     rnd = random.Random(16)
@@ -422,19 +422,14 @@ def _scan_cases() -> list[tuple[bytes, int]]:
     return cases
 
 
-def test_both_scan_searches_find_the_same_end() -> None:
-    """The regex (command line) and numpy (app, large batches) searches are one rule."""
-    import numpy
-
+def test_the_scan_search_finds_the_first_marker() -> None:
+    """The regex search is the rule itself: the first FF followed by neither 00 nor a restart marker."""
     from core.formats import jpeg
 
     for data, pos in _scan_cases():
-        by_regex = jpeg._find_marker(data, pos)
-        by_numpy = jpeg._find_marker_numpy(numpy, data, pos)
-        assert by_regex == by_numpy
         expected = next((i for i in range(pos, len(data) - 1)
                          if data[i] == 0xFF and not (data[i + 1] == 0 or 0xD0 <= data[i + 1] <= 0xD7)), -1)
-        assert by_regex == expected
+        assert jpeg._find_marker(data, pos) == expected
 
 
 def test_the_command_line_inspects_without_numpy(tmp_path: Path) -> None:
