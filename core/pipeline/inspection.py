@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import mmap
 import os
-import stat
 import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,45 +21,20 @@ from core.formats.shared import readable_message
 from core.model.inventory import Inventory, ParseError, file_items
 from core.model.jobs import TooComplex, time_budget
 
-# Files up to this size are read into memory, larger ones mapped. Reading a photo is one copy from the
-# page cache; mapping it costs more (a page fault per few pages, the mapping torn down after): a third more
-# processor time for the inventory of a 4 MB JPEG. A video of gigabytes is mapped, never read whole.
-READ_LIMIT = 64 * 1024 * 1024
-
 
 @contextmanager
 def open_readonly(path: Path) -> Iterator[tuple[Buffer, os.stat_result]]:
-    """The file's bytes, opened read-only. Originals are never opened for writing anywhere in the app."""
+    """Map the file read-only. Originals are never opened for writing anywhere in the app."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     try:
         st = os.fstat(fd)
         if st.st_size == 0:
             yield b"", st
             return
-        if st.st_size <= READ_LIMIT and stat.S_ISREG(st.st_mode):
-            yield _read_all(fd, st.st_size), st
-            return
         with mmap.mmap(fd, 0, access=mmap.ACCESS_READ) as mm:
             yield mm, st
     finally:
         os.close(fd)
-
-
-def _read_all(fd: int, size: int) -> bytes:
-    """The file's first ``size`` bytes, as a mapping at fstat would show them (fewer when it shrank
-    since: then the walkers account for fewer bytes than its size, and the file fails closed)."""
-    data = os.read(fd, size)
-    if len(data) == size or not data:
-        return data
-    chunks = [data]
-    got = len(data)
-    while got < size:
-        chunk = os.read(fd, size - got)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        got += len(chunk)
-    return b"".join(chunks)
 
 
 def describe_os_error(exc: OSError) -> str:
