@@ -314,6 +314,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from core.model.jobs import drive
     from core.model.policy import load_policy
     from core.pipeline.export import ExportError, export_job
+    from core.pipeline.pairs import pairs_of_files
 
     policy = load_policy(args.policy)
     sources = [Path(f) for f in args.files]
@@ -325,7 +326,10 @@ def cmd_export(args: argparse.Namespace) -> int:
             _err(f"[{p.done}/{p.total}] {p.message}")  # type: ignore[attr-defined]
 
     try:
-        job = export_job(sources, policy, Path(args.out), zip_output=args.zip, parallel="process")
+        live = pairs_of_files(sources)  # Live Photos among the files: the movie follows its still
+        job = export_job(
+            sources, policy, Path(args.out), zip_output=args.zip, parallel="process", live_pairs=live
+        )
         result = drive(job, progress)
     except ExportError as exc:
         _err(f"photo-consent: {exc}")

@@ -3,8 +3,8 @@
 extension).
 
 Owns: the handler shape (``base``), the registry (``HANDLERS``), one module per container format
-(jpeg, png, webp, tiff, heic, mp4) and the generic ISO-BMFF box/item walker (``isobmff``). May import
-``core.model`` and ``core.metadata``; never ``core.pipeline`` or ``core.library``.
+(jpeg, png, webp, tiff, heic, mp4, gif, avif) and the generic ISO-BMFF box/item walker (``isobmff``).
+May import ``core.model`` and ``core.metadata``; never ``core.pipeline`` or ``core.library``.
 
 ``HANDLERS`` lists every format by module path; a handler's module (and what it imports) loads the
 first time a file is sniffed, so importing ``core`` stays cheap. Nothing registers itself on import.
@@ -42,6 +42,8 @@ HANDLERS: tuple[HandlerEntry, ...] = (
     HandlerEntry("tiff", "core.formats.tiff", "TiffHandler", (".tif", ".tiff")),
     HandlerEntry("heic", "core.formats.heic", "HeicHandler", (".heic", ".heif", ".hif")),
     HandlerEntry("mp4", "core.formats.mp4", "Mp4Handler", (".mp4", ".mov", ".m4v", ".3gp")),
+    HandlerEntry("gif", "core.formats.gif", "GifHandler", (".gif",)),
+    HandlerEntry("avif", "core.formats.avif", "AvifHandler", (".avif",)),
 )
 
 SUPPORTED_EXTENSIONS: tuple[str, ...] = tuple(ext for entry in HANDLERS for ext in entry.extensions)

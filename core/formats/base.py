@@ -36,6 +36,27 @@ MAX_PIXELS = 250_000_000
 S = TypeVar("S")
 
 
+# The key of a motion photo's video, the same in every still format (the clean of a HEIC is a JPEG): the
+# video's own metadata items are its children, ``motion:video/{the MP4 handler's key}``.
+MOTION_KEY = "motion:video"
+
+
+@dataclass(frozen=True, slots=True)
+class MotionVideo:
+    """A motion photo's video as one file holds it: where its MP4 lies, where the still's pointers say it
+    starts, and the spans of its samples (what a clean must reproduce byte for byte)."""
+
+    start: int
+    end: int
+    # (pointer, the offset it says the video starts at): GCamera:MicroVideoOffset, Container:Directory
+    claims: tuple[tuple[str, int], ...] = ()
+    flagged: bool = False  # the XMP says this is a motion photo (GCamera:MotionPhoto or MicroVideo = 1)
+    micro: bool = False  # the XMP uses the older MicroVideo layout
+    timestamp_us: int = -1  # the still's presentation time in the video; -1: not given
+    spans: tuple[tuple[int, int], ...] = ()  # sample descriptions and samples, offsets in this file
+    problem: str = ""  # why the video cannot be carried; empty when it can
+
+
 @dataclass(slots=True)
 class Parsed:
     items: list[Item]
@@ -49,6 +70,7 @@ class Parsed:
     notes: list[str] = field(default_factory=list)
     # The handler's own walk of the file, handed back to its clean() so it need not walk again.
     state: object = None
+    motion: MotionVideo | None = None  # the video inside a motion photo
 
 
 @dataclass(frozen=True, slots=True)

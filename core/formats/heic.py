@@ -11,7 +11,9 @@ Cleaning never copies the container: HEIF items reference each other by id and o
 subset safely means rewriting it. Instead the primary image is decoded (with its rotation and mirroring
 applied) and written as a new JPEG that holds only the pixels, a rebuilt EXIF block with the leaving
 EXIF keys (Orientation forced to 1 because the pixels are already upright) and, if it leaves, the colour
-profile. Thumbnails, auxiliary images, XMP and IPTC never leave a HEIC export.
+profile. Thumbnails, auxiliary images, XMP and IPTC never leave a HEIC export. A motion photo's video
+(``mpvd`` box) is the exception: when the policy sends motion it follows the JPEG, cleaned by the MP4
+handler, located by a new XMP packet (core.formats.motion).
 """
 
 from __future__ import annotations
@@ -22,16 +24,26 @@ from collections.abc import Container
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from core.formats import isobmff
-from core.formats.base import MAX_PIXELS, Buffer, Cleaned, FormatHandler, Parsed, state_of
+from core.formats import isobmff, motion
+from core.formats.base import (
+    MAX_PIXELS,
+    MOTION_KEY,
+    Buffer,
+    Cleaned,
+    FormatHandler,
+    MotionVideo,
+    Parsed,
+    state_of,
+)
 from core.formats.isobmff import Box, ItemFile, ItemInfo, read_item_file
-from core.formats.nested import video_items, with_thumbnail
+from core.formats.nested import with_thumbnail
 from core.formats.shared import library_error, segment_category
 from core.metadata import orientation
 from core.metadata.icc import icc_problem
 from core.metadata.icc_clean import exported as exported_profile
 from core.metadata.icc_clean import profile_items
 from core.metadata.vendor import opaque_value, sef_records
+from core.metadata.xmp import MotionFields, motion_fields
 from core.model.categories import Category
 from core.model.inventory import Item, Need, ParseError, Segment
 from core.model.values import ByteSize
@@ -51,23 +63,30 @@ STRUCTURE_BOXES = {"hdlr", "pitm", "iinf", "iloc", "iref", "iprp", "dinf", "grpl
 
 JPEG_QUALITY = 95
 JPEG_ONLY = "a HEIC export is a JPEG that carries EXIF and the colour profile only"
-PHOTO_ONLY = "a HEIC export carries the main photo only: never thumbnails, auxiliary images or video"
+PHOTO_ONLY = "a HEIC or AVIF export carries the main photo only: never thumbnails, auxiliary images or video"
 FMT = "HEIF"
+OTHER_IMAGE = "belongs to another image in the file, which is never exported"
 
 # The walk of a HEIF file is the generic ISO-BMFF item walk.
 Heif = ItemFile
 
 
-def walk(data: Buffer) -> Heif:
+def read_heif(data: Buffer, what: str = FMT) -> Heif:
+    """The item walk of any HEIF image (HEIC or AVIF), with its primary image described."""
     if len(data) < 16 or bytes(data[4:8]) != b"ftyp":
-        raise ParseError("not a HEIF file: it does not start with an 'ftyp' box")
+        raise ParseError(f"not a {what} file: it does not start with an 'ftyp' box")
     heif = read_item_file(data, FMT)
     if heif.meta is None:
         raise ParseError("damaged HEIF: there is no 'meta' box describing the image")
     if heif.primary not in heif.infos:
         raise ParseError("damaged HEIF: the primary image is not described in the file")
+    return heif
+
+
+def walk(data: Buffer) -> Heif:
+    heif = read_heif(data)
     if heif.infos[heif.primary].type == "av01":
-        raise ParseError("AVIF images are not supported")
+        raise ParseError("an AVIF image labelled as HEIC: not supported")
     return heif
 
 
@@ -139,7 +158,7 @@ def _closure(heif: Heif, roots: list[int], done: Container[int] = ()) -> list[in
     return order
 
 
-def _is_xmp(info: ItemInfo) -> bool:
+def is_xmp(info: ItemInfo) -> bool:
     ct = info.content_type.lower()
     return info.type == "mime" and ("rdf+xml" in ct or "xmp" in ct)
 
@@ -193,7 +212,7 @@ def roles(heif: Heif) -> dict[int, Role]:
             continue
         if info.type == "Exif":
             role[item_id] = Role(f"heic:exif:{item_id}", "Exif metadata", Category.TECHNICAL)
-        elif _is_xmp(info):
+        elif is_xmp(info):
             role[item_id] = Role(f"heic:xmp:{item_id}", "XMP metadata", Category.TECHNICAL)
         elif info.type == "iptc":
             role[item_id] = Role(f"heic:iptc:{item_id}", "IPTC metadata", Category.TECHNICAL)
@@ -203,7 +222,7 @@ def roles(heif: Heif) -> dict[int, Role]:
     return role
 
 
-def _describes_primary(heif: Heif, item_id: int, kind: str) -> bool:
+def describes_primary(heif: Heif, item_id: int, kind: str) -> bool:
     """Whether a metadata item belongs to the primary image (or, with no cdsc at all, is the first one)."""
     described = heif.targets("cdsc", item_id)
     if described:
@@ -222,7 +241,7 @@ def _first_undescribed(heif: Heif) -> dict[str, int]:
         if heif.targets("cdsc", i):
             continue
         info = heif.infos[i]
-        first.setdefault("xmp" if _is_xmp(info) else info.type, i)
+        first.setdefault("xmp" if is_xmp(info) else info.type, i)
         first.setdefault(info.type, i)
     heif.memo["first_undescribed"] = first
     return first
@@ -280,11 +299,13 @@ class _Span:
     category: Category
 
 
-def _metadata_items(data: Buffer, heif: Heif, item_id: int, role: Role) -> tuple[list[Item], Category]:
+def _metadata_items(
+    data: Buffer, heif: Heif, item_id: int, role: Role, carries_xmp: bool
+) -> tuple[list[Item], Category]:
     """Items of one Exif/XMP/IPTC item; malformed metadata becomes an unknown item, never a crash."""
     info = heif.infos[item_id]
     payload = item_bytes(data, heif, item_id)
-    primary = _describes_primary(heif, item_id, "xmp" if _is_xmp(info) else info.type)
+    primary = describes_primary(heif, item_id, "xmp" if is_xmp(info) else info.type)
     try:
         if info.type == "Exif":
             from core.metadata.exif import parse_exif
@@ -293,13 +314,14 @@ def _metadata_items(data: Buffer, heif: Heif, item_id: int, role: Role) -> tuple
             result = parse_exif(exif_block(payload), where="HEIF Exif item · EXIF", key_prefix=prefix)
             items = with_thumbnail(list(result.items), result)
             if not primary:
-                items = _not_carried(items, "belongs to another image in the file, which is never exported")
-        elif _is_xmp(info):
+                items = _not_carried(items, OTHER_IMAGE)
+        elif is_xmp(info):
             from core.metadata.xmp import parse_xmp
 
             prefix = "xmp" if primary else f"heic:{item_id}:xmp"
-            items = _not_carried(list(parse_xmp(payload, where="HEIF XMP item", key_prefix=prefix).items),
-                                 JPEG_ONLY)
+            items = list(parse_xmp(payload, where="HEIF XMP item", key_prefix=prefix).items)
+            if not (carries_xmp and primary):
+                items = _not_carried(items, JPEG_ONLY if primary else OTHER_IMAGE)
         else:
             from core.metadata.iptc import parse_iim
 
@@ -307,6 +329,14 @@ def _metadata_items(data: Buffer, heif: Heif, item_id: int, role: Role) -> tuple
     except ParseError as exc:
         items = [_bad_metadata(item_id, role.name, str(exc), len(payload))]
     return items, segment_category(items)
+
+
+def _motion_fields(data: Buffer, heif: Heif) -> MotionFields:
+    """What the primary image's XMP item says about its motion-photo video."""
+    for item_id, info in sorted(heif.infos.items()):
+        if is_xmp(info) and describes_primary(heif, item_id, "xmp"):
+            return motion_fields(item_bytes(data, heif, item_id))
+    return MotionFields()
 
 
 def _bad_metadata(item_id: int, what: str, message: str, size: int = 0) -> Item:
@@ -384,7 +414,12 @@ def _summary(heif: Heif, ids: list[int], width: int, height: int) -> str:
 
 
 def parse(data: Buffer) -> Parsed:
-    heif = walk(data)
+    return parse_walked(data, walk(data))
+
+
+def parse_walked(data: Buffer, heif: Heif, *, carries_xmp: bool = False) -> Parsed:
+    """The inventory of a walked HEIF file; ``carries_xmp`` when the clean can carry the primary image's
+    XMP (an AVIF box rewrite does, a HEIC export as JPEG does not)."""
     size = len(data)
     role_of = roles(heif)
     items: list[Item] = []
@@ -400,7 +435,7 @@ def parse(data: Buffer) -> Parsed:
         category = role.category
         label = f"{role.name}: item {item_id} ({heif.infos[item_id].type.strip()})"
         if role.key.startswith(("heic:exif:", "heic:xmp:", "heic:iptc:")):
-            meta_items, category = _metadata_items(data, heif, item_id, role)
+            meta_items, category = _metadata_items(data, heif, item_id, role, carries_xmp)
             items += meta_items
             label = f"{role.name} (item {item_id})"
         else:
@@ -448,8 +483,17 @@ def parse(data: Buffer) -> Parsed:
     orientation = orientation_of(heif, heif.primary)
 
     segments: list[Segment] = []
+    video: MotionVideo | None = None
     for box in heif.boxes:
-        if box.type == "mdat":
+        if box.type == "mpvd" and video is None:
+            # Google's motion photo: the MP4 in a box of its own after the image's boxes.
+            found = motion.read_video(data, box.body, box.end)
+            # The box locates the video; the XMP item's pointers give only the still's timestamp.
+            video = motion.located(found, _motion_fields(data, heif), size, check_claims=False)
+            inside = motion.items(found, f"top-level 'mpvd' box at offset {box.start}")
+            items += inside
+            segments.append(Segment(box.start, box.size, "Motion-photo video", segment_category(inside)))
+        elif box.type == "mdat":
             segments.append(Segment(box.start, box.header, "mdat box header", Category.TECHNICAL))
             _split(data, box, box.body, spans, segments, unknown, f"mdat at offset {box.start}")
         elif box is heif.meta:
@@ -476,15 +520,15 @@ def parse(data: Buffer) -> Parsed:
                 segments.append(Segment(box.start, box.size, f"{box.type} (padding)", Category.TECHNICAL))
             else:
                 items.append(item)
-                if box.type == "mpvd":
-                    items += video_items(data, box.body, box.end, item.key, "the motion-photo video")
                 segments.append(Segment(box.start, box.size, item.name, item.category))
     items += unknown
+    if video is not None and not video.problem:
+        items = motion.pointers(items)  # the XMP item's pointers: rewritten for a clean that sends motion
     # Hidden images, video and unknown blocks are opaque here: their size is what they are.
     items = [replace(i, datum=ByteSize(i.bytes)) if i.datum is None and i.category in _OPAQUE else i
              for i in items]
     return Parsed(items=items, segments=segments, width=width, height=height, orientation=orientation,
-                  pixel_spans=pixel_spans, state=heif)
+                  pixel_spans=pixel_spans, state=heif, motion=video)
 
 
 _OPAQUE = (Category.HIDDEN_MEDIA, Category.UNKNOWN)
@@ -514,10 +558,15 @@ def clean(
         raise ParseError(f"declares enormous dimensions ({width}×{height}); refused as a possible "
                          "decompression bomb")
     image = pixels if pixels is not None else decode_primary(data)
-    exif = _exif_for_output(data, heif, leaving)
+    exif = exif_for_output(data, heif, leaving)
     source_icc = primary_icc(heif) if "heic:icc" in leaving else None
     icc = exported_profile(source_icc, leaving) if source_icc is not None else None
-    return Cleaned(data=encode_jpeg(image, exif, icc), pixels="re-encoded", extension=".jpg")
+    jpeg = encode_jpeg(image, exif, icc)
+    if parsed.motion is not None and MOTION_KEY in leaving:
+        # A JPEG motion photo: the still, then the video cleaned as a video, located by a new XMP packet.
+        video = motion.cleaned(data, parsed.motion, leaving)
+        jpeg = with_xmp(jpeg, motion.xmp_packet(motion.fields_for(parsed.motion, len(video)))) + video
+    return Cleaned(data=jpeg, pixels="re-encoded", extension=".jpg")
 
 
 def decode_primary(data: Buffer) -> Image.Image:
@@ -551,16 +600,18 @@ def decode_primary(data: Buffer) -> Image.Image:
     return image
 
 
-def _exif_for_output(data: Buffer, heif: Heif, leaving: frozenset[str]) -> bytes | None:
+def exif_for_output(data: Buffer, heif: Heif, leaving: frozenset[str], *, upright_pixels: bool = True
+                     ) -> bytes | None:
     """A rebuilt EXIF block with only the leaving keys of the primary image's Exif item.
 
     The pixels are written upright (libheif applies irot/imir), so the Orientation entry, which always
     leaves, is rewritten as 1: any other value would make a viewer rotate the pixels a second time.
+    Without ``upright_pixels`` (an AVIF box rewrite keeps irot/imir and the stored pixels) it is kept.
     """
     from core.metadata.exif import build_exif, parse_exif
 
     for item_id, info in sorted(heif.infos.items()):
-        if info.type == "Exif" and _describes_primary(heif, item_id, "Exif"):
+        if info.type == "Exif" and describes_primary(heif, item_id, "Exif"):
             block = exif_block(item_bytes(data, heif, item_id))
             break
     else:
@@ -571,7 +622,8 @@ def _exif_for_output(data: Buffer, heif: Heif, leaving: frozenset[str]) -> bytes
         result = parse_exif(block, where="HEIF Exif item · EXIF", key_prefix="exif")
     except ParseError:
         return None  # unreadable Exif: nothing of it leaves (the inventory shows it as unknown)
-    result.entries = [u for e in result.entries if (u := upright(e, result.byte_order)) is not None]
+    if upright_pixels:
+        result.entries = [u for e in result.entries if (u := upright(e, result.byte_order)) is not None]
     return build_exif(result, leaving)
 
 
@@ -599,6 +651,17 @@ def encode_jpeg(image: Image.Image, exif: bytes | None, icc: bytes | None) -> by
     except (ValueError, OSError) as exc:
         raise ParseError(f"cannot write the cleaned JPEG: {exc}") from exc
     return strip_jfif(out.getvalue())
+
+
+def with_xmp(jpeg: bytes, packet: bytes) -> bytes:
+    """``jpeg`` with an XMP segment after its EXIF segment (or after SOI when it has none)."""
+    at = 2
+    if jpeg[2:4] == b"\xff\xe1" and jpeg[6:12] == b"Exif\0\0":
+        at = 4 + int.from_bytes(jpeg[4:6], "big")
+    payload = b"http://ns.adobe.com/xap/1.0/\0" + packet
+    if len(payload) + 2 > 0xFFFF:
+        raise ParseError("cannot write a clean file: the motion photo's XMP is too large for one segment")
+    return jpeg[:at] + b"\xff\xe1" + (len(payload) + 2).to_bytes(2, "big") + payload + jpeg[at:]
 
 
 def strip_jfif(jpeg: bytes) -> bytes:

@@ -12,7 +12,8 @@ core.formats.nested, as children of their container.
 ``clean`` writes a new file from an allowlist: SOI, a JFIF header, a rebuilt EXIF block, filtered XMP
 (and Extended XMP), the ICC profile, a rebuilt Photoshop/IPTC block, the Adobe APP14 marker and COM, each
 only when its item keys leave; then the tables and scans copied byte for byte (or those of a re-encode
-when ``pixels`` is given), then EOI. Nothing after EOI is ever written.
+when ``pixels`` is given), then EOI. Nothing after EOI is ever written but a motion photo's video, cleaned
+by the MP4 handler, when the policy sends motion (core.formats.motion).
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ import struct
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from core.formats.base import Buffer, Cleaned, FormatHandler, Parsed, state_of
-from core.formats.nested import picture_items, video_items, with_children, with_thumbnail
+from core.formats import motion
+from core.formats.base import MOTION_KEY, Buffer, Cleaned, FormatHandler, MotionVideo, Parsed, state_of
+from core.formats.nested import picture_items, with_children, with_thumbnail
 from core.formats.shared import classify_trailer, segment_category, trailer_value
 from core.metadata.exif import ExifResult, build_exif, parse_exif
 from core.metadata.icc import icc_problem, profile_size
@@ -40,7 +42,7 @@ from core.metadata.vendor import (
     media_jukebox,
     opaque_value,
 )
-from core.metadata.xmp import DAMAGED, filter_xmp, parse_xmp
+from core.metadata.xmp import DAMAGED, MotionFields, filter_xmp, motion_fields, parse_xmp
 from core.model.categories import Category
 from core.model.inventory import Item, Need, ParseError, Segment
 
@@ -150,6 +152,7 @@ class _Walk:
     comments: list[bytes] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     eoi: int = 0
+    motion: MotionVideo | None = None  # the motion-photo video after EOI
 
 
 def _prefix_code(counts: bytes) -> bool:
@@ -214,6 +217,7 @@ class _Walker:
         self.jumbf_parts: dict[int, list[tuple[int, bytes]]] = {}  # box instance -> (sequence, bytes)
         self.jumbf_bytes = 0
         self.unknown_n = 0
+        self.video: motion.Embedded | None = None
         self.scans = 0
         self.segments_n = 0
         self.frame_marker = 0
@@ -781,22 +785,37 @@ class _Walker:
             pos = off + size
         if pos < n:
             self.gap(pos, n, where, k)
+        if self.video is not None:
+            self.motion_video(self.video)
+
+    def motion_video(self, video: motion.Embedded) -> None:
+        """Check the XMP's pointers against where the video is; they leave with it, rewritten."""
+        fields = motion_fields(self.w.xmp) if self.w.xmp is not None else MotionFields()
+        found = motion.located(video, fields, len(self.data))
+        self.w.motion = found
+        if found.problem and not video.problem:
+            self.w.items = motion.with_problem(self.w.items, found.problem)
+        elif not found.problem:
+            self.w.items = motion.pointers(self.w.items)
 
     def gap(self, start: int, end: int, where: str, k: int) -> int:
         data = self.data
         size = end - start
         ftyp = data.find(b"ftyp", start, min(end, start + 1024 * 1024 * 64))
-        if ftyp >= start + 4 and data.find(b"\x00", ftyp - 4, ftyp) == ftyp - 4:
+        if self.video is None and ftyp >= start + 4 and data.find(b"\x00", ftyp - 4, ftyp) == ftyp - 4:
             mp4_start = ftyp - 4
-            if mp4_start > start:
+            if mp4_start > start and bytes(data[end - 4 : end]) == b"SEFT":
+                # Samsung's records before its MotionPhoto_Data video, named from the whole trailer.
+                k += 1
+                category, label = classify_trailer(data, start, end)
+                self.trailer_item(start, mp4_start - start, "Data after the end of the image",
+                                  trailer_value(label, mp4_start - start), category, f"jpeg:trailer:{k}",
+                                  where)
+            elif mp4_start > start:
                 k = self.gap(start, mp4_start, where, k)
-            k += 1
-            value = f"Motion-photo video (MP4): {_size(end - mp4_start)}"
-            key = f"jpeg:trailer:{k}"
-            children = video_items(data, mp4_start, end, key, "the motion-photo video")
-            self.trailer_item(mp4_start, end - mp4_start, "Motion-photo video (MP4)", value,
-                              Category.HIDDEN_MEDIA, key, where, children)
-            return k
+            self.video = video = motion.read_video(data, mp4_start, end)
+            self.seg(mp4_start, video.end - mp4_start, "Motion-photo video (MP4)", motion.items(video, where))
+            return self.gap(video.end, end, where, k) if video.end < end else k
         k += 1
         key = f"jpeg:trailer:{k}"
         category, label = classify_trailer(data, start, end)
@@ -840,14 +859,15 @@ def _icc_segments(profile: bytes) -> list[bytes]:
     return [_app(APP2, ICC_HEADER + bytes((i, len(chunks))) + c) for i, c in enumerate(chunks, start=1)]
 
 
-def _xmp_segments(w: _Walk, leaving: frozenset[str]) -> list[bytes]:
+def _xmp_segments(w: _Walk, leaving: frozenset[str], moving: MotionFields | None = None) -> list[bytes]:
     import hashlib  # here: reading a JPEG needs no hash, and its import is a start-up cost
 
     ext = filter_xmp(w.ext_xmp, leaving) if w.ext_xmp is not None else None
     guid = hashlib.md5(ext).hexdigest().upper() if ext else ""  # the GUID is defined as the packet's MD5
     main = None
-    if w.xmp is not None or guid:
-        main = filter_xmp(w.xmp or b"<x:xmpmeta xmlns:x='adobe:ns:meta/'/>", leaving, extended_guid=guid)
+    if w.xmp is not None or guid or moving is not None:
+        main = filter_xmp(w.xmp or b"<x:xmpmeta xmlns:x='adobe:ns:meta/'/>", leaving, extended_guid=guid,
+                          motion=moving)
     out = [_app(APP1, XMP_HEADER + main)] if main else []
     if ext:
         for off in range(0, len(ext), _EXT_XMP_CHUNK):
@@ -889,12 +909,18 @@ class JpegHandler(FormatHandler):
         w = walk(data)
         orientation = w.exif.orientation if w.exif is not None else 1
         spans = [span for part in w.parts for span in part.spans]
-        return Parsed(w.items, w.segments, w.width, w.height, orientation, spans, list(w.notes), state=w)
+        return Parsed(w.items, w.segments, w.width, w.height, orientation, spans, list(w.notes), state=w,
+                      motion=w.motion)
 
     def clean(
         self, data: Buffer, parsed: Parsed, leaving: frozenset[str], pixels: Image.Image | None = None
     ) -> Cleaned:
         w = state_of(parsed, _Walk, lambda: walk(data))
+        # A motion photo's video, cleaned as a video, follows the still when the policy sends motion.
+        video = b""
+        if w.motion is not None and MOTION_KEY in leaving:
+            video = motion.cleaned(data, w.motion, leaving)
+        moving = motion.fields_for(w.motion, len(video)) if w.motion is not None and video else None
         out: list[bytes | memoryview] = [b"\xff\xd8"]
         if w.jfif is not None and "jpeg:jfif" in leaving:
             out.append(_app(APP0, _jfif_payload(w.jfif)))
@@ -902,7 +928,7 @@ class JpegHandler(FormatHandler):
             block = build_exif(w.exif, leaving)
             if block:
                 out.append(_app(APP1, EXIF_HEADER + b"\x00" + block))
-        out.extend(_xmp_segments(w, leaving))
+        out.extend(_xmp_segments(w, leaving, moving))
         if w.icc is not None and "jpeg:icc" in leaving:
             out.extend(_icc_segments(exported_profile(w.icc, leaving)))
         if w.irb is not None:
@@ -924,9 +950,9 @@ class JpegHandler(FormatHandler):
                     else:
                         offset, length = part.spans[0]
                         out.append(view[offset: offset + length])
-                out.append(b"\xff\xd9")
+                out.append(b"\xff\xd9" + video)
                 joined = b"".join(out)
                 out.clear()  # release the views before the caller closes the mapping
             return Cleaned(joined, "unchanged", ".jpg")
-        out.append(b"\xff\xd9")
+        out.append(b"\xff\xd9" + video)
         return Cleaned(b"".join(out), "re-encoded", ".jpg")

@@ -215,6 +215,7 @@ ATOMS: dict[str, tuple[Category, str]] = {
 KEY_SUFFIXES: dict[str, tuple[Category, str]] = {
     "location.ISO6709": (Category.LOCATION, "Location"),
     "make": (Category.DEVICE, "Camera make"),
+    "manufacturer": (Category.DEVICE, "Camera make"),  # com.android.manufacturer
     "model": (Category.DEVICE, "Camera model"),
     "software": (Category.DEVICE, "Software"),
     "creationdate": (Category.TIME, "Creation date"),
@@ -625,6 +626,14 @@ def _trak(data: Buffer, movie: Movie, trak: Box) -> None:
         )
     for box, depth in pending:
         _other(data, movie, box, track.label, depth, track)
+    if not track.kept:
+        # A dropped track's header times leave with nothing: the clean writes no such track.
+        prefix = f"{track.key}:"
+        movie.items = [
+            replace(i, carriable=False, note="only video and sound tracks are copied into a clean file")
+            if i.carriable and i.key.startswith(prefix) else i
+            for i in movie.items
+        ]
 
 
 def _structure(

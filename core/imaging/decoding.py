@@ -4,6 +4,8 @@
 pillow-heif registers an opener with Pillow once per process; every decoder (thumbnails, face
 detection, library rendering) calls ``register_heif()`` before ``Image.open`` so that a HEIC opens like
 any other photo. Without pillow-heif, HEIC files then fail per file with Pillow's own clear error.
+GIF (its first frame) and AVIF need nothing here: Pillow decodes both itself (AVIF with the libavif its
+wheels ship), so no plugin is registered for them.
 """
 
 from __future__ import annotations

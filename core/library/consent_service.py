@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from core.library import consent
+from core.library import consent, live_photos
 from core.library import events as ev
 from core.library.consent import Decision, Effective
 from core.library.context import LibraryContext, LibraryError, display
@@ -79,9 +79,10 @@ class Consent:
         return True
 
     def decide_photos(self, fingerprints: Iterable[str], recipient: str, decision: Decision) -> int:
-        """Set the decision on photos (shared by all their copies). Returns how many changed."""
+        """Set the decision on photos (shared by all their copies). Returns how many changed. A Live
+        Photo's still and movie are decided together: the ledger entry names both."""
         ctx = self.ctx
-        fps = sorted(set(fingerprints))
+        fps = sorted(live_photos.with_partners(ctx, fingerprints))
         with ctx.db.transaction():
             rec = self.recipients.get(recipient)
             current = ctx.decisions.photos(fps, rec.id)
@@ -130,12 +131,15 @@ class Consent:
         return consent.resolve(None, self._chain(album_id, self.ctx.decisions.all_albums(rec.id)))
 
     def allowed_sources(self, recipient: str) -> list[tuple[Path, str]]:
-        """One file per allowed photo (the first copy by path): what an export to this recipient takes."""
+        """One file per allowed photo (the first copy by path): what an export to this recipient takes.
+        A Live Photo's movie is not listed: it follows its still (sent with it when the policy keeps
+        motion), never alone."""
         rec = self.recipients.get(recipient)
         out: list[tuple[Path, str]] = []
         taken: set[str] = set()
+        movies = {movie for movie, _ in live_photos.pairs(self.ctx).values()}
         for path, fp in self.ctx.decisions.allowed_files(rec.id):
-            if fp not in taken:
+            if fp not in taken and path not in movies:
                 taken.add(fp)
                 out.append((path, fp))
         return out

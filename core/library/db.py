@@ -129,8 +129,19 @@ _V3 = """
 ALTER TABLE roots ADD COLUMN only_files BLOB;
 """
 
+# Version 4: Live Photos (core.library.live_photos). ``live_id``: the content identifier a still or movie
+# carries ('' when none; NULL for photos inspected before this version, read again when their folder is
+# paired). ``live_photos``: which movie file belongs to which still file, computed per folder at import.
+_V4 = """
+ALTER TABLE photos ADD COLUMN live_id TEXT;
+CREATE TABLE live_photos(
+    still INTEGER PRIMARY KEY REFERENCES files(id) ON DELETE CASCADE,
+    movie INTEGER NOT NULL UNIQUE REFERENCES files(id) ON DELETE CASCADE
+);
+"""
+
 # Ordered; index i upgrades user_version i to i + 1. Never edit a released entry: append a new one.
-MIGRATIONS: list[str] = [_V1, _V2, _V3]
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4]
 
 
 class DatabaseError(Exception):

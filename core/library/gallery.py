@@ -37,6 +37,20 @@ fp_allowed(fp, allowed) AS (
 )
 """
 _ALLOWED_EXPR = "COALESCE(pd.allowed, fa.allowed, 0)"
+# Live Photos (core.library.live_photos): the still is the tile, its present movie is none.
+_NOT_A_LIVE_MOVIE = (
+    " AND f.id NOT IN (SELECT lp.movie FROM live_photos lp JOIN files s ON s.id = lp.still"
+    " WHERE s.state = 'photo')"
+)
+# A Live Photo's movie counts as part of its still, never as a photo of its own.
+_LIVE_MOVIE_FPS = (
+    "SELECT m.fingerprint FROM live_photos lp JOIN files m ON m.id = lp.movie"
+    " JOIN files s ON s.id = lp.still WHERE s.state = 'photo' AND m.state = 'photo'"
+)
+_IS_LIVE = (
+    "EXISTS(SELECT 1 FROM live_photos lp JOIN files m ON m.id = lp.movie"
+    " WHERE lp.still = f.id AND m.state = 'photo')"
+)
 
 
 @dataclass(frozen=True)
@@ -57,6 +71,7 @@ class GalleryRow:
     error: str  # why the file cannot be exported ("" when it can)
     own: bool | None  # the decision on the photo itself (None: inherits)
     allowed: bool  # the effective decision for the recipient
+    live: bool = False  # a Live Photo's still: its movie (not a tile of its own) goes with it
 
 
 @dataclass(frozen=True)
@@ -102,6 +117,7 @@ class GalleryRepo:
         sql += " WHERE " + cond.format(allowed=_ALLOWED_EXPR)
         if album_id is not None:
             sql += " AND f.album_id IN (SELECT id FROM sub)"
+        sql += _NOT_A_LIVE_MOVIE
         sql += " ORDER BY f.path"
         return [int(r[0]) for r in self.db.conn.execute(sql, params).fetchall()]
 
@@ -120,7 +136,7 @@ class GalleryRepo:
             + f"""
             SELECT f.id, f.name, f.path, f.album_id, f.fingerprint, f.state, f.reason,
                    p.width, p.height, p.has_location, p.has_hidden_data, p.faces, p.status, p.error,
-                   pd.allowed, {_ALLOWED_EXPR}
+                   pd.allowed, {_ALLOWED_EXPR}, {_IS_LIVE}
             FROM files f LEFT JOIN photos p ON p.fingerprint = f.fingerprint
             LEFT JOIN photo_decisions pd ON pd.fingerprint = f.fingerprint AND pd.recipient_id = :r
             LEFT JOIN fp_allowed fa ON fa.fp = f.fingerprint
@@ -150,6 +166,7 @@ class GalleryRepo:
                 error=error,
                 own=None if r[14] is None else bool(r[14]),
                 allowed=bool(r[15]) and state == "photo",
+                live=bool(r[16]),
             )
         return out
 
@@ -171,6 +188,7 @@ class GalleryRepo:
             + f"""
             SELECT COALESCE(SUM({_ALLOWED_EXPR}), 0), COUNT(*) FROM fp_allowed fa
             LEFT JOIN photo_decisions pd ON pd.fingerprint = fa.fp AND pd.recipient_id = :r
+            WHERE fa.fp NOT IN ({_LIVE_MOVIE_FPS})
             """,
             {"r": recipient_id},
         ).fetchone()
@@ -188,7 +206,9 @@ class GalleryRepo:
                                 THEN 1 ELSE 0 END), 0)
             FROM albums a JOIN roots r ON r.id = a.root_id JOIN eff e ON e.album_id = a.id
             LEFT JOIN album_decisions d ON d.album_id = a.id AND d.recipient_id = :r
-            LEFT JOIN files f ON f.album_id = a.id AND f.state = 'photo'
+            LEFT JOIN files f ON f.album_id = a.id AND f.state = 'photo' """
+            + _NOT_A_LIVE_MOVIE
+            + """
             LEFT JOIN photo_decisions pd ON pd.fingerprint = f.fingerprint AND pd.recipient_id = :r
             WHERE a.present = 1
             GROUP BY a.id ORDER BY a.root_id, a.rel

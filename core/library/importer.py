@@ -21,12 +21,14 @@ from core.library import events as ev
 from core.library.context import LibraryContext, display
 from core.library.db import fs_bytes, readable
 from core.library.ledger import now_iso
+from core.library.live_photos import pair_albums
 from core.library.offload import Offload
 from core.library.rows import FileRow, PhotoRecord
 from core.model.categories import Category
 from core.model.inventory import Inventory
 from core.model.jobs import CancelToken, Job, Progress
 from core.pipeline.inspection import describe_os_error, inventory_from, open_readonly
+from core.pipeline.pairs import content_identifier
 from core.pipeline.scan import Folder, Found, Problem, walk
 
 BATCH = 256  # files per write transaction during import
@@ -94,6 +96,7 @@ def _photo_record(fingerprint: str, inv: Inventory, when: str) -> PhotoRecord:
         status="error" if inv.error else "ok",
         error=inv.error,
         inspected=when,
+        live_id=content_identifier(inv),
     )
 
 
@@ -280,6 +283,7 @@ class Importer:
         with ctx.db.transaction():
             ctx.files.mark_gone(gone)
             ctx.albums.mark_absent_except(root_id, album_ids.values())
+            pair_albums(ctx, album_ids.values())  # Live Photos: once the folder's files are all known
         result.gone += len(gone)
         ctx.roots.mark_scanned(root_id, when)
         yield Progress(total, total, f"Imported {root.name}")

@@ -57,6 +57,7 @@ class PhotoRecord:
     status: str
     error: str
     inspected: str
+    live_id: str = ""  # the Live Photo content identifier a still or movie carries (core.pipeline.pairs)
 
 
 @dataclass(frozen=True)

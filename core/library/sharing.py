@@ -11,6 +11,7 @@ from pathlib import Path
 
 from core.imaging.facestore import FaceStore
 from core.library import events as ev
+from core.library import live_photos
 from core.library.consent_service import Consent
 from core.library.context import LibraryContext
 from core.library.recipients import Recipients
@@ -73,6 +74,7 @@ class Sharing:
 
         rec = self.recipients.get(recipient)
         policy = self.recipients.usable_policy(rec)
+        live = live_photos.pairs(self.ctx)
         sources = self.consent.allowed_sources(rec.name)
         if only_new:
             sent = self.sent_to(rec.name)
@@ -90,8 +92,9 @@ class Sharing:
             zip_output=zip_output,
             recipient=rec.name,
             cancel=cancel,
-            source_fingerprints=dict(sources),
+            source_fingerprints=dict(sources) | {m: mfp for m, mfp in live.values()},
             face_source=faces.faces_for,
+            live_pairs={still: movie for still, (movie, _) in live.items()},
         )
         event = ev.Exported(
             recipient=rec.name,

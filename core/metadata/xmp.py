@@ -730,21 +730,25 @@ def _serialize(element: ET.Element, ns: _NsMap, indent: str = "   ") -> str:
 
 
 def filter_xmp(
-    packet: bytes, leaving: frozenset[str], key_prefix: str = "xmp", *, extended_guid: str = ""
+    packet: bytes, leaving: frozenset[str], key_prefix: str = "xmp", *, extended_guid: str = "",
+    motion: MotionFields | None = None,
 ) -> bytes | None:
     """A new packet with only the properties whose keys leave; None when nothing leaves.
 
     ``extended_guid`` adds xmpNote:HasExtendedXMP (JPEG Extended XMP pointer; structure, not an item).
+    ``motion`` adds the pointers to an appended motion-photo video, written from these values alone
+    (the packet's own pointers never leave: they locate the original's video).
     """
     try:
         root = _parse_root(packet)
     except (defusedxml.DefusedXmlException, ET.ParseError, ValueError):
         return None  # an unreadable packet is unknown data: it never leaves
     props, toolkit = _properties(root, key_prefix)
-    kept = [p for p in props if p.key in leaving and not p.about]
+    kept = [p for p in props if p.key in leaving and not p.about
+            and not (motion is not None and _points_to_embedded(prefix_for(p.uri), p.local))]
     about = next((p.attr_value or "" for p in props if p.about and p.key in leaving), "")
     keep_toolkit = bool(toolkit) and f"{key_prefix}:x:xmptk" in leaving
-    if not kept and not extended_guid and not keep_toolkit and not about:
+    if not kept and not extended_guid and not keep_toolkit and not about and motion is None:
         return None
     ns = _NsMap()
     ns.prefix(X_NS)
@@ -759,6 +763,10 @@ def filter_xmp(
             elements.append(_serialize(prop.element, ns))
     if extended_guid:
         attrs.append(f"{ns.prefix(XMP_NOTE)}:HasExtendedXMP={quoteattr(extended_guid)}")
+    if motion is not None:
+        motion_attrs, directory = _motion_out(motion, ns)
+        attrs += motion_attrs
+        elements.append(directory)
     decls = [f"xmlns:{p}={quoteattr(u)}" for u, p in ns.used.items() if u not in (X_NS, RDF)]
     tk = f" x:xmptk={quoteattr(toolkit)}" if keep_toolkit else ""
     head = "\n    ".join([f"rdf:about={quoteattr(about)}", *decls, *attrs])
@@ -777,4 +785,103 @@ def filter_xmp(
     return text.encode("utf-8")
 
 
-__all__ = ["XmpResult", "parse_xmp", "filter_xmp", "category_for", "prefix_for", "PREFIXES"]
+# --- motion photos -------------------------------------------------------------------------------------
+
+GCAMERA = "http://ns.google.com/photos/1.0/camera/"
+CONTAINER = "http://ns.google.com/photos/1.0/container/"
+CONTAINER_ITEM = "http://ns.google.com/photos/1.0/container/item/"
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryEntry:
+    """One media item of a Google ``Container:Directory``: the primary image first, then each file
+    appended after it, in order."""
+
+    mime: str
+    semantic: str
+    length: int
+    padding: int
+
+
+@dataclass(frozen=True, slots=True)
+class MotionFields:
+    """What a packet says about a motion photo's video (Google Camera and Container namespaces)."""
+
+    motion_photo: bool = False  # GCamera:MotionPhoto = 1 (Motion Photo format 1.0)
+    micro_video: bool = False  # GCamera:MicroVideo = 1 (the older layout)
+    micro_offset: int | None = None  # GCamera:MicroVideoOffset: from the video's start to the file's end
+    timestamp_us: int = -1  # the still's presentation timestamp in the video, in microseconds
+    directory: tuple[DirectoryEntry, ...] = ()
+
+    @property
+    def flagged(self) -> bool:
+        return self.motion_photo or self.micro_video
+
+    @property
+    def any(self) -> bool:
+        return self.flagged or self.micro_offset is not None or bool(self.directory)
+
+
+def _integer(text: str | None) -> int | None:
+    try:
+        return int((text or "").strip())
+    except ValueError:
+        return None
+
+
+def motion_fields(packet: bytes) -> MotionFields:
+    """The motion-photo pointers of a packet; empty fields when it has none or cannot be read."""
+    try:
+        root = _parse_root(packet)
+    except (defusedxml.DefusedXmlException, ET.ParseError, ValueError):
+        return MotionFields()
+    values: dict[str, str] = {}
+    entries: list[DirectoryEntry] = []
+    for prop in _properties(root, "xmp")[0]:
+        if prop.uri == GCAMERA:
+            text = prop.attr_value if prop.attr_value is not None else (
+                prop.element.text or "" if prop.element is not None else "")
+            values[prop.local] = text.strip()
+        elif prop.uri == CONTAINER and prop.local == "Directory" and prop.element is not None:
+            for li in prop.element.iter(f"{{{RDF}}}li"):
+                fields = dict(_leaves(li))
+                length, padding = _integer(fields.get("Length", "0")), _integer(fields.get("Padding", "0"))
+                entries.append(DirectoryEntry(fields.get("Mime", ""), fields.get("Semantic", ""),
+                                              length if length is not None else -1,
+                                              padding if padding is not None else -1))
+    stamp = _integer(values.get("MotionPhotoPresentationTimestampUs",
+                                values.get("MicroVideoPresentationTimestampUs")))
+    return MotionFields(
+        motion_photo=values.get("MotionPhoto") == "1",
+        micro_video=values.get("MicroVideo") == "1",
+        micro_offset=_integer(values["MicroVideoOffset"]) if "MicroVideoOffset" in values else None,
+        timestamp_us=stamp if stamp is not None and stamp >= -1 else -1,
+        directory=tuple(entries),
+    )
+
+
+def _motion_out(motion: MotionFields, ns: _NsMap) -> tuple[list[str], str]:
+    """Attributes and the ``Container:Directory`` element of a motion photo's pointers, in the layout
+    Google's cameras write."""
+    cam, con, item = ns.prefix(GCAMERA), ns.prefix(CONTAINER), ns.prefix(CONTAINER_ITEM)
+    stamp = str(motion.timestamp_us)
+    attrs = []
+    if motion.motion_photo:
+        attrs += [f'{cam}:MotionPhoto="1"', f'{cam}:MotionPhotoVersion="1"',
+                  f"{cam}:MotionPhotoPresentationTimestampUs={quoteattr(stamp)}"]
+    if motion.micro_video:
+        attrs += [f'{cam}:MicroVideo="1"', f'{cam}:MicroVideoVersion="1"',
+                  f'{cam}:MicroVideoOffset="{motion.micro_offset or 0}"',
+                  f"{cam}:MicroVideoPresentationTimestampUs={quoteattr(stamp)}"]
+    lis = "".join(
+        f'     <rdf:li rdf:parseType="Resource">\n      <{con}:Item {item}:Mime={quoteattr(e.mime)} '
+        f"{item}:Semantic={quoteattr(e.semantic)} {item}:Length=\"{e.length}\" "
+        f'{item}:Padding="{e.padding}"/>\n     </rdf:li>\n'
+        for e in motion.directory)
+    directory = (f"   <{con}:Directory>\n    <rdf:Seq>\n{lis}    </rdf:Seq>\n   </{con}:Directory>\n"
+                 if motion.directory else "")
+    return attrs, directory
+
+
+__all__ = ["PREFIXES", "DirectoryEntry", "MotionFields", "XmpResult", "category_for", "filter_xmp",
+           "motion_fields", "parse_xmp", "prefix_for"]

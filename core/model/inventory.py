@@ -32,6 +32,8 @@ class Need(StrEnum):
     NONE = ""
     PIXELS = "pixels"  # image data and the structure to decode it, and Orientation: always leaves
     DISPLAY = "display"  # colour profile and colour-space hints: leave unless `technical` is removed
+    # A motion photo's video and the pointers to it: leave exactly when the policy keeps motion.
+    MOTION = "motion"
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from enum import StrEnum
 
+from core.formats.base import MOTION_KEY
 from core.formats.nested import is_child
 from core.formats.shared import EARLIER_VERSION
 from core.metadata.exif.values import parse_coordinate
@@ -32,6 +33,7 @@ from core.metadata.icc_clean import SPACES, TEXT_KEY, is_profile_item, text_remo
 from core.metadata.places import place_name
 from core.model.categories import LABELS, Category
 from core.model.inventory import Item, Need, human_size
+from core.model.policy import Policy
 from core.model.values import ByteSize, Coordinates, Moment, PersonName, SerialNumber
 from core.pipeline.inspection import PARTIAL
 from core.pipeline.preview import Preview
@@ -405,6 +407,8 @@ def hidden_blocks(items: Iterable[Item]) -> list[tuple[str, int]]:
     for item in items:
         if item.category is not Category.HIDDEN_MEDIA or is_child(item):
             continue  # a field found inside a picture or video is counted with its container
+        if item.need is Need.MOTION and item.key != MOTION_KEY:
+            continue  # a pointer to a motion photo's video (the XMP Container directory) is not a block
         if isinstance(item.datum, ByteSize):
             out.append((hidden_kind(item), item.datum.count))
         elif item.bytes >= 64:  # a descriptor field is a few bytes; the smallest real picture is more
@@ -602,11 +606,9 @@ _PLAIN_ERRORS = (
     (("damaged xmp",), "Its XMP metadata is damaged: the policy keeps part of what it says, which cannot "
      "be copied safely."),
     (("bigtiff",), "This is a BigTIFF file, which the app does not support yet."),
-    (("gif",), "This is a GIF image: the app handles JPEG, PNG, WebP, TIFF and HEIC photos and "
-               "MP4/MOV videos."),
-    (("avif", "cgbi", "extension this app does not know", "not supported", "not a supported", "unsupported"),
-     "This kind of file is not supported: the app handles JPEG, PNG, WebP, TIFF and HEIC photos and "
-     "MP4/MOV videos."),
+    (("cgbi", "extension this app does not know", "not supported", "not a supported", "unsupported"),
+     "This kind of file is not supported: the app handles JPEG, PNG, WebP, TIFF, HEIC, AVIF and GIF "
+     "pictures and MP4/MOV videos."),
     (("permission denied",), "The app is not allowed to read this file."),
     (("no longer exists",), "This file is no longer there."),
     (("folder",), "This is a folder, not a photo."),
@@ -681,3 +683,15 @@ def text_lines(preview: Preview, consent: Consent | None = None, recipient: str 
     lines.append(" Stays on this device:")
     lines += [f"    {fact.line}" for fact in stays] or ["    (nothing)"]
     return lines
+
+
+def live_photos_words(policy: Policy) -> str:
+    """What a policy does with Live Photos, in one sentence (the Share dialog, the CLI)."""
+    if policy.passthrough:
+        return "Live Photos: the still photo and its movie, as they are."
+    if policy.keeps_motion:
+        return (
+            "Live Photos: the still photo and its movie, both cleaned, with names that keep them "
+            "together (photo-0007.jpg and photo-0007.mov)."
+        )
+    return "Live Photos: the still photo only; the movie stays on this computer."

@@ -28,6 +28,7 @@ from core.model.jobs import CancelToken, Job, Progress
 from core.model.policy import Policy
 from core.pipeline import staging
 from core.pipeline.cleaning import FaceSource, Outcome, process_file
+from core.pipeline.pairs import STILL_WITHHELD, export_order, movie_withheld
 from core.pipeline.preview import Plan, output_extension, plan_file
 from core.pipeline.receipts import (
     RECEIPT_NAME,
@@ -214,12 +215,15 @@ def export_job(
     face_source: FaceSource | None = None,
     workers: int = 2,
     parallel: str = "thread",
+    live_pairs: Mapping[Path, Path] | None = None,
 ) -> Job[ExportResult]:
     """Export ``sources`` under ``policy`` into the folder ``out`` (created if needed).
 
     ``source_fingerprints`` are the SHA-256 values the caller consented to (the library's); a file whose
     bytes no longer match is withheld. ``face_source`` returns the faces to blur for a photo.
     ``parallel="process"`` lets a command-line caller clean in worker processes (see below).
+    ``live_pairs``: still -> movie of each Live Photo (core.pipeline.pairs); a movie leaves only with its
+    still, when the policy keeps motion, under the still's name stem.
     """
     out = Path(out)
     try:
@@ -249,8 +253,9 @@ def export_job(
         policy, out, ExportResult(str(out), policy, recipient), journal, sink, created, stamp, mode
     )
     try:
+        order = export_order(sources, live_pairs or {}, policy.keeps_motion)
         yield from export.run(
-            sources, cancel or CancelToken(), source_fingerprints or {}, face_source, workers, parallel
+            order, cancel or CancelToken(), source_fingerprints or {}, face_source, workers, parallel
         )
     except BaseException:
         # Stopped from outside (an exception, a closed generator): what landed stays accounted for by
@@ -279,10 +284,13 @@ class _Export:
         self.policy, self.out, self.result, self.journal, self.sink = policy, out, result, journal, sink
         self.created, self.stamp, self.mode = created, stamp, mode
         self.taken: set[str] = set()
+        self.follows: dict[Path, Path] = {}  # a Live Photo's movie -> its still
+        self.landed: dict[Path, int] = {}  # source -> its position in result.exported
+        self.follows_landed: set[Path] = set()  # movies that landed with their stills
 
     def run(
         self,
-        sources: Sequence[Path],
+        order: Sequence[tuple[Path, Path | None]],
         cancel: CancelToken,
         fingerprints: Mapping[Path, str],
         face_source: FaceSource | None,
@@ -297,10 +305,10 @@ class _Export:
             and isinstance(self.sink, _FolderSink)
             and face_source is None
             and not policy.blurs_faces
-            and len(sources) >= 4
+            and len(order) >= 4
             and can_fork()
         )
-        total = len(sources)
+        total = len(order)
         yield Progress(0, total, "Preparing export")
         done = 0
         pending: list[tuple[Path, Future[Outcome]]] = []
@@ -309,11 +317,12 @@ class _Export:
             if use_processes
             else ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="export")
         )
-        it: Iterator[tuple[int, Path]] = iter(enumerate(sources, start=1))
+        it: Iterator[tuple[int, tuple[Path, Path | None]]] = iter(enumerate(order, start=1))
 
         def submit_next() -> None:
-            for index, src in it:
-                src = Path(src)
+            for index, (src, still) in it:
+                if still is not None:
+                    self.follows[src] = still
                 fingerprint = fingerprints.get(src)
                 try:
                     if use_processes:
@@ -363,6 +372,12 @@ class _Export:
                     self._stop(outcome.source, outcome.reason, outcome.source_sha256)
                     break
                 submit_next()
+                movie_problem = self._movie_problem(outcome)
+                if movie_problem:
+                    outcome.reason = movie_problem
+                    if outcome.tmp:
+                        with contextlib.suppress(FileNotFoundError):
+                            os.unlink(outcome.tmp)
                 if outcome.reason or (outcome.preview is None and outcome.extra is None):
                     result.withheld.append(
                         Withheld(str(outcome.source), outcome.reason, outcome.source_sha256)
@@ -379,7 +394,7 @@ class _Export:
                 yield Progress(done, total, f"Exported {display_path(PurePath(written).name)}")
             if result.error:
                 # Files not reached are accounted for too: none of them left.
-                not_reached = [src for src, _ in pending] + [src for _, src in it]
+                not_reached = [src for src, _ in pending] + [src for _, (src, _) in it]
                 result.withheld += [
                     Withheld(str(src), f"not exported: {result.error}") for src in not_reached
                 ]
@@ -391,10 +406,28 @@ class _Export:
             for _, future in pending:
                 _discard_temp(future)
 
+    def _movie_problem(self, outcome: Outcome) -> str:
+        """Why a Live Photo's movie does not leave: its still did not, or the movie itself cannot be sent
+        clean (never a half-clean movie; the still has gone alone). "" for any other file."""
+        still = self.follows.get(outcome.source)
+        if still is None:
+            return ""
+        if still not in self.landed:
+            return STILL_WITHHELD
+        if outcome.reason or (outcome.preview is None and outcome.extra is None):
+            name = PurePath(self.result.exported[self.landed[still]].output).name
+            return movie_withheld(display_path(name), outcome.reason or "it could not be read")
+        return ""
+
     def _land(self, outcome: Outcome) -> str:
         """Put one verified output in place (folder or zip); returns where it went."""
         summary = outcome.summary()
-        name = _output_name(self.policy, outcome, len(self.result.exported) + 1)
+        still = self.follows.get(outcome.source)
+        # Neutral names count items: a Live Photo's movie shares its still's number.
+        name = _output_name(self.policy, outcome, len(self.result.exported) + 1 - len(self.follows_landed))
+        if still is not None and not self.policy.passthrough:
+            # A Live Photo's movie takes its still's name stem, so the two stay together.
+            name = PurePath(self.result.exported[self.landed[still]].output).stem + outcome.extension
         if isinstance(self.sink, _ZipSink):
             name = safe_entry_name(name)
         name = next(c for c in staging.candidates(name) if c not in self.taken)
@@ -409,8 +442,16 @@ class _Export:
             pixels=str(summary["pixels"]),
             faces_blurred=int(summary["faces_blurred"]),  # type: ignore[call-overload]
         )
+        if still is not None:
+            exported = replace(exported, paired_with=self.result.exported[self.landed[still]].output)
         written = self.sink.add(name, outcome, exported)
+        self.landed[outcome.source] = len(self.result.exported)
+        if still is not None:
+            self.follows_landed.add(outcome.source)
         self.result.exported.append(replace(exported, output=written))
+        if still is not None:
+            at = self.landed[still]
+            self.result.exported[at] = replace(self.result.exported[at], paired_with=written)
         return written
 
     def _stop(self, source: Path, message: str, source_sha256: str = "") -> None:
@@ -456,4 +497,8 @@ class _Export:
             return
         self.journal.discard()
         if isinstance(sink, _ZipSink):
-            result.exported = [replace(e, output=f"{sink.path}!/{e.output}") for e in result.exported]
+            inside = f"{sink.path}!/"
+            result.exported = [
+                replace(e, output=inside + e.output, paired_with=e.paired_with and inside + e.paired_with)
+                for e in result.exported
+            ]

@@ -62,11 +62,9 @@ def _sniff_message(head: bytes) -> str:
         return "not a photo: the file contains text"
     except UnicodeDecodeError:
         pass
-    if head.startswith(b"GIF8"):
-        return "GIF images are not supported"
     if head.startswith(b"%PDF"):
         return "not a photo: the file is a PDF document"
-    return "not a supported photo or video format (JPEG, PNG, WebP, TIFF, HEIC, MP4, MOV)"
+    return "not a supported photo or video format (JPEG, PNG, WebP, TIFF, HEIC, AVIF, GIF, MP4, MOV)"
 
 
 def parse_buffer(data: Buffer) -> tuple[Handler, Parsed]:

@@ -14,6 +14,7 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
 from core.formats import Buffer, Handler, Parsed
+from core.formats.base import MOTION_KEY
 from core.metadata.icc_clean import TEXT_KEY, is_profile_item
 from core.metadata.xmp import DAMAGED
 from core.model.categories import Category
@@ -21,6 +22,7 @@ from core.model.inventory import Inventory, Item, Need
 from core.model.policy import Action, PixelMode, Policy
 from core.model.preview import Preview, Stay
 from core.pipeline.inspection import inventory_from
+from core.pipeline.pairs import IDENTIFIER_STAYS, identifier_stays
 
 if TYPE_CHECKING:
     from core.imaging.faces import Face
@@ -42,6 +44,11 @@ class Plan:
                 and not self.preview.error)
 
 
+MOTION_STAYS = "the policy sends the still alone, without its motion video"
+WITHHELD_MOTION = ("the policy sends motion, but {why}, so the photo is withheld (a policy that removes "
+                   "motion sends the still alone)")
+WITHHELD_MOTION_FACES = ("the policy sends motion and blurs faces, but faces in videos cannot be blurred "
+                         "yet, so the photo is withheld (a policy that removes motion sends the still alone)")
 WITHHELD_DAMAGED = ("damaged XMP: the policy keeps what it says, but a damaged packet cannot be copied "
                     "safely, so the photo is withheld")
 
@@ -54,6 +61,12 @@ def decide(item: Item, policy: Policy) -> str:
         return "unknown data is never passed through"
     if item.need is Need.PIXELS:
         return ""
+    if identifier_stays(item):
+        return IDENTIFIER_STAYS
+    if item.need is Need.MOTION:
+        if not policy.keeps_motion:
+            return MOTION_STAYS
+        return "" if item.carriable else item.note or "cannot be carried safely"
     if item.key == "file:name":
         return "" if policy.keeps_names else "replaced by a neutral name"
     if item.category is Category.FACES:
@@ -123,6 +136,13 @@ def make_preview(
             preview.stays.append(Stay(item, reason))
         else:
             preview.leaves.append(item)
+    _inside_follow_container(preview)
+    withheld = _motion_withheld(preview, policy)
+    if withheld:
+        preview.error = withheld
+        preview.stays += [Stay(item, withheld) for item in preview.leaves]
+        preview.leaves = []
+        return preview
     if any(s.reason == DAMAGED for s in preview.stays):
         # The policy would keep what a damaged XMP packet says, and the packet cannot be carried:
         # sending the photo without it would not be what the policy promises.
@@ -140,6 +160,36 @@ def make_preview(
     elif reencodes:
         preview.pixels = PixelMode.RE_ENCODED
     return preview
+
+
+def _inside_follow_container(preview: Preview) -> None:
+    """An item found inside embedded media (key ``{container}/{own key}``) leaves only with its
+    container: a motion photo's video that stays keeps its place and time with it."""
+    staying = {s.item.key: s.reason for s in preview.stays}
+    kept: list[Item] = []
+    for item in preview.leaves:
+        key = item.key
+        container = next((key[:n] for n, c in enumerate(key) if c == "/" and key[:n] in staying), None)
+        if container is None:
+            kept.append(item)
+            continue
+        reason = f"inside media that stays ({staying[container]})"
+        preview.stays.append(Stay(item, reason))
+        staying[key] = reason
+    preview.leaves = kept
+
+
+def _motion_withheld(preview: Preview, policy: Policy) -> str:
+    """Why a photo whose motion the policy sends cannot leave: its video cannot be carried (damaged,
+    or pointers that do not locate it), or the policy also blurs faces, which a video cannot have yet."""
+    if not policy.keeps_motion or policy.passthrough:
+        return ""
+    for stay in preview.stays:
+        if stay.item.need is Need.MOTION and stay.item.key == MOTION_KEY:
+            return WITHHELD_MOTION.format(why=stay.reason)
+    if policy.blurs_faces and any(i.key == MOTION_KEY for i in preview.leaves):
+        return WITHHELD_MOTION_FACES
+    return ""
 
 
 def plan_file(

@@ -31,9 +31,13 @@ class Exported:
     items: list[dict[str, object]]
     pixels: str
     faces_blurred: int
+    paired_with: str = ""  # the other half of a Live Photo that left with this file (its output)
 
     def to_json(self) -> dict[str, object]:
-        return {"source": self.source, "output": self.output, "sha256": self.sha256}
+        data: dict[str, object] = {"source": self.source, "output": self.output, "sha256": self.sha256}
+        if self.paired_with:
+            data["live_photo_with"] = self.paired_with
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +96,9 @@ def file_entry(policy: Policy, exported: Exported) -> dict[str, object]:
         "categories": exported.categories,
         "items": exported.items,
     }
+    if exported.paired_with:
+        # One Live Photo: the still and its movie name each other.
+        entry["live_photo_with"] = display_path(PurePath(exported.paired_with).name)
     if policy.keeps_names:
         entry["source_name"] = display_path(PurePath(exported.source).name)
     return entry

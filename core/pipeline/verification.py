@@ -1,6 +1,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Prove a cleaned file is what its preview promised: parse it again and compare with the plan.
 
+A motion photo's video is re-inspected with the still: its metadata items are compared like the
+still's, its samples byte for byte, and the XMP pointers must locate it exactly.
+
 Fail closed: the cleaned bytes, parsed again, must carry exactly the items the preview says leave, no
 unknown data, nothing the policy removes, the same dimensions and orientation, and (for a lossless clean)
 the very same compressed image data. Any difference is the reason the file is withheld.
@@ -11,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from core.formats import Buffer, Cleaned, Parsed
+from core.formats.base import MOTION_KEY
 from core.model.categories import Category
 from core.model.inventory import Item, Need, ParseError
 from core.model.policy import Action, PixelMode, Policy
@@ -23,6 +27,8 @@ def _comparable(items: Sequence[Item], *, include_display: bool) -> set[tuple[st
     for item in items:
         if item.need is Need.PIXELS or item.category is Category.FACES or item.key.startswith("file:"):
             continue
+        if item.need is Need.MOTION:
+            continue  # the video and its pointers are rewritten: checked by motion_problem
         if item.need is Need.DISPLAY and not include_display:
             continue
         keep.add((item.key, str(item.category), item.value))
@@ -54,6 +60,35 @@ def spans_equal(
     return True
 
 
+def motion_problem(preview: Preview, source: Buffer, parsed: Parsed, data: bytes, out: Parsed) -> str:
+    """A motion photo's video leaves exactly when the preview says so. When it does, it ends the cleaned
+    file, every pointer in the cleaned XMP locates its first byte exactly, the XMP flags it, and its
+    samples are the source video's, byte for byte; when it does not, nothing points at a video."""
+    video = out.motion
+    if MOTION_KEY not in preview.leaving_keys:
+        if video is not None:
+            return "the cleaned file still holds the motion photo's video, which the policy removes"
+        pointer = next((i for i in out.items if i.need is Need.MOTION), None)
+        if pointer is not None:
+            return f"the cleaned file still points at a motion video it does not have ({pointer.name})"
+        return ""
+    if video is None:
+        return "the cleaned file lacks the motion photo's video that the preview said would leave"
+    if video.problem:
+        return f"the cleaned file's motion video does not check out: {video.problem}"
+    if video.end != len(data):
+        return "the cleaned file holds data after its motion video"
+    if not video.flagged or not video.claims:
+        return "the cleaned file's XMP does not mark it as a motion photo or does not locate its video"
+    for name, at in video.claims:
+        if at != video.start:
+            return (f"the cleaned file's {name} points at byte {at:,}, but its motion video starts at byte "
+                    f"{video.start:,}")
+    if parsed.motion is None or not spans_equal(source, parsed.motion.spans, data, video.spans):
+        return "the motion video's frames or sound changed during the clean"
+    return ""
+
+
 def verify_clean(policy: Policy, preview: Preview, source: Buffer, parsed: Parsed, cleaned: Cleaned) -> str:
     """Empty string when the cleaned bytes provably match the preview; otherwise why not."""
     try:
@@ -63,6 +98,9 @@ def verify_clean(policy: Policy, preview: Preview, source: Buffer, parsed: Parse
     unknown = [i for i in out.items if i.category is Category.UNKNOWN]
     if unknown:
         return f"the cleaned file still holds unknown data ({unknown[0].name})"
+    problem = motion_problem(preview, source, parsed, cleaned.data, out)
+    if problem:
+        return problem
     for item in out.items:
         if item.need is Need.NONE and policy.action(item.category) is Action.REMOVE:
             return f"the cleaned file still carries {item.name} ({item.category}), which the policy removes"

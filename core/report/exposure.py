@@ -138,9 +138,9 @@ def facts_from_items(
             ):
                 best_time = (rank, when)
         elif cat is Category.DEVICE:
-            if short == "Make" and not make:
+            if short.lower() == "make" and not make:  # "Make" (EXIF, XMP) or "Camera make" (videos)
                 make = item.value.strip()
-            elif short == "Model" and not model:
+            elif short.lower() == "model" and not model:
                 model = item.value.strip()
             elif "serial" in item.name.lower() and item.value.strip():
                 serials.append(f"{short}: {item.value.strip()}")

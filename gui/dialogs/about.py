@@ -53,8 +53,11 @@ BUNDLED: tuple[Component, ...] = (
     Component("ONNX", "Apache-2.0"),
     Component("pillow-heif", "BSD-3-Clause", "its binary build includes libheif and libde265 "
               "(LGPL-3.0) and the x265 encoder (GPL-2.0-or-later)"),
-    Component("Pillow", "MIT-CMU (HPND)", "with libjpeg-turbo, libtiff, libwebp, OpenJPEG, Little CMS, "
+    Component("Pillow", "MIT-CMU (HPND)", "with libjpeg-turbo, libtiff, libwebp, libavif and its AV1 "
+              "codecs, OpenJPEG, Little CMS, "
               "zlib and others under permissive licences"),
+    Component("PyAV", "BSD-3-Clause", "video frames and durations; its binary build includes FFmpeg "
+              "(LGPL-2.1-or-later) built with x264 and x265 (GPL-2.0-or-later)"),
     Component("NumPy", "BSD-3-Clause", "with OpenBLAS (BSD-3-Clause)"),
     Component("SciPy", "BSD-3-Clause"),
     Component("reverse-geocode", "LGPL", "offline place names from GeoNames data (CC-BY-4.0, "
@@ -73,7 +76,7 @@ COMPLIANCE = (
     f"({PROJECT_LICENCE}); the application as a whole, including x265, is distributed under its terms. "
     "Whoever distributes this application must offer its complete corresponding source: the Photo "
     "Consent source of this version and the sources of the bundled GPL and LGPL libraries (Qt, libheif, "
-    "libde265, x265), for at least three years. The LGPL libraries are shared libraries in the "
+    "libde265, x265, FFmpeg, x264), for at least three years. The LGPL libraries are shared libraries in the "
     "application folder and can be replaced with modified versions. The licence texts are in the "
     "application folder: the GPL and LGPL in licenses/, the others in each package's .dist-info folder."
 )

@@ -46,6 +46,7 @@ from core.model.policy import (
     NEUTRAL,
     POLICY_CATEGORIES,
     REMOVE,
+    Action,
     Policy,
     PolicyError,
 )
@@ -71,6 +72,7 @@ def same_settings(a: Policy, b: Policy) -> bool:
         a.to_json()["categories"] == b.to_json()["categories"]
         and a.faces == b.faces
         and a.file_names == b.file_names
+        and a.motion == b.motion
         and a.passthrough == b.passthrough
     )
 
@@ -171,12 +173,21 @@ class RecipientsDialog(QDialog):
         self.names_box.addItem("Neutral (photo-0001.jpg …)", NEUTRAL)
         self.names_box.addItem("Keep the original names", KEEP)
         self.names_box.currentIndexChanged.connect(self._edited)
+        self.motion_box = QComboBox()
+        self.motion_box.addItem("Still photo only", REMOVE)
+        self.motion_box.addItem("Still photo and its movie", KEEP)
+        self.motion_box.setToolTip("A Live Photo is a still and a short movie: whether the movie leaves too")
+        self.motion_box.currentIndexChanged.connect(self._edited)
         faces_label = QLabel("&Faces:")
         faces_label.setBuddy(self.faces_box)
         names_label = QLabel("Fi&le names:")
         names_label.setBuddy(self.names_box)
         form.addRow(faces_label, self.faces_box)
         form.addRow(names_label, self.names_box)
+        motion_label = QLabel("Live P&hotos:")
+        motion_label.setBuddy(self.motion_box)
+        motion_label.setToolTip(self.motion_box.toolTip())
+        form.addRow(motion_label, self.motion_box)
         right.addLayout(form)
 
         self.passthrough_note = QLabel(
@@ -280,6 +291,7 @@ class RecipientsDialog(QDialog):
                 box.setCurrentIndex(max(0, box.findData(policy.categories.get(cat, REMOVE))))
             self.faces_box.setCurrentIndex(max(0, self.faces_box.findData(policy.faces)))
             self.names_box.setCurrentIndex(max(0, self.names_box.findData(policy.file_names)))
+            self.motion_box.setCurrentIndex(max(0, self.motion_box.findData(policy.motion)))
         finally:
             self._loading = False
         self._show_preset_text()
@@ -309,6 +321,7 @@ class RecipientsDialog(QDialog):
             MappingProxyType(values),
             faces=str(self.faces_box.currentData()),
             file_names=str(self.names_box.currentData()),
+            motion=Action(str(self.motion_box.currentData())),
         )
 
     def is_dirty(self) -> bool:

@@ -51,6 +51,7 @@ from core.library.events import policy_label
 from core.library.service import LibraryService
 from core.model.jobs import CancelToken, Progress
 from core.model.policy import BLUR, KEEP
+from core.pipeline.description import live_photos_words
 from gui.dialogs.share_summary import (
     ShareSummary,
     categories_html,
@@ -392,9 +393,10 @@ class ShareDialog(QDialog):
             else:
                 self.faces_label.setText("Left as they are (not blurred).")
             if p.passthrough or p.file_names == KEEP:
-                self.names_label.setText("The original file names leave too.")
+                names = "The original file names leave too."
             else:
-                self.names_label.setText("Neutral names (photo-0001.jpg, photo-0002.jpg, …).")
+                names = "Neutral names (photo-0001.jpg, photo-0002.jpg, …)."
+            self.names_label.setText(f"{names}<br>{esc(live_photos_words(p))}")
         if s.sent is not None and s.sent.sent:
             self.sent_label.setText(esc(s.sent.sentence))
             self.only_new.setText(f"Only photos &not sent yet ({s.sent.new})")

@@ -40,6 +40,7 @@ class Roles(IntEnum):
     Error = Qt.ItemDataRole.UserRole + 9  # "" or why the file cannot be exported
     Size = Qt.ItemDataRole.UserRole + 10  # (width, height)
     Path = Qt.ItemDataRole.UserRole + 11
+    Live = Qt.ItemDataRole.UserRole + 40  # bool: a Live Photo (its movie goes with this tile)
 
 
 # Roles that depend on the recipient's consent: what a consent change re-signals.
@@ -106,6 +107,8 @@ class PhotoModel(QAbstractListModel):
             return (row.width, row.height)
         if role == Roles.Path:
             return str(row.path)
+        if role == Roles.Live:
+            return row.live
         return None
 
     def roleNames(self) -> dict[int, bytes]:
@@ -152,6 +155,8 @@ class PhotoModel(QAbstractListModel):
                 lines.append(f"{row.faces} face{'s' if row.faces != 1 else ''} in the picture")
             if row.has_hidden_data:
                 lines.append("Carries hidden data: the preview says what")
+            if row.live:
+                lines.append("Live Photo: its movie leaves with it only if the policy sends the movie too")
         if row.error:
             lines.append(f"{plain_error(row.error)} {WITHHELD}")
         return "\n".join(lines)

@@ -7,6 +7,7 @@ Badges, chosen to read at a glance:
   gets a dot under the disc.
 - bottom left, left to right: location pin, face count, hidden data (a stack: thumbnail, motion video,
   depth map...). Bottom right: a red warning triangle when the file cannot be exported.
+- top left: "LIVE" on a Live Photo (a still and its movie, one tile).
 All shapes are drawn with QPainter paths (no icon font or emoji needed), in palette-aware colours.
 """
 
@@ -72,6 +73,8 @@ class PhotoDelegate(QStyledItemDelegate):
             x = self._paint_hidden(painter, x, bottom)
         if error:
             self._paint_warning(painter, rect.right() - 6, bottom)
+        if index.data(Roles.Live):
+            self._paint_live(painter, rect, option.font)
         if focused and not selected:
             pen = QPen(pal.color(QPalette.ColorRole.Highlight), 2, Qt.PenStyle.DotLine)
             painter.setPen(pen)
@@ -166,6 +169,23 @@ class PhotoDelegate(QStyledItemDelegate):
         for k in range(3):  # a stack of layers: more inside the file than the picture
             painter.drawRect(QRectF(box.left() + 4 + 2 * k, box.top() + 9 - 2.5 * k, 8, 6))
         return box.right() + 4
+
+    def _paint_live(self, painter: QPainter, rect: QRectF, font: QFont) -> None:
+        # As the Photos app marks them: a ring with a dot, then the word.
+        box = self._badge(painter, rect.left() + 6, rect.top() + 26, 50)
+        centre = QPointF(box.left() + 10, box.center().y())
+        painter.setPen(QPen(Qt.GlobalColor.white, 1.4))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawEllipse(centre, 5.5, 5.5)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(Qt.GlobalColor.white)
+        painter.drawEllipse(centre, 2, 2)
+        f = QFont(font)
+        f.setBold(True)
+        f.setPixelSize(10)
+        painter.setFont(f)
+        painter.setPen(Qt.GlobalColor.white)
+        painter.drawText(box.adjusted(18, 0, -3, 0), Qt.AlignmentFlag.AlignCenter, "LIVE")
 
     @staticmethod
     def _paint_warning(painter: QPainter, right: float, bottom: float) -> None:

@@ -11,7 +11,15 @@ from __future__ import annotations
 
 import io
 
-from tests.core import exif_fixtures, heic_fixtures, jpeg_fixtures, mp4_fixtures, png_webp_fixtures
+from tests.core import (
+    avif_fixtures,
+    exif_fixtures,
+    gif_fixtures,
+    heic_fixtures,
+    jpeg_fixtures,
+    mp4_fixtures,
+    png_webp_fixtures,
+)
 
 CANARY = b"CANARY"
 
@@ -29,6 +37,10 @@ def rich(name: str) -> bytes:
         return heic_fixtures.rich_heif()
     if name == "mp4":
         return mp4_fixtures.rich(co64=True)
+    if name == "gif":
+        return gif_fixtures.rich()
+    if name == "avif":
+        return avif_fixtures.rich()
     raise KeyError(name)
 
 
@@ -39,6 +51,8 @@ def decodable(name: str, exif_tiff: bytes) -> bytes:
 
     if name == "heic":
         return heic_fixtures.real_heic(exif_tiff=exif_tiff)
+    if name == "avif":
+        return avif_fixtures.with_exif(exif_tiff)
     if name == "tiff":
         raise ValueError("build TIFF samples with exif_fixtures.canary_tiff(orientation=...)")
     image = png_webp_fixtures.pattern_image()
@@ -59,5 +73,7 @@ def disguised_text(name: str) -> bytes:
         "tiff": b"II*\x00",
         "heic": b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic",
         "mp4": b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom",
+        "gif": b"GIF89a",
+        "avif": b"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf",
     }[name]
     return head + b"Dear reader, this is a letter and not a photo at all.\n" * 8

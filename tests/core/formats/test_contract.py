@@ -26,6 +26,7 @@ from core.model.inventory import Need, ParseError
 from core.model.policy import BUILTIN
 from core.pipeline.export import process_file
 from core.pipeline.inspection import parse_buffer
+from tests.core import gif_fixtures
 from tests.core.exif_fixtures import canary_tiff, tiff_block
 from tests.core.format_fixtures import CANARY, decodable, disguised_text
 from tests.core.heic_fixtures import heic_encoder_available, real_heic
@@ -36,9 +37,10 @@ NAMES = [entry.name for entry in HANDLERS]
 # The function each handler walks a file with: an export must call it once for the original.
 WALKERS = {
     "jpeg": "walk", "png": "_analyse", "webp": "_analyse", "tiff": "_walk", "heic": "walk", "mp4": "walk",
+    "gif": "_walk", "avif": "walk",
 }
-# Videos have no EXIF Orientation: the orientation cases do not apply to them.
-NO_EXIF = {"mp4"}
+# Videos and GIFs have no EXIF Orientation: the orientation cases do not apply to them.
+NO_EXIF = {"mp4", "gif"}
 needs_heic = pytest.mark.skipif(not heic_encoder_available(), reason="no HEIF encoder in pillow-heif")
 
 
@@ -131,7 +133,8 @@ def test_text_disguised_as_the_format_is_refused(name: str) -> None:
     assert str(info.value).strip()
     plain = b"Dear reader, this is a letter and not a photo at all.\n" * 8
     assert not handler.sniff(plain[:64])
-    label = {"jpeg": "JPEG", "png": "PNG", "webp": "WebP", "tiff": "TIFF", "heic": "HEIF", "mp4": "MP4"}[name]
+    label = {"jpeg": "JPEG", "png": "PNG", "webp": "WebP", "tiff": "TIFF", "heic": "HEIF", "mp4": "MP4",
+             "gif": "GIF", "avif": "AVIF"}[name]
     with pytest.raises(ParseError, match=f"not a (readable )?{label} file"):
         handler.parse(plain)
     with pytest.raises(ParseError, match="text"):
@@ -184,11 +187,20 @@ def test_an_export_walks_the_original_once(name: str, tmp_path: Path, monkeypatc
 
     monkeypatch.setattr(module, WALKERS[name], counting)
     source = tmp_path / f"photo.{name}"
-    source.write_bytes(decodable_video() if name in NO_EXIF else _orientation_sample(name, 6))
+    source.write_bytes(_export_sample(name))
     outcome = process_file(source, BUILTIN["minimal"])
     assert not outcome.reason, outcome.reason
     # The original once; a same-format output once more, by the verifier (HEIC leaves as JPEG).
     assert len(calls) == (1 if name == "heic" else 2)
+
+
+def _export_sample(name: str) -> bytes:
+    """A small real file of the format that a whole export (decode, clean, verify) runs on."""
+    if name == "mp4":
+        return decodable_video()
+    if name == "gif":
+        return gif_fixtures.animated()
+    return _orientation_sample(name, 6)
 
 
 # ----------------------------------------------------------------------------------- Orientation
@@ -207,7 +219,7 @@ def _orientation_sample(name: str, value: int | str) -> bytes:
 @pytest.mark.parametrize("name", NAMES)
 def test_text_in_the_orientation_tag_never_leaves(name: str, tmp_path: Path) -> None:
     if name in NO_EXIF:
-        pytest.skip("videos carry no EXIF Orientation")
+        pytest.skip("videos and GIFs carry no EXIF Orientation")
     if name == "heic" and not heic_encoder_available():
         pytest.skip("no HEIF encoder in pillow-heif")
     data = _orientation_sample(name, SECRET)
@@ -232,7 +244,7 @@ def test_text_in_the_orientation_tag_never_leaves(name: str, tmp_path: Path) -> 
 @pytest.mark.parametrize("name", NAMES)
 def test_a_valid_orientation_is_rebuilt_and_kept(name: str, tmp_path: Path) -> None:
     if name in NO_EXIF:
-        pytest.skip("videos carry no EXIF Orientation")
+        pytest.skip("videos and GIFs carry no EXIF Orientation")
     if name == "heic" and not heic_encoder_available():
         pytest.skip("no HEIF encoder in pillow-heif")
     source = tmp_path / f"photo.{name}"

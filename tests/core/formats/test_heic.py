@@ -107,7 +107,7 @@ def test_rich_file_items_in_the_right_categories() -> None:
     assert items["heic:thumbnail:4"].category is Category.HIDDEN_MEDIA
     assert items["heic:aux:5"].name == "Depth map" and items["heic:aux:5"].category is Category.HIDDEN_MEDIA
     assert "gain map" in items["heic:aux:6"].name
-    mpvd = next(i for i in parsed.items if i.key.startswith("heic:box:mpvd"))
+    mpvd = next(i for i in parsed.items if i.key == "motion:video")
     assert mpvd.category is Category.HIDDEN_MEDIA and "video" in mpvd.name.lower()
     sefd = next(i for i in parsed.items if i.key.startswith("heic:box:sefd"))
     assert sefd.category is Category.HIDDEN_MEDIA and "Image_UTC_Data" in sefd.value
@@ -342,7 +342,7 @@ CORPUS_EXPECT = {
     "aux_YCbCr.heic": [("heic:aux:", Category.HIDDEN_MEDIA), ("heic:box:sefd:", Category.HIDDEN_MEDIA)],
     "exif-at-eof.heic": [("exif:GPS:0x0002", Category.LOCATION)],
     "iphone_15_pro.heic": [("heic:aux:", Category.HIDDEN_MEDIA), ("exif:GPS:0x0002", Category.LOCATION)],
-    "motionphoto.heic": [("heic:box:mpvd:", Category.HIDDEN_MEDIA), ("exif:GPS:0x0002", Category.LOCATION)],
+    "motionphoto.heic": [("motion:video", Category.HIDDEN_MEDIA), ("exif:GPS:0x0002", Category.LOCATION)],
     "pug.heic": [("exif:GPS:0x0002", Category.LOCATION), ("heic:aux:", Category.HIDDEN_MEDIA)],
     "spatial_photo.heic": [("heic:other:", Category.HIDDEN_MEDIA)],
     "xiaomi.heic": [("exif:GPS:0x0002", Category.LOCATION), ("exif:IFD1:thumbnail", Category.HIDDEN_MEDIA)],
@@ -369,7 +369,7 @@ def test_corpus_depth_map_and_video_are_named() -> None:
     pug = parse((CORPUS / "heic" / "pug.heic").read_bytes())
     assert any(i.name == "Depth map" for i in pug.items)
     video = parse((CORPUS / "heic" / "motionphoto.heic").read_bytes())
-    mpvd = next(i for i in video.items if i.key.startswith("heic:box:mpvd"))
+    mpvd = next(i for i in video.items if i.key == "motion:video")
     assert mpvd.bytes > 2_000_000
 
 

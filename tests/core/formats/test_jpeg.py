@@ -54,7 +54,7 @@ VECTORS: list[tuple[str, Category, str]] = [
     ("irb_thumbnail", Category.HIDDEN_MEDIA, "key:irb:thumbnail"),
     ("mpf_image", Category.HIDDEN_MEDIA, "key:jpeg:mpf:1"),
     ("ext_xmp_depth", Category.HIDDEN_MEDIA, "key:xmp:GDepth:Data"),
-    ("trailer_mp4", Category.HIDDEN_MEDIA, "key:jpeg:trailer:1"),
+    ("trailer_mp4", Category.HIDDEN_MEDIA, "key:motion:video"),
     ("unknown_app", Category.UNKNOWN, "key:jpeg:unknown:1"),
 ]
 assert {v[0] for v in VECTORS} == set(C), "every canary is checked"

@@ -226,7 +226,7 @@ def test_sniffing_tells_videos_from_heif_images() -> None:
     assert handler_for(fx.encoded("mp4")[:64]).name == "mp4"
     assert handler_for(rich_heif()[:64]).name == "heic"
     avif = b"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf"
-    assert handler_for(avif) is None
+    assert handler_for(avif).name == "avif"
 
 
 # ------------------------------------------------------------------------------------- bad input

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_every_entry_names_its_handler_and_its_extensions() -> None:
-    assert [e.name for e in HANDLERS] == ["jpeg", "png", "webp", "tiff", "heic", "mp4"]
+    assert [e.name for e in HANDLERS] == ["jpeg", "png", "webp", "tiff", "heic", "mp4", "gif", "avif"]
     for entry, handler in zip(HANDLERS, handlers(), strict=True):
         assert isinstance(handler, FormatHandler)
         assert handler.name == entry.name
@@ -27,7 +27,8 @@ def test_sniffing_goes_by_leading_bytes() -> None:
     jpeg, png = handler_for(b"\xff\xd8\xff\xe0"), handler_for(b"\x89PNG\r\n\x1a\n")
     assert jpeg is not None and jpeg.name == "jpeg"
     assert png is not None and png.name == "png"
-    assert handler_for(b"GIF89a") is None
+    assert handler_for(b"GIF89a").name == "gif"
+    assert handler_for(b"GIF88a") is None
 
 
 def test_importing_the_registry_loads_no_handler_module() -> None:

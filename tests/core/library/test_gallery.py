@@ -74,7 +74,7 @@ def names(lib: LibraryService, ids: list[int]) -> list[str]:
 
 
 def test_schema_has_face_counts(lib: LibraryService):
-    assert lib.db.version == len(database.MIGRATIONS) == 3
+    assert lib.db.version == len(database.MIGRATIONS) == 4
     cols = {r[1] for r in lib.db.conn.execute("PRAGMA table_info(photos)")}
     assert "faces" in cols
     # Version 3: folders that hold only the photos imported by themselves.

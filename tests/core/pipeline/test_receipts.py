@@ -44,6 +44,7 @@ def test_receipt_names_the_policy_not_its_file(tmp_path: Path, zip_output: bool)
         "categories": {**{c: "remove" for c in result.receipt["policy"]["categories"]}, "time": "keep"},
         "faces": "keep",
         "file_names": "keep",
+        "motion": "remove",
         "passthrough": False,
     }
     for src in srcs:  # no fingerprint of any original, exported or withheld
