@@ -24,7 +24,6 @@ import struct
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from core.formats import motion
 from core.formats.base import MOTION_KEY, Buffer, Cleaned, FormatHandler, MotionVideo, Parsed, state_of
 from core.formats.nested import picture_items, with_children, with_thumbnail
 from core.formats.shared import classify_trailer, segment_category, trailer_value
@@ -48,6 +47,9 @@ from core.model.inventory import Item, Need, ParseError, Segment
 
 if TYPE_CHECKING:
     from PIL import Image
+
+    # Imported where a motion photo's video is met: it loads the MP4 reader, start-up every JPEG paid.
+    from core.formats import motion
 
 SOI, EOI, SOS = 0xD8, 0xD9, 0xDA
 APP0, APP1, APP2, APP13, APP14, COM = 0xE0, 0xE1, 0xE2, 0xED, 0xEE, 0xFE
@@ -790,6 +792,8 @@ class _Walker:
 
     def motion_video(self, video: motion.Embedded) -> None:
         """Check the XMP's pointers against where the video is; they leave with it, rewritten."""
+        from core.formats import motion
+
         fields = motion_fields(self.w.xmp) if self.w.xmp is not None else MotionFields()
         found = motion.located(video, fields, len(self.data))
         self.w.motion = found
@@ -813,6 +817,8 @@ class _Walker:
                                   where)
             elif mp4_start > start:
                 k = self.gap(start, mp4_start, where, k)
+            from core.formats import motion
+
             self.video = video = motion.read_video(data, mp4_start, end)
             self.seg(mp4_start, video.end - mp4_start, "Motion-photo video (MP4)", motion.items(video, where))
             return self.gap(video.end, end, where, k) if video.end < end else k
@@ -918,9 +924,13 @@ class JpegHandler(FormatHandler):
         w = state_of(parsed, _Walk, lambda: walk(data))
         # A motion photo's video, cleaned as a video, follows the still when the policy sends motion.
         video = b""
-        if w.motion is not None and MOTION_KEY in leaving:
-            video = motion.cleaned(data, w.motion, leaving)
-        moving = motion.fields_for(w.motion, len(video)) if w.motion is not None and video else None
+        moving = None
+        if w.motion is not None:
+            from core.formats import motion
+
+            if MOTION_KEY in leaving:
+                video = motion.cleaned(data, w.motion, leaving)
+            moving = motion.fields_for(w.motion, len(video)) if video else None
         out: list[bytes | memoryview] = [b"\xff\xd8"]
         if w.jfif is not None and "jpeg:jfif" in leaving:
             out.append(_app(APP0, _jfif_payload(w.jfif)))

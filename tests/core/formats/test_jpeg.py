@@ -434,9 +434,9 @@ def test_the_scan_search_finds_the_first_marker() -> None:
 
 def test_the_command_line_inspects_without_numpy(tmp_path: Path) -> None:
     """Start-up: reading a few photos loads neither numpy nor Pillow (their imports cost more than the
-    photos), and a photo's scan is still found."""
+    photos), nor the MP4 reader for a JPEG without a video, and the photo is still read."""
     photo = tmp_path / "p.jpg"
-    photo.write_bytes(fx.kitchen_sink())
+    photo.write_bytes(fx.with_xmp(fx.xmp_packets()[0]))
     code = (
         "import sys, json, io, contextlib\n"
         "from core.cli.main import main\n"
@@ -444,9 +444,10 @@ def test_the_command_line_inspects_without_numpy(tmp_path: Path) -> None:
         "with contextlib.redirect_stdout(out):\n"
         f"    rc = main(['inspect', '--json', {str(photo)!r}])\n"
         "doc = json.loads(out.getvalue())\n"
-        "print(rc, doc['files'][0]['status'], 'numpy' in sys.modules, 'PIL' in sys.modules)\n"
+        "heavy = ('numpy', 'PIL', 'core.formats.mp4')\n"
+        "print(rc, doc['files'][0]['status'], *(m in sys.modules for m in heavy))\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                           cwd=Path(__file__).resolve().parents[3])
-    assert proc.stdout.split() == ["0", "ok", "False", "False"]
+    assert proc.stdout.split() == ["0", "ok", "False", "False", "False"]
 
