@@ -1494,6 +1494,28 @@ def _tref(data: Buffer, track: Track, kept_ids: set[int]) -> bytes:
     return _box("tref", *refs) if refs else b""
 
 
+# ------------------------------------------------------------------------------------------- duration
+
+
+def duration(data: Buffer, parsed: Parsed) -> float | None:
+    """How long the video plays, in seconds: the movie header's duration, else the video track's media
+    header's (a header that says nothing, or an impossible value, gives None)."""
+    movie = state_of(parsed, Movie, lambda: walk(data))
+    video = next((t for t in movie.tracks if t.handler == "vide"), None)
+    for box in (movie.mvhd, video.children.get("mdhd") if video else None):
+        if box is None:
+            continue
+        r = Reader(data, box.body, box.end, box.type, FMT)
+        version, _ = r.full_box()
+        width = 8 if version == 1 else 4
+        r.take(2 * width)  # creation and modification times
+        timescale, length = r.uint(4), r.uint(width)
+        # All ones means "unknown" (ISO/IEC 14496-12); a day-long phone video is already implausible.
+        if timescale and 0 < length < (1 << (8 * width)) - 1 and length / timescale < 1_000_000:
+            return length / timescale
+    return None
+
+
 # --------------------------------------------------------------------------------------------- handler
 
 

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Pictures to show: a photo decoded small and upright, with its face boxes mapped into the shown pixels
-(``render_picture``), and small image bytes decoded to RGB (``decode_rgb``). ``Picture`` maps display
-pixels back to the file's stored pixel grid (for a face box drawn by hand).
+(``render_picture``; for a video, the frame that stands for it), and small image bytes decoded to RGB
+(``decode_rgb``). ``Picture`` maps display pixels back to the file's stored pixel grid (for a face box
+drawn by hand).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class Picture:
     stored_height: int = 0
     orientation: int = 1
     faces: tuple[FaceBox, ...] = ()
+    video: bool = False  # a frame standing for a video (no face boxes: faces in videos are not looked for)
 
     @property
     def scale(self) -> float:
@@ -79,11 +81,19 @@ def render_picture(path: Path, size: int, record: FaceRecord, blur: Sequence[Fac
     """Decode ``path`` small, cover ``blur`` faces as export does, turn it upright, map the face boxes."""
     from PIL import Image
 
+    from core.formats.mp4 import sniff_brands as is_video
     from core.imaging.decoding import register_heif
     from core.imaging.faces import redact
     from core.metadata.orientation import make_upright
 
     register_heif()
+    with open(path, "rb") as fh:
+        head = fh.read(64)
+    if is_video(head):
+        from core.imaging.video_frames import representative_frame
+
+        frame = representative_frame(path, size)  # upright already; ValueError: the pane says why
+        return Picture(frame.width, frame.height, frame.tobytes(), frame.width, frame.height, 1, video=True)
     with open(path, "rb") as fh, Image.open(fh) as im:
         full_w, full_h = im.size
         try:

@@ -3,7 +3,8 @@
 
 - ``embedded_thumbnail(path)``: the small JPEG many cameras put in EXIF IFD1; shown at once.
 - ``make_thumbnail(path, size)``: JPEG bytes, orientation applied; JPEGs decode at reduced scale with
-  Pillow ``draft`` (DCT scaling: 1/2, 1/4, 1/8), which is what makes this fast.
+  Pillow ``draft`` (DCT scaling: 1/2, 1/4, 1/8), which is what makes this fast. A video's thumbnail is
+  its cover art or a frame (``core.imaging.video_frames``), in the same cache.
 - ``ThumbnailCache``: AES-GCM encrypted files keyed by fingerprint and size (``core.security.vault``).
   The file names are keyed hashes (HMAC with a secret derived from the cache key), not the content hash,
   so the folder does not reveal which photos the library holds (anyone can hash a photo they have).
@@ -52,7 +53,9 @@ def make_thumbnail(path: str | os.PathLike[str], size: int = DEFAULT_SIZE) -> by
     register_heif()
     with open(path, "rb") as fh:
         if is_video(fh.read(64)):
-            raise ValueError("no thumbnail for videos yet")
+            from core.imaging.video_frames import representative_frame
+
+            return _encode(representative_frame(path, size))  # ValueError: the grid shows a placeholder
         fh.seek(0)
         return _make(fh, size)
 

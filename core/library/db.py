@@ -140,8 +140,16 @@ CREATE TABLE live_photos(
 );
 """
 
+# Version 5: how long a video plays, in seconds, read from its movie header at import (the grid's duration
+# badge). NULL for photos, and for a video whose headers do not say. Videos imported before are marked as
+# changed on disk (mtime 0), so the next scan reads them again and finds their length.
+_V5_VIDEO_DURATION = """
+ALTER TABLE photos ADD COLUMN duration REAL;
+UPDATE files SET mtime_ns = 0 WHERE fingerprint IN (SELECT fingerprint FROM photos WHERE format = 'mp4');
+"""
+
 # Ordered; index i upgrades user_version i to i + 1. Never edit a released entry: append a new one.
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4]
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5_VIDEO_DURATION]
 
 
 class DatabaseError(Exception):

@@ -72,6 +72,8 @@ class GalleryRow:
     own: bool | None  # the decision on the photo itself (None: inherits)
     allowed: bool  # the effective decision for the recipient
     live: bool = False  # a Live Photo's still: its movie (not a tile of its own) goes with it
+    video: bool = False  # an MP4/MOV video rather than a still photo
+    duration: float | None = None  # seconds a video plays (None: a photo, or a video that does not say)
 
 
 @dataclass(frozen=True)
@@ -136,7 +138,7 @@ class GalleryRepo:
             + f"""
             SELECT f.id, f.name, f.path, f.album_id, f.fingerprint, f.state, f.reason,
                    p.width, p.height, p.has_location, p.has_hidden_data, p.faces, p.status, p.error,
-                   pd.allowed, {_ALLOWED_EXPR}, {_IS_LIVE}
+                   pd.allowed, {_ALLOWED_EXPR}, {_IS_LIVE}, p.format, p.duration
             FROM files f LEFT JOIN photos p ON p.fingerprint = f.fingerprint
             LEFT JOIN photo_decisions pd ON pd.fingerprint = f.fingerprint AND pd.recipient_id = :r
             LEFT JOIN fp_allowed fa ON fa.fp = f.fingerprint
@@ -167,6 +169,8 @@ class GalleryRepo:
                 own=None if r[14] is None else bool(r[14]),
                 allowed=bool(r[15]) and state == "photo",
                 live=bool(r[16]),
+                video=r[17] == "mp4",
+                duration=None if r[18] is None else float(r[18]),
             )
         return out
 
@@ -238,10 +242,11 @@ class GalleryRepo:
         self.db.conn.execute("UPDATE photos SET faces = ? WHERE fingerprint = ?", (count, fingerprint))
 
     def without_faces(self, limit: int | None = None) -> list[tuple[str, Path]]:
-        """(fingerprint, first live path) of readable photos never analysed for faces."""
+        """(fingerprint, first live path) of readable photos never analysed for faces (faces in videos
+        are not looked for yet)."""
         rows = self.db.conn.execute(
             "SELECT p.fingerprint, MIN(f.path) FROM photos p JOIN files f ON f.fingerprint = p.fingerprint "
-            "WHERE p.faces IS NULL AND p.status = 'ok' AND f.state = 'photo' "
+            "WHERE p.faces IS NULL AND p.status = 'ok' AND f.state = 'photo' AND p.format != 'mp4' "
             "GROUP BY p.fingerprint ORDER BY MIN(f.path)" + (" LIMIT ?" if limit else ""),
             (limit,) if limit else (),
         ).fetchall()

@@ -124,7 +124,17 @@ class Gallery:
         preview = _plan_preview(path, policy, faces)
         if reason and not preview.error:
             preview.error = reason
+        movie = self._live_movie(path)
+        if movie is not None:
+            preview.movie, preview.movie_name = _plan_preview(movie, policy, []), movie.name
         return preview
+
+    def _live_movie(self, still: Path) -> Path | None:
+        """The movie of the Live Photo whose still is at ``still``, if it is one."""
+        from core.library.live_photos import pairs
+
+        pair = pairs(self.ctx).get(still)
+        return pair[0] if pair is not None else None
 
     def preview_of_file(self, path: Path, recipient: str) -> Preview:
         """The preview of one file by its path, faces aside: for a file that cannot be exported it holds
@@ -133,6 +143,9 @@ class Gallery:
 
     def _faces_to_blur(self, fingerprint: str, path: Path) -> tuple[list[Face], str]:
         from core.imaging import faces as face_module
+
+        if self.is_video(fingerprint):
+            return [], ""  # the plan withholds a video under a policy that blurs faces
 
         # Loading the model (onnxruntime and the network) holds the GIL for a moment: in a worker process
         # when there are any, so the window does not stall as the scan starts.
@@ -149,6 +162,10 @@ class Gallery:
 
     # -- faces -----------------------------------------------------------------------------------------
 
+    def is_video(self, fingerprint: str) -> bool:
+        record = self.ctx.photos.get(fingerprint)
+        return record is not None and record.format == "mp4"
+
     def has_faces_detected(self, fingerprint: str) -> bool:
         """Whether the detector has already looked at this photo."""
         return self.face_store.has_detection(fingerprint)
@@ -156,7 +173,8 @@ class Gallery:
     def ensure_faces(self, fingerprint: str, path: Path | None = None) -> FaceRecord:
         """The photo's face record, running the detector once if it never looked at this photo."""
         store = self.face_store
-        if not store.has_detection(fingerprint):
+        # Faces in videos are not looked for yet: the detector would only fail to read a movie.
+        if not store.has_detection(fingerprint) and not self.is_video(fingerprint):
             from core.imaging.faces import detect_path
 
             self._store_detected(fingerprint, detect_path(path or self.path_of(fingerprint)))

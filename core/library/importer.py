@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.formats import Buffer, Handler, Parsed
 from core.library import events as ev
 from core.library.context import LibraryContext, display
 from core.library.db import fs_bytes, readable
@@ -69,7 +70,7 @@ class ImportResult:
         }
 
 
-def _photo_record(fingerprint: str, inv: Inventory, when: str) -> PhotoRecord:
+def _photo_record(fingerprint: str, inv: Inventory, when: str, duration: float | None = None) -> PhotoRecord:
     taken = ""
     for item in inv.items:
         if item.category is Category.TIME and item.name.endswith("DateTimeOriginal"):
@@ -97,7 +98,17 @@ def _photo_record(fingerprint: str, inv: Inventory, when: str) -> PhotoRecord:
         error=inv.error,
         inspected=when,
         live_id=content_identifier(inv),
+        duration=duration,
     )
+
+
+def _duration(handler: Handler | None, data: Buffer, parsed: Parsed | None) -> float | None:
+    """A video's length from the walk the inventory already made (None for photos)."""
+    if handler is None or parsed is None or handler.name != "mp4":
+        return None
+    from core.formats.mp4 import duration
+
+    return duration(data, parsed)
 
 
 def examine(found: Found, known: frozenset[str] | set[str], when: str) -> Examined:
@@ -113,7 +124,7 @@ def examine(found: Found, known: frozenset[str] | set[str], when: str) -> Examin
             fingerprint = hashlib.sha256(data).hexdigest()
             if fingerprint in known:
                 return Examined(path, st.st_size, st.st_mtime_ns, "photo", "", fingerprint)
-            inv, _, _ = inventory_from(path, data, st)
+            inv, handler, parsed = inventory_from(path, data, st)
             return Examined(
                 path,
                 st.st_size,
@@ -121,7 +132,7 @@ def examine(found: Found, known: frozenset[str] | set[str], when: str) -> Examin
                 "photo",
                 inv.error,
                 fingerprint,
-                _photo_record(fingerprint, inv, when),
+                _photo_record(fingerprint, inv, when, _duration(handler, data, parsed)),
             )
     except OSError as exc:
         return Examined(path, found.size, found.mtime_ns, "unreadable", describe_os_error(exc))

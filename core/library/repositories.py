@@ -14,7 +14,7 @@ from typing import Any
 
 from core.library.db import Database, fs_bytes, fs_path, readable
 from core.library.ledger import GENESIS, Entry, canonical, compute_mac
-from core.library.rows import AlbumCount, AlbumRow, FileRow, PhotoRecord, RecipientRow, RootRow
+from core.library.rows import AlbumRow, FileRow, PhotoRecord, RecipientRow, RootRow
 
 # -- repositories ---------------------------------------------------------------------------------
 
@@ -244,8 +244,9 @@ class PhotosRepo:
     def upsert(self, p: PhotoRecord) -> None:
         self.db.conn.execute(
             "INSERT OR REPLACE INTO photos(fingerprint, format, size, width, height, orientation, taken, "
-            "has_location, has_hidden_data, metadata_faces, categories, status, error, inspected, live_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "has_location, has_hidden_data, metadata_faces, categories, status, error, inspected, live_id, "
+            "duration) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 p.fingerprint,
                 p.format,
@@ -262,25 +263,30 @@ class PhotosRepo:
                 p.error,
                 p.inspected,
                 p.live_id,
+                p.duration,
             ),
         )
 
     def readable_fingerprints(self) -> set[str]:
-        """Photos read without error: an import does not read their content again."""
-        rows = self.db.conn.execute("SELECT fingerprint FROM photos WHERE status = 'ok'").fetchall()
+        """Photos read without error: an import does not read their content again (except a video whose
+        length was never read: one imported before the library stored it)."""
+        rows = self.db.conn.execute(
+            "SELECT fingerprint FROM photos WHERE status = 'ok' AND NOT (format = 'mp4' AND duration IS NULL)"
+        ).fetchall()
         return {str(r[0]) for r in rows}
 
     def get(self, fingerprint: str) -> PhotoRecord | None:
         r = self.db.conn.execute(
             "SELECT fingerprint, format, size, width, height, orientation, taken, has_location, "
-            "has_hidden_data, metadata_faces, categories, status, error, inspected FROM photos "
+            "has_hidden_data, metadata_faces, categories, status, error, inspected, duration FROM photos "
             "WHERE fingerprint = ?",
             (fingerprint,),
         ).fetchone()
         if not r:
             return None
         return PhotoRecord(
-            r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), bool(r[8]), r[9], r[10], r[11], r[12], r[13]
+            r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), bool(r[8]), r[9], r[10], r[11], r[12],
+            r[13], r[14],
         )
 
 
@@ -428,23 +434,6 @@ class DecisionsRepo:
             [(str(r[0]), album_path(bytes(r[2]), bytes(r[1])), bool(r[3])) for r in albums],
             [(str(r[0]), str(r[1]), bool(r[2])) for r in photos],
         )
-
-    def album_counts(self, recipient_id: int) -> list[AlbumCount]:
-        """Per present album: live photos in it (not in sub-albums) and how many the recipient may receive."""
-        rows = self.db.conn.execute(
-            EFFECTIVE_ALBUMS
-            + """
-            SELECT a.id, a.name, a.parent_id, COUNT(f.id),
-                   COALESCE(SUM(CASE WHEN f.id IS NULL THEN 0 ELSE COALESCE(pd.allowed, e.allowed, 0) END), 0)
-            FROM albums a JOIN eff e ON e.album_id = a.id
-            LEFT JOIN files f ON f.album_id = a.id AND f.state = 'photo'
-            LEFT JOIN photo_decisions pd ON pd.fingerprint = f.fingerprint AND pd.recipient_id = :r
-            WHERE a.present = 1
-            GROUP BY a.id ORDER BY a.root_id, a.rel
-            """,
-            {"r": recipient_id},
-        ).fetchall()
-        return [AlbumCount(int(r[0]), str(r[1]), r[2], int(r[3]), int(r[4])) for r in rows]
 
     def allowed_files(self, recipient_id: int) -> list[tuple[Path, str]]:
         """(path, fingerprint) of every live photo file the recipient may receive, by path."""

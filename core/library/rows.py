@@ -58,6 +58,7 @@ class PhotoRecord:
     error: str
     inspected: str
     live_id: str = ""  # the Live Photo content identifier a still or movie carries (core.pipeline.pairs)
+    duration: float | None = None  # seconds a video plays; None for a photo
 
 
 @dataclass(frozen=True)
@@ -68,10 +69,3 @@ class RecipientRow:
     created: str
 
 
-@dataclass(frozen=True)
-class AlbumCount:
-    album_id: int
-    name: str
-    parent_id: int | None
-    total: int
-    allowed: int

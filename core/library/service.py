@@ -183,7 +183,8 @@ class LibraryService:
         files, distinct, problems = self.ctx.files.counts()
         out_recipients = []
         for rec in recipients:
-            counts = self.ctx.decisions.album_counts(rec.id)
+            # The same counts as the window's album tree (a Live Photo counts once).
+            counts = self.ctx.gallery.album_states(rec.id)
             out_recipients.append(
                 {
                     "name": rec.name,
@@ -195,7 +196,7 @@ class LibraryService:
                             "id": c.album_id,
                             "parent": c.parent_id,
                             "allowed": c.allowed,
-                            "total": c.total,
+                            "total": c.direct,
                         }
                         for c in counts
                     ],

@@ -33,6 +33,10 @@ class Preview:
     faces_detected: int = 0
     faces_blurred: int = 0
     error: str = ""
+    # A Live Photo's movie, planned under the same policy: it leaves with the still only when the
+    # policy keeps motion (``policy.keeps_motion``), and the pane shows what it would carry either way.
+    movie: Preview | None = None
+    movie_name: str = ""
 
     @classmethod
     def failed(cls, path: str, policy: Policy, error: str) -> Preview:

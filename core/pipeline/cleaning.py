@@ -21,7 +21,7 @@ from core.model.jobs import TooComplex, time_budget
 from core.model.policy import Policy
 from core.model.preview import Preview
 from core.pipeline.inspection import describe_os_error, open_readonly
-from core.pipeline.preview import plan_file
+from core.pipeline.preview import WITHHELD_VIDEO_FACES, plan_file
 from core.pipeline.verification import verify_clean
 
 if TYPE_CHECKING:
@@ -123,8 +123,8 @@ def _process(
             from core.formats.mp4 import sniff_brands as is_video
             from core.imaging import faces as face_module
 
-            if is_video(bytes(data[:64])):
-                outcome.reason = "faces in videos cannot be blurred yet, so this policy withholds videos"
+            if is_video(bytes(data[:64])):  # before face detection tries to read it as a picture
+                outcome.reason = WITHHELD_VIDEO_FACES
                 return outcome
 
             status = face_module.detector_status()

@@ -129,7 +129,9 @@ _DATE = re.compile(
 _OFFSET = re.compile(r"^\s*([+-])(\d{2}):?(\d{2})\s*$")
 # Lower rank wins: the moment the shutter was pressed beats digitised beats modified.
 _TIME_RANK = {"DateTimeOriginal": 0, "CreateDate": 1, "DateTimeDigitized": 1, "DateCreated": 1,
-              "Date Created": 1, "DateTime": 2, "ModifyDate": 2}
+              "Date Created": 1, "DateTime": 2, "ModifyDate": 2,
+              # Videos: the phone's recording date (QuickTime key or ©day), then the movie's own headers.
+              "Creation date": 0, "Movie header creation time": 1, "Creation time": 1}
 _OFFSET_OF = {"DateTimeOriginal": "OffsetTimeOriginal", "CreateDate": "OffsetTimeDigitized",
               "DateTimeDigitized": "OffsetTimeDigitized", "ModifyDate": "OffsetTime",
               "DateTime": "OffsetTime"}
@@ -251,6 +253,12 @@ _SIZE = re.compile(r"(\d+)\s*[×x]\s*(\d+)")
 
 
 def _picture(items: Sequence[Item]) -> str:
+    names = {item.name for item in items}
+    if "Video track" in names:  # an MP4/MOV: its frames and sound are what it shows
+        video = next(item for item in items if item.name == "Video track")
+        m = _SIZE.search(video.value)
+        size = f", {m.group(1)} × {m.group(2)} pixels" if m else ""
+        return f"the video{size}" + (", with its sound" if "Audio track" in names else "")
     for item in items:
         m = _SIZE.search(item.value)
         if m and item.need is Need.PIXELS:
@@ -609,6 +617,8 @@ _PLAIN_ERRORS = (
     (("cgbi", "extension this app does not know", "not supported", "not a supported", "unsupported"),
      "This kind of file is not supported: the app handles JPEG, PNG, WebP, TIFF, HEIC, AVIF and GIF "
      "pictures and MP4/MOV videos."),
+    (("cannot have faces blurred yet",), "Videos cannot have faces blurred yet, so this video is withheld "
+     "from recipients whose policy blurs faces."),
     (("permission denied",), "The app is not allowed to read this file."),
     (("no longer exists",), "This file is no longer there."),
     (("folder",), "This is a folder, not a photo."),
@@ -627,6 +637,26 @@ def plain_error(error: str) -> str:
 
 
 WITHHELD = "It will never be exported."
+
+
+def duration_text(seconds: float) -> str:
+    """How long a video plays, as a camera roll writes it: "0:07", "12:30", "1:02:03"."""
+    total = max(0, round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def _withheld_by_policy(error: str) -> bool:
+    """A video withheld only because its recipient's policy blurs faces: other policies still share it."""
+    return "cannot have faces blurred yet" in error.lower()
+
+
+def withheld_text(error: str, sep: str = " ") -> str:
+    """Why a file is withheld and what happens to it ("never exported" is not true of a file withheld
+    only by its recipient's policy)."""
+    sentence = plain_error(error)
+    return sentence if _withheld_by_policy(error) else f"{sentence}{sep}{WITHHELD}"
 
 
 def summary_of(preview: Preview) -> list[Fact]:
@@ -654,6 +684,21 @@ def stays_of(preview: Preview) -> list[Fact]:
 
 
 
+def live_movie_facts(preview: Preview) -> tuple[bool, str, list[Fact]]:
+    """A Live Photo's movie in words: whether it leaves, one heading line, and what it carries (what
+    leaves with it, or, when it stays, everything it holds). ``(False, "", [])`` for any other photo."""
+    movie = preview.movie
+    if movie is None:
+        return False, "", []
+    name = preview.movie_name
+    if movie.error:
+        return False, f"Live Photo movie {name}: not sent. {plain_error(movie.error)}", []
+    if preview.policy.keeps_motion:
+        return True, f"Live Photo movie {name}, cleaned:", summary_of(movie)
+    held = describe([*movie.leaves, *(s.item for s in movie.stays)])
+    return False, f"Live Photo movie {name}: not sent, the still goes alone", held
+
+
 def partial_facts(preview: Preview) -> list[Fact]:
     """What a damaged file showed before the damage, in words (it stays: the file is withheld)."""
     if not preview.error:
@@ -668,7 +713,9 @@ def text_lines(preview: Preview, consent: Consent | None = None, recipient: str 
     if consent is not None:
         lines.append(f"  {consent.headline(recipient)} ({consent.because})")
     if preview.error:
-        lines.append(f"  {plain_error(preview.error)} {WITHHELD} ({preview.error})")
+        # The policy's reason is a sentence already; a damaged file's technical reason follows its words.
+        detail = "" if _withheld_by_policy(preview.error) else f" ({preview.error})"
+        lines.append(f"  {withheld_text(preview.error)}{detail}")
         partial = partial_facts(preview)
         if partial:
             lines.append(" Read before the damage (partial):")
@@ -686,12 +733,12 @@ def text_lines(preview: Preview, consent: Consent | None = None, recipient: str 
 
 
 def live_photos_words(policy: Policy) -> str:
-    """What a policy does with Live Photos, in one sentence (the Share dialog, the CLI)."""
+    """What a policy does with Live Photos and motion photos, in one sentence (the Share dialog, the CLI)."""
     if policy.passthrough:
-        return "Live Photos: the still photo and its movie, as they are."
+        return "Live Photos and motion photos: the still photo and its movie, as they are."
     if policy.keeps_motion:
         return (
-            "Live Photos: the still photo and its movie, both cleaned, with names that keep them "
-            "together (photo-0007.jpg and photo-0007.mov)."
+            "Live Photos and motion photos: the still photo and its movie, both cleaned (a Live Photo's "
+            "movie with a name that keeps them together: photo-0007.jpg and photo-0007.mov)."
         )
-    return "Live Photos: the still photo only; the movie stays on this computer."
+    return "Live Photos and motion photos: the still photo only; the movie stays on this computer."

@@ -49,6 +49,8 @@ WITHHELD_MOTION = ("the policy sends motion, but {why}, so the photo is withheld
                    "motion sends the still alone)")
 WITHHELD_MOTION_FACES = ("the policy sends motion and blurs faces, but faces in videos cannot be blurred "
                          "yet, so the photo is withheld (a policy that removes motion sends the still alone)")
+# Faces in videos are not looked for: a policy that blurs faces cannot keep its promise for a video.
+WITHHELD_VIDEO_FACES = "Videos cannot have faces blurred yet, so this video was withheld."
 WITHHELD_DAMAGED = ("damaged XMP: the policy keeps what it says, but a damaged packet cannot be copied "
                     "safely, so the photo is withheld")
 
@@ -217,6 +219,10 @@ def plan_file(
         reencodes=bool(handler and handler.reencodes),
         faces_blurred=blurred,
     )
+    if handler is not None and handler.name == "mp4" and policy.blurs_faces and not preview.error:
+        preview.error = WITHHELD_VIDEO_FACES
+        preview.stays += [Stay(item, WITHHELD_VIDEO_FACES) for item in preview.leaves]
+        preview.leaves = []  # a withheld video: nothing of it leaves
     return Plan(inv, handler, parsed, preview)
 
 

@@ -60,7 +60,7 @@ CATEGORY_HELP = {
     Category.DEVICE: "camera make, model, serial numbers",
     Category.PEOPLE: "author, copyright, named face regions",
     Category.DESCRIPTION: "captions, keywords, comments",
-    Category.HIDDEN_MEDIA: "thumbnails, extra images, motion video",
+    Category.HIDDEN_MEDIA: "thumbnails, extra images, depth maps",
     Category.HISTORY: "edit history and document identifiers",
     Category.TECHNICAL: "orientation, colour profile, exposure",
     Category.FILE: "file timestamps",
@@ -176,7 +176,10 @@ class RecipientsDialog(QDialog):
         self.motion_box = QComboBox()
         self.motion_box.addItem("Still photo only", REMOVE)
         self.motion_box.addItem("Still photo and its movie", KEEP)
-        self.motion_box.setToolTip("A Live Photo is a still and a short movie: whether the movie leaves too")
+        self.motion_box.setToolTip(
+            "A Live Photo (iPhone) is a still and a short movie; a motion photo (Android) has a short "
+            "video inside: whether that movie leaves too"
+        )
         self.motion_box.currentIndexChanged.connect(self._edited)
         faces_label = QLabel("&Faces:")
         faces_label.setBuddy(self.faces_box)
@@ -184,7 +187,7 @@ class RecipientsDialog(QDialog):
         names_label.setBuddy(self.names_box)
         form.addRow(faces_label, self.faces_box)
         form.addRow(names_label, self.names_box)
-        motion_label = QLabel("Live P&hotos:")
+        motion_label = QLabel("Live && motion p&hotos:")
         motion_label.setBuddy(self.motion_box)
         motion_label.setToolTip(self.motion_box.toolTip())
         form.addRow(motion_label, self.motion_box)

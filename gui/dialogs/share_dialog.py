@@ -414,6 +414,13 @@ class ShareDialog(QDialog):
             self.problems_label.setToolTip("\n".join(f"{n}: {r}" for n, r in s.unreadable))
         else:
             self.problems_label.setText("None known.")
+        if s.videos_withheld:
+            n = len(s.videos_withheld)
+            self.problems_label.setText(
+                ("" if not s.unreadable else self.problems_label.text() + "<br>")
+                + f"{n} video{'s' if n != 1 else ''} will be withheld: this recipient's policy blurs faces, "
+                "and faces in videos cannot be blurred yet."
+            )
 
     # -- destination ------------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ class ShareSummary:
     removed: list[tuple[str, int]] = field(default_factory=list)
     unreadable: list[tuple[str, str]] = field(default_factory=list)  # (file name, reason)
     sent: AlreadySent | None = None  # of these photos, those the ledger says the recipient already has
+    videos_withheld: list[str] = field(default_factory=list)  # file names: the policy blurs faces
 
 
 
@@ -41,15 +42,20 @@ def summarize(service: LibraryService, recipient: str) -> ShareSummary:
     sources = service.allowed_sources(recipient)
     present: Counter[str] = Counter()
     unreadable: list[tuple[str, str]] = []
+    videos: list[str] = []
     for path, fingerprint in sources:
         record = service.photo_record(fingerprint)
         if record is None:
             continue
         if record.status == "error":
             unreadable.append((Path(path).name, plain_error(record.error or "could not be read")))
+        elif record.format == "mp4" and policy is not None and policy.blurs_faces:
+            videos.append(Path(path).name)  # the export withholds it (faces in videos are not blurred yet)
         for cat in filter(None, record.categories.split(",")):
             present[cat] += 1
-    summary = ShareSummary(recipient, policy, error, rec.policy, len(sources), unreadable=unreadable)
+    summary = ShareSummary(
+        recipient, policy, error, rec.policy, len(sources), unreadable=unreadable, videos_withheld=videos
+    )
     summary.sent = service.already_sent(recipient)
     if policy is None:
         return summary

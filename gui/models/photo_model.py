@@ -19,7 +19,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelInde
 from core.library.consent import Decision
 from core.library.gallery import GalleryRow
 from core.library.service import LibraryService
-from core.pipeline.description import WITHHELD, plain_error
+from core.pipeline.description import WITHHELD, duration_text, plain_error
 from gui.models.thumbnail_loader import ThumbnailLoader
 
 PAGE = 128
@@ -41,6 +41,9 @@ class Roles(IntEnum):
     Size = Qt.ItemDataRole.UserRole + 10  # (width, height)
     Path = Qt.ItemDataRole.UserRole + 11
     Live = Qt.ItemDataRole.UserRole + 40  # bool: a Live Photo (its movie goes with this tile)
+    # Numbered apart from the roles above, so roles other features add next to them cannot collide.
+    Video = Qt.ItemDataRole.UserRole + 20  # bool: an MP4/MOV video
+    Duration = Qt.ItemDataRole.UserRole + 21  # "0:12" for a video that says how long it plays, else ""
 
 
 # Roles that depend on the recipient's consent: what a consent change re-signals.
@@ -109,6 +112,10 @@ class PhotoModel(QAbstractListModel):
             return str(row.path)
         if role == Roles.Live:
             return row.live
+        if role == Roles.Video:
+            return row.video
+        if role == Roles.Duration:
+            return duration_text(row.duration) if row.video and row.duration is not None else ""
         return None
 
     def roleNames(self) -> dict[int, bytes]:
@@ -147,6 +154,9 @@ class PhotoModel(QAbstractListModel):
             # The same words as the pane; which rule decided is the pane's and Why?'s to say in full.
             how = " (you decided this photo)" if row.own is not None else " (it follows its album)"
             lines.append((f"Shared with {who}" if row.allowed else f"Private from {who}") + how)
+            if row.video:
+                length = f", {duration_text(row.duration)}" if row.duration is not None else ""
+                lines.append(f"Video{length}")
             if row.width:
                 lines.append(f"{row.width}×{row.height}")
             if row.has_location:

@@ -6,7 +6,8 @@ Badges, chosen to read at a glance:
   around the photo. Private: a small grey disc with a padlock. A photo decision that overrides its album
   gets a dot under the disc.
 - bottom left, left to right: location pin, face count, hidden data (a stack: thumbnail, motion video,
-  depth map...). Bottom right: a red warning triangle when the file cannot be exported.
+  depth map...). Bottom right: a video's length ("▶ 0:12", or the play mark alone when the video does
+  not say), and a red warning triangle when the file cannot be exported.
 - top left: "LIVE" on a Live Photo (a still and its movie, one tile).
 All shapes are drawn with QPainter paths (no icon font or emoji needed), in palette-aware colours.
 """
@@ -14,7 +15,17 @@ All shapes are drawn with QPainter paths (no icon font or emoji needed), in pale
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPalette, QPen, QPixmap
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QPainter,
+    QPainterPath,
+    QPalette,
+    QPen,
+    QPixmap,
+)
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from gui.models.photo_model import Roles
@@ -71,8 +82,12 @@ class PhotoDelegate(QStyledItemDelegate):
             x = self._paint_faces(painter, x, bottom, int(faces), option.font)
         if index.data(Roles.HiddenData):
             x = self._paint_hidden(painter, x, bottom)
+        right = rect.right() - 6
         if error:
-            self._paint_warning(painter, rect.right() - 6, bottom)
+            self._paint_warning(painter, right, bottom)
+            right -= 26
+        if index.data(Roles.Video):
+            self._paint_duration(painter, right, bottom, str(index.data(Roles.Duration) or ""), option.font)
         if index.data(Roles.Live):
             self._paint_live(painter, rect, option.font)
         if focused and not selected:
@@ -186,6 +201,24 @@ class PhotoDelegate(QStyledItemDelegate):
         painter.setFont(f)
         painter.setPen(Qt.GlobalColor.white)
         painter.drawText(box.adjusted(18, 0, -3, 0), Qt.AlignmentFlag.AlignCenter, "LIVE")
+
+    def _paint_duration(self, painter: QPainter, right: float, bottom: float, text: str, font: QFont) -> None:
+        """A play mark and the length, right-aligned at ``right``."""
+        f = QFont(font)
+        f.setBold(True)
+        f.setPixelSize(12)
+        width = 20 + (QFontMetricsF(f).horizontalAdvance(text) + 4 if text else 0)
+        box = self._badge(painter, right - width, bottom, width)
+        play = QPainterPath(QPointF(box.left() + 7, box.top() + 5.5))
+        play.lineTo(box.left() + 14, box.center().y())
+        play.lineTo(box.left() + 7, box.bottom() - 5.5)
+        play.closeSubpath()
+        painter.setBrush(Qt.GlobalColor.white)
+        painter.drawPath(play)
+        if text:
+            painter.setFont(f)
+            painter.setPen(Qt.GlobalColor.white)
+            painter.drawText(box.adjusted(17, 0, -3, 0), Qt.AlignmentFlag.AlignCenter, text)
 
     @staticmethod
     def _paint_warning(painter: QPainter, right: float, bottom: float) -> None:

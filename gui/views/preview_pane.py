@@ -37,14 +37,14 @@ from core.library.consent import Decision, consent_of
 from core.library.service import LibraryService, Picture
 from core.model.inventory import human_size
 from core.pipeline.description import (
-    WITHHELD,
     Consent,
     Fact,
     Risk,
+    live_movie_facts,
     partial_facts,
-    plain_error,
     stays_of,
     summary_of,
+    withheld_text,
 )
 from core.pipeline.preview import Preview
 from gui.models.thumbnail_loader import to_qimage
@@ -229,7 +229,7 @@ class PreviewPane(QWidget):
     def show_problem(self, name: str, error: str, path: Path | None = None) -> None:
         """A file that cannot be read: the reason in words, what happens to it, and no face controls;
         below, what could still be read before the damage (it stays: the file is never exported)."""
-        self.clear(f"{plain_error(error)}\n{WITHHELD}")
+        self.clear(withheld_text(error, "\n"))
         self.error = error
         self.title.setText(f"<b>{name}</b>")
         self.output.setText(f"<small>Details: {error}</small>")
@@ -335,6 +335,8 @@ class PreviewPane(QWidget):
             self._load_preview()
         blurs = self.policy_blurs(self.recipient)
         self.view.set_picture(QPixmap.fromImage(image), picture.faces, blurs)
+        for control in (self.leaving, self.boxes, self.draw):
+            control.setVisible(not picture.video)  # faces in videos are not looked for yet
         self.faces_hint.setText(faces_hint(picture, blurs))
         self.faces_changed.emit(self.fingerprint or "")
 
@@ -398,6 +400,14 @@ class PreviewPane(QWidget):
         fill_facts(self.stays, stays, mark_risk=False, reasons=reasons)
         if not stays:
             QTreeWidgetItem(self.stays, ["Nothing: everything in the file leaves"])
+        leaves, heading, movie_facts = live_movie_facts(preview)
+        if heading:
+            # A Live Photo is one tile for two files: what the movie carries belongs in the same lists.
+            head = QTreeWidgetItem(self.leaves if leaves else self.stays, [heading])
+            head.setToolTip(0, heading)
+            for fact in movie_facts:
+                QTreeWidgetItem(head, [f"{fact.label}: {fact.text}"])
+            head.setExpanded(leaves)
 
     # -- consent and face edits (writer pool; then reload) --------------------------------------------
 
@@ -453,6 +463,8 @@ class PreviewPane(QWidget):
 
 
 def faces_hint(picture: Picture, blurs: bool) -> str:
+    if picture.video:
+        return "A video: this is one frame of it. Faces in videos are not looked for yet."
     n_detected = sum(1 for f in picture.faces if f.kind != "manual")
     kept = sum(1 for f in picture.faces if f.kind == "kept")
     manual = sum(1 for f in picture.faces if f.kind == "manual")

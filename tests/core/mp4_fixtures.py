@@ -338,3 +338,34 @@ def frames(data: bytes) -> tuple[bytes, bytes, int]:
             last = rgb
             count += 1
     return first, last, count
+
+
+# ------------------------------------------------------------------------- library and window videos
+
+
+def with_cover(data: bytes, picture: bytes) -> bytes:
+    """``data`` (moov after mdat, as the muxer writes without faststart) with iTunes-style cover art: a
+    ``moov/udta/meta/ilst/covr`` atom holding ``picture`` (JPEG bytes, data type 13)."""
+    top = walk(data)
+    moov = next(b for b in top if b[0] == b"moov")
+    assert moov[3] == len(data), "the movie box must come last"
+    covr = box(b"covr", box(b"data", struct.pack(">II", 13, 0), picture))
+    meta = full(b"meta", full(b"hdlr", bytes(4), b"mdir", b"appl", bytes(8), b"\0"), box(b"ilst", covr))
+    return data[: moov[1]] + box(b"moov", data[moov[1] + 8 : moov[3]], box(b"udta", meta))
+
+
+def unknown_codec(data: bytes) -> bytes:
+    """``data`` with the video's sample entry renamed to a codec no decoder knows ('zzzz')."""
+    node = next(b for b in walk(data) if b[0] == b"moov")
+    for kind in (b"trak", b"mdia", b"minf", b"stbl", b"stsd"):
+        node = child(data, node, kind)
+    at = node[1] + node[2] + 12  # version/flags, entry count, then the first entry's size and type
+    return data[:at] + b"zzzz" + data[at + 4 :]
+
+
+def video_file(path: Path, fmt: str = "mp4", *, frames: int = 12, size: tuple[int, int] = (64, 48)) -> Path:
+    """A real H.264 + AAC video with location, creation time, make and model set through the muxer."""
+    flags = {"movflags": "use_metadata_tags"} if fmt == "mp4" else {}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    encode(path, fmt, frames=frames, size=size, metadata=MUXER_METADATA, options=flags)
+    return path

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""A camera roll with videos: the library imports them as items, and what cannot handle videos yet (the
-thumbnailer, face detection) says so for that file while the rest of the job goes on."""
+"""A camera roll with videos: the library imports them as items, and what cannot handle a video (face
+detection; the thumbnailer for a codec nothing decodes) says so for that file while the rest goes on."""
 
 from __future__ import annotations
 
@@ -43,19 +43,20 @@ def test_a_folder_with_videos_imports_them_as_items(
         lib.close()
 
 
-def test_thumbnails_of_videos_fail_per_file_with_a_plain_reason(
+def test_thumbnails_of_videos_are_frames_and_a_video_nothing_decodes_fails_alone(
     roll: Path,
     tmp_path: Path,
     mem_keyring,
 ) -> None:
-    with pytest.raises(ValueError, match="no thumbnail for videos yet"):
-        make_thumbnail(roll / "clip.mov")
+    assert make_thumbnail(roll / "clip.mov").startswith(b"\xff\xd8")
+    odd = roll / "odd.mp4"
+    odd.write_bytes(fx.unknown_codec(fx.encoded("mp4")))
     lib = LibraryService.open(tmp_path / "home")
     try:
-        files = [("a", roll / "photo.jpg"), ("b", roll / "clip.mov")]
+        files = [("a", roll / "photo.jpg"), ("b", odd), ("c", roll / "clip.mov")]
         result = drive(thumbnail_job(files, lib.thumbnail_cache, workers=1))
-        assert result.made == 1
-        assert result.failed == [("b", "no thumbnail for videos yet")]
+        assert result.made == 2
+        assert result.failed == [("b", "the video's codec cannot be decoded by this app")]
     finally:
         lib.close()
 
@@ -65,5 +66,5 @@ def test_a_policy_that_blurs_faces_withholds_videos_with_that_reason(roll: Path)
     from core.pipeline.export import process_file
 
     outcome = process_file(roll / "clip.mov", BUILTIN["blur-faces"])
-    assert outcome.reason == "faces in videos cannot be blurred yet, so this policy withholds videos"
+    assert outcome.reason == "Videos cannot have faces blurred yet, so this video was withheld."
     assert not outcome.data

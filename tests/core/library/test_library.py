@@ -580,7 +580,7 @@ def test_sql_counts_match_pure_rules(tmp_path_factory, mem_keyring, case):
             if resolve_in_tree(f"a{a}", names_parents, names_decisions, flag).allowed
         }
         assert {fp for _, fp in lib.allowed_sources(META)} == expected
-        counts = {c.name: c.allowed for c in lib.ctx.decisions.album_counts(rec)}
+        counts = {c.name: c.allowed for c in lib.ctx.gallery.album_states(rec)}
         for a in parents:
             want = sum(
                 1

@@ -166,6 +166,9 @@ def test_import_pairs_them_and_the_grid_shows_one_tile(lib: LibraryService) -> N
     assert lib.shared_count(META) == (0, 5)
     direct = {s.name: s.direct for s in lib.album_states(META)}
     assert direct == {"Roll": 4, "Elsewhere": 1}
+    # `status` (the CLI) counts the same way as the window's album tree.
+    (meta,) = [r for r in lib.status()["recipients"] if r["name"] == META]  # type: ignore[union-attr]
+    assert {a["album"]: a["total"] for a in meta["albums"]} == direct
 
 
 def test_a_rescan_after_the_movie_is_deleted_unpairs(lib: LibraryService, roll: Path) -> None:

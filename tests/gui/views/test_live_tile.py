@@ -101,6 +101,50 @@ def test_share_dialog_says_what_happens_to_live_photos(qtbot: Any, library: Libr
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitUntil(lambda: dialog.state is State.READY, timeout=5000)
-    assert "Live Photos: the still photo only" in dialog.names_label.text()
+    assert "Live Photos and motion photos: the still photo only" in dialog.names_label.text()
     assert "1 photo" in dialog.photos_label.text()  # the pair counts once
     assert runner.shutdown()
+
+
+def _tops(tree: Any) -> list[str]:
+    return [tree.topLevelItem(i).text(0) for i in range(tree.topLevelItemCount())]
+
+
+@pytest.mark.usefixtures("no_face_model")
+def test_the_pane_shows_what_the_live_photos_movie_carries_and_whether_it_leaves(
+    qtbot: Any, service: LibraryService, runner: Any, tmp_path: Path
+) -> None:
+    from tests.gui.window_helpers import WAIT, make_window, select, settle
+
+    root = tmp_path / "Roll"
+    live.still_jpeg(root / "IMG_0001.JPG")
+    live.movie(root / "IMG_0001.MOV")
+    drive(service.import_job([root]))
+    policy = tmp_path / "moving.toml"
+    policy.write_text('name = "moving"\nmotion = "keep"\n[categories]\nlocation = "keep"\n')
+    service.add_recipient("Friends", str(policy))
+    win = make_window(qtbot, service, runner, tmp_path)
+    with qtbot.waitSignal(win.view_refreshed, timeout=WAIT):
+        win.show()
+    pane = win.pane
+    select(win, ["IMG_0001.JPG"])
+    qtbot.waitUntil(lambda: pane.preview is not None and pane.preview.movie is not None, timeout=WAIT)
+    # Default policy: the still alone; the movie and its place are listed among what stays.
+    heading = next(t for t in _tops(pane.stays) if t.startswith("Live Photo movie IMG_0001.MOV"))
+    assert "not sent, the still goes alone" in heading
+    assert not any("IMG_0001.MOV" in t for t in _tops(pane.leaves))
+    item = next(pane.stays.topLevelItem(i) for i in range(pane.stays.topLevelItemCount())
+                if pane.stays.topLevelItem(i).text(0) == heading)
+    children = [item.child(i).text(0) for i in range(item.childCount())]
+    assert any(c.startswith("Location") for c in children), children
+
+    # A policy that keeps motion (and location): the movie is listed among what leaves, with its place.
+    win.recipient_box.setCurrentText("Friends")
+    qtbot.waitUntil(lambda: pane.recipient == "Friends" and pane.preview is not None
+                    and pane.preview.policy.name == "moving", timeout=WAIT)
+    leaving = [t for t in _tops(pane.leaves) if t.startswith("Live Photo movie IMG_0001.MOV")]
+    assert leaving and "cleaned" in leaving[0]
+    item = next(pane.leaves.topLevelItem(i) for i in range(pane.leaves.topLevelItemCount())
+                if pane.leaves.topLevelItem(i).text(0) == leaving[0])
+    assert any(item.child(i).text(0).startswith("Location") for i in range(item.childCount()))
+    settle(qtbot, win)
