@@ -146,10 +146,7 @@ class Gallery:
 
         if self.is_video(fingerprint):
             return [], ""  # the plan withholds a video under a policy that blurs faces
-
-        # Loading the model (onnxruntime and the network) holds the GIL for a moment: in a worker process
-        # when there are any, so the window does not stall as the scan starts.
-        status = self.ctx.offload.call(face_module.detector_status)
+        status = self.detector_status()
         if status:
             return [], status
         try:
@@ -166,6 +163,13 @@ class Gallery:
         record = self.ctx.photos.get(fingerprint)
         return record is not None and record.format == "mp4"
 
+    def detector_status(self) -> str | None:
+        """None when faces can be detected, else why not. Loading the model (onnxruntime and the network)
+        holds the GIL for a moment: in a worker process when there are any, so the window does not stall."""
+        from core.imaging import faces as face_module
+
+        return self.ctx.offload.call(face_module.detector_status)
+
     def has_faces_detected(self, fingerprint: str) -> bool:
         """Whether the detector has already looked at this photo."""
         return self.face_store.has_detection(fingerprint)
@@ -177,7 +181,10 @@ class Gallery:
         if not store.has_detection(fingerprint) and not self.is_video(fingerprint):
             from core.imaging.faces import detect_path
 
-            self._store_detected(fingerprint, detect_path(path or self.path_of(fingerprint)))
+            # Decoding and the network's post-processing hold the GIL: in a worker process when there are
+            # any (the preview pane asks for the selected photo while an import or the face scan runs).
+            found = self.ctx.offload.call(detect_path, path or self.path_of(fingerprint))
+            self._store_detected(fingerprint, found)
         return store.get(fingerprint)
 
     def _store_detected(self, fingerprint: str, found: list[Face]) -> None:
@@ -211,9 +218,7 @@ class Gallery:
 
         cancel = cancel or CancelToken()
         result = FacesResult()
-        # Loading the model (onnxruntime and the network) holds the GIL for a moment: in a worker process
-        # when there are any, so the window does not stall as the scan starts.
-        status = self.ctx.offload.call(face_module.detector_status)
+        status = self.detector_status()
         if status:
             result.unavailable = status
             return result

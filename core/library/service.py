@@ -278,6 +278,9 @@ class LibraryService:
     def preview_of_file(self, path: Path, recipient: str) -> Preview:
         return self.gallery_service.preview_of_file(path, recipient)
 
+    def detector_status(self) -> str | None:
+        return self.gallery_service.detector_status()
+
     def has_faces_detected(self, fingerprint: str) -> bool:
         return self.gallery_service.has_faces_detected(fingerprint)
 

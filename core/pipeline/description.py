@@ -735,10 +735,7 @@ def text_lines(preview: Preview, consent: Consent | None = None, recipient: str 
 def live_photos_words(policy: Policy) -> str:
     """What a policy does with Live Photos and motion photos, in one sentence (the Share dialog, the CLI)."""
     if policy.passthrough:
-        return "Live Photos and motion photos: the still photo and its movie, as they are."
+        return "Live and motion photos: the still and its movie, as they are."
     if policy.keeps_motion:
-        return (
-            "Live Photos and motion photos: the still photo and its movie, both cleaned (a Live Photo's "
-            "movie with a name that keeps them together: photo-0007.jpg and photo-0007.mov)."
-        )
-    return "Live Photos and motion photos: the still photo only; the movie stays on this computer."
+        return "Live and motion photos: the still and its movie, both cleaned (photo-0007.jpg + .mov)."
+    return "Live and motion photos: the still only; the movie stays on this computer."

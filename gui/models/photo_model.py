@@ -187,6 +187,15 @@ class PhotoModel(QAbstractListModel):
         old = self._ids
         if ids == old:
             return
+        if len(ids) > len(old) and ids[: len(old)] == old:
+            # Rows added at the end (the first view, or an import's newest folder): one insertion, and
+            # no pass in Python over the rows already shown (100,000 at the limit).
+            start = len(old)
+            self.beginInsertRows(QModelIndex(), start, len(ids) - 1)
+            self._ids.extend(ids[start:])
+            self._row_of.update(zip(ids[start:], range(start, len(ids)), strict=True))
+            self.endInsertRows()
+            return
         new_set = set(ids)
         old_set = set(old)
         if old_set <= new_set and [i for i in ids if i in old_set] == old:
@@ -231,7 +240,7 @@ class PhotoModel(QAbstractListModel):
         self._reindex()
 
     def _reindex(self) -> None:
-        self._row_of = {fid: r for r, fid in enumerate(self._ids)}
+        self._row_of = dict(zip(self._ids, range(len(self._ids)), strict=True))
 
     def set_recipient(self, recipient: str) -> None:
         """Another recipient: every row's consent roles change (the ids may too: see set_ids)."""

@@ -36,6 +36,8 @@ SHARED = QColor(46, 160, 67)
 PRIVATE = QColor(110, 110, 118)
 WARNING = QColor(210, 50, 40)
 BADGE_BG = QColor(0, 0, 0, 150)
+BADGE_PAD = 2.0  # room around a cached badge for its antialiased edge
+_CONSENT_BADGES: dict[tuple[bool, bool, float], QPixmap] = {}  # (allowed, own, device pixel ratio)
 
 
 class PhotoDelegate(QStyledItemDelegate):
@@ -120,27 +122,22 @@ class PhotoDelegate(QStyledItemDelegate):
     def _paint_consent(painter: QPainter, rect: QRectF, allowed: bool, own: bool) -> None:
         r = 11.0 if allowed else 9.0
         c = QPointF(rect.right() - 6 - r, rect.top() + 6 + r)
-        painter.setPen(QPen(QColor(255, 255, 255, 230), 1.5))
-        painter.setBrush(SHARED if allowed else PRIVATE)
-        painter.drawEllipse(c, r, r)
-        painter.setPen(QPen(Qt.GlobalColor.white, 2.2, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        if allowed:
-            tick = QPainterPath(QPointF(c.x() - 5, c.y()))
-            tick.lineTo(c.x() - 1.5, c.y() + 4)
-            tick.lineTo(c.x() + 5.5, c.y() - 4)
-            painter.drawPath(tick)
-        else:
-            painter.setPen(QPen(Qt.GlobalColor.white, 1.6))
-            painter.drawArc(QRectF(c.x() - 3, c.y() - 6, 6, 7), 0, 180 * 16)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(Qt.GlobalColor.white)
-            painter.drawRoundedRect(QRectF(c.x() - 4.5, c.y() - 2, 9, 7), 1.5, 1.5)
-        if own:
-            # The photo's own decision overrides its album: a small dot under the badge says so.
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor(255, 255, 255, 235))
-            painter.drawEllipse(QPointF(c.x(), c.y() + r + 5), 2.5, 2.5)
+        # Stroking antialiased circles was most of a cell's paint time (scrolling repaints ~40 cells a
+        # frame): each of the four badges is drawn once into a pixmap, at whole-pixel positions as before.
+        dpr = painter.device().devicePixelRatioF()
+        key = (allowed, own, dpr)
+        badge = _CONSENT_BADGES.get(key)
+        if badge is None:
+            w, h = 2 * r + 2 * BADGE_PAD, 2 * r + 7.5 + 2 * BADGE_PAD  # the own-decision dot hangs below
+            badge = QPixmap(int(w * dpr + 0.5), int(h * dpr + 0.5))
+            badge.setDevicePixelRatio(dpr)
+            badge.fill(Qt.GlobalColor.transparent)
+            p = QPainter(badge)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            _draw_consent(p, QPointF(r + BADGE_PAD, r + BADGE_PAD), r, allowed, own)
+            p.end()
+            _CONSENT_BADGES[key] = badge
+        painter.drawPixmap(QPointF(c.x() - r - BADGE_PAD, c.y() - r - BADGE_PAD), badge)
 
     @staticmethod
     def _badge(painter: QPainter, x: float, bottom: float, width: float) -> QRectF:
@@ -232,3 +229,28 @@ class PhotoDelegate(QStyledItemDelegate):
         painter.setPen(QPen(Qt.GlobalColor.white, 2.2))
         painter.drawLine(QPointF(right - 11, bottom - 13), QPointF(right - 11, bottom - 7))
         painter.drawPoint(QPointF(right - 11, bottom - 3.5))
+
+
+def _draw_consent(painter: QPainter, c: QPointF, r: float, allowed: bool, own: bool) -> None:
+    """The consent badge centred on ``c``: a green disc with a tick, or a grey one with a padlock."""
+    painter.setPen(QPen(QColor(255, 255, 255, 230), 1.5))
+    painter.setBrush(SHARED if allowed else PRIVATE)
+    painter.drawEllipse(c, r, r)
+    painter.setPen(QPen(Qt.GlobalColor.white, 2.2, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    if allowed:
+        tick = QPainterPath(QPointF(c.x() - 5, c.y()))
+        tick.lineTo(c.x() - 1.5, c.y() + 4)
+        tick.lineTo(c.x() + 5.5, c.y() - 4)
+        painter.drawPath(tick)
+    else:
+        painter.setPen(QPen(Qt.GlobalColor.white, 1.6))
+        painter.drawArc(QRectF(c.x() - 3, c.y() - 6, 6, 7), 0, 180 * 16)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(Qt.GlobalColor.white)
+        painter.drawRoundedRect(QRectF(c.x() - 4.5, c.y() - 2, 9, 7), 1.5, 1.5)
+    if own:
+        # The photo's own decision overrides its album: a small dot under the badge says so.
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(255, 255, 255, 235))
+        painter.drawEllipse(QPointF(c.x(), c.y() + r + 5), 2.5, 2.5)

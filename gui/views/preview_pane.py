@@ -295,10 +295,9 @@ class PreviewPane(QWidget):
         service = self.service
 
         def work() -> tuple[Picture, object]:
-            from core.imaging.faces import detector_status
-
             try:
-                if detector_status() is None and not service.has_faces_detected(fp):
+                # The model check and the detection run in a worker process when there are any.
+                if service.detector_status() is None and not service.has_faces_detected(fp):
                     service.ensure_faces(fp)
             except Exception:  # noqa: BLE001 - no model or undecodable: the picture still shows
                 pass

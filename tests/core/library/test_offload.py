@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from core.imaging import faces
 from core.library.offload import Offload
 from core.library.service import LibraryService
 from core.model.jobs import drive
@@ -71,3 +72,32 @@ def test_import_and_thumbnails_in_processes_match_in_thread(tmp_path: Path, mem_
         make_jpeg(roll / f"A{i % 2}" / f"p{i}.jpg", 30 * i + 5)
     (roll / "A0" / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe1\x00\x10Exif\x00\x00garbage")
     assert records(tmp_path / "h1", roll, 0) == records(tmp_path / "h2", roll, 2)
+
+
+def face_counts(home: Path, roll: Path, processes: int) -> tuple[int, dict[str, int]]:
+    lib = LibraryService.open(home)
+    lib.ctx.offload.use_processes(processes)
+    try:
+        drive(lib.import_job([roll]))
+        before = lib.ctx.offload.calls_in_process
+        fingerprints = sorted(fp for fp, _path in lib.ctx.gallery.without_faces())
+        assert lib.detector_status() is None
+        counts = {}
+        for fp in fingerprints:
+            rec = lib.ensure_faces(fp)  # what the preview pane asks for the selected photo
+            counts[fp] = len(rec.detected)
+        return lib.ctx.offload.calls_in_process - before, counts
+    finally:
+        lib.ctx.offload.close()
+        lib.close()
+
+
+@pytest.mark.skipif(faces.detector_status() is not None, reason="face model not installed")
+def test_the_selected_photos_faces_are_found_in_a_worker_process(tmp_path: Path, mem_keyring):
+    roll = tmp_path / "P"
+    for i in range(3):
+        make_jpeg(roll / f"p{i}.jpg", 40 * i + 5)
+    in_process, here = face_counts(tmp_path / "h1", roll, 2)
+    in_thread, there = face_counts(tmp_path / "h2", roll, 0)
+    assert here == there and len(here) == 3
+    assert in_process == 1 + 3 and in_thread == 0  # the model check, then one detection per photo

@@ -83,6 +83,18 @@ def test_set_ids_turns_additions_into_row_inserts(qtbot, lib: LibraryService):
     assert [model.row_of(i) for i in (ids[1], ids[4])] == [0, 1]
 
 
+def test_set_ids_appends_rows_at_the_end_in_one_insert(qtbot, lib: LibraryService):
+    model = PhotoModel(lib, META)
+    ids = lib.gallery(META)
+    inserted: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda _p, a, b: inserted.append((a, b)))
+    model.set_ids(ids[:2])
+    model.set_ids(ids)
+    assert inserted == [(0, 1), (2, len(ids) - 1)]
+    assert [model.row_of(i) for i in ids] == list(range(len(ids)))
+    assert model.file_ids() == ids and model.file_id_at(len(ids) - 1) == ids[-1]
+
+
 def test_refresh_ids_signals_only_shown_rows_with_consent_roles(qtbot, lib: LibraryService):
     model = PhotoModel(lib, META)
     ids = lib.gallery(META)
