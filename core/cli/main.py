@@ -10,28 +10,23 @@ messages go to stderr. One bad file never stops the others: each is reported on 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from concurrent.futures import BrokenExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core import __version__
 from core.model.categories import LABELS, Category
 from core.model.inventory import Inventory, Item, display_path, human_size
-from core.model.jobs import TooComplex, drive, time_budget
-from core.model.policy import Policy, PolicyError, load_policy
-from core.model.preview import Preview
-from core.pipeline.export import ExportError, export_job
-from core.pipeline.inspection import describe_os_error, inspect_path, open_readonly
-from core.pipeline.pairs import pairs_of_files
-from core.pipeline.preview import plan_file
-from core.pipeline.workers import can_fork, process_pool
+from core.pipeline.inspection import inspect_path
 
+# Start-up is most of the time of a command on a few photos: each command imports what it needs when it
+# runs (inspect needs neither the policies nor the export, nor worker processes for one photo).
 if TYPE_CHECKING:
     from core.imaging.faces import Face
+    from core.model.policy import Policy
+    from core.model.preview import Preview
     from core.pipeline.description import Consent
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -58,10 +53,12 @@ def _consents_for_paths(home: Path | None, recipient: str, paths: Sequence[str])
 
 
 def _print_json(doc: object) -> None:
+    import json
+
     # ASCII escapes keep the output valid whatever the file names hold (a non-UTF-8 name round-trips
-    # through Python's json as the surrogate-escaped path that opens the file).
-    json.dump(doc, sys.stdout, ensure_ascii=True)
-    sys.stdout.write("\n")
+    # through Python's json as the surrogate-escaped path that opens the file). One dumps() of the whole
+    # document runs the C encoder; dump() to a stream would run the pure-Python one, chunk by chunk.
+    sys.stdout.write(json.dumps(doc, ensure_ascii=True) + "\n")
 
 
 def _plain(text: str) -> str:
@@ -150,48 +147,100 @@ def _inspect_one(name: str, faces: bool) -> tuple[dict[str, object], list[Item],
     return doc, inv.items, inv.ok
 
 
-def _inspect_all(names: Sequence[str], faces: bool) -> Iterator[tuple[dict[str, object], list[Item], bool]]:
-    """Inventories in order. Many files are read in worker processes: the structural walk is CPU-bound
-    and holds the GIL, so processes are what uses both cores."""
-    if len(names) >= 8 and not faces and can_fork():
+def _rendered(name: str, faces: bool, as_json: bool) -> tuple[str, bool]:
+    """One file's part of the output, ready to print (its JSON object, or its lines of text), and
+    whether it was read. Rendered where it was read: a worker process sends back one string, not the
+    inventory's objects to pickle and encode again in the parent."""
+    doc, items, ok = _inspect_doc(name, faces)
+    return _render(doc, items, ok, as_json), ok
+
+
+def _render(doc: dict[str, object], items: list[Item], ok: bool, as_json: bool) -> str:
+    if as_json:
+        import json
+
+        return json.dumps(doc, ensure_ascii=True)  # ASCII: see _print_json
+    size = doc["size"] if isinstance(doc["size"], int) else 0
+    lines = [f"{doc['path']}: {doc['format'] or 'unknown format'}, {human_size(size)}"]
+    if not ok:
+        lines.append(f"  error: {doc['error']}")
+        if items:  # what was read before the damage; the file is still never exported
+            lines.append("  read before the damage (partial):\n" + "\n".join(_item_lines(items)))
+    else:
+        lines.append(f"  {doc['width']}×{doc['height']}")
+        lines.append("\n".join(_item_lines(items)))
+    return "\n".join(lines)
+
+
+def _forks() -> bool:
+    """Whether worker processes can be forked here (imported only for a batch that would use them)."""
+    from core.pipeline.workers import can_fork
+
+    return can_fork()
+
+
+def _prepare_workers(names: Sequence[str], sample: int = 16) -> None:
+    """Import the format handlers the first files need, here, before worker processes are forked from
+    this one: each worker would otherwise import them (and the metadata readers) again by itself."""
+    from core.formats import handler_for
+
+    for name in names[:sample]:
+        try:
+            if not os.path.isfile(name):
+                continue  # a folder or a pipe: its own read says so (and a pipe is never waited on here)
+            with open(name, "rb") as fh:
+                handler_for(fh.read(64))
+        except OSError:
+            continue  # the file's own read reports it
+
+
+def _inspect_all(names: Sequence[str], faces: bool, as_json: bool) -> Iterator[tuple[str, bool]]:
+    """Each file's rendered output, in order. Many files are read in worker processes: the structural
+    walk is CPU-bound and holds the GIL, so processes are what uses both cores."""
+    if len(names) >= 8 and not faces and _forks():
+        from concurrent.futures import BrokenExecutor
+
+        from core.pipeline.workers import process_pool
+
+        _prepare_workers(names)
         done = 0
         with process_pool(min(os.cpu_count() or 1, 4)) as pool:
             try:
-                for doc in pool.map(_inspect_doc, names, [faces] * len(names), chunksize=8):
+                n = len(names)
+                for out in pool.map(_rendered, names, [faces] * n, [as_json] * n, chunksize=8):
                     done += 1
-                    yield doc
+                    yield out
             except BrokenExecutor:
                 # A worker died (a crash in a native decoder): the files it had are reported, not
                 # retried here, where the same crash would take the whole command down.
                 for name in names[done:]:
-                    yield _failed_doc(name, "the inspection stopped unexpectedly on this file or one near it")
+                    doc, items, ok = _failed_doc(
+                        name, "the inspection stopped unexpectedly on this file or one near it"
+                    )
+                    yield _render(doc, items, ok, as_json), ok
     else:
         for name in names:
-            yield _inspect_doc(name, faces)
+            yield _rendered(name, faces, as_json)
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
-    docs = []
+    parts = []
     failed = False
-    for doc, items, ok in _inspect_all(args.files, args.faces):
+    for text, ok in _inspect_all(args.files, args.faces, args.json):
         failed |= not ok
-        docs.append(doc)
-        if not args.json:
-            size = doc["size"] if isinstance(doc["size"], int) else 0
-            _say(f"{doc['path']}: {doc['format'] or 'unknown format'}, {human_size(size)}")
-            if not ok:
-                _say(f"  error: {doc['error']}")
-                if items:  # what was read before the damage; the file is still never exported
-                    _say("  read before the damage (partial):\n" + "\n".join(_item_lines(items)))
-            else:
-                _say(f"  {doc['width']}×{doc['height']}")
-                _say("\n".join(_item_lines(items)))
+        if args.json:
+            parts.append(text)
+        else:
+            _say(text)
     if args.json:
-        _print_json({"files": docs})
+        # The same document as json.dumps({"files": [...]}), joined from the files' own parts.
+        sys.stdout.write('{"files": [' + ", ".join(parts) + "]}\n")
     return EXIT_FAILED if failed else EXIT_OK
 
 
 def resolve_policy(args: argparse.Namespace) -> tuple[Policy, str | None]:
+    from core.model.policy import load_policy
+
     if getattr(args, "recipient", None):
         from core.cli.library import policy_for_recipient
 
@@ -202,6 +251,11 @@ def resolve_policy(args: argparse.Namespace) -> tuple[Policy, str | None]:
 
 
 def _preview_one(path: Path, policy: Policy, index: int) -> Preview:
+    from core.model.jobs import TooComplex, time_budget
+    from core.model.preview import Preview
+    from core.pipeline.inspection import describe_os_error, open_readonly
+    from core.pipeline.preview import plan_file
+
     faces: list[Face] = []
     reason = ""
     if policy.blurs_faces:
@@ -257,8 +311,15 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise UsageError("give --policy NAME|FILE with FILE..., or --recipient NAME")
     if not args.files:
         raise UsageError("give the FILEs to export")
+    from core.model.jobs import drive
+    from core.model.policy import load_policy
+    from core.pipeline.export import ExportError, export_job
+    from core.pipeline.pairs import pairs_of_files
+
     policy = load_policy(args.policy)
     sources = [Path(f) for f in args.files]
+    if len(sources) >= 4:  # the export cleans many files in worker processes forked from this one
+        _prepare_workers(args.files)
 
     def progress(p: object) -> None:
         if not args.json:
@@ -355,7 +416,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         return int(args.func(args))
-    except (UsageError, PolicyError) as exc:
+    except UsageError as exc:
         _err(f"photo-consent: {exc}")
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -366,6 +427,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         # point stdout at nothing so the interpreter's final flush does not raise again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_FAILED
+    except Exception as exc:
+        from core.model.policy import PolicyError  # imported by the commands that read a policy
+
+        if isinstance(exc, PolicyError):
+            _err(f"photo-consent: {exc}")
+            return EXIT_USAGE
+        raise
 
 
 if __name__ == "__main__":

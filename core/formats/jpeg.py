@@ -18,13 +18,12 @@ by the MP4 handler, when the policy sends motion (core.formats.motion).
 
 from __future__ import annotations
 
-import hashlib
 import io
+import re
 import struct
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from core.formats import motion
 from core.formats.base import MOTION_KEY, Buffer, Cleaned, FormatHandler, MotionVideo, Parsed, state_of
 from core.formats.nested import picture_items, with_children, with_thumbnail
 from core.formats.shared import classify_trailer, segment_category, trailer_value
@@ -48,6 +47,9 @@ from core.model.inventory import Item, Need, ParseError, Segment
 
 if TYPE_CHECKING:
     from PIL import Image
+
+    # Imported where a motion photo's video is met: it loads the MP4 reader, start-up every JPEG paid.
+    from core.formats import motion
 
 SOI, EOI, SOS = 0xD8, 0xD9, 0xDA
 APP0, APP1, APP2, APP13, APP14, COM = 0xE0, 0xE1, 0xE2, 0xED, 0xEE, 0xFE
@@ -77,41 +79,27 @@ MAX_SCANS = 1000
 MAX_SEGMENTS = 100_000
 TOO_COMPLEX = "too complex to check: {n:,} {what} (at most {cap:,})"
 # End of entropy-coded data: 0xFF followed by anything but a stuffed zero or a restart marker.
+_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7]")
 
 
 def _scan_end(data: Buffer, pos: int) -> int:
     """Offset of the first marker after entropy-coded data starting at ``pos``: inside a scan every FF
-    byte is followed by 00 or a restart marker (D0-D7), so the first other FFxx ends it.
-
-    numpy finds the FF bytes and checks only their successors: about twice as fast as a regex over
-    the megabytes of a photo's scan, and it releases the GIL. The window grows from 256 KB so the many
-    short scans of a progressive JPEG are not searched to the end of the file each time."""
+    byte is followed by 00 or a restart marker (D0-D7), so the first other FFxx ends it."""
     end = _find_marker(data, pos)
     if end < 0:
-        # Raised here, where no numpy view of the mapped file is alive: a traceback holding one would
-        # keep the caller from closing the mapping.
         raise ParseError(TRUNCATED)
     return end
 
 
 def _find_marker(data: Buffer, pos: int) -> int:
-    import numpy as np
+    """One regular-expression search in C over the bytes (a mapped file is searched in place). On camera
+    photos (an FF byte every 100-300 bytes of scan) it takes the processor time numpy's search for FF
+    bytes took, without numpy's import, which cost more than inspecting a photo; a Python loop over the
+    FF bytes (bytes.find) takes three times as long. It stops at the first marker, so the many short
+    scans of a progressive JPEG cost one pass over the file in all."""
+    found = _MARKER.search(data, pos)
+    return -1 if found is None else found.start()
 
-    arr = np.frombuffer(data, dtype=np.uint8)
-    last = len(arr) - 1  # a marker needs its second byte
-    # Small first: a file of many tiny scans must not search a large window per scan (that was
-    # quadratic); the window doubles, so a long scan still costs a few passes.
-    start, window = pos, 1 << 12
-    while start < last:
-        stop = min(last, start + window)
-        ff = np.flatnonzero(arr[start:stop] == 0xFF)
-        if ff.size:
-            following = arr[ff + (start + 1)]
-            marker = np.flatnonzero((following != 0) & ((following < 0xD0) | (following > 0xD7)))
-            if marker.size:
-                return start + int(ff[marker[0]])
-        start, window = stop, min(window * 2, 1 << 23)
-    return -1
 
 # Max payload of one segment (the 2-byte length counts itself).
 _MAX_PAYLOAD = 65533
@@ -804,6 +792,8 @@ class _Walker:
 
     def motion_video(self, video: motion.Embedded) -> None:
         """Check the XMP's pointers against where the video is; they leave with it, rewritten."""
+        from core.formats import motion
+
         fields = motion_fields(self.w.xmp) if self.w.xmp is not None else MotionFields()
         found = motion.located(video, fields, len(self.data))
         self.w.motion = found
@@ -827,6 +817,8 @@ class _Walker:
                                   where)
             elif mp4_start > start:
                 k = self.gap(start, mp4_start, where, k)
+            from core.formats import motion
+
             self.video = video = motion.read_video(data, mp4_start, end)
             self.seg(mp4_start, video.end - mp4_start, "Motion-photo video (MP4)", motion.items(video, where))
             return self.gap(video.end, end, where, k) if video.end < end else k
@@ -874,6 +866,8 @@ def _icc_segments(profile: bytes) -> list[bytes]:
 
 
 def _xmp_segments(w: _Walk, leaving: frozenset[str], moving: MotionFields | None = None) -> list[bytes]:
+    import hashlib  # here: reading a JPEG needs no hash, and its import is a start-up cost
+
     ext = filter_xmp(w.ext_xmp, leaving) if w.ext_xmp is not None else None
     guid = hashlib.md5(ext).hexdigest().upper() if ext else ""  # the GUID is defined as the packet's MD5
     main = None
@@ -930,9 +924,13 @@ class JpegHandler(FormatHandler):
         w = state_of(parsed, _Walk, lambda: walk(data))
         # A motion photo's video, cleaned as a video, follows the still when the policy sends motion.
         video = b""
-        if w.motion is not None and MOTION_KEY in leaving:
-            video = motion.cleaned(data, w.motion, leaving)
-        moving = motion.fields_for(w.motion, len(video)) if w.motion is not None and video else None
+        moving = None
+        if w.motion is not None:
+            from core.formats import motion
+
+            if MOTION_KEY in leaving:
+                video = motion.cleaned(data, w.motion, leaving)
+            moving = motion.fields_for(w.motion, len(video)) if video else None
         out: list[bytes | memoryview] = [b"\xff\xd8"]
         if w.jfif is not None and "jpeg:jfif" in leaving:
             out.append(_app(APP0, _jfif_payload(w.jfif)))

@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field, replace
-from xml.sax.saxutils import escape, quoteattr
 
 import defusedxml
 import defusedxml.ElementTree as DET
@@ -30,6 +29,23 @@ RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 X_NS = "adobe:ns:meta/"
 XMP_NOTE = "http://ns.adobe.com/xmp/note/"
+
+
+# The text and attribute escapes of xml.sax.saxutils, character for character (a test compares them).
+# That module imports urllib.request (http, email, ssl) when loaded, which cost more start-up than reading
+# a photo's metadata.
+def escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+
+
+def quoteattr(value: str) -> str:
+    text = escape(value).replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
+    if '"' not in text:
+        return f'"{text}"'
+    if "'" not in text:
+        return f"'{text}'"
+    return '"{}"'.format(text.replace('"', "&quot;"))
+
 
 # Canonical prefixes (those ExifTool and Adobe use). Unknown namespaces are keyed by their URI.
 PREFIXES: dict[str, str] = {

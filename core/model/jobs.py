@@ -11,7 +11,6 @@ thread that overruns its deadline without checking (pure-Python loops; a long ca
 
 from __future__ import annotations
 
-import ctypes
 import os
 import threading
 import time
@@ -170,6 +169,8 @@ class _Watchdog:
 
 
 def _async_raise(thread: int, exc: type[BaseException] | None) -> None:
+    import ctypes  # only when a file overruns: every command would pay its import at start-up
+
     ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread), ctypes.py_object(exc) if exc else None)
 
 

@@ -121,17 +121,20 @@ def pairs_of_files(paths: Sequence[Path]) -> dict[Path, Path]:
 
     Cheap when there is nothing to pair: only movies are inspected first (a file's first bytes say
     whether it is one), and stills only in folders where a movie carries an identifier."""
-    from core.formats.mp4 import sniff_brands
     from core.pipeline.inspection import inspect_path
 
     movies: list[Path] = []
     for path in paths:
         try:
             with open(path, "rb") as fh:
-                if sniff_brands(fh.read(64)):
-                    movies.append(path)
+                head = fh.read(64)
         except OSError:
             continue  # the export says why it cannot read it
+        if head[4:8] == b"ftyp":  # an ISO-BMFF file: only then is the MP4 reader loaded (start-up)
+            from core.formats.mp4 import sniff_brands
+
+            if sniff_brands(head):
+                movies.append(path)
     halves: list[Half[Path]] = []
     folders: set[str] = set()
     for path in movies:

@@ -11,7 +11,7 @@ the very same compressed image data. Any difference is the reason the file is wi
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from core.formats import Buffer, Cleaned, Parsed
 from core.formats.base import MOTION_KEY
@@ -35,37 +35,29 @@ def _comparable(items: Sequence[Item], *, include_display: bool) -> set[tuple[st
     return keep
 
 
-_CHUNK = 1 << 20
-
-
 def spans_equal(
     a: Buffer, a_spans: Sequence[tuple[int, int]], b: bytes, b_spans: Sequence[tuple[int, int]]
 ) -> bool:
     """The compressed image data of both files, compared byte for byte.
 
-    Compared in 1 MB slices: each pair of slices is a cache-sized copy and one memcmp, several times
-    faster than comparing memoryviews (an element loop) or joining megabytes first."""
+    In place: ``b.startswith(view of a, offset)`` is one memcmp of the two stretches, with no copy (a
+    comparison of memoryviews runs an element loop; slicing copies megabytes first)."""
     if sum(n for _, n in a_spans) != sum(n for _, n in b_spans):
         return False
-
-    def stream(buf: Buffer, spans: Sequence[tuple[int, int]]) -> Iterator[bytes]:
-        for offset, length in spans:
-            for start in range(offset, offset + length, _CHUNK):
-                yield bytes(buf[start : min(start + _CHUNK, offset + length)])
-
-    left, right = b"", b""
-    sa, sb = stream(a, a_spans), stream(b, b_spans)
-    while True:
-        if not left:
-            left = next(sa, b"")
-        if not right:
-            right = next(sb, b"")
-        if not left or not right:
-            return not left and not right
-        n = min(len(left), len(right))
-        if left[:n] != right[:n]:
-            return False
-        left, right = left[n:], right[n:]
+    left = iter([s for s in a_spans if s[1] > 0])
+    right = iter([s for s in b_spans if s[1] > 0])
+    (ao, an), (bo, bn) = next(left, (0, 0)), next(right, (0, 0))
+    with memoryview(a) as view:
+        while an and bn:
+            n = min(an, bn)
+            if ao + n > len(view) or not b.startswith(view[ao : ao + n], bo):
+                return False
+            ao, an, bo, bn = ao + n, an - n, bo + n, bn - n
+            if not an:
+                ao, an = next(left, (0, 0))
+            if not bn:
+                bo, bn = next(right, (0, 0))
+    return True
 
 
 def motion_problem(preview: Preview, source: Buffer, parsed: Parsed, data: bytes, out: Parsed) -> str:

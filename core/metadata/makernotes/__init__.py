@@ -14,40 +14,41 @@ shape makes the whole note "could not be read" (``MakerNote.error``) instead of 
 
 from __future__ import annotations
 
+import importlib
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from core.metadata.makernotes import (
-    apple,
-    canon,
-    dji,
-    fujifilm,
-    nikon,
-    olympus,
-    panasonic,
-    pentax,
-    samsung,
-    sony,
-)
 from core.metadata.makernotes.ifd import Context, Field, NoteError
 
 Parser = Callable[[bytes, Context], list[Field]]
 
-PARSERS: dict[str, Parser] = {
-    "Apple": apple.parse,
-    "Canon": canon.parse,
-    "DJI": dji.parse,
-    "Fujifilm": fujifilm.parse,
-    "Nikon": nikon.parse,
-    "Olympus": olympus.parse,
-    "OM System": olympus.parse,
-    "Panasonic": panasonic.parse,
-    "Pentax": pentax.parse,
-    "Ricoh": pentax.parse,
-    "Samsung": samsung.parse,
-    "Sony": sony.parse,
+# The module that reads each maker's layout, imported the first time a note of that maker is read: most
+# photos carry one maker's note or none, and importing all of them is start-up every command pays.
+PARSERS: dict[str, str] = {
+    "Apple": "apple",
+    "Canon": "canon",
+    "DJI": "dji",
+    "Fujifilm": "fujifilm",
+    "Nikon": "nikon",
+    "Olympus": "olympus",
+    "OM System": "olympus",
+    "Panasonic": "panasonic",
+    "Pentax": "pentax",
+    "Ricoh": "pentax",
+    "Samsung": "samsung",
+    "Sony": "sony",
 }
+# Headers of Sony's notes: telling the maker needs them before the Sony module is loaded.
+SONY_HEADERS = (b"SONY DSC ", b"SONY CAM ", b"SONY MOBILE")
+
+
+def parser_for(maker: str) -> Parser | None:
+    module = PARSERS.get(maker)
+    if module is None:
+        return None
+    parse: Parser = importlib.import_module(f"core.metadata.makernotes.{module}").parse
+    return parse
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +79,7 @@ def maker_of(note: bytes, make: str) -> str:
         return "Fujifilm"
     if note.startswith(b"Panasonic"):
         return "Panasonic"
-    if note.startswith(sony.HEADERS) or (
+    if note.startswith(SONY_HEADERS) or (
         upper.startswith("SONY") and not note.startswith((b"\x01\x00", b"SEMC"))
     ):
         return "Sony"
@@ -99,7 +100,7 @@ def maker_of(note: bytes, make: str) -> str:
 def read_makernote(note: bytes, ctx: Context) -> MakerNote:
     """The note's fields; never raises: a note out of shape comes back with ``error`` and no fields."""
     maker = maker_of(note, ctx.make)
-    parser = PARSERS.get(maker)
+    parser = parser_for(maker)
     if parser is None:
         return MakerNote(maker)
     try:

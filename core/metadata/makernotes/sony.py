@@ -11,6 +11,7 @@ import re
 
 from core.metadata.exif.tags import ExifEntry
 from core.metadata.exif.values import _float_text
+from core.metadata.makernotes import SONY_HEADERS as HEADERS
 from core.metadata.makernotes.ifd import (
     Context,
     Field,
@@ -24,7 +25,6 @@ from core.metadata.makernotes.ifd import (
 )
 
 TAG_9050 = 0x9050
-HEADERS = (b"SONY DSC ", b"SONY CAM ", b"SONY MOBILE")
 
 
 def serial_text(e: ExifEntry, bo: str) -> str:

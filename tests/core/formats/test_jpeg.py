@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -400,3 +401,53 @@ def test_corpus_clean_has_no_gps_serial_or_trailer(
             watched = "Serial" in key or "GPSLatitude" in key or "OwnerName" in key
             if watched and isinstance(value, str) and len(value.strip()) >= 6:
                 assert value.encode() not in out, (path.name, key)
+
+
+def _scan_cases() -> list[tuple[bytes, int]]:
+    """Entropy-coded data with stuffed FF 00, restart markers, fill bytes, markers of several kinds
+    and none at all (a truncated scan)."""
+    import random
+
+    rnd = random.Random(16)
+    cases: list[tuple[bytes, int]] = []
+    for length in (0, 1, 2, 4095, 4096, 4097, 12287, 12288, 70000):
+        body = bytearray(rnd.randrange(256) for _ in range(length))
+        for i in range(len(body) - 1):
+            if body[i] == 0xFF:  # valid scan data: every FF stuffed or a restart marker
+                body[i + 1] = rnd.choice((0x00, 0xD0, 0xD7))
+        if body and body[-1] == 0xFF:
+            body[-1] = 0x00
+        for end in (b"", b"\xff", b"\xff\xd9", b"\xff\xff\xd9", b"\xff\xc4", b"\xff\x01"):
+            cases.append((bytes(b"\xff\xda" + body + end + b"tail"), 2))
+    return cases
+
+
+def test_the_scan_search_finds_the_first_marker() -> None:
+    """The regex search is the rule itself: the first FF followed by neither 00 nor a restart marker."""
+    from core.formats import jpeg
+
+    for data, pos in _scan_cases():
+        expected = next((i for i in range(pos, len(data) - 1)
+                         if data[i] == 0xFF and not (data[i + 1] == 0 or 0xD0 <= data[i + 1] <= 0xD7)), -1)
+        assert jpeg._find_marker(data, pos) == expected
+
+
+def test_the_command_line_inspects_without_numpy(tmp_path: Path) -> None:
+    """Start-up: reading a few photos loads neither numpy nor Pillow (their imports cost more than the
+    photos), nor the MP4 reader for a JPEG without a video, and the photo is still read."""
+    photo = tmp_path / "p.jpg"
+    photo.write_bytes(fx.with_xmp(fx.xmp_packets()[0]))
+    code = (
+        "import sys, json, io, contextlib\n"
+        "from core.cli.main import main\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        f"    rc = main(['inspect', '--json', {str(photo)!r}])\n"
+        "doc = json.loads(out.getvalue())\n"
+        "heavy = ('numpy', 'PIL', 'core.formats.mp4')\n"
+        "print(rc, doc['files'][0]['status'], *(m in sys.modules for m in heavy))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).resolve().parents[3])
+    assert proc.stdout.split() == ["0", "ok", "False", "False", "False"]
+

@@ -230,3 +230,34 @@ def test_xmp_orientation_with_attributes_is_never_carried() -> None:
     )
     item = next(i for i in parse_xmp(packet).items if i.key == "xmp:tiff:Orientation")
     assert not item.carriable
+
+
+QUOTING = ["plain", "a&b<c>d", 'say "hi"', "it's", "both \" and '", "tab\there\nline\rend",
+           "&amp; kept as &amp;amp;", "", "ünïcødé ✓", "'\"'\"<>&\t\n\r"]
+
+
+@pytest.mark.parametrize("text", QUOTING)
+def test_escapes_match_the_standard_library(text: str) -> None:
+    """The packet writer's escapes are xml.sax.saxutils' (kept local: that module is slow to import)."""
+    from xml.sax import saxutils
+
+    from core.metadata import xmp
+
+    assert xmp.escape(text) == saxutils.escape(text)
+    assert xmp.quoteattr(text) == saxutils.quoteattr(text)
+
+
+def test_escapes_match_the_standard_library_on_any_text() -> None:
+    from xml.sax import saxutils
+
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from core.metadata import xmp
+
+    @given(st.text(alphabet=st.sampled_from("ab&<>\"'\t\n\r é"), max_size=30))
+    def check(text: str) -> None:
+        assert xmp.escape(text) == saxutils.escape(text)
+        assert xmp.quoteattr(text) == saxutils.quoteattr(text)
+
+    check()
