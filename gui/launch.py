@@ -42,9 +42,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"photo-consent {__version__}")
         return 0
     if _first_word(args) in CLI_COMMANDS or any(a in ("-h", "--help", "--version") for a in args):
+        import gc
+
         from core.cli.main import main as cli_main
 
-        return cli_main(args)
+        code = cli_main(args)
+        # The process ends next and frees what the command made; a last collection over all of it
+        # would cost a tenth of a short command's time (measured: ~9 ms of ~90 ms).
+        gc.freeze()
+        return code
     try:
         from gui.app import run_app
     except ImportError as exc:
