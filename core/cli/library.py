@@ -89,7 +89,14 @@ def cmd_import(args: argparse.Namespace) -> int:
                 print(f"\r{message[:78]:<78}", end="", file=sys.stderr)
             last[0] = message
 
-        result = drive(lib.import_job(args.folders), show)
+        # Hashing and walking hold the GIL in part (the scan search is a regex): both cores only in
+        # worker processes, as the app imports. Forked (a command runs no other thread), on first use,
+        # so a rescan with nothing new costs no process start.
+        lib.ctx.offload.use_processes(os.cpu_count() or 1, method="fork")
+        try:
+            result = drive(lib.import_job(args.folders), show)
+        finally:
+            lib.ctx.offload.close()
         if not args.json and sys.stderr.isatty():
             print(file=sys.stderr)
         if args.json:

@@ -41,6 +41,7 @@ class Offload:
     def __init__(self) -> None:
         self._workers = 0
         self._pool: ProcessPoolExecutor | None = None
+        self._method = "forkserver"
         self._lock = threading.Lock()
         self.calls_in_process = 0  # calls that ran in a worker process (benchmarks, tests)
 
@@ -48,10 +49,13 @@ class Offload:
     def processes(self) -> int:
         return self._workers
 
-    def use_processes(self, workers: int) -> None:
-        """From now on run calls in ``workers`` processes (0: in the calling thread)."""
+    def use_processes(self, workers: int, method: str = "forkserver") -> None:
+        """From now on run calls in ``workers`` processes (0: in the calling thread). ``method`` "fork"
+        only for a caller that runs no other threads (a command line): its workers start with what the
+        caller has already imported, where a fork server first imports the parsers itself."""
         with self._lock:
             self._workers = max(0, workers) if can_fork() else 0
+            self._method = method
             self._shutdown_locked()
 
     def call(self, fn: Callable[..., T], *args: Any) -> T:
@@ -130,9 +134,10 @@ class Offload:
             if not self._workers:
                 return None
             if self._pool is None:
-                # Only takes effect before the fork server starts (the first pool of the process).
-                multiprocessing.get_context("forkserver").set_forkserver_preload(preload())
-                self._pool = process_pool(self._workers, method="forkserver")
+                if self._method == "forkserver":
+                    # Only takes effect before the fork server starts (the first pool of the process).
+                    multiprocessing.get_context("forkserver").set_forkserver_preload(preload())
+                self._pool = process_pool(self._workers, method=self._method)
             return self._pool
 
     def _discard(self, pool: ProcessPoolExecutor) -> None:
