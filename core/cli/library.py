@@ -92,7 +92,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         # Hashing and walking hold the GIL in part (the scan search is a regex): both cores only in
         # worker processes, as the app imports. Forked (a command runs no other thread), on first use,
         # so a rescan with nothing new costs no process start.
-        lib.ctx.offload.use_processes(os.cpu_count() or 1, method="fork")
+        lib.ctx.offload.use_processes(os.cpu_count() or 1, method="fork", background=False)
         try:
             result = drive(lib.import_job(args.folders), show)
         finally:

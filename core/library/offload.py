@@ -42,6 +42,7 @@ class Offload:
         self._workers = 0
         self._pool: ProcessPoolExecutor | None = None
         self._method = "forkserver"
+        self._background = True
         self._lock = threading.Lock()
         self.calls_in_process = 0  # calls that ran in a worker process (benchmarks, tests)
 
@@ -49,13 +50,15 @@ class Offload:
     def processes(self) -> int:
         return self._workers
 
-    def use_processes(self, workers: int, method: str = "forkserver") -> None:
+    def use_processes(self, workers: int, method: str = "forkserver", *, background: bool = True) -> None:
         """From now on run calls in ``workers`` processes (0: in the calling thread). ``method`` "fork"
         only for a caller that runs no other threads (a command line): its workers start with what the
-        caller has already imported, where a fork server first imports the parsers itself."""
+        caller has already imported, where a fork server first imports the parsers itself.
+        ``background``: the workers yield the processor to the caller's process (a window that paints)."""
         with self._lock:
             self._workers = max(0, workers) if can_fork() else 0
             self._method = method
+            self._background = background
             self._shutdown_locked()
 
     def call(self, fn: Callable[..., T], *args: Any) -> T:
@@ -137,7 +140,7 @@ class Offload:
                 if self._method == "forkserver":
                     # Only takes effect before the fork server starts (the first pool of the process).
                     multiprocessing.get_context("forkserver").set_forkserver_preload(preload())
-                self._pool = process_pool(self._workers, method=self._method)
+                self._pool = process_pool(self._workers, method=self._method, background=self._background)
             return self._pool
 
     def _discard(self, pool: ProcessPoolExecutor) -> None:

@@ -22,14 +22,28 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def process_pool(workers: int, method: str = "fork") -> ProcessPoolExecutor:
-    """``method``: "forkserver" for a caller that runs threads (a GUI), where forking is not safe."""
+def process_pool(workers: int, method: str = "fork", *, background: bool = False) -> ProcessPoolExecutor:
+    """``method``: "forkserver" for a caller that runs threads (a GUI), where forking is not safe.
+    ``background``: the workers run at a lower scheduling priority, so that on a machine whose cores they
+    fill (face detection does) the caller's own process — a window painting — still runs when it needs to."""
     return ProcessPoolExecutor(
         max_workers=max(1, workers),
         mp_context=multiprocessing.get_context(method),
-        initializer=_die_with_parent,
-        initargs=(os.getpid(),),
+        initializer=_start_worker,
+        initargs=(os.getpid(), background),
     )
+
+
+BACKGROUND_NICENESS = 10
+
+
+def _start_worker(parent: int, background: bool) -> None:
+    if background:
+        try:
+            os.nice(BACKGROUND_NICENESS)
+        except OSError:
+            pass  # only a hint: a system that refuses it still gets the work done
+    _die_with_parent(parent)
 
 
 def _die_with_parent(parent: int) -> None:
