@@ -18,6 +18,7 @@ dark or the system's scheme (remembered).
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import cast
 
@@ -82,6 +83,7 @@ class MainWindow(WindowActions, WindowJobs, WindowConsent, QMainWindow):
         self._jobs: dict[str, Task] = {}
         self._job_labels: dict[str, str] = {}
         self._refreshing = False
+        self._settled = False  # the long-lived objects were handed out of the garbage collector (gc.freeze)
         self._dirty = False
         self._has_photos = False
 
@@ -276,6 +278,12 @@ class MainWindow(WindowActions, WindowJobs, WindowConsent, QMainWindow):
         if self._dirty:
             self.refresh_view()
         else:
+            if not self._settled:
+                # What exists now (modules, Qt wrappers, the first view) lives as long as the window: out
+                # of the collector's full passes, which otherwise walk all of it mid-scroll (one 88 ms
+                # frame at 100,000 photos in benchmarks/gui.py). Cycles made later are still collected.
+                gc.freeze()
+                self._settled = True
             self.view_refreshed.emit()
 
     @staticmethod
