@@ -228,6 +228,10 @@ class LibraryService:
             recipient, out, self.face_store, zip_output=zip_output, only_new=only_new, cancel=cancel
         )
 
+    def last_destination(self, recipient: str) -> str:
+        """The folder the recipient's last export went to, from the ledger ('' when none)."""
+        return self.sharing.last_destination(recipient)
+
     def sent_to(self, recipient: str) -> dict[str, str]:
         """Fingerprint -> when it last left for the recipient (from the ledger)."""
         return self.sharing.sent_to(recipient)

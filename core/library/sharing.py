@@ -119,6 +119,16 @@ class Sharing:
             self.ctx.ledger.append(event)
         return result
 
+    def last_destination(self, recipient: str) -> str:
+        """The folder the recipient's last export went to ('' when none): Share offers it again."""
+        from core.library.events import Exported
+
+        last = ""
+        for _, event in self.ctx.ledger.events():
+            if isinstance(event, Exported) and event.recipient == recipient and event.out:
+                last = event.out
+        return last
+
     def sent_to(self, recipient: str) -> dict[str, str]:
         """Fingerprint -> when it last left for ``recipient``, from the ledger's export entries.
 

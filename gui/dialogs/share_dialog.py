@@ -306,6 +306,9 @@ class ShareDialog(QDialog):
     def _summary_ready(self, _key: object, summary: object) -> None:
         assert isinstance(summary, ShareSummary)
         self.summary = summary
+        if summary.last_destination and self.dest_edit.text() == self._suggested_destination():
+            # The folder this recipient's photos went to last time, unless the person already chose one.
+            self.dest_edit.setText(summary.last_destination)
         self._show_summary(summary)
         if self.state is State.SUMMARISING:
             self._set_state(State.READY)

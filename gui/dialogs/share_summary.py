@@ -28,6 +28,7 @@ class ShareSummary:
     unreadable: list[tuple[str, str]] = field(default_factory=list)  # (file name, reason)
     sent: AlreadySent | None = None  # of these photos, those the ledger says the recipient already has
     videos_withheld: list[str] = field(default_factory=list)  # file names: the policy blurs faces
+    last_destination: str = ""  # where the recipient's last export went (the ledger), offered again
 
 
 
@@ -57,6 +58,7 @@ def summarize(service: LibraryService, recipient: str) -> ShareSummary:
         recipient, policy, error, rec.policy, len(sources), unreadable=unreadable, videos_withheld=videos
     )
     summary.sent = service.already_sent(recipient)
+    summary.last_destination = service.last_destination(recipient)
     if policy is None:
         return summary
     for cat_id, count in sorted(present.items(), key=lambda kv: _order(kv[0])):

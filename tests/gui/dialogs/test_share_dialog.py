@@ -226,3 +226,16 @@ def test_withheld_model(qtmodeltester):
     qtmodeltester.check(model)
     assert model.index(0, 0).data() == "c.jpg"
     assert model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole) == "/a/b/c.jpg"
+
+
+def test_share_offers_the_folder_the_last_export_went_to(qtbot, library, runner, tmp_path):
+    allow_album(library, "Holidays")
+    dlg = open_dialog(qtbot, library, runner)
+    assert dlg.dest_edit.text().endswith(f"Shared with {META}")  # nothing sent yet: the suggestion
+    out = tmp_path / "my shares"
+    dlg.set_destination(out)
+    qtbot.mouseClick(dlg.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dlg.state is State.DONE, timeout=10000)
+    dlg.close()
+    again = open_dialog(qtbot, library, runner)
+    assert again.dest_edit.text() == str(out)
