@@ -36,6 +36,7 @@ from core.model.inventory import Item, Need, human_size
 from core.model.policy import Policy
 from core.model.values import ByteSize, Coordinates, Moment, PersonName, SerialNumber
 from core.pipeline.inspection import PARTIAL
+from core.pipeline.pairs import is_live_identifier
 from core.pipeline.preview import Preview
 
 PICTURE = "picture"  # the category id of "the picture itself" in a summary
@@ -443,8 +444,11 @@ def _history(items: Sequence[Item]) -> tuple[str, Risk]:
     tools = [i.value.strip() for i in items
              if short_name(i.name) in ("CreatorTool", "softwareAgent", "Software", "ProcessingSoftware")
              and i.value.strip()]
-    rest = len(items) - len(tools)
+    links = sum(1 for i in items if is_live_identifier(i))
+    rest = len(items) - len(tools) - links
     parts = [f"made with {_join(list(dict.fromkeys(tools)))}"] if tools else []
+    if links:
+        parts.append("a Live Photo identifier (links it to its movie and to the original on the phone)")
     if rest:
         parts.append(f"{_plural(rest, 'edit record')} (document ids, edit dates)")
     return "; ".join(parts), Risk.LOW

@@ -49,7 +49,8 @@ def kind_of(file_format: str) -> str:
     return ""
 
 
-def _is_identifier(item: Item) -> bool:
+def is_live_identifier(item: Item) -> bool:
+    """Whether the item is the content identifier that pairs a Live Photo's still and movie."""
     if IDENTIFIER_KEY in item.key:
         return True
     return item.name == STILL_FIELD and item.key.endswith(":0x0011")
@@ -61,7 +62,7 @@ def content_identifier(inv: Inventory) -> str:
     if inv.error or not kind_of(inv.format):
         return ""
     for item in inv.items:
-        if _is_identifier(item):
+        if is_live_identifier(item):
             text = item.value.strip().upper()
             if text and len(text) <= MAX_IDENTIFIER and "; " not in text:
                 return text

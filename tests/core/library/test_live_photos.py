@@ -450,3 +450,12 @@ def test_the_report_counts_a_live_photo_once_with_its_movies_place_when_it_leave
     # under both policies, the two paired ones only when the policy sends the movie too.
     assert still_only.mine.located == 2
     assert with_movie.mine.located == 4
+
+
+def test_the_stills_identifier_is_described_as_the_live_photo_link(roll: Path) -> None:
+    from core.pipeline.description import describe
+
+    inv = inspect_path(roll / "IMG_0001.JPG")
+    facts = {f.label: f.text for f in describe(inv.items)}
+    history = next(text for label, text in facts.items() if "history" in label.lower())
+    assert "Live Photo identifier" in history and "edit record" not in history, facts
