@@ -130,11 +130,11 @@ class Gallery:
         return preview
 
     def _live_movie(self, still: Path) -> Path | None:
-        """The movie of the Live Photo whose still is at ``still``, if it is one."""
-        from core.library.live_photos import pairs
+        """The movie of the Live Photo whose still is at ``still``, if it is one (one indexed lookup: the
+        pane asks at every selection)."""
+        from core.library.repositories import LivePhotosRepo
 
-        pair = pairs(self.ctx).get(still)
-        return pair[0] if pair is not None else None
+        return LivePhotosRepo(self.ctx.db).movie_of(still)
 
     def preview_of_file(self, path: Path, recipient: str) -> Preview:
         """The preview of one file by its path, faces aside: for a file that cannot be exported it holds

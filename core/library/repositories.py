@@ -592,6 +592,15 @@ class LivePhotosRepo:
         ).fetchall()
         return [(fs_path(bytes(r[0])), str(r[1]), fs_path(bytes(r[2])), str(r[3])) for r in rows]
 
+    def movie_of(self, still: Path) -> Path | None:
+        """The present movie of the Live Photo whose still is at ``still``, if it is one."""
+        r = self.db.conn.execute(
+            "SELECT m.path FROM live_photos lp JOIN files s ON s.id = lp.still "
+            "JOIN files m ON m.id = lp.movie WHERE s.path = ? AND s.state = 'photo' AND m.state = 'photo'",
+            (fs_bytes(still),),
+        ).fetchone()
+        return fs_path(bytes(r[0])) if r else None
+
     def movie_fingerprints(self) -> set[str]:
         """Contents that are the movie of a present Live Photo (never a tile of their own)."""
         return {fp for _, _, _, fp in self.pairs()}

@@ -510,8 +510,8 @@ class ShareDialog(QDialog):
                 text = "<b>Cancelled.</b> Nothing was written."
         else:
             # A Live Photo is one photo of two files: say so rather than count its movie as a photo.
-            movies = sum(1 for e in exported if getattr(e, "paired_with", "")
-                         and str(getattr(e, "output", "")).lower().endswith(".mov"))
+            # Both halves of a Live Photo that left together name each other (``paired_with``).
+            movies = sum(1 for e in exported if getattr(e, "paired_with", "")) // 2
             files = ""
             if movies:
                 whose = "its still" if movies == 1 else "their stills"

@@ -394,7 +394,8 @@ class PreviewPane(QWidget):
             f"Leaves as {name}." if shared else f"Nothing leaves. If shared, it would leave as {name}."
         )
         fill_facts(self.leaves, self.facts, mark_risk=True, reasons={})
-        if len(self.facts) == 1:
+        movie_sections = live_movie_facts(preview)
+        if len(self.facts) == 1 and not any(leaves for leaves, _, _ in movie_sections):
             QTreeWidgetItem(self.leaves, ["Nothing else: no place, time, device or names"])
         reasons = {id(s.item): s.reason for s in preview.stays}
         stays = stays_of(preview)
@@ -402,9 +403,7 @@ class PreviewPane(QWidget):
         if not stays:
             QTreeWidgetItem(self.stays, ["Nothing: everything in the file leaves"])
         # A Live Photo is one tile for two files: what the movie carries belongs in the same lists.
-        for leaves, heading, movie_facts in live_movie_facts(preview):
-            if leaves and len(self.facts) == 1:
-                self.leaves.takeTopLevelItem(self.leaves.topLevelItemCount() - 1)  # "Nothing else" is untrue
+        for leaves, heading, movie_facts in movie_sections:
             head = QTreeWidgetItem(self.leaves if leaves else self.stays, [heading])
             head.setToolTip(0, heading)
             for fact in movie_facts:
