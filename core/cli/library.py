@@ -297,7 +297,8 @@ def export_for_recipient(args: argparse.Namespace) -> int:
 @plain_errors
 def cmd_report(args: argparse.Namespace) -> int:
     """What the recipient would learn from everything it receives, next to an all-access upload."""
-    from core.report.exposure import report_job, to_text
+    from core.report.exposure import report_job
+    from core.report.words import to_text
 
     with _open(args, readonly=True) as lib:
         try:

@@ -23,9 +23,11 @@ from core.pipeline.staging import file_mode
 from core.report.basemap import map_bounds, populated_cells
 from core.report.exposure import (
     NIGHT_HOURS,
-    TOP,
     Report,
     Side,
+)
+from core.report.words import (
+    TOP,
     binned,
     figures,
     night_label,

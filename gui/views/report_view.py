@@ -37,14 +37,16 @@ from core.model.jobs import Progress
 from core.report.basemap import map_bounds, populated_cells
 from core.report.exposure import (
     NIGHT_HOURS,
-    TOP,
     Place,
     Report,
     Side,
+    report_job,
+)
+from core.report.words import (
+    TOP,
     binned,
     figures,
     night_label,
-    report_job,
     time_bins,
 )
 from gui.tasks import Task, TaskRunner

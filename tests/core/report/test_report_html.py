@@ -12,6 +12,7 @@ from core.cli.main import main as cli_main
 from core.library.service import LibraryService
 from core.model.jobs import drive
 from core.report import exposure as rp
+from core.report import words as report_words
 from core.report.basemap import map_bounds, populated_cells
 from core.report.html import to_html
 from tests.core.report.test_report import META, allow_all
@@ -57,7 +58,7 @@ def test_html_report_is_self_contained_with_every_chart(lib: LibraryService, tmp
     assert "Likely home" in words and "Canon EOS R5" in words and "Bob Builder" in words
     # The same figures as the text report (one description layer).
     report = drive(rp.report_job(lib, META))
-    for label, value in rp.figures(report.all_access):
+    for label, value in report_words.figures(report.all_access):
         assert label in words and value in words
 
 
@@ -66,7 +67,8 @@ def test_cli_text_says_what_the_app_figures_say(lib: LibraryService, capsys):
     assert cli_main(["--home", str(lib.home), "report", "--recipient", META]) == 0
     text = capsys.readouterr().out
     report = drive(rp.report_job(lib, META))
-    for (label, mine), (_, full) in zip(rp.figures(report.mine), rp.figures(report.all_access), strict=True):
+    sides = zip(report_words.figures(report.mine), report_words.figures(report.all_access), strict=True)
+    for (label, mine), (_, full) in sides:
         line = next(line for line in text.splitlines() if line.startswith(label))
         assert line.split()[: len(label.split())] == label.split()
         assert mine[:30] in line and full[:30] in line

@@ -9,6 +9,7 @@ from core.model.categories import Category
 from core.model.inventory import Item
 from core.model.values import Coordinates, PersonName
 from core.report import exposure as rp
+from core.report import words
 from core.report.names import looks_like_name
 
 
@@ -70,7 +71,7 @@ def test_notices_and_other_fields_are_counted_not_named():
     assert side.names == {"Alice Example": 2}
     assert side.notices == {"© 2020 Jane Doe. All rights reserved.": 2}
     assert side.other_people_fields == 2
-    assert dict(rp.figures(side))["Copyright notices"] == "1"
+    assert dict(words.figures(side))["Copyright notices"] == "1"
 
 
 @pytest.mark.parametrize("text", ["Ann", "Ann-Marie Lévesque", "José María Olazábal"])
@@ -101,15 +102,15 @@ def test_zero_zero_is_no_place():
     side = rp.build_side([rp.facts_from_items(gps("0", "0"))] * 3 + [rp.facts_from_items(gps("45.5", "4.5"))])
     assert side.located == 1 and len(side.places) == 1
     assert side.invalid_positions == 3
-    assert dict(rp.figures(side))["Photos with a position"] == "1 (3 more state no real position: ignored)"
+    assert dict(words.figures(side))["Photos with a position"] == "1 (3 more state no real position: ignored)"
 
 
 def test_lists_show_five_and_say_how_many_more():
     cameras = {f"Camera {chr(65 + i)}": 50 - i for i in range(50)}
-    text = rp.top(cameras)
+    text = words.top(cameras)
     assert text.count(",") == 4 and text.endswith(" and 45 more")
-    assert rp.top({"One": 1}) == "One"
-    assert rp.top({}) == "—"
+    assert words.top({"One": 1}) == "One"
+    assert words.top({}) == "—"
 
 
 @pytest.mark.parametrize(
@@ -121,7 +122,7 @@ def test_lists_show_five_and_say_how_many_more():
     ],
 )
 def test_time_chart_bins_fit_the_span(first: str, last: str, unit: str, bins: int):
-    got_unit, labels = rp.time_bins([{first: 2, last: 3}])
+    got_unit, labels = words.time_bins([{first: 2, last: 3}])
     assert (got_unit, len(labels)) == (unit, bins)
-    counts = rp.binned({first: 2, last: 3}, got_unit, labels)
+    counts = words.binned({first: 2, last: 3}, got_unit, labels)
     assert sum(counts) == 5 and counts[0] == 2 and counts[-1] == 3
