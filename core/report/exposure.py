@@ -37,7 +37,8 @@ from core.model.inventory import Item, Need
 from core.model.jobs import Cancelled, CancelToken, Job, Progress
 from core.model.policy import BLUR, BUILTIN, Policy
 from core.model.values import Coordinates
-from core.pipeline.description import coordinates_of, hidden_blocks, short_name, time_rank
+from core.pipeline.description import hidden_blocks
+from core.pipeline.readings import coordinates_of, short_name, time_rank
 from core.report import names
 
 # Local capture hours counted as "night": where most photos are taken at these hours is likely home.
