@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from core.formats.base import Buffer, Cleaned, FormatHandler, Parsed, state_of
-from core.formats.png import error_texts, short
+from core.formats.png_chunks import error_texts, short
 from core.formats.shared import segment_category, trailer
 from core.metadata.icc import icc_problem
 from core.metadata.icc_clean import exported as exported_profile

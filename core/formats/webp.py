@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from core.formats.base import Buffer, Cleaned, FormatHandler, Parsed, state_of
 from core.formats.nested import with_thumbnail
-from core.formats.png import error_texts, with_notes
+from core.formats.png_chunks import error_texts, with_notes
 from core.formats.shared import segment_category, trailer
 from core.metadata.exif import ExifResult, build_exif, parse_exif
 from core.metadata.icc import icc_problem, profile_size
