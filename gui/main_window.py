@@ -93,7 +93,7 @@ class MainWindow(WindowActions, WindowJobs, WindowConsent, QMainWindow):
 
         # Models and views.
         self.loader = ThumbnailLoader(service, runner, parent=self)
-        self.model = PhotoModel(service, self.recipient, self.loader, parent=self)
+        self.model = PhotoModel(service, self.recipient, self.loader, parent=self, runner=runner)
         self.albums = AlbumModel(self)
         self.album_view = QTreeView()
         self.album_view.setModel(self.albums)

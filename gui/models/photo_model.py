@@ -7,12 +7,20 @@ selection and scroll position while an import adds photos). Row data is fetched 
 is first painted (an indexed query for ~128 ids: never the whole library) and kept in a bounded cache.
 Consent changes arrive as file ids; ``refresh_ids`` re-reads those rows and signals exactly those rows
 and roles. Rows are always looked up by id, never by a row number remembered across changes.
+
+Reading ahead (with a runner): when painting enters another page, the next pages in the direction of
+the scroll are read on the runner's interactive pool (its own SQLite connection, as every thread has) and
+arrive by signal, so scrolling rarely waits for a query on the GUI thread. A row the GUI needs before its
+page arrived is read there as before: painting never waits for a worker. Every change that makes cached
+rows stale (``refresh_ids``, ``refresh_all``, another recipient) starts a new generation, and a page read
+in an older one is dropped when it arrives: what it read may predate the change.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from enum import IntEnum
+from typing import cast
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
@@ -21,9 +29,11 @@ from core.library.gallery import GalleryRow
 from core.library.service import LibraryService
 from core.pipeline.description import WITHHELD, duration_text, plain_error
 from gui.models.thumbnail_loader import ThumbnailLoader
+from gui.tasks import TaskRunner
 
 PAGE = 128
 ROW_CACHE = 4096
+READ_AHEAD = 2  # pages read ahead of the scroll (a flick moves about a page of 128 photos in 4 frames)
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -53,15 +63,25 @@ FACE_ROLES = [int(Roles.Faces), int(Qt.ItemDataRole.ToolTipRole)]
 
 class PhotoModel(QAbstractListModel):
     def __init__(
-        self, service: LibraryService, recipient: str, loader: ThumbnailLoader | None = None, parent=None
+        self,
+        service: LibraryService,
+        recipient: str,
+        loader: ThumbnailLoader | None = None,
+        parent=None,
+        *,
+        runner: TaskRunner | None = None,
     ) -> None:
         super().__init__(parent)
         self.service = service
         self.recipient = recipient
         self.loader = loader
+        self.runner = runner  # None: no reading ahead, every page is read when first painted
         self._ids: list[int] = []
         self._row_of: dict[int, int] = {}
         self._rows: OrderedDict[int, GalleryRow] = OrderedDict()
+        self._generation = 0  # bumped when cached rows may be stale; pages read before are dropped
+        self._page = -1  # the page painted last: reading ahead follows its direction
+        self._ahead: set[tuple[int, int]] = set()  # (generation, first row) of pages being read ahead
         if loader is not None:
             loader.thumbnail_ready.connect(self._thumbnail_ready)
 
@@ -127,6 +147,8 @@ class PhotoModel(QAbstractListModel):
     # -- rows -----------------------------------------------------------------------------------------
 
     def _row(self, row: int) -> GalleryRow | None:
+        if row // PAGE != self._page:
+            self._read_ahead(row // PAGE)
         file_id = self._ids[row]
         hit = self._rows.get(file_id)
         if hit is not None:
@@ -135,13 +157,52 @@ class PhotoModel(QAbstractListModel):
         # Fetch the page around this row: painting one row means its neighbours are about to be painted.
         start = (row // PAGE) * PAGE
         page = [i for i in self._ids[start : start + PAGE] if i not in self._rows]
-        fetched = self.service.gallery_rows(page, self.recipient)
-        for fid in page:
-            if fid in fetched:
-                self._rows[fid] = fetched[fid]
+        self._keep(self.service.gallery_rows(page, self.recipient))
+        return self._rows.get(file_id)
+
+    def _keep(self, fetched: dict[int, GalleryRow]) -> None:
+        for fid, found in fetched.items():
+            if fid not in self._rows:
+                self._rows[fid] = found
         while len(self._rows) > ROW_CACHE:
             self._rows.popitem(last=False)
-        return self._rows.get(file_id)
+
+    def _read_ahead(self, page: int) -> None:
+        """Painting entered ``page``: read the next pages in the direction it moved, in a worker."""
+        step = 1 if page >= self._page else -1
+        self._page = page
+        runner, service, recipient, generation = self.runner, self.service, self.recipient, self._generation
+        if runner is None:
+            return
+        for k in range(1, READ_AHEAD + 1):
+            start = (page + k * step) * PAGE
+            key = (generation, start)
+            if not 0 <= start < len(self._ids) or key in self._ahead:
+                continue
+            wanted = [i for i in self._ids[start : start + PAGE] if i not in self._rows]
+            if not wanted:
+                continue
+            self._ahead.add(key)
+            runner.submit(
+                lambda wanted=wanted: service.gallery_rows(wanted, recipient),
+                key=key,
+                pool="interactive",
+                on_done=self._read_ahead_done,
+                on_error=self._read_ahead_ended,
+                on_cancel=self._read_ahead_ended,
+            )
+
+    def _read_ahead_done(self, key: object, fetched: object) -> None:
+        self._read_ahead_ended(key)
+        generation, _start = cast(tuple[int, int], key)
+        if generation != self._generation:
+            return  # read before a change the rows may not show yet: never painted
+        rows = cast(dict[int, GalleryRow], fetched)
+        self._keep({fid: r for fid, r in rows.items() if fid in self._row_of})
+
+    def _read_ahead_ended(self, key: object, *_why: object) -> None:
+        # A page that failed is read again on the GUI thread when painted, with its error shown there.
+        self._ahead.discard(cast(tuple[int, int], key))
 
     def row_data(self, file_id: int) -> GalleryRow | None:
         row = self._row_of.get(file_id)
@@ -248,12 +309,14 @@ class PhotoModel(QAbstractListModel):
         self.refresh_all()
 
     def refresh_all(self, roles: list[int] | None = None) -> None:
+        self._generation += 1
         self._rows.clear()
         if self._ids:
             self.dataChanged.emit(self.index(0), self.index(len(self._ids) - 1), roles or [])
 
     def refresh_ids(self, file_ids: list[int], roles: list[int] | None = None) -> None:
         """Re-read these rows and signal exactly them (ids not shown are ignored)."""
+        self._generation += 1  # a page read ahead before this may hold these rows as they were
         for fid in file_ids:
             self._rows.pop(fid, None)
         rows = sorted(r for r in (self._row_of.get(f) for f in file_ids) if r is not None)
