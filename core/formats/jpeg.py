@@ -91,6 +91,36 @@ def _scan_end(data: Buffer, pos: int) -> int:
     return end
 
 
+@dataclass(frozen=True, slots=True)
+class _Searched:
+    """The entropy-coded data of another file (the source of a clean), already searched for its end,
+    in file order: a clean copies it byte for byte, so its end in the clean needs no second search."""
+
+    data: Buffer
+    runs: tuple[tuple[int, int], ...]  # (start, end): end is where the search found the next marker
+
+
+def _known_end(data: Buffer, pos: int, searched: _Searched, k: int) -> int:
+    """Where the search from ``pos`` would stop, when the bytes there are the ``k``-th searched run of
+    ``searched`` followed by a marker; -1 otherwise (the caller searches). Exact: inside the run no FF
+    starts a marker in either file (the bytes are equal; the run's last byte is not FF, or the source's
+    search would have stopped there, since FF follows it), and a marker follows it here too."""
+    if k >= len(searched.runs) or not isinstance(data, bytes):
+        return -1
+    start, end = searched.runs[k]
+    n = end - start
+    stop = pos + n
+    if stop + 1 >= len(data) or data[stop] != 0xFF or data[stop + 1] in _NOT_MARKERS:
+        return -1
+    with memoryview(searched.data) as view:
+        if not data.startswith(view[start:end], pos):
+            return -1
+    return stop
+
+
+_NOT_MARKERS = frozenset([0x00, *range(0xD0, 0xD8)])
+
+
 def _find_marker(data: Buffer, pos: int) -> int:
     """One regular-expression search in C over the bytes (a mapped file is searched in place). On camera
     photos (an FF byte every 100-300 bytes of scan) it takes the processor time numpy's search for FF
@@ -201,8 +231,9 @@ def _text(raw: bytes) -> str:
 
 
 class _Walker:
-    def __init__(self, data: Buffer, depth: int = 0) -> None:
+    def __init__(self, data: Buffer, depth: int = 0, searched: _Searched | None = None) -> None:
         self.data = data
+        self.searched = searched
         self.depth = depth  # 0 for the file; 1 for a picture embedded in it (core.formats.nested)
         self.w = _Walk()
         self.exif_count = 0
@@ -332,7 +363,10 @@ class _Walker:
             self.segment(marker, start, end - start, payload)
             pos = end
             if marker == SOS:
-                scan_end = _scan_end(data, pos)
+                known = self.searched
+                scan_end = -1 if known is None else _known_end(data, pos, known, self.scans - 1)
+                if scan_end < 0:
+                    scan_end = _scan_end(data, pos)
                 if scan_end > pos:
                     self.image_seg(pos, scan_end - pos, "Entropy-coded data")
                     self.part(_Part(0, ((pos, scan_end - pos),)), always=True)
@@ -836,8 +870,8 @@ class _Walker:
         self.seg(offset, size, name, [item, *(children or [])])
 
 
-def walk(data: Buffer, depth: int = 0) -> _Walk:
-    walker = _Walker(data, depth)
+def walk(data: Buffer, depth: int = 0, searched: _Searched | None = None) -> _Walk:
+    walker = _Walker(data, depth, searched)
     try:
         return walker.run()
     except ParseError as exc:
@@ -912,7 +946,17 @@ class JpegHandler(FormatHandler):
         return head[:3] == b"\xff\xd8\xff"
 
     def parse(self, data: Buffer) -> Parsed:
-        w = walk(data)
+        return self._parsed(walk(data))
+
+    def parse_again(self, data: Buffer, source: Buffer, parsed: Parsed) -> Parsed:
+        """``parse`` of a clean of ``source``: the entropy-coded data the clean copied is compared with
+        the source's (memcmp) instead of searched again for its end; the result is ``parse``'s."""
+        if not isinstance(parsed.state, _Walk):
+            return self.parse(data)
+        runs = tuple((a, a + n) for part in parsed.state.parts if part.marker == 0 for a, n in part.spans)
+        return self._parsed(walk(data, searched=_Searched(source, runs)))
+
+    def _parsed(self, w: _Walk) -> Parsed:
         orientation = w.exif.orientation if w.exif is not None else 1
         spans = [span for part in w.parts for span in part.spans]
         return Parsed(w.items, w.segments, w.width, w.height, orientation, spans, list(w.notes), state=w,
