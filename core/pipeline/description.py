@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from core.formats.base import MOTION_KEY
+from core.formats.mp4 import HANDLER_NAME
 from core.formats.nested import is_child
 from core.formats.shared import EARLIER_VERSION
 from core.metadata.icc_clean import SPACES, TEXT_KEY, is_profile_item, text_removed
@@ -154,22 +155,24 @@ def _device(items: Sequence[Item]) -> tuple[str, Risk]:
             return _profile_text(profile), Risk.MEDIUM
         text, risk = _device(rest_items)
         return f"{text}; {_profile_text(profile)}", risk
-    values = {short_name(i.name): i.value.strip() for i in reversed(items) if i.value.strip()}
-    make, model = values.get("Make", ""), values.get("Model", "")
+    # By lower-case name: a photo says "Make", a video "Camera make".
+    values = {short_name(i.name).lower(): i.value.strip() for i in reversed(items) if i.value.strip()}
+    make, model = values.get("make", ""), values.get("model", "")
     camera = model if make and model.lower().startswith(make.lower()) else f"{make} {model}".strip()
     serials = [i for i in items if isinstance(i.datum, SerialNumber) or "serial" in i.name.lower()]
     parts = [camera] if camera else []
-    lens = values.get("LensModel", "")
+    lens = values.get("lensmodel", "")
     if lens and not (camera and camera.lower() in lens.lower()):
         parts.append(f"lens {lens}")
     if serials:
         parts.append("with its serial number" if len(serials) == 1 else f"with {len(serials)} serial numbers")
-    used = {"Make", "Model", "LensModel", "LensMake", "Software"} | {short_name(i.name) for i in serials}
-    rest = sum(1 for i in items if short_name(i.name) not in used)
+    used = {"make", "model", "lensmodel", "lensmake", "software"}
+    used |= {short_name(i.name).lower() for i in serials}
+    rest = sum(1 for i in items if short_name(i.name).lower() not in used)
     if rest:
         parts.append(_plural(rest, "other camera field" if parts else "camera field"))
     if not parts:
-        software = values.get("Software", "")
+        software = values.get("software", "")
         parts.append(f"made with {software}" if software else _plural(len(items), "camera field"))
     return ", ".join(parts), Risk.HIGH if serials else Risk.MEDIUM
 
@@ -295,8 +298,13 @@ def _history(items: Sequence[Item]) -> tuple[str, Risk]:
              if short_name(i.name) in ("CreatorTool", "softwareAgent", "Software", "ProcessingSoftware")
              and i.value.strip()]
     links = sum(1 for i in items if is_live_identifier(i))
-    rest = len(items) - len(tools) - links
+    # A video's tracks name what wrote them ("Core Media Video", "GoPro AVC"): a program or a device.
+    writers = [i.value.strip() for i in items if i.key.endswith(f":{HANDLER_NAME}") and i.value.strip()]
+    rest = len(items) - len(tools) - links - len(writers)
     parts = [f"made with {_join(list(dict.fromkeys(tools)))}"] if tools else []
+    if writers:
+        names = _join([f"“{w}”" for w in dict.fromkeys(writers)])
+        parts.append(f"the video names the program or device that wrote it ({names})")
     if links:
         parts.append("a Live Photo identifier (links it to its movie and to the original on the phone)")
     if rest:
