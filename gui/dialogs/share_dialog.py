@@ -47,10 +47,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.library.events import policy_label
 from core.library.service import LibraryService
 from core.model.jobs import CancelToken, Progress
-from core.model.policy import BLUR, KEEP
+from core.model.policy import BLUR, KEEP, policy_label
 from core.pipeline.description import live_photos_words
 from gui.dialogs.share_summary import (
     ShareSummary,
@@ -361,7 +360,6 @@ class ShareDialog(QDialog):
         self._set_state(State.READY)
 
     def _show_summary(self, s: ShareSummary) -> None:
-        rec_policy = s.policy_spec
         if s.photos == 0:
             self.photos_label.setText(
                 f"No photo is shared with {s.recipient} yet. Allow albums or photos for them first."
@@ -374,7 +372,7 @@ class ShareDialog(QDialog):
                 label.setText("—")
         else:
             p = s.policy
-            name = policy_label(rec_policy) if rec_policy else p.name
+            name = policy_label(p)
             about = f" — {esc(p.description)}" if p.description else ""
             self.policy_label.setText(f"<b>{esc(name)}</b>{about}")
             if p.passthrough:
