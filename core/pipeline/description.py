@@ -598,6 +598,23 @@ def text_lines(preview: Preview, consent: Consent | None = None, recipient: str 
     return lines
 
 
+MOTION_TIP = (
+    "Motion photo: it holds a short video, which leaves with it only if the policy sends the video too"
+)
+
+
+def motion_photo_words(preview: Preview, recipient: str) -> str:
+    """A motion photo's video in one sentence, for the pane: that the photo holds one, and whether it
+    leaves under the recipient's policy (``motion`` = keep | remove). Empty for any other photo."""
+    held = "This photo holds a short video (a motion photo), which the policy for"
+    if any(i.key == MOTION_KEY for i in preview.leaves):
+        how = "as it is" if preview.policy.passthrough else "cleaned"
+        return f"{held} {recipient} sends with it, {how}."
+    if any(s.item.key == MOTION_KEY for s in preview.stays):
+        return f"{held} {recipient} keeps on this computer: only the still is sent."
+    return ""
+
+
 def live_photos_words(policy: Policy) -> str:
     """What a policy does with Live Photos and motion photos, in one sentence (the Share dialog, the CLI)."""
     if policy.passthrough:
