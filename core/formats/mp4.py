@@ -669,8 +669,14 @@ def _structure(
             movie.segments.append(Segment(child.start, child.size, child.type, Category.TECHNICAL))
 
 
+# The key suffix of a track's handler name: the words say what it names (core.pipeline.description).
+HANDLER_NAME = "handler-name"
+
+
 def _handler_name(movie: Movie, track: Track, box: Box, name: str) -> None:
-    """A track's handler name says which device or program wrote it ("Core Media Video", "GoPro AVC")."""
+    """A track's handler name says which program or device wrote it ("Core Media Video", "GoPro AVC"):
+    the history of the file, like a photo's CreatorTool, not a field about the camera (it never names
+    one camera, and counting it as a device field would make the pane and the report overstate it)."""
     if not name or not track.kept:
         movie.segments.append(Segment(box.start, box.size, box.type, Category.TECHNICAL))
         return
@@ -678,12 +684,12 @@ def _handler_name(movie: Movie, track: Track, box: Box, name: str) -> None:
         movie,
         box,
         Item(
-            Category.DEVICE,
+            Category.HISTORY,
             "Track handler name",
             name,
             f"MP4 {track.label} hdlr",
             box.size,
-            f"{track.key}:handler-name",
+            f"{track.key}:{HANDLER_NAME}",
             carriable=False,
             note="rewritten to nothing in a clean file",
         ),
