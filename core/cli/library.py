@@ -24,7 +24,7 @@ from core.library.events import describe
 from core.library.paths import db_path, home_dir
 from core.library.service import LibraryError, LibraryService
 from core.model.jobs import drive
-from core.model.policy import Policy, PolicyError
+from core.model.policy import Policy, PolicyError, policy_label
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -183,7 +183,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         if doc["problems"]:
             print(f"  {doc['problems']} files could not be imported (unsupported or unreadable)")
         for rec in doc["recipients"]:  # type: ignore[attr-defined]
-            print(f"{rec['name']} (policy {rec['policy']}): may receive {rec['allowed']} photos")
+            label = policy_label(rec["policy"])
+            print(f"{rec['name']} (policy {label}): may receive {rec['allowed']} photos")
             for a in rec["albums"]:
                 print(f"  {a['album']:<40} {a['allowed']:>6} / {a['total']:<6} allowed")
     notice = doc["keyring"]["notice"]  # type: ignore[index]
@@ -215,7 +216,7 @@ def cmd_recipients(args: argparse.Namespace) -> int:
         _json_out({"recipients": rows})
     else:
         for r in rows:
-            print(f"{r['name']}  (policy {r['policy']})")
+            print(f"{r['name']}  (policy {policy_label(r['policy'])})")
         if not rows:
             print("No recipients. Add one with: photo-consent recipients add NAME --policy minimal")
     return EXIT_OK

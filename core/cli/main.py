@@ -291,8 +291,10 @@ def cmd_preview(args: argparse.Namespace) -> int:
             docs.append(doc)
         _print_json({"files": docs})
     else:
+        from core.model.policy import policy_label
+
         for n, p in enumerate(previews):
-            _say(f"{_display(p.path)} → {p.output_name or '(not exported)'}  [policy {policy.name}]")
+            _say(f"{_display(p.path)} → {p.output_name or '(not exported)'}  [policy {policy_label(policy)}]")
             consent = consents[n] if consents else None
             _say("\n".join(description.text_lines(p, consent, recipient or "")))
     return EXIT_FAILED if any(p.error for p in previews) else EXIT_OK
@@ -312,7 +314,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if not args.files:
         raise UsageError("give the FILEs to export")
     from core.model.jobs import drive
-    from core.model.policy import load_policy
+    from core.model.policy import load_policy, policy_label
     from core.pipeline.export import ExportError, export_job
     from core.pipeline.pairs import pairs_of_files
 
@@ -337,7 +339,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(result.to_json())
     else:
-        _say(f"Exported {len(result.exported)} file(s) to {_display(result.out)} with policy {policy.name}.")
+        label = policy_label(policy)
+        _say(f"Exported {len(result.exported)} file(s) to {_display(result.out)} with policy {label}.")
         for w in result.withheld:
             _say(f"  withheld {_display(w.source)}: {w.reason}")
         if result.receipt_path:

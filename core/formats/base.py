@@ -78,6 +78,24 @@ class Cleaned:
     data: bytes
     pixels: str  # "unchanged" | "re-encoded"
     extension: str  # e.g. ".jpg"; HEIC may be written as JPEG
+    # The source's byte ranges [start, end) that follow ``data`` in the output, in order (a video's
+    # media, which a writer copies from the source file instead of through memory). Empty: ``data`` is
+    # the whole output.
+    runs: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def size(self) -> int:
+        return len(self.data) + sum(end - start for start, end in self.runs)
+
+    def whole(self, source: Buffer) -> bytes:
+        """The output as one byte string (for a zip entry, or a caller without a file to write to)."""
+        if not self.runs:
+            return self.data
+        view = memoryview(source)
+        try:
+            return b"".join([self.data, *(view[a:b] for a, b in self.runs)])
+        finally:
+            view.release()
 
 
 class FormatHandler(ABC):
@@ -101,6 +119,16 @@ class FormatHandler(ABC):
         self, data: Buffer, parsed: Parsed, leaving: frozenset[str], pixels: Image.Image | None = None
     ) -> Cleaned:
         """A new file holding only what ``leaving`` allows, built from ``parsed.state``."""
+
+    def parse_again(self, data: Buffer, source: Buffer, parsed: Parsed) -> Parsed:
+        """``parse`` of a clean of ``source`` (``parsed`` is the source's parse): a handler may compare
+        what the clean copied instead of reading it again, as long as the result is ``parse``'s."""
+        return self.parse(data)
+
+    def clean_streamed(self, data: Buffer, parsed: Parsed, leaving: frozenset[str]) -> Cleaned:
+        """The lossless clean for a writer that copies from the source file: the output may end in
+        ``Cleaned.runs`` of the source instead of holding every byte (videos). By default ``clean``."""
+        return self.clean(data, parsed, leaving)
 
 
 def state_of(parsed: Parsed, kind: type[S], walk: Callable[[], S]) -> S:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import io
 import re
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -91,14 +92,57 @@ def _scan_end(data: Buffer, pos: int) -> int:
     return end
 
 
+@dataclass(frozen=True, slots=True)
+class _Searched:
+    """The entropy-coded data of another file (the source of a clean), already searched for its end,
+    in file order: a clean copies it byte for byte, so its end in the clean needs no second search."""
+
+    data: Buffer
+    runs: tuple[tuple[int, int], ...]  # (start, end): end is where the search found the next marker
+
+
+def _known_end(data: Buffer, pos: int, searched: _Searched, k: int) -> int:
+    """Where the search from ``pos`` would stop, when the bytes there are the ``k``-th searched run of
+    ``searched`` followed by a marker; -1 otherwise (the caller searches). Exact: inside the run no FF
+    starts a marker in either file (the bytes are equal; the run's last byte is not FF, or the source's
+    search would have stopped there, since FF follows it), and a marker follows it here too."""
+    if k >= len(searched.runs) or not isinstance(data, bytes):
+        return -1
+    start, end = searched.runs[k]
+    n = end - start
+    stop = pos + n
+    if stop + 1 >= len(data) or data[stop] != 0xFF or data[stop + 1] in _NOT_MARKERS:
+        return -1
+    with memoryview(searched.data) as view:
+        if not data.startswith(view[start:end], pos):
+            return -1
+    return stop
+
+
+_NOT_MARKERS = frozenset([0x00, *range(0xD0, 0xD8)])
+
+
 def _find_marker(data: Buffer, pos: int) -> int:
-    """One regular-expression search in C over the bytes (a mapped file is searched in place). On camera
-    photos (an FF byte every 100-300 bytes of scan) it takes the processor time numpy's search for FF
-    bytes took, without numpy's import, which cost more than inspecting a photo; a Python loop over the
-    FF bytes (bytes.find) takes three times as long. It stops at the first marker, so the many short
-    scans of a progressive JPEG cost one pass over the file in all."""
+    """The compiled search (core/formats/_scan.c: memchr from one FF byte to the next, about 8× the
+    regular expression's speed on camera photos, which made it most of an inventory's time), or, where
+    it was not built, one regular-expression search in C with the same answer. Either searches a mapped
+    file in place and stops at the first marker, so the many short scans of a progressive JPEG cost one
+    pass over the file in all."""
+    if _compiled_find is not None:
+        return _compiled_find(data, pos)
+    return _regex_find(data, pos)
+
+
+def _regex_find(data: Buffer, pos: int) -> int:
     found = _MARKER.search(data, pos)
     return -1 if found is None else found.start()
+
+
+_compiled_find: Callable[[Buffer, int], int] | None
+try:
+    from core.formats._scan import find_marker as _compiled_find
+except ImportError:  # no C compiler where the package was installed (setup.py): the regex serves
+    _compiled_find = None
 
 
 # Max payload of one segment (the 2-byte length counts itself).
@@ -201,8 +245,9 @@ def _text(raw: bytes) -> str:
 
 
 class _Walker:
-    def __init__(self, data: Buffer, depth: int = 0) -> None:
+    def __init__(self, data: Buffer, depth: int = 0, searched: _Searched | None = None) -> None:
         self.data = data
+        self.searched = searched
         self.depth = depth  # 0 for the file; 1 for a picture embedded in it (core.formats.nested)
         self.w = _Walk()
         self.exif_count = 0
@@ -332,7 +377,10 @@ class _Walker:
             self.segment(marker, start, end - start, payload)
             pos = end
             if marker == SOS:
-                scan_end = _scan_end(data, pos)
+                known = self.searched
+                scan_end = -1 if known is None else _known_end(data, pos, known, self.scans - 1)
+                if scan_end < 0:
+                    scan_end = _scan_end(data, pos)
                 if scan_end > pos:
                     self.image_seg(pos, scan_end - pos, "Entropy-coded data")
                     self.part(_Part(0, ((pos, scan_end - pos),)), always=True)
@@ -836,8 +884,8 @@ class _Walker:
         self.seg(offset, size, name, [item, *(children or [])])
 
 
-def walk(data: Buffer, depth: int = 0) -> _Walk:
-    walker = _Walker(data, depth)
+def walk(data: Buffer, depth: int = 0, searched: _Searched | None = None) -> _Walk:
+    walker = _Walker(data, depth, searched)
     try:
         return walker.run()
     except ParseError as exc:
@@ -912,7 +960,17 @@ class JpegHandler(FormatHandler):
         return head[:3] == b"\xff\xd8\xff"
 
     def parse(self, data: Buffer) -> Parsed:
-        w = walk(data)
+        return self._parsed(walk(data))
+
+    def parse_again(self, data: Buffer, source: Buffer, parsed: Parsed) -> Parsed:
+        """``parse`` of a clean of ``source``: the entropy-coded data the clean copied is compared with
+        the source's (memcmp) instead of searched again for its end; the result is ``parse``'s."""
+        if not isinstance(parsed.state, _Walk):
+            return self.parse(data)
+        runs = tuple((a, a + n) for part in parsed.state.parts if part.marker == 0 for a, n in part.spans)
+        return self._parsed(walk(data, searched=_Searched(source, runs)))
+
+    def _parsed(self, w: _Walk) -> Parsed:
         orientation = w.exif.orientation if w.exif is not None else 1
         spans = [span for part in w.parts for span in part.spans]
         return Parsed(w.items, w.segments, w.width, w.height, orientation, spans, list(w.notes), state=w,

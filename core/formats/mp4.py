@@ -669,8 +669,14 @@ def _structure(
             movie.segments.append(Segment(child.start, child.size, child.type, Category.TECHNICAL))
 
 
+# The key suffix of a track's handler name: the words say what it names (core.pipeline.description).
+HANDLER_NAME = "handler-name"
+
+
 def _handler_name(movie: Movie, track: Track, box: Box, name: str) -> None:
-    """A track's handler name says which device or program wrote it ("Core Media Video", "GoPro AVC")."""
+    """A track's handler name says which program or device wrote it ("Core Media Video", "GoPro AVC"):
+    the history of the file, like a photo's CreatorTool, not a field about the camera (it never names
+    one camera, and counting it as a device field would make the pane and the report overstate it)."""
     if not name or not track.kept:
         movie.segments.append(Segment(box.start, box.size, box.type, Category.TECHNICAL))
         return
@@ -678,12 +684,12 @@ def _handler_name(movie: Movie, track: Track, box: Box, name: str) -> None:
         movie,
         box,
         Item(
-            Category.DEVICE,
+            Category.HISTORY,
             "Track handler name",
             name,
             f"MP4 {track.label} hdlr",
             box.size,
-            f"{track.key}:handler-name",
+            f"{track.key}:{HANDLER_NAME}",
             carriable=False,
             note="rewritten to nothing in a clean file",
         ),
@@ -1343,20 +1349,20 @@ def clean(
 ) -> Cleaned:
     if pixels is not None:
         raise ParseError("a video cannot be re-encoded: blurring faces in videos is not supported")
-    plan = layout(data, parsed, leaving)
+    streamed = clean_streamed(data, parsed, leaving)
     if isinstance(data, mmap.mmap) and hasattr(data, "madvise"):
         # One pass through the media: read-ahead in large steps instead of a page fault every 4 KB
         # (about a third of the time of a clean on a 100 MB video).
         data.madvise(mmap.MADV_SEQUENTIAL)
-    view = memoryview(data)
-    parts: list[bytes | memoryview] = [plan.head]
-    try:
-        parts.extend(view[a:b] for a, b in plan.runs)
-        out = b"".join(parts)  # one copy of the media in all, straight from the buffer
-    finally:
-        parts.clear()
-        view.release()
-    return Cleaned(out, pixels="unchanged", extension=plan.extension)
+    # One copy of the media in all, straight from the buffer.
+    return Cleaned(streamed.whole(data), pixels="unchanged", extension=streamed.extension)
+
+
+def clean_streamed(data: Buffer, parsed: Parsed, leaving: frozenset[str]) -> Cleaned:
+    """The clean as its new head (ftyp, moov, the mdat header) and the source ranges of the kept media:
+    an export copies those with the kernel (``os.copy_file_range``), as ``cp`` does."""
+    plan = layout(data, parsed, leaving)
+    return Cleaned(plan.head, pixels="unchanged", extension=plan.extension, runs=tuple(plan.runs))
 
 
 def layout(data: Buffer, parsed: Parsed, leaving: frozenset[str]) -> Layout:
@@ -1532,6 +1538,9 @@ class Mp4Handler(FormatHandler):
     extensions = (".mp4", ".mov", ".m4v", ".3gp")
     parse = staticmethod(parse)
     clean = staticmethod(clean)
+
+    def clean_streamed(self, data: Buffer, parsed: Parsed, leaving: frozenset[str]) -> Cleaned:
+        return clean_streamed(data, parsed, leaving)
 
     def sniff(self, head: bytes) -> bool:
         return sniff_brands(head)

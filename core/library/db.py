@@ -148,8 +148,18 @@ ALTER TABLE photos ADD COLUMN duration REAL;
 UPDATE files SET mtime_ns = 0 WHERE fingerprint IN (SELECT fingerprint FROM photos WHERE format = 'mp4');
 """
 
+# Version 6: whether a photo is a motion photo (a still with a short video inside, core.formats.motion), read
+# at import (the grid's "MOTION" badge). NULL for photos inspected before: only a file with hidden data can be
+# one, so those are marked as changed on disk (mtime 0) and the next scan reads them again, once; the rest
+# are not.
+_V6_MOTION_PHOTOS = """
+ALTER TABLE photos ADD COLUMN motion INTEGER;
+UPDATE photos SET motion = 0 WHERE has_hidden_data = 0 OR format = 'mp4';
+UPDATE files SET mtime_ns = 0 WHERE fingerprint IN (SELECT fingerprint FROM photos WHERE motion IS NULL);
+"""
+
 # Ordered; index i upgrades user_version i to i + 1. Never edit a released entry: append a new one.
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5_VIDEO_DURATION]
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5_VIDEO_DURATION, _V6_MOTION_PHOTOS]
 
 
 class DatabaseError(Exception):

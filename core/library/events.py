@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from core.model.categories import LABELS, Category
-from core.model.policy import BUILTIN
+from core.model.policy import policy_label
 
 
 @dataclass(frozen=True)
@@ -291,13 +291,6 @@ class Description(NamedTuple):
 
 def _photos(n: int) -> str:
     return f"{n} photo" if n == 1 else f"{n} photos"
-
-
-def policy_label(spec: object) -> str:
-    """A built-in policy by name; any other is "custom settings": the library keeps a recipient's own
-    policy as a copy named after a hash, a name that tells a person nothing (and a path never shows)."""
-    text = str(spec or "")
-    return text if text in BUILTIN or not text else "custom settings"
 
 
 def _category(cat: str) -> str:

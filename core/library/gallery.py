@@ -80,6 +80,7 @@ class GalleryRow:
     live: bool = False  # a Live Photo's still: its movie (not a tile of its own) goes with it
     video: bool = False  # an MP4/MOV video rather than a still photo
     duration: float | None = None  # seconds a video plays (None: a photo, or a video that does not say)
+    motion: bool = False  # a motion photo: a still with a short video inside
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,7 @@ class GalleryRepo:
             SELECT f.id, f.name, f.path, f.album_id, f.fingerprint, f.state, f.reason,
                    p.width, p.height, p.has_location OR {_MOVIE_LOCATED}, p.has_hidden_data, p.faces,
                    p.status, p.error,
-                   pd.allowed, {_ALLOWED_EXPR}, {_IS_LIVE}, p.format, p.duration
+                   pd.allowed, {_ALLOWED_EXPR}, {_IS_LIVE}, p.format, p.duration, p.motion
             FROM files f LEFT JOIN photos p ON p.fingerprint = f.fingerprint
             LEFT JOIN photo_decisions pd ON pd.fingerprint = f.fingerprint AND pd.recipient_id = :r
             LEFT JOIN fp_allowed fa ON fa.fp = f.fingerprint
@@ -178,6 +179,7 @@ class GalleryRepo:
                 live=bool(r[16]),
                 video=r[17] == "mp4",
                 duration=None if r[18] is None else float(r[18]),
+                motion=bool(r[19]),
             )
         return out
 

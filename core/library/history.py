@@ -16,6 +16,7 @@ from pathlib import Path, PurePath
 
 from core.library import events as ev
 from core.library.ledger import Entry, Verification
+from core.model.policy import policy_label
 from core.pipeline.receipts import RECEIPT_NAME
 
 NAMES_SHOWN = 3  # photo names in a sentence before "and N more"
@@ -70,7 +71,7 @@ def _decision(what: str, who: str, new: str, follows: str) -> str:
 def _export(e: ev.Exported, names: Mapping[str, str]) -> str:
     fps = [str(f.get("fingerprint", "")) for f in e.files]
     text = f"Sent {named(fps, names)} to {e.recipient}" if e.files else f"Sent nothing to {e.recipient}"
-    text += f" · policy {ev.policy_label(e.policy)}"
+    text += f" · policy {policy_label(e.policy)}"
     blurred = sum(ev._int(f.get("faces_blurred")) for f in e.files)
     if blurred:
         text += f", {blurred} face{'s' if blurred != 1 else ''} blurred"

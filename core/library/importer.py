@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.formats import Buffer, Handler, Parsed
+from core.formats.base import MOTION_KEY
 from core.library import events as ev
 from core.library.context import LibraryContext, display
 from core.library.db import fs_bytes, readable
@@ -107,6 +108,7 @@ def _photo_record(fingerprint: str, inv: Inventory, when: str, duration: float |
         inspected=when,
         live_id=content_identifier(inv),
         duration=duration,
+        motion=any(i.key == MOTION_KEY for i in inv.items),
     )
 
 

@@ -260,8 +260,8 @@ class PhotosRepo:
         self.db.conn.executemany(
             "INSERT OR REPLACE INTO photos(fingerprint, format, size, width, height, orientation, taken, "
             "has_location, has_hidden_data, metadata_faces, categories, status, error, inspected, live_id, "
-            "duration) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "duration, motion) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 (
                     p.fingerprint,
@@ -280,6 +280,7 @@ class PhotosRepo:
                     p.inspected,
                     p.live_id,
                     p.duration,
+                    int(p.motion),
                 )
                 for p in records
             ),
@@ -293,6 +294,8 @@ class PhotosRepo:
             "SELECT size, fingerprint FROM photos WHERE status = 'ok'"
             # A video whose length was never read (imported before the library stored it) is read again.
             " AND NOT (format = 'mp4' AND duration IS NULL)"
+            # Nor a photo not known to be a motion photo or not (inspected before the library stored it).
+            " AND motion IS NOT NULL"
         ).fetchall():
             out.setdefault(int(size), set()).add(str(fingerprint))
         return out
@@ -300,15 +303,15 @@ class PhotosRepo:
     def get(self, fingerprint: str) -> PhotoRecord | None:
         r = self.db.conn.execute(
             "SELECT fingerprint, format, size, width, height, orientation, taken, has_location, "
-            "has_hidden_data, metadata_faces, categories, status, error, inspected, duration FROM photos "
-            "WHERE fingerprint = ?",
+            "has_hidden_data, metadata_faces, categories, status, error, inspected, COALESCE(live_id, ''), "
+            "duration, motion FROM photos WHERE fingerprint = ?",
             (fingerprint,),
         ).fetchone()
         if not r:
             return None
         return PhotoRecord(
             r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), bool(r[8]), r[9], r[10], r[11], r[12],
-            r[13], r[14],
+            r[13], r[14], duration=r[15], motion=bool(r[16]),
         )
 
 

@@ -59,6 +59,7 @@ class PhotoRecord:
     inspected: str
     live_id: str = ""  # the Live Photo content identifier a still or movie carries (core.pipeline.pairs)
     duration: float | None = None  # seconds a video plays; None for a photo
+    motion: bool = False  # a motion photo: a still with a short video inside (core.formats.motion)
 
 
 @dataclass(frozen=True)

@@ -189,6 +189,28 @@ BUILTIN: dict[str, Policy] = {
     ),
 }
 
+# What every surface calls a recipient's own policy (the Recipients dialog's choice, History, Share, the
+# report, the CLI): the library keeps it as a copy named after a hash, which tells a person nothing.
+CUSTOM_LABEL = "custom settings"
+
+
+def policy_label(policy: object) -> str:
+    """A policy in words: a built-in by its name, any other as ``CUSTOM_LABEL``.
+
+    ``policy`` is a ``Policy``, the settings a receipt carries (``Policy.settings()``), or a stored
+    spec or name (a built-in's name, a policy file's path, or the name inside it). A policy that only
+    borrows a built-in's name with other settings is custom: the name would promise what it does not do."""
+    if isinstance(policy, Policy):
+        builtin = BUILTIN.get(policy.name)
+        same = builtin is not None and builtin.settings() == policy.settings()
+        return policy.name if same else CUSTOM_LABEL
+    if isinstance(policy, Mapping):
+        builtin = BUILTIN.get(str(policy.get("name", "")))
+        return builtin.name if builtin is not None and builtin.settings() == dict(policy) else CUSTOM_LABEL
+    text = str(policy or "")
+    return text if text in BUILTIN or not text else CUSTOM_LABEL
+
+
 def load_policy(spec: str | Path) -> Policy:
     """A built-in name, or the path of a TOML policy file."""
     text = str(spec)

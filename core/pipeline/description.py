@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from core.formats.base import MOTION_KEY
+from core.formats.mp4 import HANDLER_NAME
 from core.formats.nested import is_child
 from core.formats.shared import EARLIER_VERSION
 from core.metadata.icc_clean import SPACES, TEXT_KEY, is_profile_item, text_removed
@@ -75,14 +76,14 @@ class Fact:
         return {"category": self.category, "text": self.text, "risk": str(self.risk)}
 
 
-def _join(parts: Sequence[str]) -> str:
+def join_words(parts: Sequence[str]) -> str:
     parts = [p for p in parts if p]
     if len(parts) <= 1:
         return "".join(parts)
     return ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
-def _plural(n: int, word: str, many: str = "") -> str:
+def plural(n: int, word: str, many: str = "") -> str:
     return f"{n} {word if n == 1 else many or word + 's'}"
 
 
@@ -124,13 +125,13 @@ def _location(items: Sequence[Item]) -> tuple[str, Risk]:
     named = [i.value.strip() for i in items if i.value.strip() and not short_name(i.name).startswith("GPS")]
     if named:
         return "written as a place name: " + ", ".join(dict.fromkeys(named)), Risk.HIGH
-    return f"{_plural(len(items), 'GPS field')} without a position", Risk.LOW
+    return f"{plural(len(items), 'GPS field')} without a position", Risk.LOW
 
 
 def _time(items: Sequence[Item]) -> tuple[str, Risk]:
     when = capture_moment(items)
     if when is None:
-        return f"{_plural(len(items), 'date field')} without a readable date", Risk.LOW
+        return f"{plural(len(items), 'date field')} without a readable date", Risk.LOW
     return format_moment(when), Risk.MEDIUM
 
 
@@ -154,23 +155,25 @@ def _device(items: Sequence[Item]) -> tuple[str, Risk]:
             return _profile_text(profile), Risk.MEDIUM
         text, risk = _device(rest_items)
         return f"{text}; {_profile_text(profile)}", risk
-    values = {short_name(i.name): i.value.strip() for i in reversed(items) if i.value.strip()}
-    make, model = values.get("Make", ""), values.get("Model", "")
+    # By lower-case name: a photo says "Make", a video "Camera make".
+    values = {short_name(i.name).lower(): i.value.strip() for i in reversed(items) if i.value.strip()}
+    make, model = values.get("make", ""), values.get("model", "")
     camera = model if make and model.lower().startswith(make.lower()) else f"{make} {model}".strip()
     serials = [i for i in items if isinstance(i.datum, SerialNumber) or "serial" in i.name.lower()]
     parts = [camera] if camera else []
-    lens = values.get("LensModel", "")
+    lens = values.get("lensmodel", "")
     if lens and not (camera and camera.lower() in lens.lower()):
         parts.append(f"lens {lens}")
     if serials:
         parts.append("with its serial number" if len(serials) == 1 else f"with {len(serials)} serial numbers")
-    used = {"Make", "Model", "LensModel", "LensMake", "Software"} | {short_name(i.name) for i in serials}
-    rest = sum(1 for i in items if short_name(i.name) not in used)
+    used = {"make", "model", "lensmodel", "lensmake", "software"}
+    used |= {short_name(i.name).lower() for i in serials}
+    rest = sum(1 for i in items if short_name(i.name).lower() not in used)
     if rest:
-        parts.append(_plural(rest, "other camera field" if parts else "camera field"))
+        parts.append(plural(rest, "other camera field" if parts else "camera field"))
     if not parts:
-        software = values.get("Software", "")
-        parts.append(f"made with {software}" if software else _plural(len(items), "camera field"))
+        software = values.get("software", "")
+        parts.append(f"made with {software}" if software else plural(len(items), "camera field"))
     return ", ".join(parts), Risk.HIGH if serials else Risk.MEDIUM
 
 
@@ -214,18 +217,18 @@ def _people(items: Sequence[Item]) -> tuple[str, Risk]:
     parts = []
     for name, rs in roles.items():
         named = [r for r in rs if r != "named"]
-        parts.append(f"{quoted(name, 40)} named as the {_join(named)}")
+        parts.append(f"{quoted(name, 40)} named as the {join_words(named)}")
     if region_count:
         if regions:
             names = ", ".join(quoted(n, 30) for n in dict.fromkeys(regions))
-            parts.append(f"{_plural(region_count, 'named face region')} ({names})")
+            parts.append(f"{plural(region_count, 'named face region')} ({names})")
         else:
-            parts.append(f"{_plural(region_count, 'face region')} without names")
+            parts.append(f"{plural(region_count, 'face region')} without names")
     if contact:
         parts.append(f"contact details ({', '.join(dict.fromkeys(contact))})")
     if other:
-        parts.append(_plural(other, "other field") + " about people")
-    return "; ".join(parts) or f"{_plural(len(items), 'field')} about people", Risk.HIGH
+        parts.append(plural(other, "other field") + " about people")
+    return "; ".join(parts) or f"{plural(len(items), 'field')} about people", Risk.HIGH
 
 
 def _looks_like_text(value: str) -> bool:
@@ -250,12 +253,12 @@ def _description(items: Sequence[Item]) -> tuple[str, Risk]:
         if part not in parts:
             parts.append(part)
     if not parts:
-        return f"{_plural(len(items), 'text field')} ({human_size(sum(i.bytes for i in items))})", Risk.MEDIUM
-    extra = f" and {_plural(len(parts) - 2, 'more text')}" if len(parts) > 2 else ""
+        return f"{plural(len(items), 'text field')} ({human_size(sum(i.bytes for i in items))})", Risk.MEDIUM
+    extra = f" and {plural(len(parts) - 2, 'more text')}" if len(parts) > 2 else ""
     return "; ".join(parts[:2]) + extra, Risk.MEDIUM
 
 
-_HIDDEN_WORDS = {"thumbnail": "an embedded thumbnail", "motion video": "a motion-photo video",
+HIDDEN_WORDS = {"thumbnail": "an embedded thumbnail", "motion video": "a motion-photo video",
                  "depth map": "a depth map", "other": "an embedded picture or data"}
 
 
@@ -278,15 +281,15 @@ def hidden_blocks(items: Iterable[Item]) -> list[tuple[str, int]]:
 def _hidden(items: Sequence[Item]) -> tuple[str, Risk]:
     blocks = hidden_blocks(items)
     if not blocks:
-        return f"{_plural(len(items), 'field')} describing embedded media", Risk.HIGH
-    parts = [f"{_HIDDEN_WORDS[kind]} ({human_size(n)})" for kind, n in blocks]
-    text = _join(parts)
+        return f"{plural(len(items), 'field')} describing embedded media", Risk.HIGH
+    parts = [f"{HIDDEN_WORDS[kind]} ({human_size(n)})" for kind, n in blocks]
+    text = join_words(parts)
     if any(EARLIER_VERSION in i.value for i in items):
         text += "; part of it is the remains of an earlier version of the picture: it may show what was " \
                 "cropped out"
     inside = sum(1 for i in items if is_child(i))
     if inside:
-        text += f"; {_plural(inside, 'field')} found inside them"
+        text += f"; {plural(inside, 'field')} found inside them"
     return text, Risk.HIGH
 
 
@@ -295,12 +298,17 @@ def _history(items: Sequence[Item]) -> tuple[str, Risk]:
              if short_name(i.name) in ("CreatorTool", "softwareAgent", "Software", "ProcessingSoftware")
              and i.value.strip()]
     links = sum(1 for i in items if is_live_identifier(i))
-    rest = len(items) - len(tools) - links
-    parts = [f"made with {_join(list(dict.fromkeys(tools)))}"] if tools else []
+    # A video's tracks name what wrote them ("Core Media Video", "GoPro AVC"): a program or a device.
+    writers = [i.value.strip() for i in items if i.key.endswith(f":{HANDLER_NAME}") and i.value.strip()]
+    rest = len(items) - len(tools) - links - len(writers)
+    parts = [f"made with {join_words(list(dict.fromkeys(tools)))}"] if tools else []
+    if writers:
+        names = join_words([f"“{w}”" for w in dict.fromkeys(writers)])
+        parts.append(f"the video names the program or device that wrote it ({names})")
     if links:
         parts.append("a Live Photo identifier (links it to its movie and to the original on the phone)")
     if rest:
-        parts.append(f"{_plural(rest, 'edit record')} (document ids, edit dates)")
+        parts.append(f"{plural(rest, 'edit record')} (document ids, edit dates)")
     return "; ".join(parts), Risk.LOW
 
 
@@ -348,12 +356,12 @@ def _technical(items: Sequence[Item], icc_text_removed: bool = False) -> tuple[s
         parts.append(f"camera settings ({', '.join(settings)})")
     counted = sum(1 for i in items if short_name(i.name) in _SETTINGS or _is_icc(i))
     if len(items) > counted:
-        parts.append(f"{_plural(len(items) - counted, 'other technical field')}")
+        parts.append(f"{plural(len(items) - counted, 'other technical field')}")
     return "; ".join(parts), Risk.LOW
 
 
 def _faces(items: Sequence[Item]) -> tuple[str, Risk]:
-    return f"{_plural(len(items), 'face')} in the picture", Risk.HIGH
+    return f"{plural(len(items), 'face')} in the picture", Risk.HIGH
 
 
 def _file(items: Sequence[Item]) -> tuple[str, Risk]:
@@ -374,7 +382,7 @@ _EXCERPT = re.compile(r"text excerpt: “([^”]*)”")
 
 def _unknown(items: Sequence[Item]) -> tuple[str, Risk]:
     total = human_size(sum(i.bytes for i in items))
-    text = f"{_plural(len(items), 'block')} of data the app cannot read ({total})"
+    text = f"{plural(len(items), 'block')} of data the app cannot read ({total})"
     for item in items:
         found = _EXCERPT.search(item.value)
         if found:
@@ -481,13 +489,16 @@ _PLAIN_ERRORS = (
 )
 
 
+UNREADABLE = "This file cannot be read as a photo."
+
+
 def plain_error(error: str) -> str:
     """Why a file cannot be used, in one sentence a person understands (the technical text is a detail)."""
     low = error.lower()
     for words, sentence in _PLAIN_ERRORS:
         if any(w in low for w in words):
             return sentence
-    return "This file cannot be read as a photo."
+    return UNREADABLE
 
 
 WITHHELD = "It will never be exported."
@@ -522,7 +533,7 @@ def summary_of(preview: Preview) -> list[Fact]:
     if preview.faces_blurred and facts and facts[0].category == PICTURE:
         n = preview.faces_blurred
         first = facts[0]
-        text = f"{first.text}, with {_plural(n, 'face')} blurred"
+        text = f"{first.text}, with {plural(n, 'face')} blurred"
         facts[0] = Fact(first.category, first.label, text, first.risk, first.items)
     return facts
 
@@ -588,6 +599,23 @@ def text_lines(preview: Preview, consent: Consent | None = None, recipient: str 
     lines.append(" Stays on this device:")
     lines += [f"    {fact.line}" for fact in stays] or ["    (nothing)"]
     return lines
+
+
+MOTION_TIP = (
+    "Motion photo: it holds a short video, which leaves with it only if the policy sends the video too"
+)
+
+
+def motion_photo_words(preview: Preview, recipient: str) -> str:
+    """A motion photo's video in one sentence, for the pane: that the photo holds one, and whether it
+    leaves under the recipient's policy (``motion`` = keep | remove). Empty for any other photo."""
+    held = "This photo holds a short video (a motion photo), which the policy for"
+    if any(i.key == MOTION_KEY for i in preview.leaves):
+        how = "as it is" if preview.policy.passthrough else "cleaned"
+        return f"{held} {recipient} sends with it, {how}."
+    if any(s.item.key == MOTION_KEY for s in preview.stays):
+        return f"{held} {recipient} keeps on this computer: only the still is sent."
+    return ""
 
 
 def live_photos_words(policy: Policy) -> str:

@@ -12,7 +12,6 @@ accounted for on the next run, is core.pipeline.staging; what the receipt says i
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import re
 import unicodedata
@@ -66,12 +65,6 @@ __all__ = [
 
 class ExportError(Exception):
     """The export as a whole cannot run (destination missing or not writable)."""
-
-
-def destination_error(out: Path, exc: OSError) -> str:
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return f"the destination {display_path(out)} is full; the export stopped there"
-    return f"cannot write into the destination {display_path(out)}: {exc.strerror or exc}"
 
 
 _UNSAFE = re.compile(r'[/\\:*?"<>|]')
@@ -182,14 +175,9 @@ def _process_to_temp(
 ) -> Outcome:
     """Worker-process entry: clean, verify and write the temporary file there, so that only a small
     outcome (no megabytes of image data) crosses back to the parent."""
-    outcome = process_file(path, policy, index=index, fingerprint=fingerprint)
+    stage = staging.TempFolder(out, prefix, mtime, mode)
+    outcome = process_file(path, policy, index=index, fingerprint=fingerprint, stage=stage)
     if not outcome.reason and outcome.preview is not None:
-        try:
-            outcome.tmp = staging.write_temp(out, prefix, outcome.data, mtime, mode)
-        except OSError as exc:
-            outcome.reason = destination_error(out, exc)
-            outcome.write_failed = True
-        outcome.data = b""
         outcome.extra = outcome.summary()
     outcome.preview = None  # previews hold the policy and items: not worth pickling back
     return outcome
@@ -237,7 +225,7 @@ def export_job(
     try:
         journal = staging.Journal(out, receipt_header(policy, recipient, created))
     except OSError as exc:
-        raise ExportError(destination_error(out, exc)) from exc
+        raise ExportError(staging.destination_error(out, exc)) from exc
     with contextlib.suppress(OSError):  # a leftover that cannot be removed is not this export's failure
         staging.recover(out, stamp, mode, prefix=journal.prefix)
     try:
@@ -248,7 +236,7 @@ def export_job(
         )
     except OSError as exc:
         journal.discard()
-        raise ExportError(destination_error(out, exc)) from exc
+        raise ExportError(staging.destination_error(out, exc)) from exc
     export = _Export(
         policy, out, ExportResult(str(out), policy, recipient), journal, sink, created, stamp, mode
     )
@@ -318,6 +306,13 @@ class _Export:
             else ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="export")
         )
         it: Iterator[tuple[int, tuple[Path, Path | None]]] = iter(enumerate(order, start=1))
+        # Into a folder, each output is written by the worker that cleaned it, straight into the
+        # destination (a video's media copied by the kernel); a zip entry is written here.
+        stage = (
+            staging.TempFolder(self.out, self.journal.prefix, self.stamp, self.mode)
+            if isinstance(self.sink, _FolderSink)
+            else None
+        )
 
         def submit_next() -> None:
             for index, (src, still) in it:
@@ -345,6 +340,7 @@ class _Export:
                             index=index,
                             fingerprint=fingerprint,
                             face_source=face_source,
+                            stage=stage,
                         )
                 except BrokenExecutor:
                     self._stop(src, WORKERS_STOPPED)
@@ -389,7 +385,8 @@ class _Export:
                 try:
                     written = self._land(outcome)
                 except OSError as exc:
-                    self._stop(outcome.source, destination_error(self.out, exc), outcome.source_sha256)
+                    message = staging.destination_error(self.out, exc)
+                    self._stop(outcome.source, message, outcome.source_sha256)
                     break
                 yield Progress(done, total, f"Exported {display_path(PurePath(written).name)}")
             if result.error:
@@ -484,7 +481,7 @@ class _Export:
             result.receipt_path = sink.finish(encode(result.receipt))
         except OSError as exc:
             sink.abandon()
-            message = destination_error(self.out, exc)
+            message = staging.destination_error(self.out, exc)
             if isinstance(sink, _ZipSink):
                 self._unwrite(message)
                 result.receipt = build_receipt(result, self.created)

@@ -25,14 +25,21 @@ from core.model.jobs import TooComplex, time_budget
 @contextmanager
 def open_readonly(path: Path) -> Iterator[tuple[Buffer, os.stat_result]]:
     """Map the file read-only. Originals are never opened for writing anywhere in the app."""
+    with open_source(path) as (data, st, _fd):
+        yield data, st
+
+
+@contextmanager
+def open_source(path: Path) -> Iterator[tuple[Buffer, os.stat_result, int]]:
+    """``open_readonly`` with the read-only descriptor too (an export copies ranges from it)."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     try:
         st = os.fstat(fd)
         if st.st_size == 0:
-            yield b"", st
+            yield b"", st, fd
             return
         with mmap.mmap(fd, 0, access=mmap.ACCESS_READ) as mm:
-            yield mm, st
+            yield mm, st, fd
     finally:
         os.close(fd)
 
@@ -67,13 +74,14 @@ def _sniff_message(head: bytes) -> str:
     return "not a supported photo or video format (JPEG, PNG, WebP, TIFF, HEIC, AVIF, GIF, MP4, MOV)"
 
 
-def parse_buffer(data: Buffer) -> tuple[Handler, Parsed]:
-    """Parse bytes already in memory; raises ParseError with a readable message."""
+def parse_buffer(data: Buffer, clean_of: tuple[Buffer, Parsed] | None = None) -> tuple[Handler, Parsed]:
+    """Parse bytes already in memory; raises ParseError with a readable message. ``clean_of`` (the
+    source and its parse) says the bytes are a clean of that source (``FormatHandler.parse_again``)."""
     handler = handler_for(bytes(data[:64]))
     if handler is None:
         raise ParseError(_sniff_message(bytes(data[:512])))
     try:
-        parsed = handler.parse(data)
+        parsed = handler.parse(data) if clean_of is None else handler.parse_again(data, *clean_of)
     except ParseError as exc:
         message = readable_message(str(exc))
         if message == str(exc):

@@ -12,6 +12,7 @@ landed whole, and removes the journal and any leftover ``.part`` file. Outputs f
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -19,7 +20,8 @@ import re
 import secrets
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from core.model.inventory import display_path
@@ -80,10 +82,54 @@ def write_temp(directory: Path, prefix: str, data: bytes, mtime: float, mode: in
     here). A file only gets its final name once completely written, and the receipt, written last,
     is synced together with the folder, so after a crash the receipt's hashes tell a whole photo from
     a damaged one. A failed write (a full disk) leaves no partial file."""
+    return write_temp_parts(directory, prefix, data, -1, (), mtime, mode)
+
+
+def copy_range(source_fd: int, fd: int, start: int, end: int) -> None:
+    """The source's bytes [start, end) appended to ``fd``, copied by the kernel where it can
+    (``copy_file_range``: no trip through this process's memory, as ``cp`` does), else read and
+    written in blocks. A source that ends early (cut while it was read) is a ``ShortSource``."""
+    pos = start
+    if hasattr(os, "copy_file_range"):
+        try:
+            while pos < end:
+                n = os.copy_file_range(source_fd, fd, end - pos, pos)
+                if n == 0:
+                    raise ShortSource(pos)
+                pos += n
+            return
+        except OSError as exc:
+            # Not between these two file systems or kinds of file: copy through memory instead.
+            if exc.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EBADF):
+                raise
+    while pos < end:
+        block = os.pread(source_fd, min(end - pos, 1 << 20), pos)
+        if not block:
+            raise ShortSource(pos)
+        write_fd(fd, block)
+        pos += len(block)
+
+
+class ShortSource(Exception):
+    """The source file ended before a range the clean planned to copy: it changed while being read."""
+
+
+def write_temp_parts(
+    directory: Path,
+    prefix: str,
+    head: bytes,
+    source_fd: int,
+    runs: Sequence[tuple[int, int]],
+    mtime: float,
+    mode: int,
+) -> str:
+    """``write_temp`` for an output that is ``head`` followed by ranges of the source file."""
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=prefix, suffix=".part")
     try:
         try:
-            write_fd(fd, data)
+            write_fd(fd, head)
+            for start, end in runs:
+                copy_range(source_fd, fd, start, end)
         finally:
             os.close(fd)
         os.chmod(tmp, mode)
@@ -92,6 +138,28 @@ def write_temp(directory: Path, prefix: str, data: bytes, mtime: float, mode: in
         os.unlink(tmp)
         raise
     return tmp
+
+
+def destination_error(out: Path, exc: OSError) -> str:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"the destination {display_path(out)} is full; the export stopped there"
+    return f"cannot write into the destination {display_path(out)}: {exc.strerror or exc}"
+
+
+@dataclass(frozen=True, slots=True)
+class TempFolder:
+    """The temporary files of one export in its destination (a ``Stage`` of core.pipeline.cleaning)."""
+
+    directory: Path
+    prefix: str
+    mtime: float
+    mode: int
+
+    def write(self, head: bytes, source_fd: int, runs: Sequence[tuple[int, int]]) -> str:
+        return write_temp_parts(self.directory, self.prefix, head, source_fd, runs, self.mtime, self.mode)
+
+    def refused(self, exc: OSError) -> str:
+        return destination_error(self.directory, exc)
 
 
 class PartFile:

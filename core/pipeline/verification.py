@@ -36,21 +36,29 @@ def _comparable(items: Sequence[Item], *, include_display: bool) -> set[tuple[st
 
 
 def spans_equal(
-    a: Buffer, a_spans: Sequence[tuple[int, int]], b: bytes, b_spans: Sequence[tuple[int, int]]
+    a: Buffer, a_spans: Sequence[tuple[int, int]], b: Buffer, b_spans: Sequence[tuple[int, int]]
 ) -> bool:
     """The compressed image data of both files, compared byte for byte.
 
-    In place: ``b.startswith(view of a, offset)`` is one memcmp of the two stretches, with no copy (a
-    comparison of memoryviews runs an element loop; slicing copies megabytes first)."""
+    In place where ``b`` is a byte string: ``b.startswith(view of a, offset)`` is one memcmp of the two
+    stretches, with no copy (a comparison of memoryviews runs an element loop). A mapped ``b`` (an
+    output read back from the destination) is compared a block at a time."""
     if sum(n for _, n in a_spans) != sum(n for _, n in b_spans):
         return False
     left = iter([s for s in a_spans if s[1] > 0])
     right = iter([s for s in b_spans if s[1] > 0])
     (ao, an), (bo, bn) = next(left, (0, 0)), next(right, (0, 0))
+    in_place = isinstance(b, bytes)
     with memoryview(a) as view:
         while an and bn:
-            n = min(an, bn)
-            if ao + n > len(view) or not b.startswith(view[ao : ao + n], bo):
+            n = min(an, bn) if in_place else min(an, bn, _BLOCK)
+            if ao + n > len(view) or bo + n > len(b):
+                return False
+            if in_place:
+                assert isinstance(b, bytes)
+                if not b.startswith(view[ao : ao + n], bo):
+                    return False
+            elif not b[bo : bo + n].startswith(view[ao : ao + n]):
                 return False
             ao, an, bo, bn = ao + n, an - n, bo + n, bn - n
             if not an:
@@ -60,7 +68,10 @@ def spans_equal(
     return True
 
 
-def motion_problem(preview: Preview, source: Buffer, parsed: Parsed, data: bytes, out: Parsed) -> str:
+_BLOCK = 1 << 20
+
+
+def motion_problem(preview: Preview, source: Buffer, parsed: Parsed, data: Buffer, out: Parsed) -> str:
     """A motion photo's video leaves exactly when the preview says so. When it does, it ends the cleaned
     file, every pointer in the cleaned XMP locates its first byte exactly, the XMP flags it, and its
     samples are the source video's, byte for byte; when it does not, nothing points at a video."""
@@ -89,16 +100,28 @@ def motion_problem(preview: Preview, source: Buffer, parsed: Parsed, data: bytes
     return ""
 
 
-def verify_clean(policy: Policy, preview: Preview, source: Buffer, parsed: Parsed, cleaned: Cleaned) -> str:
-    """Empty string when the cleaned bytes provably match the preview; otherwise why not."""
+def verify_clean(
+    policy: Policy,
+    preview: Preview,
+    source: Buffer,
+    parsed: Parsed,
+    cleaned: Cleaned,
+    output: Buffer | None = None,
+) -> str:
+    """Empty string when the cleaned bytes provably match the preview; otherwise why not.
+
+    ``output`` is the whole cleaned file as written (by default ``cleaned.data``, when that is all of it)."""
+    data = cleaned.data if output is None else output
+    if len(data) != cleaned.size:
+        return "the cleaned file was not written whole"
     try:
-        _, out = parse_buffer(cleaned.data)
+        _, out = parse_buffer(data, clean_of=(source, parsed))
     except ParseError as exc:
         return f"the cleaned file could not be read back ({exc})"
     unknown = [i for i in out.items if i.category is Category.UNKNOWN]
     if unknown:
         return f"the cleaned file still holds unknown data ({unknown[0].name})"
-    problem = motion_problem(preview, source, parsed, cleaned.data, out)
+    problem = motion_problem(preview, source, parsed, data, out)
     if problem:
         return problem
     for item in out.items:
@@ -127,7 +150,7 @@ def verify_clean(policy: Policy, preview: Preview, source: Buffer, parsed: Parse
         if out.orientation != parsed.orientation:
             return "the cleaned file would display with a different orientation"
         if not parsed.pixel_spans or not spans_equal(
-            source, parsed.pixel_spans, cleaned.data, out.pixel_spans
+            source, parsed.pixel_spans, data, out.pixel_spans
         ):
             return "the compressed image data changed during a lossless clean"
     return ""

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from core.metadata.places import format_coordinates
+from core.model.policy import policy_label
 from core.pipeline.staging import file_mode
 from core.report.basemap import map_bounds, populated_cells
 from core.report.exposure import (
@@ -209,11 +210,12 @@ def to_html(report: Report) -> str:
         for title, side in zip(SIDE_TITLES, (report.mine, report.all_access), strict=True)
     )
     title = f"What “{report.recipient}” would learn from everything it receives"
+    label = policy_label(report.policy)
     return (
         "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
         f"<title>{_e(title)}</title><style>{_STYLE}</style></head><body>"
         f"<h1>{_e(title)}</h1>"
-        f"<p>Policy <b>{_e(report.policy)}</b>: {report.mine.photos} of {report.library_photos} photos would "
+        f"<p>Policy <b>{_e(label)}</b>: {report.mine.photos} of {report.library_photos} photos would "
         "be sent. An all-access upload takes every photo as it is.</p>"
         "<table class='figures'><tr><th></th>"
         + "".join(f"<th>{_e(t)}</th>" for t in SIDE_TITLES)

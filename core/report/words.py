@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from core.metadata.places import format_coordinates
 from core.model.inventory import human_size
+from core.model.policy import policy_label
 from core.report.exposure import CLUSTER_RADIUS_M, NIGHT_HOURS, TRIP_KM, Report, Side
 
 
@@ -126,7 +127,7 @@ def _cut(text: str, width: int) -> str:
 
 def to_text(report: Report) -> str:
     lines = [
-        f'What "{report.recipient}" would learn (policy {report.policy}), '
+        f'What "{report.recipient}" would learn (policy {policy_label(report.policy)}), '
         f"from {report.library_photos} photos in the library",
         "",
         f"{'':<28} {'With your choices':<36} {'All-access upload'}",

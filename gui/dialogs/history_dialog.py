@@ -43,6 +43,7 @@ from core.library.events import describe
 from core.library.history import HistoryItem
 from core.library.ledger import Entry, Verification
 from core.library.service import LibraryService
+from gui.dialogs.receipt_dialog import ReceiptDialog
 from gui.tasks import TaskRunner
 
 THUMBS_SHOWN = 8  # thumbnails in the selected entry's strip
@@ -193,6 +194,7 @@ class HistoryDialog(QDialog):
         layout = QVBoxLayout(self)
         # Seams for tests: opening a folder or file never leaves the test.
         self.open_url: Callable[[QUrl], object] = QDesktopServices.openUrl
+        self.receipt_views: dict[str, ReceiptDialog] = {}
 
         self.banner = QLabel()
         self.banner.setWordWrap(True)
@@ -366,7 +368,7 @@ class HistoryDialog(QDialog):
         if item.out:
             links.append(f"<a href='folder'>Open the output folder</a> ({_escape(item.out)})")
         if item.receipt and Path(item.receipt).is_file():
-            links.append("<a href='receipt'>Open the receipt</a>")
+            links.append("<a href='receipt'>Show the receipt</a>")
         if links:
             parts.append(" · ".join(links))
         self.entry_label.setText("<br>".join(parts))
@@ -437,11 +439,23 @@ class HistoryDialog(QDialog):
         item = self._current
         if item is None:
             return
-        target = item.receipt if link == "receipt" else item.out
+        if link == "receipt":
+            self.show_receipt(item.receipt)
+            return
+        target = item.out
         if link == "folder" and item.out.endswith(".zip"):
             target = str(Path(item.out).parent)
         if target:
             self.open_url(QUrl.fromLocalFile(target))
+
+
+    def show_receipt(self, path: str) -> None:
+        """The export's receipt in words (its JSON under the technical details), one window per receipt."""
+        view = self.receipt_views.get(path)
+        if view is None:
+            view = self.receipt_views[path] = ReceiptDialog.of_file(path, self)
+        view.show()
+        view.raise_()
 
 
 NAMES_IN_PANE = 12

@@ -10,7 +10,6 @@ records the change in the ledger. Nothing is saved until the user presses "Save 
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -35,12 +34,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.library.events import policy_label
 from core.library.service import LibraryError, LibraryService
 from core.model.categories import LABELS, Category
 from core.model.policy import (
     BLUR,
     BUILTIN,
+    CUSTOM_LABEL,
     DISPLAY,
     KEEP,
     NEUTRAL,
@@ -49,6 +48,7 @@ from core.model.policy import (
     Action,
     Policy,
     PolicyError,
+    policy_label,
 )
 from gui.models.recipients_model import RecipientsModel
 
@@ -137,7 +137,7 @@ class RecipientsDialog(QDialog):
         self.preset = QComboBox()
         for name in BUILTIN:
             self.preset.addItem(name, name)
-        self.preset.addItem("custom settings", CUSTOM)
+        self.preset.addItem(CUSTOM_LABEL, CUSTOM)
         preset_label.setBuddy(self.preset)
         self.preset.activated.connect(self._preset_chosen)
         preset_row.addWidget(preset_label)
@@ -318,9 +318,8 @@ class RecipientsDialog(QDialog):
         if preset in BUILTIN:
             return BUILTIN[preset]
         values = {cat: str(box.currentData()) for cat, box in self.category_boxes.items()}
-        slug = re.sub(r"[^A-Za-z0-9 _-]+", "", self._current or "").strip()[:40]
         return Policy(
-            f"custom for {slug}" if slug else "custom",
+            CUSTOM_LABEL,  # the words every surface uses for a recipient's own policy
             MappingProxyType(values),
             faces=str(self.faces_box.currentData()),
             file_names=str(self.names_box.currentData()),

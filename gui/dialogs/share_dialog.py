@@ -25,7 +25,7 @@ from PySide6.QtCore import (
     QTimer,
     QUrl,
 )
-from PySide6.QtGui import QCloseEvent, QDesktopServices, QFont
+from PySide6.QtGui import QCloseEvent, QDesktopServices
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
@@ -38,7 +38,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
-    QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QRadioButton,
@@ -47,11 +46,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.library.events import policy_label
 from core.library.service import LibraryService
 from core.model.jobs import CancelToken, Progress
-from core.model.policy import BLUR, KEEP
+from core.model.policy import BLUR, KEEP, policy_label
 from core.pipeline.description import live_photos_words
+from gui.dialogs.receipt_dialog import ReceiptDialog
 from gui.dialogs.share_summary import (
     ShareSummary,
     categories_html,
@@ -130,7 +129,7 @@ class ShareDialog(QDialog):
         self._summary_task: Task | None = None
         self._close_when_done = False
         self._skipped = 0  # photos left out because the recipient already has them
-        self.receipt_view: QDialog | None = None
+        self.receipt_view: ReceiptDialog | None = None
         # Seams for tests and embedding: nothing here may block a test with a modal dialog.
         self.choose_destination: Callable[[], str | None] = self._ask_folder
         self.confirm_stop: Callable[[], bool] = self._ask_stop
@@ -361,7 +360,6 @@ class ShareDialog(QDialog):
         self._set_state(State.READY)
 
     def _show_summary(self, s: ShareSummary) -> None:
-        rec_policy = s.policy_spec
         if s.photos == 0:
             self.photos_label.setText(
                 f"No photo is shared with {s.recipient} yet. Allow albums or photos for them first."
@@ -374,7 +372,7 @@ class ShareDialog(QDialog):
                 label.setText("—")
         else:
             p = s.policy
-            name = policy_label(rec_policy) if rec_policy else p.name
+            name = policy_label(p)
             about = f" — {esc(p.description)}" if p.description else ""
             self.policy_label.setText(f"<b>{esc(name)}</b>{about}")
             if p.passthrough:
@@ -563,26 +561,13 @@ class ShareDialog(QDialog):
         return json.dumps(receipt, indent=2, ensure_ascii=False)
 
     def show_receipt(self) -> None:
+        """The receipt in words; the JSON it saved is under its technical details."""
         if self.result is None:
             return
         if self.receipt_view is None:
-            view = QDialog(self)
-            view.setWindowTitle(f"Receipt — shared with {self.recipient}")
-            layout = QVBoxLayout(view)
-            where = QLabel(f"Saved as {esc(str(getattr(self.result, 'receipt_path', '')))}")
-            where.setWordWrap(True)
-            where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            text = QPlainTextEdit(self.receipt_text())
-            text.setReadOnly(True)
-            text.setFont(QFont("monospace"))
-            text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-            box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-            box.rejected.connect(view.reject)
-            layout.addWidget(where)
-            layout.addWidget(text, 1)
-            layout.addWidget(box)
-            view.resize(640, 520)
-            self.receipt_view = view
+            receipt = getattr(self.result, "receipt", None) or {}
+            saved_as = str(getattr(self.result, "receipt_path", ""))
+            self.receipt_view = ReceiptDialog(receipt, saved_as, self)
         self.receipt_view.show()
         self.receipt_view.raise_()
 

@@ -27,7 +27,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelInde
 from core.library.consent import Decision
 from core.library.gallery import GalleryRow
 from core.library.service import LibraryService
-from core.pipeline.description import WITHHELD, duration_text, plain_error
+from core.pipeline.description import MOTION_TIP, WITHHELD, duration_text, plain_error
 from gui.models.thumbnail_loader import ThumbnailLoader
 from gui.tasks import TaskRunner
 
@@ -51,6 +51,7 @@ class Roles(IntEnum):
     Size = Qt.ItemDataRole.UserRole + 10  # (width, height)
     Path = Qt.ItemDataRole.UserRole + 11
     Live = Qt.ItemDataRole.UserRole + 40  # bool: a Live Photo (its movie goes with this tile)
+    Motion = Qt.ItemDataRole.UserRole + 41  # bool: a motion photo (a still with a short video inside)
     # Numbered apart from the roles above, so roles other features add next to them cannot collide.
     Video = Qt.ItemDataRole.UserRole + 20  # bool: an MP4/MOV video
     Duration = Qt.ItemDataRole.UserRole + 21  # "0:12" for a video that says how long it plays, else ""
@@ -132,6 +133,8 @@ class PhotoModel(QAbstractListModel):
             return str(row.path)
         if role == Roles.Live:
             return row.live
+        if role == Roles.Motion:
+            return row.motion
         if role == Roles.Video:
             return row.video
         if role == Roles.Duration:
@@ -228,6 +231,8 @@ class PhotoModel(QAbstractListModel):
                 lines.append("Carries hidden data: the preview says what")
             if row.live:
                 lines.append("Live Photo: its movie leaves with it only if the policy sends the movie too")
+            if row.motion:
+                lines.append(MOTION_TIP)
         if row.error:
             lines.append(f"{plain_error(row.error)} {WITHHELD}")
         return "\n".join(lines)

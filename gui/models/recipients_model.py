@@ -7,8 +7,8 @@ from __future__ import annotations
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QWidget
 
-from core.library.events import policy_label
 from core.library.rows import RecipientRow
+from core.model.policy import policy_label
 
 
 class RecipientsModel(QAbstractListModel):

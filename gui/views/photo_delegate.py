@@ -8,7 +8,8 @@ Badges, chosen to read at a glance:
 - bottom left, left to right: location pin, face count, hidden data (a stack: thumbnail, motion video,
   depth map...). Bottom right: a video's length ("▶ 0:12", or the play mark alone when the video does
   not say), and a red warning triangle when the file cannot be exported.
-- top left: "LIVE" on a Live Photo (a still and its movie, one tile).
+- top left: "LIVE" on a Live Photo (a still and its movie, one tile), "MOTION" on a motion photo (a still
+  with a short video inside it), in the same style.
 All shapes are drawn with QPainter paths (no icon font or emoji needed), in palette-aware colours.
 """
 
@@ -36,6 +37,7 @@ SHARED = QColor(46, 160, 67)
 PRIVATE = QColor(110, 110, 118)
 WARNING = QColor(210, 50, 40)
 BADGE_BG = QColor(0, 0, 0, 150)
+MOTION_WORD = "MOTION"
 BADGE_PAD = 2.0  # room around a cached badge for its antialiased edge
 _CONSENT_BADGES: dict[tuple[bool, bool, float], QPixmap] = {}  # (allowed, own, device pixel ratio)
 
@@ -92,6 +94,8 @@ class PhotoDelegate(QStyledItemDelegate):
             self._paint_duration(painter, right, bottom, str(index.data(Roles.Duration) or ""), option.font)
         if index.data(Roles.Live):
             self._paint_live(painter, rect, option.font)
+        elif index.data(Roles.Motion):
+            self._paint_motion(painter, rect, option.font)
         if focused and not selected:
             pen = QPen(pal.color(QPalette.ColorRole.Highlight), 2, Qt.PenStyle.DotLine)
             painter.setPen(pen)
@@ -198,6 +202,28 @@ class PhotoDelegate(QStyledItemDelegate):
         painter.setFont(f)
         painter.setPen(Qt.GlobalColor.white)
         painter.drawText(box.adjusted(18, 0, -3, 0), Qt.AlignmentFlag.AlignCenter, "LIVE")
+
+    def _paint_motion(self, painter: QPainter, rect: QRectF, font: QFont) -> None:
+        # Like LIVE: a mark, then the word; the mark is a play sign in a ring (a video inside the photo).
+        f = QFont(font)
+        f.setBold(True)
+        f.setPixelSize(10)
+        width = 22 + QFontMetricsF(f).horizontalAdvance(MOTION_WORD)
+        box = self._badge(painter, rect.left() + 6, rect.top() + 26, width)
+        centre = QPointF(box.left() + 10, box.center().y())
+        painter.setPen(QPen(Qt.GlobalColor.white, 1.4))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawEllipse(centre, 5.5, 5.5)
+        play = QPainterPath(QPointF(centre.x() - 1.6, centre.y() - 2.8))
+        play.lineTo(centre.x() + 2.8, centre.y())
+        play.lineTo(centre.x() - 1.6, centre.y() + 2.8)
+        play.closeSubpath()
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(Qt.GlobalColor.white)
+        painter.drawPath(play)
+        painter.setFont(f)
+        painter.setPen(Qt.GlobalColor.white)
+        painter.drawText(box.adjusted(18, 0, -3, 0), Qt.AlignmentFlag.AlignCenter, MOTION_WORD)
 
     def _paint_duration(self, painter: QPainter, right: float, bottom: float, text: str, font: QFont) -> None:
         """A play mark and the length, right-aligned at ``right``."""

@@ -15,6 +15,7 @@ selection or recipient changed meanwhile.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from pathlib import Path
 from typing import cast
@@ -41,6 +42,7 @@ from core.pipeline.description import (
     Fact,
     Risk,
     live_movie_facts,
+    motion_photo_words,
     partial_facts,
     stays_of,
     summary_of,
@@ -390,9 +392,9 @@ class PreviewPane(QWidget):
             name = f"a neutral name (<b>photo-NNNN.{ext}</b>, numbered when exported)"
         if preview.movie is not None and preview.policy.keeps_motion and not preview.movie.error:
             name += " with its movie (same name, .mov)"
-        self.output.setText(
-            f"Leaves as {name}." if shared else f"Nothing leaves. If shared, it would leave as {name}."
-        )
+        line = f"Leaves as {name}." if shared else f"Nothing leaves. If shared, it would leave as {name}."
+        motion = motion_photo_words(preview, self.recipient)
+        self.output.setText(f"{line}<br>{html.escape(motion)}" if motion else line)
         fill_facts(self.leaves, self.facts, mark_risk=True, reasons={})
         movie_sections = live_movie_facts(preview)
         if len(self.facts) == 1 and not any(leaves for leaves, _, _ in movie_sections):

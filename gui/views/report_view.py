@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from core.metadata.places import format_coordinates
 from core.model.jobs import Progress
+from core.model.policy import policy_label
 from core.report.basemap import map_bounds, populated_cells
 from core.report.exposure import (
     NIGHT_HOURS,
@@ -456,8 +457,9 @@ class ReportView(QWidget):
     ) -> None:
         self.report = report
         mine, full = report.mine, report.all_access
+        label = html.escape(policy_label(report.policy))
         self.status.setText(
-            f"Policy <b>{report.policy}</b>: {mine.photos} of {report.library_photos} photos would be sent. "
+            f"Policy <b>{label}</b>: {mine.photos} of {report.library_photos} photos would be sent. "
             "An all-access upload takes every photo as it is."
         )
         for side_index, side in enumerate((mine, full)):

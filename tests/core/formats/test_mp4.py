@@ -67,6 +67,8 @@ def test_inspect_finds_location_time_and_device(name: str) -> None:
     assert "CANARY-Title" in " ".join(_values(parsed, Category.DESCRIPTION))
     handler_names = {i.value for i in parsed.items if i.key.endswith(":handler-name")}
     assert handler_names & {"VideoHandler", "Core Media Video"}, handler_names  # who wrote the track
+    # What wrote the track is the file's history, never a field about the camera.
+    assert all(i.category is Category.HISTORY for i in parsed.items if i.key.endswith(":handler-name"))
     assert (parsed.width, parsed.height) == (64, 48)
 
 

@@ -74,13 +74,15 @@ def names(lib: LibraryService, ids: list[int]) -> list[str]:
 
 
 def test_schema_has_face_counts(lib: LibraryService):
-    assert lib.db.version == len(database.MIGRATIONS) == 5
+    assert lib.db.version == len(database.MIGRATIONS) == 6
     cols = {r[1] for r in lib.db.conn.execute("PRAGMA table_info(photos)")}
     assert "faces" in cols
     # Version 3: folders that hold only the photos imported by themselves.
     assert "only_files" in {r[1] for r in lib.db.conn.execute("PRAGMA table_info(roots)")}
-    # Version 4: how long each video plays.
+    # Version 5: how long each video plays.
     assert "duration" in cols
+    # Version 6: which photos are motion photos.
+    assert "motion" in cols
 
 
 def test_ids_are_ordered_by_path_and_scoped_to_an_album_subtree(lib: LibraryService):

@@ -198,6 +198,7 @@ def test_videos_imported_before_durations_were_stored_get_theirs_at_the_next_sca
     # The library as the version before durations left it: no duration column.
     conn = sqlite3.connect(path)
     conn.execute("ALTER TABLE photos DROP COLUMN duration")
+    conn.execute("ALTER TABLE photos DROP COLUMN motion")  # the version after it
     conn.execute(f"PRAGMA user_version = {database.MIGRATIONS.index(database._V5_VIDEO_DURATION)}")
     conn.commit()
     conn.close()

@@ -5,7 +5,7 @@ import pytest
 
 from core.model.categories import Category
 from core.model.inventory import Inventory, Item, Need
-from core.model.policy import BUILTIN, POLICY_CATEGORIES, PolicyError, load_policy
+from core.model.policy import BUILTIN, CUSTOM_LABEL, POLICY_CATEGORIES, PolicyError, load_policy, policy_label
 from core.pipeline.preview import decide, make_preview
 
 
@@ -73,6 +73,21 @@ def test_custom_toml_policy(tmp_path: Path) -> None:
     assert p.action(Category.TIME) == "keep"
     assert p.action(Category.LOCATION) == "remove"  # missing categories are removed: private by default
     assert p.source == str(f)
+
+
+def test_a_policy_in_words_is_a_builtin_by_name_and_any_other_custom_settings(tmp_path: Path) -> None:
+    for name, policy in BUILTIN.items():
+        assert policy_label(policy) == policy_label(policy.settings()) == policy_label(name) == name
+    own = tmp_path / "Family-0123456789ab.toml"
+    own.write_text('name = "custom for Family"\n[categories]\ntime = "keep"\n')
+    assert CUSTOM_LABEL == "custom settings"
+    for spec in (load_policy(own), load_policy(own).settings(), str(own), "custom for Family"):
+        assert policy_label(spec) == CUSTOM_LABEL  # never a stored copy's name or path
+    # A file that borrows a built-in's name with other settings does not get to promise that policy.
+    borrowed = tmp_path / "minimal.toml"
+    borrowed.write_text('name = "minimal"\n[categories]\nlocation = "keep"\n')
+    impostor = load_policy(borrowed)
+    assert policy_label(impostor) == policy_label(impostor.settings()) == CUSTOM_LABEL
 
 
 @pytest.mark.parametrize(

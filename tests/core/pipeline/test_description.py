@@ -81,6 +81,15 @@ CASES = [
      "a motion-photo video (2.1 MB) and an embedded thumbnail (1.9 KB)", "Compression", Risk.HIGH),
     ([item(Category.HISTORY, "XMP xmp:CreatorTool", "PixelCamera 8.4.2", "xmp:xmp:CreatorTool")], "history",
      "made with PixelCamera 8.4.2", "XMP", Risk.LOW),
+    ([item(Category.HISTORY, "Track handler name", "Core Media Video", "mp4:track1:handler-name"),
+      item(Category.HISTORY, "Track handler name", "Core Media Audio", "mp4:track2:handler-name"),
+      item(Category.HISTORY, "Track handler name", "Core Media Video", "mp4:track3:handler-name")], "history",
+     "the video names the program or device that wrote it (“Core Media Video” and “Core Media Audio”)",
+     "edit record", Risk.LOW),
+    ([item(D, "Camera make", "Apple", "mp4:meta:com.apple.quicktime.make"),
+      item(D, "Camera model", "iPhone 15", "mp4:meta:com.apple.quicktime.model"),
+      item(D, "Software", "17.4", "mp4:meta:com.apple.quicktime.software")], "device", "Apple iPhone 15",
+     "camera field", Risk.MEDIUM),
     ([item(Category.TECHNICAL, "ICC colour profile", "Display P3, 536 B", "jpeg:icc", need=Need.DISPLAY),
       item(Category.TECHNICAL, "ExposureTime", "0.00303"), item(Category.TECHNICAL, "FNumber", "168/100")],
      "technical", "colour profile Display P3; camera settings (1/330 s, f/1.68)", "0.00303", Risk.LOW),
@@ -200,3 +209,24 @@ def test_consent_reasons() -> None:
     assert overridden.because == "you made this photo shared, although album People is private"
     private = consent_of(resolve(None, [("People", False)]))
     assert private.headline("Meta") == "Private from Meta — nothing leaves"
+
+
+def test_a_videos_device_line_names_its_camera_and_not_what_wrote_its_tracks(tmp_path: Path) -> None:
+    pytest.importorskip("av")
+    import os
+
+    from core.model.policy import BUILTIN
+    from core.pipeline.preview import plan_file
+    from tests.core import mp4_fixtures as fx
+
+    path = fx.video_file(tmp_path / "clip.mp4")
+    data = path.read_bytes()
+    preview = plan_file(path, data, os.stat(path), BUILTIN["original"]).preview
+    facts = {f.category: f for f in describe(preview.leaves)}
+    device = facts["device"]
+    # The camera by its name; the tracks' handler names are not counted as camera fields.
+    assert device.text.startswith("CANARY-Make CANARY-Model")
+    handlers = [i for i in preview.leaves if i.key.endswith(":handler-name")]
+    assert handlers and not any(i in device.items for i in handlers)
+    assert "the video names the program or device that wrote it" in facts["history"].text
+    assert "VideoHandler" in facts["history"].text

@@ -155,7 +155,16 @@ def test_entry_names_the_photo_and_links_the_export(qtbot, library, roll, tmp_pa
     assert json.loads(dlg.details.toPlainText())["payload"]["kind"] == "export"
     dlg.entry_label.linkActivated.emit("receipt")
     dlg.entry_label.linkActivated.emit("folder")
-    assert opened == [str(tmp_path / "out" / "receipt.json"), str(tmp_path / "out")]
+    assert opened == [str(tmp_path / "out")]
+    # The receipt in words, read from its file; its JSON behind "Show technical details".
+    receipt = str(tmp_path / "out" / "receipt.json")
+    view = dlg.receipt_views[receipt]
+    assert view.isVisible() and "Show the receipt" in dlg.entry_label.text()
+    said = view.plain_text()
+    assert f"Sent to {META} on " in said and "1 file left; none was withheld." in said
+    assert "photo-0001.jpg: no metadata, only what the picture needs to display correctly" in said
+    assert "{" not in said
+    assert json.loads(view.details.toPlainText()) == json.loads(Path(receipt).read_text())
 
 
 def test_thumbnails_come_from_a_worker(qtbot, library, roll, tmp_path):

@@ -170,3 +170,44 @@ def test_broken_policy_file_is_reported(qtbot, library):
     assert "cannot be used" in dlg.message.text()
     assert dlg.save_button.isEnabled()  # any valid choice is an improvement
     assert dlg.save_policy() and "cannot be used" not in dlg.message.text()
+
+
+def test_a_recipients_own_policy_has_one_name_everywhere(qtbot, dialog, library, tmp_path, capsys):
+    """The dialog, the recipients list, History, Share, the report and the CLI all call it the same."""
+    from core.cli.main import main as cli_main
+    from core.library.events import describe
+    from core.model.jobs import drive
+    from core.model.policy import CUSTOM_LABEL
+    from core.report.exposure import report_job
+    from core.report.words import to_text
+    from gui.dialogs.share_dialog import ShareDialog, State
+    from gui.tasks import TaskRunner
+
+    library.add_recipient("Family", "minimal")
+    allow_album(library, "Holidays", "Family")
+    dialog.reload(select="Family")
+    assert dialog.current_name() == "Family"
+    dialog.category_boxes[Category.TIME].setCurrentIndex(dialog.category_boxes[Category.TIME].findData(KEEP))
+    assert dialog.preset.currentText() == CUSTOM_LABEL
+    qtbot_click_save(dialog)
+    spec = library.recipient("Family").policy
+    assert load_policy(spec).name == CUSTOM_LABEL
+    shown = [dialog.message.text()]
+    shown.append(dialog.model.index(dialog.model.row_of("Family"), 0).data(Qt.ItemDataRole.ToolTipRole))
+    drive(library.export_job("Family", tmp_path / "out"))
+    shown += [describe(e.data()).what for e in library.ledger_entries()[-3:]]
+    shown.append(to_text(drive(report_job(library, "Family", namer=None))))
+    runner = TaskRunner()
+    share = ShareDialog(library, runner, "Family")
+    qtbot.addWidget(share)
+    share.show()
+    qtbot.waitUntil(lambda: share.state is State.READY, timeout=5000)
+    shown.append(share.policy_label.text())
+    assert runner.shutdown()
+    for command in (["recipients"], ["status"]):
+        capsys.readouterr()
+        assert cli_main(["--home", str(library.home), *command]) == 0
+        shown.append(capsys.readouterr().out)
+    for text in shown:
+        assert CUSTOM_LABEL in text, text
+        assert "custom for" not in text and ".toml" not in text, text

@@ -92,12 +92,21 @@ def test_export_writes_real_files_and_shows_counts(qtbot, library, roll, runner,
     assert dlg.withheld_model.index(0, 0).data() == "dinner.jpg"
     assert dlg.withheld_model.index(0, 1).data()  # a reason a person can read
     assert dlg.withheld_view.isVisibleTo(dlg)
-    # The receipt view shows the same JSON that was written.
+    # The receipt view says in words what the receipt holds; the JSON written is its technical details.
     assert dlg.receipt_button.isEnabled()
     dlg.show_receipt()
-    assert dlg.receipt_view is not None and dlg.receipt_view.isVisible()
-    shown = json.loads(dlg.receipt_text())
-    assert shown == json.loads((out / "receipt.json").read_text())
+    view = dlg.receipt_view
+    assert view is not None and view.isVisible()
+    said = view.plain_text()
+    assert f"Sent to {META} on " in said and "2 files left; 1 file withheld." in said
+    assert "Policy: minimal." in said and "photo-0001.jpg: no metadata, only what the picture needs" in said
+    assert "The file changed since it was imported" in said  # dinner.jpg, withheld, and why
+    assert "{" not in said and "sha256" not in said  # words, not JSON
+    assert not view.details.isVisible()
+    view.details_button.setChecked(True)
+    assert view.details.isVisible()
+    shown = json.loads(view.details.toPlainText())
+    assert shown == json.loads((out / "receipt.json").read_text()) == json.loads(dlg.receipt_text())
     assert shown["recipient"] == META and shown["counts"] == {"exported": 2, "withheld": 1}
     opened: list[str] = []
     dlg.open_url = lambda url: opened.append(url.toLocalFile())
