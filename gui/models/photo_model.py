@@ -313,15 +313,21 @@ class PhotoModel(QAbstractListModel):
         self.recipient = recipient
         self.refresh_all()
 
-    def refresh_all(self, roles: list[int] | None = None) -> None:
+    def _stale(self) -> None:
+        """Cached rows are about to be dropped: pages read ahead until now are never shown, and the next
+        painted row reads ahead again."""
         self._generation += 1
+        self._page = -1
+
+    def refresh_all(self, roles: list[int] | None = None) -> None:
+        self._stale()
         self._rows.clear()
         if self._ids:
             self.dataChanged.emit(self.index(0), self.index(len(self._ids) - 1), roles or [])
 
     def refresh_ids(self, file_ids: list[int], roles: list[int] | None = None) -> None:
         """Re-read these rows and signal exactly them (ids not shown are ignored)."""
-        self._generation += 1  # a page read ahead before this may hold these rows as they were
+        self._stale()  # a page read ahead before this may hold these rows as they were
         for fid in file_ids:
             self._rows.pop(fid, None)
         rows = sorted(r for r in (self._row_of.get(f) for f in file_ids) if r is not None)
