@@ -20,9 +20,10 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from enum import IntEnum
+from functools import partial
 from typing import cast
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from core.library.consent import Decision
 from core.library.gallery import GalleryRow
@@ -68,7 +69,7 @@ class PhotoModel(QAbstractListModel):
         service: LibraryService,
         recipient: str,
         loader: ThumbnailLoader | None = None,
-        parent=None,
+        parent: QObject | None = None,
         *,
         runner: TaskRunner | None = None,
     ) -> None:
@@ -187,7 +188,7 @@ class PhotoModel(QAbstractListModel):
                 continue
             self._ahead.add(key)
             runner.submit(
-                lambda wanted=wanted: service.gallery_rows(wanted, recipient),
+                partial(service.gallery_rows, wanted, recipient),
                 key=key,
                 pool="interactive",
                 on_done=self._read_ahead_done,

@@ -6,14 +6,16 @@ and a page read before a refresh is never shown."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import keyring
 import pytest
 from PIL import Image
 from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
 
 from core.library.consent import Decision
+from core.library.gallery import GalleryRow
 from core.library.service import LibraryService
 from core.model.jobs import drive
 from gui.models.photo_model import PAGE, READ_AHEAD, PhotoModel, Roles
@@ -57,7 +59,7 @@ def gui_reads(library: LibraryService, monkeypatch: pytest.MonkeyPatch) -> list[
     reads: list[list[int]] = []
     real = library.gallery_rows
 
-    def gallery_rows(ids, recipient):  # noqa: ANN001
+    def gallery_rows(ids: Sequence[int], recipient: str) -> dict[int, GalleryRow]:
         if threading.current_thread() is threading.main_thread():
             reads.append(list(ids))
         return real(ids, recipient)
@@ -73,8 +75,8 @@ def settle(runner: TaskRunner) -> None:
 
 
 def test_pages_ahead_of_the_scroll_arrive_without_a_query_on_the_gui_thread(
-    qtbot, library, recipient, runner, gui_reads
-):
+    qtbot: QtBot, library: LibraryService, recipient: str, runner: TaskRunner, gui_reads: list[list[int]]
+) -> None:
     model = PhotoModel(library, recipient, runner=runner)
     ids = library.gallery(recipient)
     model.set_ids(ids)
@@ -95,8 +97,8 @@ def test_pages_ahead_of_the_scroll_arrive_without_a_query_on_the_gui_thread(
 
 
 def test_pages_read_ahead_hold_what_a_direct_read_holds_after_a_decision(
-    qtbot, library, recipient, runner
-):
+    qtbot: QtBot, library: LibraryService, recipient: str, runner: TaskRunner
+) -> None:
     model = PhotoModel(library, recipient, runner=runner)
     ids = library.gallery(recipient)
     model.set_ids(ids)
@@ -122,7 +124,9 @@ def test_pages_read_ahead_hold_what_a_direct_read_holds_after_a_decision(
 
 
 @pytest.mark.parametrize("refresh", ["ids", "all", "recipient"])
-def test_a_page_read_before_a_refresh_is_never_shown(qtbot, library, recipient, runner, refresh):
+def test_a_page_read_before_a_refresh_is_never_shown(
+    qtbot: QtBot, library: LibraryService, recipient: str, runner: TaskRunner, refresh: str
+) -> None:
     model = PhotoModel(library, recipient, runner=runner)
     ids = library.gallery(recipient)
     model.set_ids(ids)
