@@ -201,6 +201,10 @@ class Database:
         self.path = Path(path)
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
+        # By thread id as well: a thread pool of the app (Qt's) runs each task in a fresh Python thread
+        # state, which empties threading.local, and a connection per task stayed open here until close
+        # (about 2 MB each: 1.4 GB after scrolling 100,000 photos with pages read ahead in a worker).
+        self._by_thread: dict[int, sqlite3.Connection] = {}
         self._lock = threading.Lock()
         self.readonly = False
         try:
@@ -266,12 +270,17 @@ class Database:
     def conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = self._connect()
+            ident = threading.get_ident()
+            with self._lock:
+                conn = self._by_thread.get(ident)
+            if conn is None:
+                conn = self._connect()
+                with self._lock:
+                    self._by_thread[ident] = conn
+                    self._all.append(conn)
             self._local.conn = conn
             self._local.depth = 0
             self._local.after = []
-            with self._lock:
-                self._all.append(conn)
         return conn
 
     def close(self) -> None:
@@ -279,6 +288,7 @@ class Database:
             for c in self._all:
                 c.close()
             self._all.clear()
+            self._by_thread.clear()
         self._local = threading.local()
 
     @contextmanager

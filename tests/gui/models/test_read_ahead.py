@@ -150,3 +150,25 @@ def test_a_page_read_before_a_refresh_is_never_shown(
     assert model.index(row).data(Roles.Allowed) is True
     assert model.index(row).data(Roles.Decision) == "allowed"
     settle(runner)
+
+
+def test_reading_ahead_through_the_library_reuses_the_workers_connections(
+    qtbot: QtBot, library: LibraryService, recipient: str, runner: TaskRunner
+) -> None:
+    # Qt's pool threads run each task in a fresh Python thread state: a connection per thread state
+    # would leave one open connection (and its page cache) per page read ahead.
+    model = PhotoModel(library, recipient, runner=runner)
+    ids = library.gallery(recipient)
+    model.set_ids(ids)
+    model.index(0).data()
+    settle(runner)
+    before = len(library.ctx.db._all)
+    reads = 0
+    for _ in range(3):
+        for row in range(0, len(ids), PAGE):
+            model.refresh_all()  # every page ahead is read again
+            model.index(row).data()
+            reads += len(model._ahead)
+            settle(runner)
+    assert reads >= 10
+    assert len(library.ctx.db._all) - before <= runner.pools["interactive"].maxThreadCount()
