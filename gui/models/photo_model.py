@@ -82,7 +82,7 @@ class PhotoModel(QAbstractListModel):
         self._row_of: dict[int, int] = {}
         self._rows: OrderedDict[int, GalleryRow] = OrderedDict()
         self._generation = 0  # bumped when cached rows may be stale; pages read before are dropped
-        self._page = -1  # the page painted last: reading ahead follows its direction
+        self._page: int | None = None  # the page asked for last (None: none since a refresh)
         self._ahead: set[tuple[int, int]] = set()  # (generation, first row) of pages being read ahead
         if loader is not None:
             loader.thumbnail_ready.connect(self._thumbnail_ready)
@@ -152,7 +152,7 @@ class PhotoModel(QAbstractListModel):
 
     def _row(self, row: int) -> GalleryRow | None:
         if row // PAGE != self._page:
-            self._read_ahead(row // PAGE)
+            self._entered(row // PAGE)
         file_id = self._ids[row]
         hit = self._rows.get(file_id)
         if hit is not None:
@@ -171,13 +171,15 @@ class PhotoModel(QAbstractListModel):
         while len(self._rows) > ROW_CACHE:
             self._rows.popitem(last=False)
 
-    def _read_ahead(self, page: int) -> None:
-        """Painting entered ``page``: read the next pages in the direction it moved, in a worker."""
-        step = 1 if page >= self._page else -1
-        self._page = page
+    def _entered(self, page: int) -> None:
+        """A row of another page was asked for: when it is the next page of a scroll, read the pages
+        after it in that direction, in a worker. After a jump (a far selection, the scroll bar dragged)
+        nothing is read ahead: the pages around it may never be painted."""
+        last, self._page = self._page, page
         runner, service, recipient, generation = self.runner, self.service, self.recipient, self._generation
-        if runner is None:
+        if runner is None or (last is not None and abs(page - last) != 1):
             return
+        step = -1 if last is not None and page < last else 1
         for k in range(1, READ_AHEAD + 1):
             start = (page + k * step) * PAGE
             key = (generation, start)
@@ -318,7 +320,7 @@ class PhotoModel(QAbstractListModel):
         """Cached rows are about to be dropped: pages read ahead until now are never shown, and the next
         painted row reads ahead again."""
         self._generation += 1
-        self._page = -1
+        self._page = None
 
     def refresh_all(self, roles: list[int] | None = None) -> None:
         self._stale()

@@ -89,11 +89,19 @@ def test_pages_ahead_of_the_scroll_arrive_without_a_query_on_the_gui_thread(
     for row in range(PAGE, (1 + READ_AHEAD) * PAGE):
         assert model.index(row).data() == f"IMG_{row:04d}.jpg"
     assert len(gui_reads) == 1  # every row of the pages ahead came from the worker
-    # Scrolling back up reads ahead upwards.
-    model.index(len(ids) - 1).data()
-    settle(runner)
+    # A jump reads nothing ahead (the pages around it may never be painted); scrolling up reads upwards.
+    model = PhotoModel(library, recipient, runner=runner)
+    model.set_ids(ids)
     last_page = (len(ids) - 1) // PAGE
-    assert all(i in model._rows for i in ids[(last_page - READ_AHEAD) * PAGE : last_page * PAGE])
+    assert last_page - 1 - READ_AHEAD == 1
+    model.index(len(ids) - 1).data()  # the last page, painted first (nothing below it)
+    settle(runner)
+    model.index(last_page * PAGE - 1).data()  # the page above: read here, the ones above it ahead
+    settle(runner)
+    assert all(i in model._rows for i in ids[PAGE : (last_page - 1) * PAGE])
+    assert ids[PAGE - 1] not in model._rows
+    model.index(PAGE).data()  # a jump of two pages up (its page is cached): page 0 is not read ahead
+    assert not model._ahead
 
 
 def test_pages_read_ahead_hold_what_a_direct_read_holds_after_a_decision(
