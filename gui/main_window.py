@@ -3,8 +3,9 @@
 
 Composition only: the data lives in the library (``LibraryService``), the Qt models translate it, and
 every query over the whole library or write runs on the task runner:
-- ``interactive`` pool: the view's id list, then album states and shared count (one "view refresh"), the
-  preview pane, "why?";
+- ``view`` pool (one thread): the view's id list, then album states and shared count (one "view
+  refresh"), and pages of rows read ahead of a scroll;
+- ``interactive`` pool: the preview pane, "why?";
 - ``writer`` pool: consent changes, import (scan + database writes), face edits;
 - ``background`` pool: thumbnails and face detection.
 A view refresh is coalesced: while one runs, further requests only mark it dirty, so an import that
@@ -229,7 +230,7 @@ class MainWindow(WindowActions, WindowJobs, WindowConsent, QMainWindow):
             return recipient, album, filt, ids, bool(service.roots())
 
         self.runner.submit(
-            work, key="view", pool="interactive", on_done=self._view_ids_ready, on_error=self._view_failed
+            work, key="view", pool="view", on_done=self._view_ids_ready, on_error=self._view_failed
         )
 
     def _view_ids_ready(self, _key: object, value: object) -> None:
@@ -257,7 +258,7 @@ class MainWindow(WindowActions, WindowJobs, WindowConsent, QMainWindow):
             return recipient, service.album_states(recipient), service.shared_count(recipient)
 
         self.runner.submit(
-            counts, key="view", pool="interactive", on_done=self._view_ready, on_error=self._view_failed
+            counts, key="view", pool="view", on_done=self._view_ready, on_error=self._view_failed
         )
 
     def _view_ready(self, _key: object, value: object) -> None:

@@ -93,13 +93,22 @@ class TaskRunner(QObject):
         super().__init__(parent)
         sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_INTERVAL_S))
         self.pools = {
+            "view": QThreadPool(self),
             "interactive": QThreadPool(self),
             "background": QThreadPool(self),
             "writer": QThreadPool(self),
         }
+        # The grid's own reads (its ids after a filter, album or decision change; pages of rows read
+        # ahead of a scroll) are short and never wait behind the preview pane's work, which may wait for
+        # the worker processes while an import keeps them busy.
+        self.pools["view"].setMaxThreadCount(1)
         self.pools["interactive"].setMaxThreadCount(2)
         self.pools["background"].setMaxThreadCount(max(1, QThreadPool.globalInstance().maxThreadCount()))
         self.pools["writer"].setMaxThreadCount(1)
+        for pool in self.pools.values():
+            # Threads stay for the window's life: each keeps its own library connection, which a thread
+            # that expired after 30 idle seconds would leave open until the library closes.
+            pool.setExpiryTimeout(-1)
         # Tasks by their signals object. The runner's end-of-task slot finds the task through sender(),
         # so no connection holds a closure over the task: that made a cycle through Qt's connection
         # that Python cannot collect, and every finished task leaked (thousands while scrolling).

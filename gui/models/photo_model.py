@@ -192,7 +192,7 @@ class PhotoModel(QAbstractListModel):
             runner.submit(
                 partial(service.gallery_rows, wanted, recipient),
                 key=key,
-                pool="interactive",
+                pool="view",
                 on_done=self._read_ahead_done,
                 on_error=self._read_ahead_ended,
                 on_cancel=self._read_ahead_ended,

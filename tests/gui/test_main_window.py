@@ -335,3 +335,31 @@ def test_a_filter_without_matches_says_so(qtbot, window: MainWindow):
     qtbot.waitUntil(lambda: window.model.rowCount() == 5, timeout=WAIT)
     assert window.grid.empty_text == ""
     settle(qtbot, window)
+
+
+def test_the_grid_follows_a_filter_while_the_preview_pane_is_busy(qtbot, window: MainWindow):
+    """The preview pane's work can wait a long time (for the worker processes during an import): the
+    grid's own queries never queue behind it."""
+    import threading
+
+    window.album_view.setCurrentIndex(album_index(window, "Holidays"))
+    qtbot.waitUntil(lambda: set(rows_by_name(window)) == {"beach.jpg", "sunset.jpg"}, timeout=WAIT)
+    settle(qtbot, window)
+    release = threading.Event()
+    busy = window.runner.pools["interactive"].maxThreadCount()
+    started = threading.Semaphore(0)
+
+    def block() -> None:
+        started.release()
+        release.wait(30)
+
+    for n in range(busy):
+        window.runner.submit(block, key=("blocked", n), pool="interactive")
+    try:
+        for _ in range(busy):
+            assert started.acquire(timeout=10)
+        window.set_filter("location")
+        qtbot.waitUntil(lambda: set(rows_by_name(window)) == {"beach.jpg"}, timeout=WAIT)
+    finally:
+        release.set()
+    settle(qtbot, window)

@@ -179,4 +179,4 @@ def test_reading_ahead_through_the_library_reuses_the_workers_connections(
             reads += len(model._ahead)
             settle(runner)
     assert reads >= 10
-    assert len(library.ctx.db._all) - before <= runner.pools["interactive"].maxThreadCount()
+    assert len(library.ctx.db._all) - before <= runner.pools["view"].maxThreadCount()
