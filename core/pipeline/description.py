@@ -524,12 +524,27 @@ def withheld_text(error: str, sep: str = " ") -> str:
     return sentence if _withheld_by_policy(error) else f"{sentence}{sep}{WITHHELD}"
 
 
+MOTION_PREFIX = MOTION_KEY + "/"
+
+
+def is_motion_part(item: Item) -> bool:
+    """Whether the item is a motion photo's video, a field found inside it, or a pointer to it: what the
+    policy's ``motion`` setting decides, shown in a section of its own (its place and time are the
+    video's, not the still's)."""
+    return item.need is Need.MOTION or item.key == MOTION_KEY or item.key.startswith(MOTION_PREFIX)
+
+
+def _own(items: Iterable[Item]) -> list[Item]:
+    return [i for i in items if not is_motion_part(i)]
+
+
 def summary_of(preview: Preview) -> list[Fact]:
-    """What leaves one photo under its policy, in words (nothing for a file that is withheld)."""
+    """What leaves one photo under its policy, in words (nothing for a file that is withheld). A motion
+    photo's video is not among them: ``motion_video_facts`` describes it, with what it carries."""
     if preview.error:
         return []
     removed = text_removed(preview.leaves, [s.item for s in preview.stays])
-    facts = describe(preview.leaves, icc_text_removed=removed)
+    facts = describe(_own(preview.leaves), icc_text_removed=removed)
     if preview.faces_blurred and facts and facts[0].category == PICTURE:
         n = preview.faces_blurred
         first = facts[0]
@@ -543,8 +558,63 @@ def stays_of(preview: Preview) -> list[Fact]:
     picture line of ``summary_of`` says so, and listing them here too would read as "faces stay"."""
     if preview.error:
         return []
-    return describe(s.item for s in preview.stays if not (s.item.category is Category.FACES
-                                                          and s.reason == "blurred"))
+    items = _own(s.item for s in preview.stays if not (s.item.category is Category.FACES
+                                                       and s.reason == "blurred"))
+    # What the clean rebuilds (a JFIF header, padding the picture needs) is not "the picture": the pixels
+    # leave. Those rows read as what they are.
+    layout = [i for i in items if _is_structure(i)]
+    facts = describe(i for i in items if not _is_structure(i))
+    if layout:
+        facts.insert(0, Fact(LAYOUT, LAYOUT_LABEL, _layout(layout), Risk.LOW, tuple(layout)))
+    return facts
+
+
+LAYOUT = "layout"  # the category id of the file's own layout rows that stay (a JFIF header)
+LAYOUT_LABEL = "File layout"
+
+
+def _layout(items: Sequence[Item]) -> str:
+    """"the JFIF header (version, pixel density): the cleaned copy does not need it"."""
+    names = list(dict.fromkeys(_LAYOUT_NAMES.get(i.name, i.name[:1].lower() + i.name[1:]) for i in items))
+    return f"{join_words(names)}, which the picture does not need to show"
+
+
+_LAYOUT_NAMES = {"JFIF header": "the JFIF header (a version number and the pixel density)"}
+
+
+def motion_video_facts(preview: Preview) -> list[tuple[bool, str, list[Fact]]]:
+    """A motion photo's video in words, as sections of the pane's two lists: (leaves, heading, facts),
+    like a Live Photo's movie (``live_movie_facts``). When the policy sends the video: what leaves with it
+    and what is removed from it; otherwise one section of everything it holds, which stays. Empty for any
+    other photo, and for a withheld one."""
+    if preview.error:
+        return []
+    video = next((i for i in preview.leaves if i.key == MOTION_KEY), None)
+    if video is not None:
+        heading = f"Motion-photo video{_size_of(video)}"
+        inside = [i for i in preview.leaves if i.key.startswith(MOTION_PREFIX)]
+        removed = [s.item for s in preview.stays if s.item.key.startswith(MOTION_PREFIX)]
+        how = "as it is" if preview.policy.passthrough else "cleaned"
+        sections = [(True, f"{heading}, {how}:", describe(inside))]
+        if removed:
+            sections.append((False, f"{heading}, removed from it:", describe(removed)))
+        return sections
+    staying = next((s.item for s in preview.stays if s.item.key == MOTION_KEY), None)
+    if staying is None:
+        return []
+    held = [s.item for s in preview.stays if s.item.key.startswith(MOTION_PREFIX)]
+    return [(False, f"Motion-photo video{_size_of(staying)}: not sent, the still goes alone",
+             describe(held))]
+
+
+def _size_of(video: Item) -> str:
+    size = video.datum.count if isinstance(video.datum, ByteSize) else video.bytes
+    return f" ({human_size(size)})" if size else ""
+
+
+def motion_video_leaves(preview: Preview) -> bool:
+    """Whether a motion photo's video leaves with this photo."""
+    return not preview.error and any(i.key == MOTION_KEY for i in preview.leaves)
 
 
 
@@ -595,9 +665,18 @@ def text_lines(preview: Preview, consent: Consent | None = None, recipient: str 
     for fact in summary_of(preview):
         mark = "  (!)" if fact.risk is Risk.HIGH else ""
         lines.append(f"    {fact.line}{mark}")
+    sections = motion_video_facts(preview)
+    for leaves, heading, facts in sections:
+        if leaves:
+            lines.append(f"    {heading}")
+            lines += [f"      {fact.line}" for fact in facts]
     stays = stays_of(preview)
     lines.append(" Stays on this device:")
-    lines += [f"    {fact.line}" for fact in stays] or ["    (nothing)"]
+    lines += [f"    {fact.line}" for fact in stays] or (["    (nothing)"] if not sections else [])
+    for leaves, heading, facts in sections:
+        if not leaves:
+            lines.append(f"    {heading}")
+            lines += [f"      {fact.line}" for fact in facts]
     return lines
 
 
