@@ -22,12 +22,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from core.formats.base import MOTION_KEY
 from core.formats.mp4 import HANDLER_NAME
 from core.formats.nested import is_child
-from core.formats.shared import EARLIER_VERSION
+from core.formats.shared import EARLIER_VERSION, SEF_TRAILER, SEF_UNNAMED
 from core.metadata.icc_clean import SPACES, TEXT_KEY, is_profile_item, text_removed
 from core.metadata.places import place_name
 from core.model.categories import LABELS, Category
@@ -259,12 +260,12 @@ def _description(items: Sequence[Item]) -> tuple[str, Risk]:
 
 
 HIDDEN_WORDS = {"thumbnail": "an embedded thumbnail", "motion video": "a motion-photo video",
-                 "depth map": "a depth map", "other": "an embedded picture or data"}
+                "depth map": "a depth map", "samsung trailer": "Samsung's trailer",
+                "other": "an embedded picture or data"}
+_SEF_TIME = re.compile(r"the capture time \(([^)]+)\)")
 
 
-def hidden_blocks(items: Iterable[Item]) -> list[tuple[str, int]]:
-    """(kind, bytes) of each embedded picture or video, largest first. Small fields next to a block
-    (a thumbnail's compression and resolution) describe it and are not blocks of their own."""
+def _blocks(items: Iterable[Item]) -> list[tuple[str, int, Item]]:
     out = []
     for item in items:
         if item.category is not Category.HIDDEN_MEDIA or is_child(item):
@@ -272,17 +273,50 @@ def hidden_blocks(items: Iterable[Item]) -> list[tuple[str, int]]:
         if item.need is Need.MOTION and item.key != MOTION_KEY:
             continue  # a pointer to a motion photo's video (the XMP Container directory) is not a block
         if isinstance(item.datum, ByteSize):
-            out.append((hidden_kind(item), item.datum.count))
-        elif item.bytes >= 64:  # a descriptor field is a few bytes; the smallest real picture is more
-            out.append((hidden_kind(item), item.bytes))
-    return sorted(out, key=lambda kb: -kb[1])
+            out.append((hidden_kind(item), item.datum.count, item))
+        elif item.bytes >= 64 or hidden_kind(item) == "samsung trailer":
+            # A descriptor field is a few bytes; the smallest real picture is more. Samsung's trailer
+            # is a block of its own however small (its records say what it holds).
+            out.append((hidden_kind(item), item.bytes, item))
+    return sorted(out, key=lambda b: -b[1])
+
+
+def hidden_blocks(items: Iterable[Item]) -> list[tuple[str, int]]:
+    """(kind, bytes) of each embedded picture or video, largest first. Small fields next to a block
+    (a thumbnail's compression and resolution) describe it and are not blocks of their own."""
+    return [(kind, n) for kind, n, _ in _blocks(items)]
+
+
+def sef_words_of(item: Item) -> str:
+    """"Samsung's trailer: the capture time and the motion video's index": what a SEF trailer's records
+    hold, in words (the app names them when it reads the trailer)."""
+    head = item.value.partition(SEF_TRAILER + " (")[2]
+    words = head.partition("; records:")[0] if "; records:" in head else head.rpartition(")")[0]
+    if words in ("", SEF_UNNAMED):
+        return "Samsung's trailer of unnamed records"
+    return "Samsung's trailer: " + _SEF_TIME.sub("the capture time", words)
+
+
+def sef_capture_moment(items: Iterable[Item]) -> str:
+    """The capture time a Samsung trailer among ``items`` records, in words ("" when none)."""
+    for item in items:
+        found = _SEF_TIME.search(item.value) if SEF_TRAILER in item.value else None
+        if found:
+            try:
+                return format_moment(datetime.fromisoformat(found.group(1)))
+            except ValueError:
+                return "a capture time"
+    return ""
 
 
 def _hidden(items: Sequence[Item]) -> tuple[str, Risk]:
-    blocks = hidden_blocks(items)
+    blocks = _blocks(items)
     if not blocks:
         return f"{plural(len(items), 'field')} describing embedded media", Risk.HIGH
-    parts = [f"{HIDDEN_WORDS[kind]} ({human_size(n)})" for kind, n in blocks]
+    parts = [
+        f"{sef_words_of(item) if kind == 'samsung trailer' else HIDDEN_WORDS[kind]} ({human_size(n)})"
+        for kind, n, item in blocks
+    ]
     text = join_words(parts)
     if any(EARLIER_VERSION in i.value for i in items):
         text += "; part of it is the remains of an earlier version of the picture: it may show what was " \
@@ -420,7 +454,15 @@ def describe(items: Iterable[Item], *, icc_text_removed: bool = False) -> list[F
     facts = []
     if structure:
         facts.append(Fact(PICTURE, PICTURE_LABEL, _picture(structure), Risk.LOW, tuple(structure)))
+    # A Samsung trailer that records the capture time: said under Time too, where a person looks for it.
+    sef_time = sef_capture_moment(by_cat.get(Category.HIDDEN_MEDIA, ()))
     for cat in Category:
+        if cat is Category.TIME and sef_time:
+            text, risk = (_time(by_cat[cat]) if cat in by_cat else ("", Risk.MEDIUM))
+            sef = f"{sef_time}, recorded in Samsung's trailer"
+            text = f"{text}; {sef}" if text else sef
+            facts.append(Fact(str(cat), LABELS[cat], text, risk, tuple(by_cat.get(cat, ()))))
+            continue
         if cat in by_cat:
             if cat is Category.TECHNICAL:
                 text, risk = _technical(by_cat[cat], icc_text_removed)
