@@ -65,7 +65,13 @@ def test_the_summary_counts_what_the_receipt_says_left(tmp_path: Path, phone: Pa
         lib.decide_album(lib.find_album("Phone").id, "Family", Decision.ALLOWED)
         summary = summarize(lib, "Family")
         result = drive(lib.export_job("Family", tmp_path / "out"))
+        logged = lib.ledger_entries()[-1].data()
     assert not result.withheld
+    # The policy removes hidden media: neither the receipt nor the ledger says hidden media left.
+    assert logged["kind"] == "export" and not [
+        f for f in logged["files"] if "hidden_media" in f["categories"]  # type: ignore[union-attr]
+    ]
+    assert not [f for f in result.receipt["files"] if "hidden_media" in f["categories"]]  # type: ignore
     assert dict(summary.leaving) == dict(_receipt_counts(result.receipt))
     leaving, removed = dict(summary.leaving), dict(summary.removed)
     if motion == "keep":
