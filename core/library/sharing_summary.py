@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from core.library.service import LibraryService
     from core.model.preview import Preview
 
-SHORT_VIDEO = "Short videos (Live Photo movies, motion photos)"
+SHORT_VIDEO = "Short videos of Live and motion photos"
 DISPLAY_LABEL = "Orientation and colour profile"
 OWN_LINES = (str(Category.FACES), str(Category.FILE))  # faces and file names have their own lines
 

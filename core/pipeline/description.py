@@ -616,12 +616,12 @@ LAYOUT_LABEL = "File layout"
 
 
 def _layout(items: Sequence[Item]) -> str:
-    """"the JFIF header (version, pixel density): the cleaned copy does not need it"."""
+    """"the JFIF header (version, pixel density), not needed to show the picture"."""
     names = list(dict.fromkeys(_LAYOUT_NAMES.get(i.name, i.name[:1].lower() + i.name[1:]) for i in items))
-    return f"{join_words(names)}, which the picture does not need to show"
+    return f"{join_words(names)}, not needed to show the picture"
 
 
-_LAYOUT_NAMES = {"JFIF header": "the JFIF header (a version number and the pixel density)"}
+_LAYOUT_NAMES = {"JFIF header": "the JFIF header (version, pixel density)"}
 
 
 def motion_video_facts(preview: Preview) -> list[tuple[bool, str, list[Fact]]]:
