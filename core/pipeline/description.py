@@ -649,6 +649,12 @@ def motion_video_facts(preview: Preview) -> list[tuple[bool, str, list[Fact]]]:
              describe(held))]
 
 
+def motion_video_json(preview: Preview) -> list[dict[str, object]]:
+    """``motion_video_facts`` for ``preview --json``: [{"leaves", "heading", "summary"}] (empty: none)."""
+    return [{"leaves": leaves, "heading": heading, "summary": [f.to_json() for f in facts]}
+            for leaves, heading, facts in motion_video_facts(preview)]
+
+
 def _size_of(video: Item) -> str:
     size = video.datum.count if isinstance(video.datum, ByteSize) else video.bytes
     return f" ({human_size(size)})" if size else ""

@@ -77,3 +77,19 @@ def test_samsungs_trailer_says_what_its_records_hold(tmp_path: Path) -> None:
     assert "depth map" not in stays["Hidden media"]
     assert "Samsung's trailer: the capture time and the motion video's index" in stays["Hidden media"]
     assert stays["Time"] == "Wed 31 Mar 2021, 10:11 (UTC+00:00), recorded in Samsung's trailer"
+
+
+def test_preview_json_gives_the_motion_video_its_own_section(tmp_path: Path, capsys) -> None:
+    import json
+
+    from core.cli.main import main
+
+    path = tmp_path / "motion.jpg"
+    path.write_bytes(mo.google())
+    policy = tmp_path / "moving.toml"
+    policy.write_text('name = "moving"\nmotion = "keep"\n[categories]\ntime = "keep"\n')
+    assert main(["preview", "--policy", str(policy), "--json", str(path)]) == 0
+    [doc] = json.loads(capsys.readouterr().out)["files"]
+    assert not [f for f in doc["summary"] if f["category"] in ("hidden_media", "time")]
+    leaving = doc["motion_video"][0]
+    assert leaving["leaves"] is True and [f["category"] for f in leaving["summary"]] == ["time"]
