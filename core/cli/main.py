@@ -286,6 +286,8 @@ def cmd_preview(args: argparse.Namespace) -> int:
             doc = p.to_json()
             doc["path"] = _display(p.path)
             doc["summary"] = [fact.to_json() for fact in description.summary_of(p)]
+            if motion := description.motion_video_json(p):  # a motion photo's video, with its own facts
+                doc["motion_video"] = motion
             if consents:
                 doc["consent"] = consents[n].to_json()
             docs.append(doc)

@@ -8,6 +8,8 @@ message is said to a person (no control bytes, no wrapped-around sizes, library 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from core.formats.base import Buffer
 from core.metadata.vendor import opaque_value, sef_records
@@ -45,6 +47,52 @@ EARLIER_VERSION = ("the remains of an earlier version of the picture — it may 
 _PNG_END = b"IEND\xaeB`\x82"
 
 
+SEF_TRAILER = "Samsung SEF trailer"
+SEF_UNNAMED = "may hold video, depth, edit data"
+# What a Samsung SEF record holds, in words (the record names Samsung phones write).
+SEF_RECORD_WORDS = {
+    "Image_UTC_Data": "the capture time",
+    "MotionPhoto_Data": "the motion video's index",
+    "MotionPhoto_Version": "the motion video's index",
+    "Camera_Capture_Mode_Info": "the camera mode",
+    "Shot_Mode_Info": "the shooting mode",
+    "Food_Shot_Info": "the shooting mode",
+    "Burst_Shot_Info": "burst-shot details",
+    "Dual_Shot_Info": "dual-camera (depth) details",
+    "Original_Path_Hash_Key": "a key to the original file on the phone",
+    "Color_Display_P3": "colour details",
+    "Photo_HDR_Info": "HDR details",
+    "Watermark_Info": "watermark settings",
+}
+_SEF_TIME = re.compile(rb"Image_UTC_Data(\d{10,13})")
+
+
+def sef_capture_time(block: Buffer) -> datetime | None:
+    """The capture time in a SEF ``Image_UTC_Data`` record (milliseconds since 1970, UTC, as text)."""
+    found = _SEF_TIME.search(bytes(block))
+    if found is None:
+        return None
+    digits = found.group(1)
+    seconds = int(digits) / (1000 if len(digits) == 13 else 1)
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def sef_words(names: Sequence[str], taken: datetime | None = None) -> str:
+    """What a SEF trailer's records hold, in words: "the capture time (2021-03-31T10:11:12+00:00) and the
+    motion video's index"."""
+    words: list[str] = []
+    for name in names:
+        word = SEF_RECORD_WORDS.get(name, "other Samsung data")
+        if name == "Image_UTC_Data" and taken is not None:
+            word = f"{word} ({taken.isoformat()})"
+        if word not in words:
+            words.append(word)
+    return ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else "".join(words)
+
+
 def classify_trailer(data: Buffer, start: int, end: int) -> tuple[Category, str]:
     """What the bytes in [start, end) after the end of an image are, by the stricter of the readings the
     handlers had: anything that is or holds a picture, a video or vendor media data (searched for in the
@@ -54,9 +102,11 @@ def classify_trailer(data: Buffer, start: int, end: int) -> tuple[Category, str]
     head = bytes(data[start : min(end, start + 16)])
     tail = bytes(data[max(start, end - 16) : end])
     if data.find(b"SEFH", start, end) >= 0 or tail.endswith(b"SEFT"):
-        names = sef_records(data[max(start, end - (1 << 26)) : end])  # the last 64 MB: records end there
+        block = data[max(start, end - (1 << 26)) : end]  # the last 64 MB: records end there
+        names = sef_records(block)
         records = f"; records: {', '.join(names)}" if names else ""
-        return Category.HIDDEN_MEDIA, f"Samsung SEF trailer (may hold video, depth, edit data{records})"
+        words = sef_words(names, sef_capture_time(block)) if names else SEF_UNNAMED
+        return Category.HIDDEN_MEDIA, f"{SEF_TRAILER} ({words}{records})"
     for at, magic, label in _MAGIC:
         if head[at : at + len(magic)] == magic:
             if magic in (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n"):

@@ -16,6 +16,8 @@ from core.library.consent_service import Consent
 from core.library.context import LibraryContext
 from core.library.recipients import Recipients
 from core.model.jobs import CancelToken, Job
+from core.pipeline.receipts import MOTION_VIDEO, carried
+from core.pipeline.receipts import Exported as ExportedFile
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,22 @@ def day_of(when: str) -> str:
     if moment.tzinfo is not None:
         moment = moment.astimezone()
     return f"{moment.day} {moment.strftime('%b %Y')}"
+
+
+def _ledger_file(e: ExportedFile) -> dict[str, object]:
+    """One file that left, for the ledger: its categories as its receipt records them (a motion photo's
+    video under its own key, never as hidden media the policy removes)."""
+    what = carried(e.categories, e.items)
+    entry: dict[str, object] = {
+        "fingerprint": e.source_sha256,
+        "categories": what.categories,
+        "output_sha256": e.sha256,
+        "output": Path(e.output).name,
+        "faces_blurred": e.faces_blurred,
+    }
+    if what.motion_video:
+        entry[MOTION_VIDEO] = True
+    return entry
 
 
 class Sharing:
@@ -102,16 +120,7 @@ class Sharing:
             policy_settings=policy.to_json(),
             out=str(result.out),
             receipt_created=result.receipt.get("created"),
-            files=[
-                {
-                    "fingerprint": e.source_sha256,
-                    "categories": list(e.categories),
-                    "output_sha256": e.sha256,
-                    "output": Path(e.output).name,
-                    "faces_blurred": e.faces_blurred,
-                }
-                for e in result.exported
-            ],
+            files=[_ledger_file(e) for e in result.exported],
             withheld=[{"fingerprint": w.source_sha256, "reason": w.reason} for w in result.withheld],
             cancelled=result.cancelled,
         )

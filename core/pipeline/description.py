@@ -22,12 +22,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from core.formats.base import MOTION_KEY
 from core.formats.mp4 import HANDLER_NAME
 from core.formats.nested import is_child
-from core.formats.shared import EARLIER_VERSION
+from core.formats.shared import EARLIER_VERSION, SEF_TRAILER, SEF_UNNAMED
 from core.metadata.icc_clean import SPACES, TEXT_KEY, is_profile_item, text_removed
 from core.metadata.places import place_name
 from core.model.categories import LABELS, Category
@@ -259,12 +260,12 @@ def _description(items: Sequence[Item]) -> tuple[str, Risk]:
 
 
 HIDDEN_WORDS = {"thumbnail": "an embedded thumbnail", "motion video": "a motion-photo video",
-                 "depth map": "a depth map", "other": "an embedded picture or data"}
+                "depth map": "a depth map", "samsung trailer": "Samsung's trailer",
+                "other": "an embedded picture or data"}
+_SEF_TIME = re.compile(r"the capture time \(([^)]+)\)")
 
 
-def hidden_blocks(items: Iterable[Item]) -> list[tuple[str, int]]:
-    """(kind, bytes) of each embedded picture or video, largest first. Small fields next to a block
-    (a thumbnail's compression and resolution) describe it and are not blocks of their own."""
+def _blocks(items: Iterable[Item]) -> list[tuple[str, int, Item]]:
     out = []
     for item in items:
         if item.category is not Category.HIDDEN_MEDIA or is_child(item):
@@ -272,17 +273,50 @@ def hidden_blocks(items: Iterable[Item]) -> list[tuple[str, int]]:
         if item.need is Need.MOTION and item.key != MOTION_KEY:
             continue  # a pointer to a motion photo's video (the XMP Container directory) is not a block
         if isinstance(item.datum, ByteSize):
-            out.append((hidden_kind(item), item.datum.count))
-        elif item.bytes >= 64:  # a descriptor field is a few bytes; the smallest real picture is more
-            out.append((hidden_kind(item), item.bytes))
-    return sorted(out, key=lambda kb: -kb[1])
+            out.append((hidden_kind(item), item.datum.count, item))
+        elif item.bytes >= 64 or hidden_kind(item) == "samsung trailer":
+            # A descriptor field is a few bytes; the smallest real picture is more. Samsung's trailer
+            # is a block of its own however small (its records say what it holds).
+            out.append((hidden_kind(item), item.bytes, item))
+    return sorted(out, key=lambda b: -b[1])
+
+
+def hidden_blocks(items: Iterable[Item]) -> list[tuple[str, int]]:
+    """(kind, bytes) of each embedded picture or video, largest first. Small fields next to a block
+    (a thumbnail's compression and resolution) describe it and are not blocks of their own."""
+    return [(kind, n) for kind, n, _ in _blocks(items)]
+
+
+def sef_words_of(item: Item) -> str:
+    """"Samsung's trailer: the capture time and the motion video's index": what a SEF trailer's records
+    hold, in words (the app names them when it reads the trailer)."""
+    head = item.value.partition(SEF_TRAILER + " (")[2]
+    words = head.partition("; records:")[0] if "; records:" in head else head.rpartition(")")[0]
+    if words in ("", SEF_UNNAMED):
+        return "Samsung's trailer of unnamed records"
+    return "Samsung's trailer: " + _SEF_TIME.sub("the capture time", words)
+
+
+def sef_capture_moment(items: Iterable[Item]) -> str:
+    """The capture time a Samsung trailer among ``items`` records, in words ("" when none)."""
+    for item in items:
+        found = _SEF_TIME.search(item.value) if SEF_TRAILER in item.value else None
+        if found:
+            try:
+                return format_moment(datetime.fromisoformat(found.group(1)))
+            except ValueError:
+                return "a capture time"
+    return ""
 
 
 def _hidden(items: Sequence[Item]) -> tuple[str, Risk]:
-    blocks = hidden_blocks(items)
+    blocks = _blocks(items)
     if not blocks:
         return f"{plural(len(items), 'field')} describing embedded media", Risk.HIGH
-    parts = [f"{HIDDEN_WORDS[kind]} ({human_size(n)})" for kind, n in blocks]
+    parts = [
+        f"{sef_words_of(item) if kind == 'samsung trailer' else HIDDEN_WORDS[kind]} ({human_size(n)})"
+        for kind, n, item in blocks
+    ]
     text = join_words(parts)
     if any(EARLIER_VERSION in i.value for i in items):
         text += "; part of it is the remains of an earlier version of the picture: it may show what was " \
@@ -420,7 +454,15 @@ def describe(items: Iterable[Item], *, icc_text_removed: bool = False) -> list[F
     facts = []
     if structure:
         facts.append(Fact(PICTURE, PICTURE_LABEL, _picture(structure), Risk.LOW, tuple(structure)))
+    # A Samsung trailer that records the capture time: said under Time too, where a person looks for it.
+    sef_time = sef_capture_moment(by_cat.get(Category.HIDDEN_MEDIA, ()))
     for cat in Category:
+        if cat is Category.TIME and sef_time:
+            text, risk = (_time(by_cat[cat]) if cat in by_cat else ("", Risk.MEDIUM))
+            sef = f"{sef_time}, recorded in Samsung's trailer"
+            text = f"{text}; {sef}" if text else sef
+            facts.append(Fact(str(cat), LABELS[cat], text, risk, tuple(by_cat.get(cat, ()))))
+            continue
         if cat in by_cat:
             if cat is Category.TECHNICAL:
                 text, risk = _technical(by_cat[cat], icc_text_removed)
@@ -524,12 +566,27 @@ def withheld_text(error: str, sep: str = " ") -> str:
     return sentence if _withheld_by_policy(error) else f"{sentence}{sep}{WITHHELD}"
 
 
+MOTION_PREFIX = MOTION_KEY + "/"
+
+
+def is_motion_part(item: Item) -> bool:
+    """Whether the item is a motion photo's video, a field found inside it, or a pointer to it: what the
+    policy's ``motion`` setting decides, shown in a section of its own (its place and time are the
+    video's, not the still's)."""
+    return item.need is Need.MOTION or item.key == MOTION_KEY or item.key.startswith(MOTION_PREFIX)
+
+
+def _own(items: Iterable[Item]) -> list[Item]:
+    return [i for i in items if not is_motion_part(i)]
+
+
 def summary_of(preview: Preview) -> list[Fact]:
-    """What leaves one photo under its policy, in words (nothing for a file that is withheld)."""
+    """What leaves one photo under its policy, in words (nothing for a file that is withheld). A motion
+    photo's video is not among them: ``motion_video_facts`` describes it, with what it carries."""
     if preview.error:
         return []
     removed = text_removed(preview.leaves, [s.item for s in preview.stays])
-    facts = describe(preview.leaves, icc_text_removed=removed)
+    facts = describe(_own(preview.leaves), icc_text_removed=removed)
     if preview.faces_blurred and facts and facts[0].category == PICTURE:
         n = preview.faces_blurred
         first = facts[0]
@@ -543,8 +600,69 @@ def stays_of(preview: Preview) -> list[Fact]:
     picture line of ``summary_of`` says so, and listing them here too would read as "faces stay"."""
     if preview.error:
         return []
-    return describe(s.item for s in preview.stays if not (s.item.category is Category.FACES
-                                                          and s.reason == "blurred"))
+    items = _own(s.item for s in preview.stays if not (s.item.category is Category.FACES
+                                                       and s.reason == "blurred"))
+    # What the clean rebuilds (a JFIF header, padding the picture needs) is not "the picture": the pixels
+    # leave. Those rows read as what they are.
+    layout = [i for i in items if _is_structure(i)]
+    facts = describe(i for i in items if not _is_structure(i))
+    if layout:
+        facts.insert(0, Fact(LAYOUT, LAYOUT_LABEL, _layout(layout), Risk.LOW, tuple(layout)))
+    return facts
+
+
+LAYOUT = "layout"  # the category id of the file's own layout rows that stay (a JFIF header)
+LAYOUT_LABEL = "File layout"
+
+
+def _layout(items: Sequence[Item]) -> str:
+    """"the JFIF header (version, pixel density), not needed to show the picture"."""
+    names = list(dict.fromkeys(_LAYOUT_NAMES.get(i.name, i.name[:1].lower() + i.name[1:]) for i in items))
+    return f"{join_words(names)}, not needed to show the picture"
+
+
+_LAYOUT_NAMES = {"JFIF header": "the JFIF header (version, pixel density)"}
+
+
+def motion_video_facts(preview: Preview) -> list[tuple[bool, str, list[Fact]]]:
+    """A motion photo's video in words, as sections of the pane's two lists: (leaves, heading, facts),
+    like a Live Photo's movie (``live_movie_facts``). When the policy sends the video: what leaves with it
+    and what is removed from it; otherwise one section of everything it holds, which stays. Empty for any
+    other photo, and for a withheld one."""
+    if preview.error:
+        return []
+    video = next((i for i in preview.leaves if i.key == MOTION_KEY), None)
+    if video is not None:
+        heading = f"Motion-photo video{_size_of(video)}"
+        inside = [i for i in preview.leaves if i.key.startswith(MOTION_PREFIX)]
+        removed = [s.item for s in preview.stays if s.item.key.startswith(MOTION_PREFIX)]
+        how = "as it is" if preview.policy.passthrough else "cleaned"
+        sections = [(True, f"{heading}, {how}:", describe(inside))]
+        if removed:
+            sections.append((False, f"{heading}, removed from it:", describe(removed)))
+        return sections
+    staying = next((s.item for s in preview.stays if s.item.key == MOTION_KEY), None)
+    if staying is None:
+        return []
+    held = [s.item for s in preview.stays if s.item.key.startswith(MOTION_PREFIX)]
+    return [(False, f"Motion-photo video{_size_of(staying)}: not sent, the still goes alone",
+             describe(held))]
+
+
+def motion_video_json(preview: Preview) -> list[dict[str, object]]:
+    """``motion_video_facts`` for ``preview --json``: [{"leaves", "heading", "summary"}] (empty: none)."""
+    return [{"leaves": leaves, "heading": heading, "summary": [f.to_json() for f in facts]}
+            for leaves, heading, facts in motion_video_facts(preview)]
+
+
+def _size_of(video: Item) -> str:
+    size = video.datum.count if isinstance(video.datum, ByteSize) else video.bytes
+    return f" ({human_size(size)})" if size else ""
+
+
+def motion_video_leaves(preview: Preview) -> bool:
+    """Whether a motion photo's video leaves with this photo."""
+    return not preview.error and any(i.key == MOTION_KEY for i in preview.leaves)
 
 
 
@@ -595,9 +713,18 @@ def text_lines(preview: Preview, consent: Consent | None = None, recipient: str 
     for fact in summary_of(preview):
         mark = "  (!)" if fact.risk is Risk.HIGH else ""
         lines.append(f"    {fact.line}{mark}")
+    sections = motion_video_facts(preview)
+    for leaves, heading, facts in sections:
+        if leaves:
+            lines.append(f"    {heading}")
+            lines += [f"      {fact.line}" for fact in facts]
     stays = stays_of(preview)
     lines.append(" Stays on this device:")
-    lines += [f"    {fact.line}" for fact in stays] or ["    (nothing)"]
+    lines += [f"    {fact.line}" for fact in stays] or (["    (nothing)"] if not sections else [])
+    for leaves, heading, facts in sections:
+        if not leaves:
+            lines.append(f"    {heading}")
+            lines += [f"      {fact.line}" for fact in facts]
     return lines
 
 

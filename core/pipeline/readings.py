@@ -23,6 +23,8 @@ def short_name(name: str) -> str:
 
 def hidden_kind(item: Item) -> str:
     text = f"{item.name} {item.key} {item.value}".lower()
+    if "samsung sef" in text:  # its records are named: what they hold is said from them
+        return "samsung trailer"
     if "depth" in text:
         return "depth map"
     if any(w in text for w in ("video", "motion", "mp4", "quicktime")):

@@ -24,11 +24,12 @@ from core.model.inventory import Item
 from core.model.policy import POLICY_CATEGORIES, policy_label
 from core.pipeline.description import HIDDEN_WORDS, UNREADABLE, join_words, plain_error, plural
 from core.pipeline.readings import format_moment, hidden_kind
+from core.pipeline.receipts import MOTION_VIDEO, carried
 
 VIDEO_SUFFIXES = (".mov", ".mp4", ".m4v", ".3gp")
 STOPPED = ("not exported: ", "not written: ")
 UNPROVEN = ("the cleaned file", "the preview promised")
-MOTION_POINTERS = ("XMP GCamera:", "XMP Container:", "XMP Item:")
+MOTION_WORDS = "a short video (motion photo)"
 # The technical category as a policy that keeps only what displays the photo right sends it, or whole.
 DISPLAY_WORDS = "what the picture needs to display correctly (orientation, colour profile)"
 TECHNICAL_WORDS = "technical data (orientation, colour profile, camera settings)"
@@ -141,19 +142,20 @@ def policy_words(settings: object) -> str:
 
 
 def _carried(entry: Mapping[str, object], technical: str) -> str:
-    """What left with one file: its categories in words, embedded pictures or video by their kind."""
+    """What left with one file: its categories in words, embedded pictures by their kind, and a motion
+    photo's video as what it is (a receipt written before it had its own key says it among hidden media:
+    it reads the same)."""
     listed = entry.get("categories")
-    cats = [str(c) for c in listed] if isinstance(listed, list) else []
+    rows = [dict(r) for r in _records(entry, "items")]
+    what = carried([str(c) for c in listed] if isinstance(listed, list) else [], rows)
+    cats = what.categories
     order = [str(c) for c in Category]
     words: list[str] = []
     for cat in sorted(set(cats), key=lambda c: order.index(c) if c in order else len(order)):
         if cat == Category.HIDDEN_MEDIA:
             kinds = []
-            for item in _records(entry, "items"):
-                # A motion photo's XMP pointers (GCamera:, Container:, Item:) describe its video.
-                if item.get("category") == Category.HIDDEN_MEDIA and not _text(item, "name").startswith(
-                    MOTION_POINTERS
-                ):
+            for item in what.items:
+                if item.get("category") == Category.HIDDEN_MEDIA:
                     probe = Item(Category.HIDDEN_MEDIA, _text(item, "name"), "", _text(item, "where"), 0, "")
                     kinds.append(HIDDEN_WORDS[hidden_kind(probe)])
             words += list(dict.fromkeys(kinds)) or ["hidden media"]
@@ -166,6 +168,8 @@ def _carried(entry: Mapping[str, object], technical: str) -> str:
                 words.append(LABELS[Category(cat)].lower())
             except ValueError:
                 words.append(cat)
+    if what.motion_video or entry.get(MOTION_VIDEO) is True:
+        words.append(MOTION_WORDS)
     if words == [DISPLAY_WORDS]:
         return f"no metadata, only {DISPLAY_WORDS}"
     return f"left with {join_words(words)}" if words else "no metadata"

@@ -19,6 +19,45 @@ from core.model.inventory import display_path
 from core.model.policy import Policy
 
 RECEIPT_NAME = "receipt.json"
+MOTION_VIDEO = "motion_video"  # a file entry's key: true when a motion photo's video left inside it
+# The receipt's rows of a motion photo's video: the video itself and the XMP pointers that locate it.
+MOTION_VIDEO_NAMES = ("Motion-photo video",)
+MOTION_POINTERS = ("XMP GCamera:", "XMP Container:", "XMP Item:")
+HIDDEN_MEDIA = "hidden_media"
+
+
+@dataclass(frozen=True, slots=True)
+class Carried:
+    """What left with one file, as its receipt entry records it: the categories of metadata, the rows
+    behind them, and whether a motion photo's video went too. The video is what the policy's ``motion``
+    setting decides, not the hidden-media category: it is recorded under its own key, and its rows under
+    its own category, so no receipt claims that a category the policy removes left."""
+
+    categories: list[str]
+    items: list[dict[str, object]]
+    motion_video: bool
+
+
+def carried(categories: list[str], items: list[dict[str, object]]) -> Carried:
+    """The exporter's categories and rows of one file (``Outcome.summary``), with a motion photo's video
+    taken out of hidden media. The rows found inside the video keep their own categories (its time is a
+    time that left)."""
+    video = any(
+        i.get("category") == HIDDEN_MEDIA and str(i.get("name", "")).startswith(MOTION_VIDEO_NAMES)
+        for i in items
+    )
+    if not video:
+        return Carried(list(categories), list(items), False)
+    out = []
+    for item in items:
+        name = str(item.get("name", ""))
+        if item.get("category") == HIDDEN_MEDIA and name.startswith(MOTION_VIDEO_NAMES + MOTION_POINTERS):
+            item = {**item, "category": MOTION_VIDEO}
+        out.append(item)
+    cats = [c for c in categories if c != HIDDEN_MEDIA]
+    if any(i.get("category") == HIDDEN_MEDIA for i in out):
+        cats = list(categories)  # other embedded media (a thumbnail) left too
+    return Carried(cats, out, True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,14 +127,17 @@ def receipt_header(policy: Policy, recipient: str | None, created: str) -> dict[
 
 
 def file_entry(policy: Policy, exported: Exported) -> dict[str, object]:
+    what = carried(exported.categories, exported.items)
     entry: dict[str, object] = {
         "output": display_path(PurePath(exported.output).name),
         "sha256": exported.sha256,
         "pixels": exported.pixels,
         "faces_blurred": exported.faces_blurred,
-        "categories": exported.categories,
-        "items": exported.items,
+        "categories": what.categories,
+        "items": what.items,
     }
+    if what.motion_video:
+        entry[MOTION_VIDEO] = True
     if exported.paired_with:
         # One Live Photo: the still and its movie name each other.
         entry["live_photo_with"] = display_path(PurePath(exported.paired_with).name)

@@ -49,7 +49,7 @@ TRIP_KM = 50.0  # photos farther than this from home are "away"
 TRIP_GAP_DAYS = 2.0  # away photos closer in time than this belong to the same trip
 
 ALL_ACCESS = BUILTIN["original"]
-HIDDEN_KINDS = ("thumbnail", "motion video", "depth map", "other")
+HIDDEN_KINDS = ("thumbnail", "motion video", "depth map", "samsung trailer", "other")
 
 
 # --- facts about one photo ----------------------------------------------------------------------------

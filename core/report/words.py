@@ -22,6 +22,21 @@ def _plural(n: int, word: str) -> str:
 
 TOP = 5  # lists show their first five entries, then "and N more"
 
+# Each kind of embedded media in words, (one, many): a motion photo's video is a short video, as the
+# receipt and the Share dialog say it.
+KIND_WORDS = {
+    "thumbnail": ("thumbnail", "thumbnails"),
+    "motion video": ("short video (motion photo)", "short videos (motion photos)"),
+    "depth map": ("depth map", "depth maps"),
+    "samsung trailer": ("Samsung trailer", "Samsung trailers"),
+}
+
+
+def kind_words(n: int, kind: str) -> str:
+    """"2 short videos (motion photos)", "1 thumbnail", "3 other"."""
+    one, many = KIND_WORDS.get(kind, (kind, kind))
+    return f"{n} {one if n == 1 else many}"
+
 
 def top(counts: dict[str, int], limit: int = TOP, *, with_counts: bool = False) -> str:
     """"Canon EOS R5, Pixel 8, … and 45 more": the first ``limit`` entries (most photos first)."""
@@ -74,9 +89,7 @@ def binned(months: dict[str, int], unit: str, labels: Sequence[str]) -> list[int
 def figures(side: Side) -> list[tuple[str, str]]:
     """(label, readable value) rows: the side-by-side table of the CLI and the app."""
     home = side.home
-    hidden = ", ".join(
-        _plural(n, kind) if kind != "other" else f"{n} other" for kind, (n, _) in side.hidden.items()
-    )
+    hidden = ", ".join(kind_words(n, kind) for kind, (n, _) in side.hidden.items())
     invalid = ""
     if side.invalid_positions:
         invalid = f" ({side.invalid_positions} more state no real position: ignored)"
@@ -180,7 +193,8 @@ def to_text(report: Report) -> str:
             videos = _plural(side.videos_not_searched, "video")
             lines.append(f"  {videos}: faces in videos are not looked for")
         for kind, (n, b) in side.hidden.items():
-            lines.append(f"  {kind}: {_plural(n, 'photo')}, {human_size(b)}")
+            lines.append(f"  {KIND_WORDS.get(kind, (kind, kind))[1].capitalize()}: {_plural(n, 'photo')}, "
+                         f"{human_size(b)}")
         if side.unreadable:
             lines.append(f"  {_plural(side.unreadable, 'photo')} cannot be read and would not be sent")
     lines += [

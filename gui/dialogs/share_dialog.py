@@ -139,8 +139,9 @@ class ShareDialog(QDialog):
         self.setMinimumWidth(640)
         self._build()
         self._set_state(State.SUMMARISING)
+        self._summary_cancel = CancelToken()  # the summary reads every photo: closing stops it
         self._summary_task = runner.submit(
-            lambda: summarize(service, recipient),
+            lambda: summarize(service, recipient, self._summary_cancel),
             key=("share-summary", recipient),
             pool="interactive",
             on_done=self._summary_ready,
@@ -415,6 +416,14 @@ class ShareDialog(QDialog):
             self.problems_label.setToolTip("\n".join(f"{n}: {r}" for n, r in s.unreadable))
         else:
             self.problems_label.setText("None known.")
+        if s.withheld:
+            n = len(s.withheld)
+            self.problems_label.setText(
+                ("" if not s.unreadable else self.problems_label.text() + "<br>")
+                + f"{photos_text(n)} will be withheld: {esc(s.withheld[0][1])}"
+                + (" (and others, for their own reasons)" if len({r for _, r in s.withheld}) > 1 else "")
+            )
+            self.problems_label.setToolTip("\n".join(f"{n}: {r}" for n, r in [*s.unreadable, *s.withheld]))
         if s.videos_withheld:
             n = len(s.videos_withheld)
             self.problems_label.setText(
@@ -591,6 +600,7 @@ class ShareDialog(QDialog):
                 self.cancel_export()
             return  # closes itself when the exporter has stopped
         if self._summary_task is not None:
+            self._summary_cancel.cancel()
             self._summary_task.cancel()
         super().reject()
 

@@ -43,6 +43,7 @@ from core.pipeline.description import (
     Risk,
     live_movie_facts,
     motion_photo_words,
+    motion_video_facts,
     partial_facts,
     stays_of,
     summary_of,
@@ -396,7 +397,7 @@ class PreviewPane(QWidget):
         motion = motion_photo_words(preview, self.recipient)
         self.output.setText(f"{line}<br>{html.escape(motion)}" if motion else line)
         fill_facts(self.leaves, self.facts, mark_risk=True, reasons={})
-        movie_sections = live_movie_facts(preview)
+        movie_sections = live_movie_facts(preview) + motion_video_facts(preview)
         if len(self.facts) == 1 and not any(leaves for leaves, _, _ in movie_sections):
             QTreeWidgetItem(self.leaves, ["Nothing else: no place, time, device or names"])
         reasons = {id(s.item): s.reason for s in preview.stays}
@@ -404,7 +405,8 @@ class PreviewPane(QWidget):
         fill_facts(self.stays, stays, mark_risk=False, reasons=reasons)
         if not stays:
             QTreeWidgetItem(self.stays, ["Nothing: everything in the file leaves"])
-        # A Live Photo is one tile for two files: what the movie carries belongs in the same lists.
+        # A Live Photo is one tile for two files, a motion photo one file with a video: what the movie or
+        # the video carries belongs in the same lists, grouped under it.
         for leaves, heading, movie_facts in movie_sections:
             head = QTreeWidgetItem(self.leaves if leaves else self.stays, [heading])
             head.setToolTip(0, heading)

@@ -58,8 +58,15 @@ def test_an_export_in_words(tmp_path: Path, roll: Path, mem_keyring) -> None:
     assert lines == {
         "photo-0001.jpg": "photo-0001.jpg: no metadata; with its Live Photo movie photo-0001.mov.",
         "photo-0001.mov": "photo-0001.mov: no metadata; the movie of the Live Photo photo-0001.jpg.",
-        "photo-0002.jpg": "photo-0002.jpg: left with time and a motion-photo video.",
+        "photo-0002.jpg": "photo-0002.jpg: left with time and a short video (motion photo).",
     }
+    # The policy removes hidden media and keeps motion: the receipt never says hidden media left, and
+    # records the motion photo's video under its own key (its rows too).
+    [motion] = [f for f in receipt["files"] if f["output"] == "photo-0002.jpg"]  # type: ignore[index]
+    assert receipt["policy"]["categories"]["hidden_media"] == "remove"  # type: ignore[index]
+    assert motion["motion_video"] is True and motion["categories"] == ["time"]
+    assert {i["category"] for i in motion["items"]} == {"time", "motion_video"}
+    assert not any("hidden_media" in f["categories"] for f in receipt["files"])  # type: ignore[union-attr]
     assert all(len(f.sha256) == 64 for f in words.sent)  # kept for the technical details
     # Under neutral names the receipt names no original: the withheld file is counted, never named.
     [held] = words.held
@@ -121,3 +128,16 @@ def test_a_damaged_receipt_is_read_for_what_it_says() -> None:
     assert words.policy == "Policy: not recorded in this receipt."
     assert [f.line for f in words.sent] == ["photo-0001.jpg: no metadata."]
     assert words.held[0].reason == "No reason recorded."
+
+
+def test_a_receipt_written_before_the_motion_video_had_its_own_key_reads_the_same() -> None:
+    old = {"output": "photo-0002.jpg", "categories": ["hidden_media", "time"], "items": [
+        {"category": "hidden_media", "name": "XMP GCamera:MicroVideo", "where": "XMP"},
+        {"category": "hidden_media", "name": "Motion-photo video (MP4)", "where": "after the JPEG end"},
+        {"category": "time", "name": "Creation time", "where": "inside the motion-photo video"}]}
+    [sent] = receipt_words({"files": [old]}).sent
+    assert sent.carried == "left with time and a short video (motion photo)"
+    thumb = {**old, "items": [*old["items"], {"category": "hidden_media", "name": "Thumbnail image",
+                                              "where": "EXIF IFD1"}]}
+    [sent] = receipt_words({"files": [thumb]}).sent
+    assert sent.carried == "left with time, an embedded thumbnail and a short video (motion photo)"

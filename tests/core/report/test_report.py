@@ -347,3 +347,11 @@ def test_gazetteer_is_offline(monkeypatch):
 def test_without_gazetteer_places_show_coordinates():
     side = rp.build_side([rp.PhotoFacts(position=HOME, taken="2024-01-01T23:00:00")], namer=None)
     assert side.places[0].name == rp.format_coordinates(*HOME)
+
+
+def test_the_report_says_a_motion_photos_video_is_a_short_video() -> None:
+    from core.report.words import kind_words
+
+    assert kind_words(2, "motion video") == "2 short videos (motion photos)"
+    assert kind_words(1, "motion video") == "1 short video (motion photo)"
+    assert kind_words(1, "samsung trailer") == "1 Samsung trailer" and kind_words(3, "other") == "3 other"

@@ -1,0 +1,203 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""What an export to one recipient would send, summarised for the Share dialog before it starts.
+
+Each photo is planned under the recipient's policy by ``plan_file``, exactly as the export plans it, and
+what leaves is counted the way its receipt records it (``core.pipeline.receipts.carried``): so the
+summary says what the receipt will say, and it changes with the policy (a motion setting included).
+A Live Photo is one photo: its movie's facts count with its still, and only when the movie leaves. A
+motion photo's video is a line of its own ("Short videos"), never the hidden-media category; what it
+carries (its time) counts only when it leaves.
+
+Plain Python, run in a worker: it reads every photo the recipient may receive (no decoding).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from core.formats.base import MOTION_KEY
+from core.library.sharing import AlreadySent
+from core.model.categories import LABELS, Category
+from core.model.inventory import Need
+from core.model.jobs import CancelToken
+from core.model.policy import Action, Policy, PolicyError
+from core.pipeline.description import (
+    CATEGORY_RISK,
+    MOTION_PREFIX,
+    Risk,
+    is_motion_part,
+    motion_video_leaves,
+    plain_error,
+)
+from core.pipeline.inspection import describe_os_error, open_readonly
+from core.pipeline.pairs import export_order
+from core.pipeline.preview import WITHHELD_VIDEO_FACES, plan_file
+from core.pipeline.receipts import carried
+
+if TYPE_CHECKING:
+    from core.library.service import LibraryService
+    from core.model.preview import Preview
+
+SHORT_VIDEO = "Short videos of Live and motion photos"
+DISPLAY_LABEL = "Orientation and colour profile"
+OWN_LINES = (str(Category.FACES), str(Category.FILE))  # faces and file names have their own lines
+
+
+@dataclass
+class ShareSummary:
+    recipient: str
+    policy: Policy | None
+    policy_error: str = ""
+    policy_spec: str = ""  # as stored: a built-in name or the path of the recipient's TOML copy
+    photos: int = 0
+    leaving: list[tuple[str, int]] = field(default_factory=list)  # (label, photos carrying it)
+    risky: set[str] = field(default_factory=set)  # labels of leaving categories that tell where/who/what
+    removed: list[tuple[str, int]] = field(default_factory=list)
+    unreadable: list[tuple[str, str]] = field(default_factory=list)  # (file name, reason)
+    sent: AlreadySent | None = None  # of these photos, those the ledger says the recipient already has
+    videos_withheld: list[str] = field(default_factory=list)  # file names: the policy blurs faces
+    withheld: list[tuple[str, str]] = field(default_factory=list)  # (file name, why): the policy's reasons
+    last_destination: str = ""  # where the recipient's last export went (the ledger), offered again
+
+
+@dataclass(slots=True)
+class _Photo:
+    """What leaves with one photo (a Live Photo's two files together) and what its policy removes."""
+
+    leaving: set[str] = field(default_factory=set)  # receipt categories, plus SHORT_VIDEO
+    removed: set[str] = field(default_factory=set)
+
+
+def leaving_of(preview: Preview) -> tuple[list[str], bool]:
+    """(categories, whether a motion video leaves) as the export's receipt records this file."""
+    items: list[dict[str, object]] = [
+        {"category": str(i.category), "name": i.name, "where": i.where}
+        for i in preview.leaves
+        if i.need is not Need.PIXELS
+    ]
+    what = carried(preview.leaving_categories(), items)
+    return what.categories, what.motion_video
+
+
+def removed_of(preview: Preview, policy: Policy) -> set[str]:
+    """Categories the policy removes from this file. A motion video that stays counts as a short video
+    removed; what is removed from one that leaves counts as removed from the photo."""
+    video_leaves = motion_video_leaves(preview)
+    out = {
+        str(s.item.category)
+        for s in preview.stays
+        if (not is_motion_part(s.item) or (video_leaves and s.item.key.startswith(MOTION_PREFIX)))
+        and s.item.need is Need.NONE
+        and policy.action(s.item.category) is not Action.KEEP
+    }
+    if any(s.item.key == MOTION_KEY for s in preview.stays):
+        out.add(SHORT_VIDEO)
+    return out
+
+
+def summarize(service: LibraryService, recipient: str, cancel: CancelToken | None = None) -> ShareSummary:
+    """What an export to ``recipient`` would send, from the same per-file plan as the export."""
+    rec = service.recipient(recipient)
+    try:
+        policy: Policy | None = service.policy_of(rec)
+        error = ""
+    except PolicyError as exc:
+        policy, error = None, str(exc)
+    sources = service.allowed_sources(recipient)
+    summary = ShareSummary(recipient, policy, error, rec.policy, len(sources))
+    summary.sent = service.already_sent(recipient)
+    summary.last_destination = service.last_destination(recipient)
+    if policy is None:
+        return summary
+    pairs = {still: movie for still, (movie, _) in service.live_pairs().items()}
+    photos: dict[Path, _Photo] = {}
+    withheld_stills: set[Path] = set()
+    for path, still in export_order([p for p, _ in sources], pairs, policy.keeps_motion):
+        if cancel is not None and cancel.cancelled:
+            break
+        if still is not None and still in withheld_stills:
+            continue  # a movie whose still is withheld stays too
+        preview = _plan(path, policy)
+        if preview.error:
+            withheld_stills.add(path)
+            if preview.error == WITHHELD_VIDEO_FACES:
+                summary.videos_withheld.append(path.name)
+            else:
+                _withheld(summary, path, preview.error)
+            continue
+        photo = photos.setdefault(still or path, _Photo())
+        cats, video = leaving_of(preview)
+        photo.leaving |= set(cats)
+        if video or still is not None:
+            photo.leaving.add(SHORT_VIDEO)  # a motion photo's video, or a Live Photo's movie
+        photo.removed |= removed_of(preview, policy)
+        movie = pairs.get(path)
+        if still is None and movie is not None and not policy.keeps_motion:
+            photo.removed.add(SHORT_VIDEO)  # the Live Photo's movie stays on this device
+    _count(summary, policy, photos.values())
+    return summary
+
+
+def _plan(path: Path, policy: Policy) -> Preview:
+    from core.model.preview import Preview
+
+    try:
+        with open_readonly(path) as (data, st):
+            return plan_file(path, data, st, policy, index=1).preview
+    except OSError as exc:
+        return Preview.failed(str(path), policy, describe_os_error(exc))
+
+
+def _withheld(summary: ShareSummary, path: Path, error: str) -> None:
+    if "policy" in error.lower():
+        summary.withheld.append((path.name, error[:1].upper() + error[1:]))
+    else:
+        summary.unreadable.append((path.name, plain_error(error)))
+
+
+def _count(summary: ShareSummary, policy: Policy, photos: Iterable[_Photo]) -> None:
+    leaving: Counter[str] = Counter()
+    removed: Counter[str] = Counter()
+    for photo in photos:
+        leaving.update(photo.leaving - set(OWN_LINES))
+        # A category that leaves with the photo (its video's time) is not also "removed" from it.
+        removed.update(photo.removed - photo.leaving - set(OWN_LINES))
+    for key, n in sorted(leaving.items(), key=lambda kv: _order(kv[0])):
+        label = _label(key, policy)
+        summary.leaving.append((label, n))
+        category = _category(key)
+        if category is not None and CATEGORY_RISK.get(category) is Risk.HIGH:
+            summary.risky.add(label)
+    for key, n in sorted(removed.items(), key=lambda kv: _order(kv[0])):
+        category = _category(key)
+        summary.removed.append((LABELS.get(category, key) if category is not None else key, n))
+
+
+def _category(key: str) -> Category | None:
+    try:
+        return Category(key)
+    except ValueError:
+        return None
+
+
+def _label(key: str, policy: Policy) -> str:
+    if key == SHORT_VIDEO:
+        return SHORT_VIDEO
+    category = _category(key)
+    if category is None:
+        return key
+    if category is Category.TECHNICAL and policy.action(category) is Action.DISPLAY:
+        return DISPLAY_LABEL
+    return LABELS.get(category, key)
+
+
+def _order(key: str) -> int:
+    ids = [str(c) for c in Category]
+    return ids.index(key) if key in ids else len(ids)
+
+
+__all__ = ["SHORT_VIDEO", "ShareSummary", "leaving_of", "removed_of", "summarize"]
