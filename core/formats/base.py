@@ -78,14 +78,16 @@ class Cleaned:
     data: bytes
     pixels: str  # "unchanged" | "re-encoded"
     extension: str  # e.g. ".jpg"; HEIC may be written as JPEG
-    # The source's byte ranges [start, end) that follow ``data`` in the output, in order (a video's
-    # media, which a writer copies from the source file instead of through memory). Empty: ``data`` is
-    # the whole output.
-    runs: tuple[tuple[int, int], ...] = ()
+    # What follows ``data`` in the output, in order: the source's byte ranges [start, end) (a video's
+    # media, a JPEG's scans: a writer copies them from the source file instead of through memory) and
+    # new bytes between them. Empty: ``data`` is the whole output.
+    runs: tuple[tuple[int, int] | bytes, ...] = ()
 
     @property
     def size(self) -> int:
-        return len(self.data) + sum(end - start for start, end in self.runs)
+        return len(self.data) + sum(
+            len(run) if isinstance(run, bytes) else run[1] - run[0] for run in self.runs
+        )
 
     def whole(self, source: Buffer) -> bytes:
         """The output as one byte string (for a zip entry, or a caller without a file to write to)."""
@@ -93,7 +95,11 @@ class Cleaned:
             return self.data
         view = memoryview(source)
         try:
-            return b"".join([self.data, *(view[a:b] for a, b in self.runs)])
+            parts: list[bytes | memoryview] = [self.data]
+            parts.extend(run if isinstance(run, bytes) else view[run[0] : run[1]] for run in self.runs)
+            joined = b"".join(parts)
+            parts.clear()  # release the views before the mapping is closed
+            return joined
         finally:
             view.release()
 

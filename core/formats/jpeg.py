@@ -979,6 +979,12 @@ class JpegHandler(FormatHandler):
     def clean(
         self, data: Buffer, parsed: Parsed, leaving: frozenset[str], pixels: Image.Image | None = None
     ) -> Cleaned:
+        cleaned = self._clean(data, parsed, leaving, pixels)
+        return replace(cleaned, data=cleaned.whole(data), runs=())
+
+    def _clean(
+        self, data: Buffer, parsed: Parsed, leaving: frozenset[str], pixels: Image.Image | None = None
+    ) -> Cleaned:
         w = state_of(parsed, _Walk, lambda: walk(data))
         # A motion photo's video, cleaned as a video, follows the still when the policy sends motion.
         video = b""
@@ -1009,18 +1015,26 @@ class JpegHandler(FormatHandler):
             out.extend(_app(COM, c) for c in w.comments)
         if pixels is not None:
             out.extend(_reencode(pixels, w))
-        else:
-            # Views, not copies: the megabytes of scan data are copied once, by the join below.
-            with memoryview(data) as view:
-                for part in w.parts:
-                    if part.marker:
-                        out.append(_emit(view, part))
-                    else:
-                        offset, length = part.spans[0]
-                        out.append(view[offset: offset + length])
-                out.append(b"\xff\xd9" + video)
-                joined = b"".join(out)
-                out.clear()  # release the views before the caller closes the mapping
-            return Cleaned(joined, "unchanged", ".jpg")
-        out.append(b"\xff\xd9" + video)
-        return Cleaned(b"".join(out), "re-encoded", ".jpg")
+            out.append(b"\xff\xd9" + video)
+            return Cleaned(b"".join(out), "re-encoded", ".jpg")
+        # The megabytes of scan data stay in the source: ranges that the writer copies (with the kernel,
+        # into a file) or that ``Cleaned.whole`` joins once.
+        pieces: list[bytes | tuple[int, int]] = []
+        written = [b"".join(out)]
+        with memoryview(data) as view:
+            for part in w.parts:
+                if part.marker:
+                    written.append(_emit(view, part))
+                    continue
+                offset, length = part.spans[0]
+                pieces.append(b"".join(written))
+                pieces.append((offset, offset + length))
+                written = []
+        written.append(b"\xff\xd9" + video)
+        pieces.append(b"".join(written))
+        head = pieces[0]
+        assert isinstance(head, bytes)
+        return Cleaned(head, "unchanged", ".jpg", runs=tuple(p for p in pieces[1:] if p))
+
+    def clean_streamed(self, data: Buffer, parsed: Parsed, leaving: frozenset[str]) -> Cleaned:
+        return self._clean(data, parsed, leaving)

@@ -91,7 +91,7 @@ def _default_faces(path: Path, fingerprint: str) -> list[Face]:
 class Stage(Protocol):
     """Where a verified output is written: a temporary file in the destination (core.pipeline.staging)."""
 
-    def write(self, head: bytes, source_fd: int, runs: Sequence[tuple[int, int]]) -> str:
+    def write(self, head: bytes, source_fd: int, runs: Sequence[tuple[int, int] | bytes]) -> str:
         """``head`` then the source's ``runs``, as a new temporary file; its path. OSError: the
         destination refused it (a full disk)."""
         ...

@@ -119,17 +119,21 @@ def write_temp_parts(
     prefix: str,
     head: bytes,
     source_fd: int,
-    runs: Sequence[tuple[int, int]],
+    runs: Sequence[tuple[int, int] | bytes],
     mtime: float,
     mode: int,
 ) -> str:
-    """``write_temp`` for an output that is ``head`` followed by ranges of the source file."""
+    """``write_temp`` for an output that is ``head`` followed by ranges of the source file and new
+    bytes (``Cleaned.runs``)."""
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=prefix, suffix=".part")
     try:
         try:
             write_fd(fd, head)
-            for start, end in runs:
-                copy_range(source_fd, fd, start, end)
+            for run in runs:
+                if isinstance(run, bytes):
+                    write_fd(fd, run)
+                else:
+                    copy_range(source_fd, fd, run[0], run[1])
         finally:
             os.close(fd)
         os.chmod(tmp, mode)
@@ -155,7 +159,7 @@ class TempFolder:
     mtime: float
     mode: int
 
-    def write(self, head: bytes, source_fd: int, runs: Sequence[tuple[int, int]]) -> str:
+    def write(self, head: bytes, source_fd: int, runs: Sequence[tuple[int, int] | bytes]) -> str:
         return write_temp_parts(self.directory, self.prefix, head, source_fd, runs, self.mtime, self.mode)
 
     def refused(self, exc: OSError) -> str:

@@ -210,7 +210,9 @@ def test_output_that_does_not_match_preview_is_withheld(tmp_path: Path, monkeypa
     def leaky_clean(data, parsed, leaving, pixels=None):
         return real_clean(data, parsed, leaving | {"exif:GPS:0x0002", "exif:GPS:0x0001"}, pixels)
 
+    # Both ways a clean is asked for: whole (a zip entry) and streamed (into a folder).
     monkeypatch.setattr(jpeg, "clean", leaky_clean)
+    monkeypatch.setattr(jpeg, "clean_streamed", leaky_clean)
     src = make_jpeg(tmp_path / "a.jpg")
     result = drive(export_job([src], BUILTIN["minimal"], tmp_path / "o"))
     assert result.exported == []
@@ -232,6 +234,7 @@ def test_changed_pixels_in_lossless_clean_are_withheld(tmp_path: Path, monkeypat
         return Cleaned(buf.getvalue(), "unchanged", out.extension)
 
     monkeypatch.setattr(jpeg, "clean", pixel_changing_clean)
+    monkeypatch.setattr(jpeg, "clean_streamed", pixel_changing_clean)
     src = make_jpeg(tmp_path / "a.jpg", orientation=1)
     result = drive(export_job([src], BUILTIN["minimal"], tmp_path / "o"))
     assert not result.exported
@@ -245,6 +248,7 @@ def test_sanitizer_crash_is_withheld_not_raised(tmp_path: Path, monkeypatch) -> 
         raise RuntimeError("sanitizer bug")
 
     monkeypatch.setattr(handler_named("jpeg"), "clean", boom)
+    monkeypatch.setattr(handler_named("jpeg"), "clean_streamed", boom)
     result = drive(export_job([make_jpeg(tmp_path / "a.jpg")], BUILTIN["minimal"], tmp_path / "o"))
     assert "internal error" in result.withheld[0].reason
 

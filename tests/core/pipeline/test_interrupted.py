@@ -255,7 +255,7 @@ def test_leftover_part_files_are_removed_on_the_next_run(tmp_path: Path) -> None
 
 class Disk:
     """Writes into one folder fail with ENOSPC once it holds ``capacity`` bytes (every write into the
-    destination goes through os.write); ``grow()`` frees space again."""
+    destination goes through os.write or os.copy_file_range); ``grow()`` frees space again."""
 
     def __init__(self, monkeypatch, folder: Path, capacity: int) -> None:
         self.folder, self.capacity, self.used = str(folder), capacity, 0
@@ -273,6 +273,22 @@ class Disk:
             return real_write(fd, data)
 
         monkeypatch.setattr(os, "write", write)
+        real_copy = getattr(os, "copy_file_range", None)
+
+        def copy_file_range(src: int, dst: int, count: int, offset_src=None, offset_dst=None) -> int:
+            assert real_copy is not None
+            try:
+                target = os.readlink(f"/proc/self/fd/{dst}")
+            except OSError:
+                return real_copy(src, dst, count, offset_src, offset_dst)
+            if target.startswith(self.folder + os.sep):
+                if self.used + count > self.capacity:
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+                self.used += count
+            return real_copy(src, dst, count, offset_src, offset_dst)
+
+        if real_copy is not None:  # the kernel's copy, which an export uses for a photo's scans
+            monkeypatch.setattr(os, "copy_file_range", copy_file_range)
 
     def grow(self) -> None:
         self.capacity = 1 << 40

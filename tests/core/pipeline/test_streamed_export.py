@@ -92,6 +92,16 @@ def test_an_exported_video_is_streamed_checked_and_identical_to_the_in_memory_cl
     assert frames(written) == frames(video.read_bytes())
 
 
+def _noisy_jpeg() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.effect_noise((96, 64), 60).convert("RGB").save(buf, "JPEG", quality=90)
+    return buf.getvalue()
+
+
 class _Damaging(staging.TempFolder):
     """A destination that does not keep what it was given (a faulty disk, a buggy writer)."""
 
@@ -113,9 +123,10 @@ class _Damaging(staging.TempFolder):
         ("flip-", "changed during a lossless clean"),
     ],
 )
-def test_what_is_checked_is_what_landed(tmp_path: Path, damage: str, reason: str) -> None:
-    video = tmp_path / "clip.mp4"
-    video.write_bytes(encoded("mp4"))
+@pytest.mark.parametrize("kind", ["video", "photo"])
+def test_what_is_checked_is_what_landed(tmp_path: Path, damage: str, reason: str, kind: str) -> None:
+    video = tmp_path / ("clip.mp4" if kind == "video" else "photo.jpg")
+    video.write_bytes(encoded("mp4") if kind == "video" else _noisy_jpeg())
     out = tmp_path / "out"
     out.mkdir()
     outcome = process_file(video, MINIMAL, stage=_Damaging(out, f".pc-{damage}", 0.0, 0o644))
@@ -182,3 +193,21 @@ def test_export_job_streams_videos_next_to_photos_and_keeps_originals_exact(
     assert not [p.name for p in out.iterdir() if p.name.endswith(".part")]
     original = drive(export_job([video], BUILTIN["original"], tmp_path / "orig", parallel=parallel))
     assert Path(original.exported[0].output).read_bytes() == video.read_bytes()
+
+
+def test_a_jpeg_clean_leaves_its_scans_in_the_source() -> None:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.effect_noise((160, 120), 60).convert("RGB").save(buf, "JPEG", quality=90, progressive=True)
+    data = buf.getvalue()
+    handler = handler_named("jpeg")
+    parsed = handler.parse(data)
+    leaving = frozenset(i.key for i in parsed.items if i.need)
+    streamed = handler.clean_streamed(data, parsed, leaving)
+    ranges = [r for r in streamed.runs if not isinstance(r, bytes)]
+    assert len(ranges) > 1, "each scan of a progressive JPEG is a range of the source"
+    assert sum(b - a for a, b in ranges) > len(data) // 2
+    assert streamed.whole(data) == handler.clean(data, parsed, leaving).data
