@@ -22,7 +22,7 @@ import gc
 from pathlib import Path
 from typing import cast
 
-from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QModelIndex, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QSplitter,
     QStackedWidget,
+    QStyle,
     QTreeView,
     QWidget,
 )
@@ -48,6 +49,7 @@ from gui.tasks import Task, TaskRunner
 from gui.theme import apply_theme
 from gui.views.album_delegate import ConsentDelegate
 from gui.views.empty_state import EmptyState
+from gui.views.photo_delegate import CELL
 from gui.views.photo_view import PhotoView
 from gui.views.preview_pane import PreviewPane
 from gui.views.report_view import ReportView
@@ -58,6 +60,27 @@ from gui.window_jobs import WindowJobs
 
 CONSENT_FILTERS = {"shared", "not_shared"}
 REFRESH_DURING_IMPORT_MS = 500
+# The smallest window at which the pane's sentences, the status bar and two grid columns all fit.
+MINIMUM_SIZE = QSize(1120, 700)
+# The first launch fills most of the screen's free area, but a huge screen gets a comfortable window.
+FIRST_SHARE = 0.9
+LARGEST_FIRST = QSize(1680, 1050)
+
+
+def first_size(available: QSize) -> QSize:
+    """The window's size on its first launch, from the screen's free area (without panels and docks):
+    most of it, never below the minimum unless the screen itself is smaller, never above LARGEST_FIRST."""
+    width = min(int(available.width() * FIRST_SHARE), LARGEST_FIRST.width())
+    height = min(int(available.height() * FIRST_SHARE), LARGEST_FIRST.height())
+    return QSize(
+        min(max(width, MINIMUM_SIZE.width()), available.width()),
+        min(max(height, MINIMUM_SIZE.height()), available.height()),
+    )
+
+
+def minimum_size(available: QSize) -> QSize:
+    """MINIMUM_SIZE, or the whole free area on a screen smaller than that."""
+    return MINIMUM_SIZE.boundedTo(available)
 
 
 class MainWindow(WindowActions, WindowJobs, WindowConsent, QMainWindow):
@@ -141,6 +164,12 @@ class MainWindow(WindowActions, WindowJobs, WindowConsent, QMainWindow):
         self.splitter.addWidget(self.album_view)
         self.splitter.addWidget(self.grid)
         self.splitter.addWidget(self.pane)
+        # Two whole grid columns and a pane wide enough for its sentences: a sliver of a grid cut its
+        # badges to "LIVI" and the pane's lines overlapped.
+        frame = 2 * self.grid.frameWidth() + self.grid.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        self.grid.setMinimumWidth(2 * CELL + frame + 4)
+        self.pane.setMinimumWidth(400)
+        self.splitter.setChildrenCollapsible(False)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 2)
@@ -177,11 +206,19 @@ class MainWindow(WindowActions, WindowJobs, WindowConsent, QMainWindow):
     # -- settings ---------------------------------------------------------------------------------------
 
     def _restore_settings(self) -> None:
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        available = screen.availableGeometry() if screen is not None else None
+        if available is not None:
+            self.setMinimumSize(minimum_size(available.size()))
         geometry = self.settings.value("geometry")
         if isinstance(geometry, QByteArray | bytes) and geometry:
             self.restoreGeometry(QByteArray(geometry))
+        elif available is not None:
+            size = first_size(available.size())
+            self.resize(size)
+            self.move(available.center() - self.rect().center())
         else:
-            self.resize(1320, 820)
+            self.resize(MINIMUM_SIZE)
         state = self.settings.value("windowState")
         if isinstance(state, QByteArray | bytes) and state:
             self.restoreState(QByteArray(state))
