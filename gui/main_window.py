@@ -166,7 +166,8 @@ class MainWindow(WindowActions, WindowJobs, WindowConsent, QMainWindow):
         self.splitter.addWidget(self.pane)
         # Two whole grid columns and a pane wide enough for its sentences: a sliver of a grid cut its
         # badges to "LIVI" and the pane's lines overlapped.
-        frame = 2 * self.grid.frameWidth() + self.grid.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        scrollbar = self.grid.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        frame = 2 * self.grid.frameWidth() + scrollbar
         self.grid.setMinimumWidth(2 * CELL + frame + 4)
         self.pane.setMinimumWidth(400)
         self.splitter.setChildrenCollapsible(False)
