@@ -107,6 +107,8 @@ def item_of(entry: Entry, names: Mapping[str, str]) -> HistoryItem:
         case ev.ExportStarted():
             sentence = f"Started sending {_photos(event.photos)} to {event.recipient}"
             return HistoryItem(entry, when, event.recipient, sentence, (), event.out)
+        case ev.RecipientPolicyChanged():
+            return HistoryItem(entry, when, event.recipient, ev.policy_change(event.recipient, event))
         case _:
             kind, recipient, what = ev.describe(event)
             sentence = f"{recipient}: {what}" if recipient else f"{kind}: {what}"
