@@ -60,8 +60,10 @@ from gui.window_jobs import WindowJobs
 
 CONSENT_FILTERS = {"shared", "not_shared"}
 REFRESH_DURING_IMPORT_MS = 500
-# The smallest window at which the pane's sentences, the status bar and two grid columns all fit.
-MINIMUM_SIZE = QSize(1120, 700)
+# The smallest window at which the albums, two grid columns, the pane's sentences and the status bar fit.
+MINIMUM_SIZE = QSize(1240, 780)
+PANE_MINIMUM = 420
+ALBUMS_MINIMUM = 330
 # The first launch fills most of the screen's free area, but a huge screen gets a comfortable window.
 FIRST_SHARE = 0.9
 LARGEST_FIRST = QSize(1680, 1050)
@@ -131,7 +133,7 @@ class MainWindow(WindowActions, WindowJobs, WindowConsent, QMainWindow):
         self.album_view.setItemDelegateForColumn(CONSENT, ConsentDelegate(self.album_view))
         self.album_view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.album_view.setMouseTracking(True)
-        self.album_view.setMinimumWidth(220)
+        self.album_view.setMinimumWidth(ALBUMS_MINIMUM)  # a name beside the 215 px consent column
         self.album_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.album_view.customContextMenuRequested.connect(
             lambda pos: self._album_menu(
@@ -169,12 +171,15 @@ class MainWindow(WindowActions, WindowJobs, WindowConsent, QMainWindow):
         scrollbar = self.grid.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
         frame = 2 * self.grid.frameWidth() + scrollbar
         self.grid.setMinimumWidth(2 * CELL + frame + 4)
-        self.pane.setMinimumWidth(400)
+        # The pane's face controls in one row, whole: at less, Qt cut them to "As it would le".
+        controls = (self.pane.leaving, self.pane.boxes, self.pane.draw, self.pane.large)
+        row = sum(w.sizeHint().width() for w in controls) + 6 * (len(controls) + 1) + 24
+        self.pane.setMinimumWidth(max(PANE_MINIMUM, row))
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 2)
-        self.splitter.setSizes([380, 560, 460])
+        self.splitter.setSizes([360, 560, 520])
 
         self.empty = EmptyState()
         self.empty.import_requested.connect(self.choose_import)
