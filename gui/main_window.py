@@ -434,6 +434,8 @@ class MainWindow(WindowActions, WindowJobs, WindowConsent, QMainWindow):
         self.albums.layoutChanged.emit()  # its colours depend on the palette
         if self.pane.preview is not None:
             self.pane.reload()
+        if self.report is not None:
+            self.report.restyle()
 
     def _faces_changed(self, fingerprint: str) -> None:
         """The pane found or edited faces of a photo: repaint its badge (the current photo's row, and any
