@@ -61,7 +61,7 @@ from gui.window_jobs import WindowJobs
 CONSENT_FILTERS = {"shared", "not_shared"}
 REFRESH_DURING_IMPORT_MS = 500
 # The smallest window at which the albums, two grid columns, the pane's sentences and the status bar fit.
-MINIMUM_SIZE = QSize(1240, 780)
+MINIMUM_SIZE = QSize(1240, 760)
 PANE_MINIMUM = 420
 ALBUMS_MINIMUM = 330
 # The first launch fills most of the screen's free area, but a huge screen gets a comfortable window.
@@ -81,8 +81,10 @@ def first_size(available: QSize) -> QSize:
 
 
 def minimum_size(available: QSize) -> QSize:
-    """MINIMUM_SIZE, or the whole free area on a screen smaller than that."""
-    return MINIMUM_SIZE.boundedTo(available)
+    """MINIMUM_SIZE, or most of the free area on a screen too small for it (a window as large as the
+    screen could not be moved or resized any more)."""
+    most = QSize(int(available.width() * FIRST_SHARE), int(available.height() * FIRST_SHARE))
+    return MINIMUM_SIZE.boundedTo(most)
 
 
 class MainWindow(WindowActions, WindowJobs, WindowConsent, QMainWindow):
@@ -133,7 +135,7 @@ class MainWindow(WindowActions, WindowJobs, WindowConsent, QMainWindow):
         self.album_view.setItemDelegateForColumn(CONSENT, ConsentDelegate(self.album_view))
         self.album_view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.album_view.setMouseTracking(True)
-        self.album_view.setMinimumWidth(ALBUMS_MINIMUM)  # a name beside the 215 px consent column
+        self.album_view.setMinimumWidth(220)
         self.album_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.album_view.customContextMenuRequested.connect(
             lambda pos: self._album_menu(
@@ -166,20 +168,11 @@ class MainWindow(WindowActions, WindowJobs, WindowConsent, QMainWindow):
         self.splitter.addWidget(self.album_view)
         self.splitter.addWidget(self.grid)
         self.splitter.addWidget(self.pane)
-        # Two whole grid columns and a pane wide enough for its sentences: a sliver of a grid cut its
-        # badges to "LIVI" and the pane's lines overlapped.
-        scrollbar = self.grid.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
-        frame = 2 * self.grid.frameWidth() + scrollbar
-        self.grid.setMinimumWidth(2 * CELL + frame + 4)
-        # The pane's face controls in one row, whole: at less, Qt cut them to "As it would le".
-        controls = (self.pane.leaving, self.pane.boxes, self.pane.draw, self.pane.large)
-        row = sum(w.sizeHint().width() for w in controls) + 6 * (len(controls) + 1) + 24
-        self.pane.setMinimumWidth(max(PANE_MINIMUM, row))
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 2)
-        self.splitter.setSizes([360, 560, 520])
+        self.splitter.setSizes([380, 560, 460])
 
         self.empty = EmptyState()
         self.empty.import_requested.connect(self.choose_import)
@@ -215,7 +208,7 @@ class MainWindow(WindowActions, WindowJobs, WindowConsent, QMainWindow):
         screen = self.screen() or QGuiApplication.primaryScreen()
         available = screen.availableGeometry() if screen is not None else None
         if available is not None:
-            self.setMinimumSize(minimum_size(available.size()))
+            self.fit_minimums(available.size())
         geometry = self.settings.value("geometry")
         if isinstance(geometry, QByteArray | bytes) and geometry:
             self.restoreGeometry(QByteArray(geometry))
@@ -236,6 +229,25 @@ class MainWindow(WindowActions, WindowJobs, WindowConsent, QMainWindow):
         saved_filter = str(self.settings.value("view/filter", "all"))
         if saved_filter in dict(FILTERS) and saved_filter != self.filter_name:
             self.set_filter(saved_filter)
+
+    def fit_minimums(self, available: QSize) -> None:
+        """The window's minimum for a screen with ``available`` free pixels. Where MINIMUM_SIZE fits, the
+        columns get minimums of their own: the albums a name beside the 215 px consent column, the grid two
+        whole columns (a sliver cut its badges to "LIVI"), the pane its face controls' row whole (at less,
+        Qt cut them to "As it would le"). A smaller screen keeps Qt's own minimums: a window wider than
+        the screen would hide more than it shows."""
+        self.setMinimumSize(minimum_size(available))
+        if available.width() < MINIMUM_SIZE.width():
+            self.album_view.setMinimumWidth(220)
+            self.grid.setMinimumWidth(0)
+            self.pane.setMinimumWidth(0)
+            return
+        self.album_view.setMinimumWidth(ALBUMS_MINIMUM)
+        scrollbar = self.grid.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        self.grid.setMinimumWidth(2 * CELL + 2 * self.grid.frameWidth() + scrollbar + 4)
+        controls = (self.pane.leaving, self.pane.boxes, self.pane.draw, self.pane.large)
+        row = sum(w.sizeHint().width() for w in controls) + 6 * (len(controls) + 1) + 24
+        self.pane.setMinimumWidth(max(PANE_MINIMUM, row))
 
     def save_settings(self) -> None:
         self.settings.setValue("geometry", self.saveGeometry())

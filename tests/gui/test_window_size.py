@@ -28,7 +28,8 @@ def test_the_first_size_comes_from_the_screen() -> None:
     # Never below the minimum on a screen that has room, never beyond a small screen.
     assert first_size(QSize(1300, 800)) == MINIMUM_SIZE
     assert first_size(QSize(1024, 600)) == QSize(1024, 600)
-    assert minimum_size(QSize(1024, 600)) == QSize(1024, 600)
+    assert minimum_size(QSize(1024, 600)) == QSize(921, 540)
+    assert minimum_size(QSize(1400, 860)) == MINIMUM_SIZE
     # A very large screen gets a comfortable window, not a wall.
     huge = first_size(QSize(5120, 2800))
     assert huge.width() < 2000 and huge.height() < 1200
@@ -45,18 +46,29 @@ def test_the_first_launch_fits_the_screen_and_a_chosen_size_is_kept(
     available = win.screen().availableGeometry().size()
     assert win.size() == first_size(available)
     assert win.minimumSize() == minimum_size(available)
-    # At the minimum the grid keeps two whole columns and the pane its width: nothing is a sliver.
+    assert not win.splitter.childrenCollapsible()
+    win.resize(QSize(700, 500))  # the minimum holds
+    assert win.width() >= minimum_size(available).width()
+    # On a screen with room for the minimum, the grid keeps two whole columns and the pane its face
+    # controls' row: nothing is a sliver. (The test screen is 800 px: the screen size is given here.)
+    win.fit_minimums(QSize(1400, 860))
+    assert win.minimumSize() == MINIMUM_SIZE
     assert win.grid.minimumWidth() >= 2 * CELL
     controls = (win.pane.leaving, win.pane.boxes, win.pane.draw, win.pane.large)
     assert win.pane.minimumWidth() >= sum(w.sizeHint().width() for w in controls)
-    assert not win.splitter.childrenCollapsible()
+    handles = 2 * win.splitter.handleWidth()
     assert MINIMUM_SIZE.width() >= (
-        win.album_view.minimumWidth() + win.grid.minimumWidth() + win.pane.minimumWidth()
+        win.album_view.minimumWidth() + win.grid.minimumWidth() + win.pane.minimumWidth() + handles
     )
-    win.resize(QSize(700, 500))  # the minimum holds
-    assert win.width() >= min(MINIMUM_SIZE.width(), available.width())
-    # What the person left is what the next launch restores: the first-launch size is not computed again
-    # (the test screen is too small to choose another size above the minimum).
+    win.resize(MINIMUM_SIZE)
+    settle(qtbot, win)
+    sizes = win.splitter.sizes()
+    assert sizes[1] >= 2 * CELL and sizes[2] >= win.pane.minimumWidth()
+    win.fit_minimums(available)
+    chosen = minimum_size(available).expandedTo(QSize(760, 740)).boundedTo(available - QSize(20, 40))
+    win.resize(chosen)
+    # What the person left is what the next launch restores: the first-launch size is not computed again.
+    qtbot.waitUntil(lambda: win.size() == chosen, timeout=WAIT)
     settle(qtbot, win)
     win.save_settings()
     win.close()
@@ -66,5 +78,5 @@ def test_the_first_launch_fits_the_screen_and_a_chosen_size_is_kept(
 
     monkeypatch.setattr("gui.main_window.first_size", not_again)
     again = make_window(qtbot, service, runner, tmp_path)
-    assert again.size() == win.size()
+    assert again.size() == chosen != first_size(available)
     again.close()
