@@ -61,12 +61,13 @@ from gui.window_jobs import WindowJobs
 CONSENT_FILTERS = {"shared", "not_shared"}
 REFRESH_DURING_IMPORT_MS = 500
 # The smallest window at which the albums, two grid columns, the pane's sentences and the status bar fit.
-MINIMUM_SIZE = QSize(1240, 760)
+MINIMUM_SIZE = QSize(1240, 800)
 PANE_MINIMUM = 420
 ALBUMS_MINIMUM = 330
 # The first launch fills most of the screen's free area, but a huge screen gets a comfortable window.
 FIRST_SHARE = 0.9
 LARGEST_FIRST = QSize(1680, 1050)
+SCREEN_MARGIN = QSize(40, 40)  # a window's minimum leaves this much of a small screen free
 
 
 def first_size(available: QSize) -> QSize:
@@ -81,10 +82,9 @@ def first_size(available: QSize) -> QSize:
 
 
 def minimum_size(available: QSize) -> QSize:
-    """MINIMUM_SIZE, or most of the free area on a screen too small for it (a window as large as the
-    screen could not be moved or resized any more)."""
-    most = QSize(int(available.width() * FIRST_SHARE), int(available.height() * FIRST_SHARE))
-    return MINIMUM_SIZE.boundedTo(most)
+    """MINIMUM_SIZE, or the free area less SCREEN_MARGIN on a screen too small for it (a window as large
+    as the screen could not be moved or resized any more)."""
+    return MINIMUM_SIZE.boundedTo(available - SCREEN_MARGIN)
 
 
 class MainWindow(WindowActions, WindowJobs, WindowConsent, QMainWindow):
