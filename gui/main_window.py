@@ -23,7 +23,7 @@ import gc
 from pathlib import Path
 from typing import cast
 
-from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QModelIndex, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QSplitter,
     QStackedWidget,
+    QStyle,
     QTreeView,
     QWidget,
 )
@@ -49,6 +50,7 @@ from gui.tasks import Task, TaskRunner
 from gui.theme import apply_theme
 from gui.views.album_delegate import ConsentDelegate
 from gui.views.empty_state import EmptyState
+from gui.views.photo_delegate import CELL
 from gui.views.photo_view import PhotoView
 from gui.views.preview_pane import PreviewPane
 from gui.views.report_view import ReportView
@@ -59,6 +61,31 @@ from gui.window_jobs import WindowJobs
 
 CONSENT_FILTERS = {"shared", "not_shared"}
 REFRESH_DURING_IMPORT_MS = 500
+# The smallest window at which the albums, two grid columns, the pane's sentences and the status bar fit.
+MINIMUM_SIZE = QSize(1240, 800)
+PANE_MINIMUM = 420
+ALBUMS_MINIMUM = 330
+# The first launch fills most of the screen's free area, but a huge screen gets a comfortable window.
+FIRST_SHARE = 0.9
+LARGEST_FIRST = QSize(1680, 1050)
+SCREEN_MARGIN = QSize(40, 40)  # a window's minimum leaves this much of a small screen free
+
+
+def first_size(available: QSize) -> QSize:
+    """The window's size on its first launch, from the screen's free area (without panels and docks):
+    most of it, never below the minimum unless the screen itself is smaller, never above LARGEST_FIRST."""
+    width = min(int(available.width() * FIRST_SHARE), LARGEST_FIRST.width())
+    height = min(int(available.height() * FIRST_SHARE), LARGEST_FIRST.height())
+    return QSize(
+        min(max(width, MINIMUM_SIZE.width()), available.width()),
+        min(max(height, MINIMUM_SIZE.height()), available.height()),
+    )
+
+
+def minimum_size(available: QSize) -> QSize:
+    """MINIMUM_SIZE, or the free area less SCREEN_MARGIN on a screen too small for it (a window as large
+    as the screen could not be moved or resized any more)."""
+    return MINIMUM_SIZE.boundedTo(available - SCREEN_MARGIN)
 
 
 class MainWindow(WindowActions, WindowJobs, WindowConsent, QMainWindow):
@@ -142,6 +169,7 @@ class MainWindow(WindowActions, WindowJobs, WindowConsent, QMainWindow):
         self.splitter.addWidget(self.album_view)
         self.splitter.addWidget(self.grid)
         self.splitter.addWidget(self.pane)
+        self.splitter.setChildrenCollapsible(False)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 2)
@@ -178,11 +206,19 @@ class MainWindow(WindowActions, WindowJobs, WindowConsent, QMainWindow):
     # -- settings ---------------------------------------------------------------------------------------
 
     def _restore_settings(self) -> None:
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        available = screen.availableGeometry() if screen is not None else None
+        if available is not None:
+            self.fit_minimums(available.size())
         geometry = self.settings.value("geometry")
         if isinstance(geometry, QByteArray | bytes) and geometry:
             self.restoreGeometry(QByteArray(geometry))
+        elif available is not None:
+            size = first_size(available.size())
+            self.resize(size)
+            self.move(available.center() - self.rect().center())
         else:
-            self.resize(1320, 820)
+            self.resize(MINIMUM_SIZE)
         state = self.settings.value("windowState")
         if isinstance(state, QByteArray | bytes) and state:
             self.restoreState(QByteArray(state))
@@ -194,6 +230,25 @@ class MainWindow(WindowActions, WindowJobs, WindowConsent, QMainWindow):
         saved_filter = str(self.settings.value("view/filter", "all"))
         if saved_filter in dict(FILTERS) and saved_filter != self.filter_name:
             self.set_filter(saved_filter)
+
+    def fit_minimums(self, available: QSize) -> None:
+        """The window's minimum for a screen with ``available`` free pixels. Where MINIMUM_SIZE fits, the
+        columns get minimums of their own: the albums a name beside the 215 px consent column, the grid two
+        whole columns (a sliver cut its badges to "LIVI"), the pane its face controls' row whole (at less,
+        Qt cut them to "As it would le"). A smaller screen keeps Qt's own minimums: a window wider than
+        the screen would hide more than it shows."""
+        self.setMinimumSize(minimum_size(available))
+        if available.width() < MINIMUM_SIZE.width():
+            self.album_view.setMinimumWidth(220)
+            self.grid.setMinimumWidth(0)
+            self.pane.setMinimumWidth(0)
+            return
+        self.album_view.setMinimumWidth(ALBUMS_MINIMUM)
+        scrollbar = self.grid.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        self.grid.setMinimumWidth(2 * CELL + 2 * self.grid.frameWidth() + scrollbar + 4)
+        controls = (self.pane.leaving, self.pane.boxes, self.pane.draw, self.pane.large)
+        row = sum(w.sizeHint().width() for w in controls) + 6 * (len(controls) + 1) + 24
+        self.pane.setMinimumWidth(max(PANE_MINIMUM, row))
 
     def save_settings(self) -> None:
         self.settings.setValue("geometry", self.saveGeometry())
@@ -392,6 +447,8 @@ class MainWindow(WindowActions, WindowJobs, WindowConsent, QMainWindow):
         self.albums.layoutChanged.emit()  # its colours depend on the palette
         if self.pane.preview is not None:
             self.pane.reload()
+        if self.report is not None:
+            self.report.restyle()
 
     def _faces_changed(self, fingerprint: str) -> None:
         """The pane found or edited faces of a photo: repaint its badge (the current photo's row, and any

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from core.resources import resource_path
 
@@ -67,7 +67,19 @@ def apply_theme(app: QApplication, name: str) -> str:
     app.setPalette(_dark_palette() if dark else app.style().standardPalette())
     # Fusion outlines an unchecked box in a shade of the window colour: invisible on a dark window.
     app.setStyleSheet(_dark_sheet() if dark else "")
+    _recolour_links(app)
     return "dark" if dark else "light"
+
+
+def _recolour_links(app: QApplication) -> None:
+    """Rich text takes the palette's link colour when it is parsed: a label shown before the theme changed
+    kept light's dark blue on a dark window (the report's "and 2 more places"). Parse its text again."""
+    for widget in app.allWidgets():
+        if isinstance(widget, QLabel) and widget.textFormat() != Qt.TextFormat.PlainText:
+            text = widget.text()
+            if "<a " in text:
+                widget.clear()
+                widget.setText(text)
 
 
 def _dark_sheet() -> str:

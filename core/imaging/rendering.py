@@ -39,6 +39,7 @@ class Picture:
     orientation: int = 1
     faces: tuple[FaceBox, ...] = ()
     video: bool = False  # a frame standing for a video (no face boxes: faces in videos are not looked for)
+    analysed: bool = True  # False: the detector has not looked at this photo yet (no boxes is no answer)
 
     @property
     def scale(self) -> float:
@@ -123,7 +124,9 @@ def render_picture(path: Path, size: int, record: FaceRecord, blur: Sequence[Fac
         boxes.append(_face_box(pic, f, kind, i, full_w, full_h))
     for i, f in enumerate(record.manual):
         boxes.append(_face_box(pic, f, "manual", i, full_w, full_h))
-    return Picture(pic.width, pic.height, pic.rgb, full_w, full_h, orientation, tuple(boxes))
+    return Picture(
+        pic.width, pic.height, pic.rgb, full_w, full_h, orientation, tuple(boxes), analysed=record.analysed
+    )
 
 
 def _face_box(pic: Picture, f: Face, kind: str, index: int, w: int, h: int) -> FaceBox:

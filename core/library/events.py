@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from core.model.categories import LABELS, Category
-from core.model.policy import policy_label
+from core.model.policy import CUSTOM_LABEL, policy_label
 
 
 @dataclass(frozen=True)
@@ -151,15 +151,23 @@ class RecipientPolicyChanged:
     old: str
     new: str
     when: str = ""
+    # Both policies' settings (``Policy.settings()``), so the entry can say what changed; entries written
+    # before they were recorded have none and say so plainly.
+    old_settings: dict[str, object] | None = None
+    new_settings: dict[str, object] | None = None
 
     def payload(self) -> dict[str, object]:
-        return {
+        data: dict[str, object] = {
             "kind": "recipient",
             "action": "policy",
             "recipient": self.recipient,
             "old": self.old,
             "new": self.new,
         }
+        if self.old_settings is not None and self.new_settings is not None:
+            data["old_settings"] = self.old_settings
+            data["new_settings"] = self.new_settings
+        return data
 
 
 @dataclass(frozen=True)
@@ -272,13 +280,98 @@ def parse(data: Mapping[str, Any]) -> Event:
         if action == "rename":
             return RecipientRenamed(_s(data, "old"), _s(data, "new"), when)
         if action == "policy":
-            return RecipientPolicyChanged(_s(data, "recipient"), _s(data, "old"), _s(data, "new"), when)
+            old_settings, new_settings = data.get("old_settings"), data.get("new_settings")
+            both = isinstance(old_settings, dict) and isinstance(new_settings, dict)
+            return RecipientPolicyChanged(
+                _s(data, "recipient"),
+                _s(data, "old"),
+                _s(data, "new"),
+                when,
+                dict(old_settings) if both else None,  # type: ignore[arg-type]
+                dict(new_settings) if both else None,  # type: ignore[arg-type]
+            )
         if action == "remove":
             return RecipientRemoved(_s(data, "recipient"), _s(data, "policy"), when)
     return Unknown(dict(data), when)
 
 
 # -- words ------------------------------------------------------------------------------------------
+
+# What a policy's setting does, in words, by setting and value; the nouns read after "keep" / "remove".
+_CATEGORY_NOUNS = {
+    "location": "the location",
+    "time": "the time",
+    "device": "the device details",
+    "people": "people's names",
+    "description": "descriptions",
+    "hidden_media": "hidden media",
+    "history": "the edit history",
+    "technical": "technical fields",
+    "file": "file timestamps",
+}
+_SWITCH_WORDS = {
+    ("faces", "blur"): "blur faces",
+    ("faces", "keep"): "leave faces as they are",
+    ("file_names", "keep"): "keep file names",
+    ("file_names", "neutral"): "give files neutral names",
+    ("motion", "keep"): "send Live & motion photo videos",
+    ("motion", "remove"): "send the still photo only",
+    ("passthrough", "True"): "send every file byte for byte",
+    ("passthrough", "False"): "clean every file",
+}
+
+
+def _category_words(cat: str, action: str) -> str:
+    noun = _CATEGORY_NOUNS.get(cat, cat.replace("_", " "))
+    if action == "display":
+        return f"keep only the {noun.removeprefix('the ')} a photo needs to display"
+    return f"{action} {noun}"
+
+
+def _and(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def settings_changes(old: Mapping[str, object], new: Mapping[str, object]) -> list[str]:
+    """What ``new`` does differently from ``old`` (both ``Policy.settings()``), each in a few words."""
+    changes: list[str] = []
+    old_cats, new_cats = old.get("categories"), new.get("categories")
+    old_cats = old_cats if isinstance(old_cats, Mapping) else {}
+    new_cats = new_cats if isinstance(new_cats, Mapping) else {}
+    for cat, action in new_cats.items():
+        if old_cats.get(cat) != action:
+            changes.append(_category_words(str(cat), str(action)))
+    for key in ("faces", "file_names", "motion", "passthrough"):
+        if str(old.get(key)) != str(new.get(key)):
+            value = str(new.get(key))
+            changes.append(_SWITCH_WORDS.get((key, value), f"{key.replace('_', ' ')}: {value}"))
+    return changes
+
+
+def policy_change(who: str, e: RecipientPolicyChanged) -> str:
+    """A policy change in words from the two policies' settings: "Family's settings now keep the time and
+    send Live & motion photo videos"; ``who`` empty: "Settings now ...". An entry without the settings
+    (written before they were recorded) names the two policies, or says the settings changed."""
+    owner = f"{who}'s settings" if who else "Settings"
+    if e.old_settings is None or e.new_settings is None:
+        old_label, new_label = policy_label(e.old), policy_label(e.new)
+        if old_label != new_label:
+            return f"{who}: policy {old_label} → {new_label}" if who else f"Policy {old_label} → {new_label}"
+        return f"{owner} changed (this entry does not record how)"
+    return settings_change(who, e.old_settings, e.new_settings)
+
+
+def settings_change(who: str, old: Mapping[str, object], new: Mapping[str, object]) -> str:
+    """The change from ``old`` to ``new`` settings (``Policy.settings()``) in one sentence."""
+    owner = f"{who}'s settings" if who else "Settings"
+    changes = settings_changes(old, new)
+    new_label = policy_label(new)
+    if new_label != CUSTOM_LABEL and new_label != policy_label(old):
+        return f"{owner} now follow policy {new_label}" + (f": {_and(changes)}" if changes else "")
+    if not changes:
+        return f"{owner} saved again, unchanged"
+    return f"{owner} now {_and(changes)}"
+
 
 KIND_LABELS = {"consent": "Consent change", "export": "Export", "recipient": "Recipient"}
 
@@ -354,9 +447,7 @@ def describe(event: Event | Mapping[str, Any]) -> Description:
         case RecipientRenamed():
             return Description(recipient, e.new, f"Renamed from {e.old}")
         case RecipientPolicyChanged():
-            return Description(
-                recipient, e.recipient, f"Policy {policy_label(e.old)} → {policy_label(e.new)}"
-            )
+            return Description(recipient, e.recipient, policy_change("", e))
         case RecipientRemoved():
             return Description(recipient, e.recipient, "Removed (with all its consent decisions)")
         case Unknown():

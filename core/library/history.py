@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path, PurePath
 
 from core.library import events as ev
@@ -107,10 +108,63 @@ def item_of(entry: Entry, names: Mapping[str, str]) -> HistoryItem:
         case ev.ExportStarted():
             sentence = f"Started sending {_photos(event.photos)} to {event.recipient}"
             return HistoryItem(entry, when, event.recipient, sentence, (), event.out)
+        case ev.RecipientPolicyChanged():
+            return HistoryItem(entry, when, event.recipient, ev.policy_change(event.recipient, event))
         case _:
             kind, recipient, what = ev.describe(event)
             sentence = f"{recipient}: {what}" if recipient else f"{kind}: {what}"
             return HistoryItem(entry, when, recipient, sentence)
+
+
+def _local(iso: str) -> str:
+    try:
+        return datetime.fromisoformat(iso).astimezone().strftime("%A %d %B %Y, %H:%M:%S (UTC%z)")
+    except (TypeError, ValueError):
+        return iso or "not recorded"
+
+
+_RESULTS = {"allowed": "shared", "denied": "kept private", "inherit": "follows its album again"}
+
+
+def _result(event: ev.Event) -> str:
+    match event:
+        case ev.Exported():
+            sent, held = len(event.files), len(event.withheld)
+            text = f"{_photos(sent).replace('photo', 'file')} left, {held} withheld"
+            if event.cancelled:
+                text += "; cancelled before the end"
+            return text
+        case ev.ExportStarted():
+            return "Started; what left is in the export's own entry (none: it did not finish)"
+        case ev.AlbumDecided() | ev.PhotosDecided():
+            return _RESULTS.get(event.new, event.new).capitalize()
+        case ev.DecisionsCarried():
+            return "The edited photo keeps its decisions"
+        case ev.Damaged():
+            return "This entry's content cannot be read"
+        case _:
+            return "Recorded"
+
+
+def entry_facts(item: HistoryItem, bad: bool = False) -> list[tuple[str, str]]:
+    """The selected entry in words, before its raw form: (what, when, who, result, signature).
+
+    ``bad``: this entry fails the ledger's verification."""
+    event = ev.parse(item.entry.data())
+    by = "Photo Consent, when it found the photo edited" if isinstance(event, ev.DecisionsCarried) else (
+        "You, with Photo Consent on this computer"
+    )
+    if bad:
+        signature = "Fails verification: from this entry on, the history cannot be trusted"
+    elif item.entry.signed:
+        signature = "Signed with this computer's key, and verified"
+    else:
+        signature = "Not signed (there was no keyring when it was written)"
+    facts = [("What", item.sentence), ("When", _local(item.when)), ("Who", by)]
+    if item.recipient:
+        facts.append(("Recipient", item.recipient))
+    facts += [("Result", _result(event)), ("Signature", signature)]
+    return facts
 
 
 def items(entries: Iterable[Entry], names: Mapping[str, str]) -> list[HistoryItem]:

@@ -97,9 +97,16 @@ class Recipients:
     def set_policy(self, name: str, policy: str | os.PathLike[str]) -> RecipientRow:
         row = self.get(name)
         stored = self._store_policy(policy, row.name)
+        # Both policies' settings go on the record, so History can say what changed, not only that a
+        # custom policy became another custom policy. A previous policy file that is gone: none recorded.
+        try:
+            before: dict[str, object] | None = load_policy(row.policy).settings()
+        except PolicyError:
+            before = None
+        after = load_policy(stored).settings() if before is not None else None
         with self.ctx.db.transaction():
             self.ctx.recipients.set_policy(row.id, stored)
-            self.ctx.ledger.append(ev.RecipientPolicyChanged(row.name, row.policy, stored))
+            self.ctx.ledger.append(ev.RecipientPolicyChanged(row.name, row.policy, stored, "", before, after))
         return self.get(row.name)
 
     def remove(self, name: str) -> None:

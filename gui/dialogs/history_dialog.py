@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import html
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -32,8 +32,10 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -46,8 +48,9 @@ from core.library.service import LibraryService
 from gui.dialogs.receipt_dialog import ReceiptDialog
 from gui.tasks import TaskRunner
 
-THUMBS_SHOWN = 8  # thumbnails in the selected entry's strip
+THUMBS_SHOWN = 60  # tiles in the selected entry's strip (it scrolls); beyond, "and N more"
 THUMB_SIZE = 72
+TILE_WIDTH = THUMB_SIZE + 28  # room for a camera's usual name (IMG_0001.JPG) under the picture
 EVERYONE = "Everyone"
 
 
@@ -245,29 +248,63 @@ class HistoryDialog(QDialog):
             Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.LinksAccessibleByMouse
         )
         self.entry_label.linkActivated.connect(self._open_link)
-        self.thumbs = QHBoxLayout()
+        # Every file the entry concerns, one tile each (a Live Photo's movie on its still's tile), in a
+        # strip that scrolls sideways: the picture, and the name below it, elided with the whole name as
+        # its tooltip, so names never run into each other.
+        strip = QWidget()
+        self.thumbs = QHBoxLayout(strip)
         self.thumbs.setContentsMargins(0, 0, 0, 0)
+        self.thumbs.setSpacing(6)
         self.thumbs.addStretch(1)
-        self.thumb_labels: list[QLabel] = []
+        self.strip = QScrollArea()
+        self.strip.setWidget(strip)
+        self.strip.setWidgetResizable(True)
+        self.strip.setFrameShape(QFrame.Shape.NoFrame)
+        self.strip.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.strip.setFixedHeight(THUMB_SIZE + 8 + self.fontMetrics().height() * 2 + 24)
+        self.thumb_labels: list[QLabel] = []  # the pictures, one a tile
+        self.name_labels: list[QLabel] = []  # the names under them
+        self._tiles: list[QWidget] = []
         self.details_button = QPushButton("&Details")
         self.details_button.setCheckable(True)
         self.details_button.setAutoDefault(False)
-        self.details_button.setToolTip("The entry exactly as stored, with its signature")
+        self.details_button.setToolTip("The entry in words: what, when, who, the result; the raw entry below")
+        # Details: the entry in words first, the entry as stored (payload, MACs) under "Technical details",
+        # as the receipt dialog shows a receipt.
+        self.details_words = QLabel()
+        self.details_words.setWordWrap(True)
+        self.details_words.setTextFormat(Qt.TextFormat.RichText)
+        self.details_words.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.technical_button = QToolButton()
+        self.technical_button.setText(SHOW_TECHNICAL)
+        self.technical_button.setCheckable(True)
+        self.technical_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.technical_button.setArrowType(Qt.ArrowType.RightArrow)
+        self.technical_button.setToolTip("The entry exactly as stored, with its signature")
+        self.technical_button.toggled.connect(self._show_technical)
         self.details = QPlainTextEdit()
         self.details.setReadOnly(True)
         self.details.setFont(QFont("monospace"))
+        self.details.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.details.hide()
-        self.details_button.toggled.connect(self.details.setVisible)
+        self.details_box = QWidget()
+        inner = QVBoxLayout(self.details_box)
+        inner.setContentsMargins(0, 0, 0, 0)
+        inner.addWidget(self.details_words)
+        inner.addWidget(self.technical_button, 0, Qt.AlignmentFlag.AlignLeft)
+        inner.addWidget(self.details, 1)
+        self.details_box.hide()
+        self.details_button.toggled.connect(self.details_box.setVisible)
         details_box = QWidget()
         box_layout = QVBoxLayout(details_box)
         box_layout.setContentsMargins(0, 0, 0, 0)
         box_layout.addWidget(self.entry_label)
-        box_layout.addLayout(self.thumbs)
+        box_layout.addWidget(self.strip)
         row = QHBoxLayout()
         row.addStretch(1)
         row.addWidget(self.details_button)
         box_layout.addLayout(row)
-        box_layout.addWidget(self.details, 1)
+        box_layout.addWidget(self.details_box, 1)
 
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.table)
@@ -286,6 +323,7 @@ class HistoryDialog(QDialog):
 
         self.verification: Verification | None = None
         self._paths: dict[str, Path] = {}
+        self._movie_of: dict[str, str] = {}  # a Live Photo's still -> its movie (fingerprints)
         self._current: HistoryItem | None = None
         self.refresh()
         self.table.setFocus()
@@ -295,6 +333,11 @@ class HistoryDialog(QDialog):
         check = self.service.verify_ledger()
         self.verification = check
         self._paths = {p.fingerprint: p.path for p in reversed(self.service.photos())}
+        by_path = {path: fp for fp, path in self._paths.items()}
+        self._movie_of = {
+            by_path[still]: movie_fp for still, (_movie, movie_fp) in self.service.live_pairs().items()
+            if still in by_path
+        }
         names = history.file_names((fp, path) for fp, path in self._paths.items())
         self.model.set_entries(entries, check.first_bad if not check.ok else None, names)
         current = self.recipient_filter.currentText()
@@ -353,6 +396,7 @@ class HistoryDialog(QDialog):
         self._show_photos(item)
         if entry is None or item is None:
             self.details.clear()
+            self.details_words.clear()
             self.entry_label.setText(
                 "No entry matches these filters." if self.model._all else ""
             )
@@ -380,24 +424,63 @@ class HistoryDialog(QDialog):
             "payload": entry.data(),
         }
         self.details.setPlainText(json.dumps(doc, indent=2, ensure_ascii=False))
+        bad = self.model.bad_id is not None and entry.id == self.model.bad_id
+        rows = "".join(
+            f"<tr><td><b>{_escape(label)}</b>&nbsp;&nbsp;</td><td>{_escape(value)}</td></tr>"
+            for label, value in history.entry_facts(item, bad)
+        )
+        self.details_words.setText(f"<table>{rows}</table>")
+
+    def _show_technical(self, on: bool) -> None:
+        self.details.setVisible(on)
+        self.technical_button.setText(HIDE_TECHNICAL if on else SHOW_TECHNICAL)
+        self.technical_button.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
 
     def _show_photos(self, item: HistoryItem | None) -> None:
-        """Thumbnails (the camera's embedded one, else a cached one) and names of the entry's photos."""
-        for label in self.thumb_labels:
-            self.thumbs.removeWidget(label)
-            label.deleteLater()
-        self.thumb_labels = []
+        """One tile for each file of the entry: its picture (the camera's embedded thumbnail, else a
+        cached one) and its name; a Live Photo's movie shares its still's tile and the name says so."""
+        for tile in self._tiles:
+            self.thumbs.removeWidget(tile)
+            tile.deleteLater()
+        self._tiles, self.thumb_labels, self.name_labels = [], [], []
         if item is None:
+            self.strip.hide()
             return
-        for i, fp in enumerate(item.fingerprints[:THUMBS_SHOWN]):
+        tiles = tiles_of(item.fingerprints, self._movie_of)
+        self.strip.setVisible(bool(tiles))
+        for i, (fp, movie) in enumerate(tiles[:THUMBS_SHOWN]):
             name = self.model.names.get(fp, "")
+            movie_name = self.model.names.get(movie, "") if movie else ""
+            tip = name or "no longer in the library"
+            caption = name or "gone"
+            second = ""
+            if movie:
+                named_movie = f" {movie_name}" if movie_name else ""
+                tip += f", and its Live Photo movie{named_movie}, which left with it"
+                second = "\n+ its movie"
+            tile = QWidget()
+            tile.setFixedWidth(TILE_WIDTH)
+            tile.setToolTip(tip)
+            column = QVBoxLayout(tile)
+            column.setContentsMargins(0, 0, 0, 0)
+            column.setSpacing(2)
             label = QLabel()
-            label.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
-            label.setToolTip(name or "no longer in the library")
-            label.setText(_elide(name or "gone", 12))  # until its thumbnail arrives (or for good)
-            label.setFixedSize(THUMB_SIZE + 8, THUMB_SIZE + 8)
-            self.thumbs.insertWidget(i, label)
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            label.setToolTip(tip)
+            label.setFixedSize(TILE_WIDTH, THUMB_SIZE + 8)
+            caption_label = QLabel()
+            caption_label.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+            caption_label.setToolTip(tip)
+            metrics = caption_label.fontMetrics()
+            caption_label.setText(
+                metrics.elidedText(caption, Qt.TextElideMode.ElideMiddle, TILE_WIDTH - 2) + second
+            )
+            column.addWidget(label)
+            column.addWidget(caption_label)
+            self.thumbs.insertWidget(i, tile)
+            self._tiles.append(tile)
             self.thumb_labels.append(label)
+            self.name_labels.append(caption_label)
             path = self._paths.get(fp)
             if path is None:
                 continue
@@ -410,6 +493,10 @@ class HistoryDialog(QDialog):
                     pool="interactive",
                     on_done=self._thumbnail_done,
                 )
+        if len(tiles) > THUMBS_SHOWN:
+            more = QLabel(f"and {len(tiles) - THUMBS_SHOWN} more")
+            self.thumbs.insertWidget(THUMBS_SHOWN, more)
+            self._tiles.append(more)
 
     def _thumbnail(self, fingerprint: str, path: Path) -> QImage | None:
         """Worker side: the camera's embedded thumbnail, else the cached one."""
@@ -459,10 +546,17 @@ class HistoryDialog(QDialog):
 
 
 NAMES_IN_PANE = 12
+SHOW_TECHNICAL, HIDE_TECHNICAL = "Technical details", "Hide technical details"
 
 
-def _elide(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+def tiles_of(fingerprints: Sequence[str], movie_of: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(file, movie on the same tile or "") for the strip: every file once, in the entry's order; a Live
+    Photo's movie goes on its still's tile when both are listed. ``movie_of``: still -> movie."""
+    listed = set(fingerprints)
+    shared = {movie_of[fp] for fp in fingerprints if fp in movie_of and movie_of[fp] in listed}
+    return [
+        (fp, movie_of[fp] if movie_of.get(fp) in shared else "") for fp in fingerprints if fp not in shared
+    ]
 
 
 def _escape(text: str) -> str:

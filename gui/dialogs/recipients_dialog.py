@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.library.events import settings_change
 from core.library.service import LibraryError, LibraryService
 from core.model.categories import LABELS, Category
 from core.model.policy import (
@@ -374,6 +375,10 @@ class RecipientsDialog(QDialog):
             return False
         preset = self.preset.currentData()
         try:
+            before = self.service.policy_of(self.service.recipient(name)).settings()
+        except (LibraryError, PolicyError, OSError):
+            before = None
+        try:
             if preset in BUILTIN:
                 self.service.set_recipient_policy(name, preset)
             else:
@@ -387,12 +392,15 @@ class RecipientsDialog(QDialog):
             self.show_message(f"Could not save the policy: {exc}")
             return False
         self.reload(select=name)
-        self.show_message(f"Saved: {name} now receives photos under policy {self._describe_saved(name)}.")
+        self.show_message(f"Saved: {self._describe_saved(name, before)}.")
         self.recipients_changed.emit()
         return True
 
-    def _describe_saved(self, name: str) -> str:
-        return policy_label(self.service.recipient(name).policy)
+    def _describe_saved(self, name: str, before: dict[str, object] | None) -> str:
+        after = self.service.policy_of(self.service.recipient(name))
+        if before is None:
+            return f"{name} now receives photos under policy {policy_label(after)}"
+        return settings_change(name, before, after.settings())
 
     def import_policy(self) -> None:
         name = self._current

@@ -27,7 +27,7 @@ from PySide6.QtGui import (
     QPen,
     QPixmap,
 )
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtWidgets import QAbstractScrollArea, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from gui.models.photo_model import Roles
 
@@ -38,6 +38,8 @@ PRIVATE = QColor(110, 110, 118)
 WARNING = QColor(210, 50, 40)
 BADGE_BG = QColor(0, 0, 0, 150)
 MOTION_WORD = "MOTION"
+LIVE_WORD = "LIVE"
+MARK_ONLY = 20.0  # a top-left badge's mark without its word
 BADGE_PAD = 2.0  # room around a cached badge for its antialiased edge
 _CONSENT_BADGES: dict[tuple[bool, bool, float], QPixmap] = {}  # (allowed, own, device pixel ratio)
 
@@ -92,10 +94,16 @@ class PhotoDelegate(QStyledItemDelegate):
             right -= 26
         if index.data(Roles.Video):
             self._paint_duration(painter, right, bottom, str(index.data(Roles.Duration) or ""), option.font)
+        # A badge is drawn whole or not at all: the part of the tile the view shows can be narrower than
+        # the tile (a narrow grid), and a cut word ("LIVI") reads as another word.
+        visible = rect.right() - 6
+        view = option.widget
+        if isinstance(view, QAbstractScrollArea):
+            visible = min(visible, float(view.viewport().width()) - 6)
         if index.data(Roles.Live):
-            self._paint_live(painter, rect, option.font)
+            self._paint_live(painter, rect, option.font, visible)
         elif index.data(Roles.Motion):
-            self._paint_motion(painter, rect, option.font)
+            self._paint_motion(painter, rect, option.font, visible)
         if focused and not selected:
             pen = QPen(pal.color(QPalette.ColorRole.Highlight), 2, Qt.PenStyle.DotLine)
             painter.setPen(pen)
@@ -186,9 +194,15 @@ class PhotoDelegate(QStyledItemDelegate):
             painter.drawRect(QRectF(box.left() + 4 + 2 * k, box.top() + 9 - 2.5 * k, 8, 6))
         return box.right() + 4
 
-    def _paint_live(self, painter: QPainter, rect: QRectF, font: QFont) -> None:
+    def _paint_live(self, painter: QPainter, rect: QRectF, font: QFont, visible: float) -> None:
         # As the Photos app marks them: a ring with a dot, then the word.
-        box = self._badge(painter, rect.left() + 6, rect.top() + 26, 50)
+        f = QFont(font)
+        f.setBold(True)
+        f.setPixelSize(10)
+        width = badge_width(rect.left() + 6, visible, 22 + QFontMetricsF(f).horizontalAdvance(LIVE_WORD))
+        if not width:
+            return
+        box = self._badge(painter, rect.left() + 6, rect.top() + 26, width)
         centre = QPointF(box.left() + 10, box.center().y())
         painter.setPen(QPen(Qt.GlobalColor.white, 1.4))
         painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -196,19 +210,19 @@ class PhotoDelegate(QStyledItemDelegate):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(Qt.GlobalColor.white)
         painter.drawEllipse(centre, 2, 2)
-        f = QFont(font)
-        f.setBold(True)
-        f.setPixelSize(10)
-        painter.setFont(f)
-        painter.setPen(Qt.GlobalColor.white)
-        painter.drawText(box.adjusted(18, 0, -3, 0), Qt.AlignmentFlag.AlignCenter, "LIVE")
+        if width > MARK_ONLY:
+            painter.setFont(f)
+            painter.setPen(Qt.GlobalColor.white)
+            painter.drawText(box.adjusted(18, 0, -3, 0), Qt.AlignmentFlag.AlignCenter, LIVE_WORD)
 
-    def _paint_motion(self, painter: QPainter, rect: QRectF, font: QFont) -> None:
+    def _paint_motion(self, painter: QPainter, rect: QRectF, font: QFont, visible: float) -> None:
         # Like LIVE: a mark, then the word; the mark is a play sign in a ring (a video inside the photo).
         f = QFont(font)
         f.setBold(True)
         f.setPixelSize(10)
-        width = 22 + QFontMetricsF(f).horizontalAdvance(MOTION_WORD)
+        width = badge_width(rect.left() + 6, visible, 22 + QFontMetricsF(f).horizontalAdvance(MOTION_WORD))
+        if not width:
+            return
         box = self._badge(painter, rect.left() + 6, rect.top() + 26, width)
         centre = QPointF(box.left() + 10, box.center().y())
         painter.setPen(QPen(Qt.GlobalColor.white, 1.4))
@@ -221,9 +235,10 @@ class PhotoDelegate(QStyledItemDelegate):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(Qt.GlobalColor.white)
         painter.drawPath(play)
-        painter.setFont(f)
-        painter.setPen(Qt.GlobalColor.white)
-        painter.drawText(box.adjusted(18, 0, -3, 0), Qt.AlignmentFlag.AlignCenter, MOTION_WORD)
+        if width > MARK_ONLY:
+            painter.setFont(f)
+            painter.setPen(Qt.GlobalColor.white)
+            painter.drawText(box.adjusted(18, 0, -3, 0), Qt.AlignmentFlag.AlignCenter, MOTION_WORD)
 
     def _paint_duration(self, painter: QPainter, right: float, bottom: float, text: str, font: QFont) -> None:
         """A play mark and the length, right-aligned at ``right``."""
@@ -255,6 +270,16 @@ class PhotoDelegate(QStyledItemDelegate):
         painter.setPen(QPen(Qt.GlobalColor.white, 2.2))
         painter.drawLine(QPointF(right - 11, bottom - 13), QPointF(right - 11, bottom - 7))
         painter.drawPoint(QPointF(right - 11, bottom - 3.5))
+
+
+def badge_width(left: float, visible: float, full: float) -> float:
+    """How wide a top-left badge starting at ``left`` is drawn when the view shows the tile up to
+    ``visible``: whole with its word, the mark alone, or 0 (not drawn) - never a cut word."""
+    if left + full <= visible:
+        return full
+    if left + MARK_ONLY <= visible:
+        return MARK_ONLY
+    return 0.0
 
 
 def _draw_consent(painter: QPainter, c: QPointF, r: float, allowed: bool, own: bool) -> None:

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.imaging.face_words import faces_hint
 from core.library.consent import Decision, consent_of
 from core.library.service import LibraryService, Picture
 from core.model.inventory import human_size
@@ -274,6 +275,7 @@ class PreviewPane(QWidget):
         if not same:
             self.preview = self.picture = self.consent = None
             self.view.set_message("Loading…")
+            self.faces_hint.setText("")  # the previous photo's faces are not this one's
             self.leaves.clear()
             self.stays.clear()
             self.output.setText("")
@@ -465,28 +467,3 @@ class PreviewPane(QWidget):
         fp = self.fingerprint
         if fp is not None:
             self._write(lambda: self.service.remove_manual_face(fp, index))
-
-
-def faces_hint(picture: Picture, blurs: bool) -> str:
-    if picture.video:
-        return "A video: this is one frame of it. Faces in videos are not looked for yet."
-    n_detected = sum(1 for f in picture.faces if f.kind != "manual")
-    kept = sum(1 for f in picture.faces if f.kind == "kept")
-    manual = sum(1 for f in picture.faces if f.kind == "manual")
-    if not picture.faces:
-        missed = " Missed one? Mark it and it will be blurred." if blurs else ""
-        return "No faces found in the picture." + missed
-    parts = [f"{n_detected} face{'s' if n_detected != 1 else ''} found"]
-    if kept:
-        parts.append(f"{kept} kept visible by you")
-    if manual:
-        parts.append(f"{manual} marked by you")
-    hint = ", ".join(parts) + "."
-    if blurs:
-        hint += " Click a face to keep it visible; click it again to blur it."
-        hint += (" Blue: will be blurred (the shaded area around it is what gets blurred) · orange: leaves"
-                 " visible · dashed: your choice.")
-    else:
-        hint += (" This recipient's policy leaves every face visible (orange); to blur faces, change what"
-                 " this recipient may receive under Manage recipients.")
-    return hint

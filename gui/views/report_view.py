@@ -265,6 +265,10 @@ class ScatterChart(_Chart):
                 painter.drawText(box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, label)
 
 
+Bounds = tuple[float, float, float, float]
+Land = tuple[float, list[tuple[float, float]]]
+
+
 class ReportView(QWidget):
     """What ``recipient`` would learn with your choices vs an all-access upload. Call ``refresh()``
     after consent or policy changes, ``set_recipient()`` when the current recipient changes."""
@@ -286,6 +290,7 @@ class ReportView(QWidget):
         self._generation = 0
         self._task: Task | None = None
         self.report: Report | None = None
+        self._shown_map: tuple[Bounds | None, Land] = (None, (0.0, []))  # the map of the shown report
         self._values: dict[tuple[str, int], str] = {}  # figure text as plain text
         self._expanded: dict[tuple[str, int], bool] = {}  # lists opened with "and N more"
         self.setWindowTitle("Exposure report")
@@ -456,6 +461,7 @@ class ReportView(QWidget):
         land: tuple[float, list[tuple[float, float]]] = (0.0, []),
     ) -> None:
         self.report = report
+        self._shown_map = (bounds, land)
         mine, full = report.mine, report.all_access
         label = html.escape(policy_label(report.policy))
         self.status.setText(
@@ -491,6 +497,13 @@ class ReportView(QWidget):
             "flagged as the likely home. Places group positions within 200 m; names come from an offline "
             "gazetteer (nothing is looked up online)."
         )
+
+    def restyle(self) -> None:
+        """The theme changed: the colours in the cells' words (risk, links) are chosen for a background,
+        so the shown report is written again for the new one."""
+        if self.report is not None:
+            bounds, land = self._shown_map
+            self.show_report(self.report, bounds, land)
 
     # -- lists: five entries, then "and N more" that opens in place ---------------------------------
 

@@ -16,11 +16,12 @@ from PySide6.QtCore import QRect, Qt, Signal
 from PySide6.QtGui import QImage, QKeyEvent, QPixmap, QWheelEvent
 from PySide6.QtWidgets import QCheckBox, QDialog, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
+from core.imaging.face_words import faces_hint
 from core.library.service import LibraryService, Picture
 from gui.models.thumbnail_loader import to_qimage
 from gui.tasks import TaskRunner
 from gui.views.picture_view import PictureView
-from gui.views.preview_pane import PreviewPane, faces_hint
+from gui.views.preview_pane import PreviewPane
 
 VIEWER_SIZE = 4096  # the long side loaded: enough for 1:1 on nearly every photo, bounded for memory
 ZOOM_STEP = 1.25
@@ -126,6 +127,10 @@ class Viewer(QDialog):
         self.picture = picture
         blurs = self.pane.policy_blurs(self.recipient)
         self.view.set_picture(QPixmap.fromImage(image), picture.faces, blurs)
+        for control in (self.boxes, self.leaving, self.draw):
+            control.setVisible(not picture.video)  # faces in videos are not looked for yet
+        if picture.video:
+            self.draw.setChecked(False)
         self.hint.setText(faces_hint(picture, blurs))
         self._show_zoom(self.view.scale())
         # Whom the labels speak for: the faces' fate depends on the recipient chosen in the main window.

@@ -62,3 +62,31 @@ def test_theme_choice_is_applied_and_remembered(qtbot, restore_style, service, r
     again.set_theme("light")
     assert not is_dark()
     again.close()
+
+
+def _link_colour(label) -> QColor:
+    """The most common strongly blue colour in the label's pixels: its link."""
+    image = label.grab().toImage()
+    counts: dict[str, int] = {}
+    for x in range(image.width()):
+        for y in range(image.height()):
+            c = QColor(image.pixel(x, y))
+            if c.blue() > c.red() + 40:
+                counts[c.name()] = counts.get(c.name(), 0) + 1
+    return QColor(max(counts, key=lambda k: counts[k]))
+
+
+def test_a_link_shown_before_the_theme_changed_takes_the_new_link_colour(qtbot, restore_style) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    apply_theme(app, "light")
+    label = QLabel("<a href='more:places'>and 2 more places</a>")
+    qtbot.addWidget(label)
+    label.show()
+    qtbot.waitExposed(label)
+    apply_theme(app, "dark")
+    link, window = _link_colour(label), app.palette().color(QPalette.ColorRole.Window)
+    assert link == app.palette().color(QPalette.ColorRole.Link)
+    assert contrast(link, window) >= 4.5, link.name()

@@ -77,3 +77,56 @@ def test_cli_and_history_dialog_use_the_same_words(tmp_path: Path, mem_keyring, 
     assert len(lines) == len(words) == 4
     for line, w in zip(lines, words, strict=True):
         assert line.endswith(f"{w.kind} ({w.recipient}): {w.what}")
+
+
+def test_a_policy_change_says_what_changed_from_both_settings():
+    from core.model.policy import BUILTIN
+
+    minimal = BUILTIN["minimal"].settings()
+    cats = {**minimal["categories"], "time": "keep"}  # type: ignore[dict-item]
+    family = {**minimal, "name": "family", "categories": cats, "motion": "keep"}
+    again = {**family, "name": "family-2"}  # another custom file: only what it does counts
+    changed = ev.RecipientPolicyChanged("Family", "/p/f-1.toml", "/p/f-2.toml", "w", minimal, family)
+    # Recorded in the payload and read back.
+    assert ev.parse({"when": "w", **changed.payload()}) == changed
+    what = ev.describe(changed).what
+    assert what == "Settings now keep the time and send Live & motion photo videos"
+    assert ev.policy_change("Family", changed) == (
+        "Family's settings now keep the time and send Live & motion photo videos"
+    )
+    back = ev.RecipientPolicyChanged("Family", "/p/f-2.toml", "/p/f-3.toml", "w", family, again)
+    assert ev.describe(back).what == "Settings saved again, unchanged"
+    to_builtin = ev.RecipientPolicyChanged("Family", "/p/f-2.toml", "minimal", "w", family, minimal)
+    assert ev.describe(to_builtin).what == (
+        "Settings now follow policy minimal: remove the time and send the still photo only"
+    )
+    # An entry written before the settings were recorded keeps a plain sentence, never "custom settings →
+    # custom settings".
+    old = {"kind": "recipient", "action": "policy", "recipient": "Family", "old": "/p/a.toml",
+           "new": "/p/b.toml"}
+    assert ev.describe(old).what == "Settings changed (this entry does not record how)"
+    assert "custom settings → custom settings" not in ev.describe(old).what
+
+
+def test_changing_a_custom_policy_for_another_records_both_settings(tmp_path: Path, mem_keyring, capsys):
+    from core.cli.main import main
+    from core.library import history
+
+    first, second = tmp_path / "first.toml", tmp_path / "second.toml"
+    first.write_text('name = "mine"\n')
+    second.write_text('name = "mine"\nmotion = "keep"\n[categories]\ntime = "keep"\n')
+    home = tmp_path / "home"
+    with LibraryService.open(home) as lib:
+        lib.add_recipient("Family", str(first))
+        lib.set_recipient_policy("Family", str(second))
+        entries = lib.ledger_entries()
+    data = entries[-1].data()
+    assert data["old_settings"]["categories"]["time"] == "remove"  # type: ignore[index]
+    assert data["new_settings"]["categories"]["time"] == "keep"  # type: ignore[index]
+    said = history.item_of(entries[-1], {}).sentence
+    assert said == "Family's settings now keep the time and send Live & motion photo videos"
+    capsys.readouterr()
+    assert main(["--home", str(home), "ledger"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].endswith(
+        "Recipient (Family): Settings now keep the time and send Live & motion photo videos"
+    )

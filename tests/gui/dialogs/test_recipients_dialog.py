@@ -192,10 +192,15 @@ def test_a_recipients_own_policy_has_one_name_everywhere(qtbot, dialog, library,
     qtbot_click_save(dialog)
     spec = library.recipient("Family").policy
     assert load_policy(spec).name == CUSTOM_LABEL
-    shown = [dialog.message.text()]
-    shown.append(dialog.model.index(dialog.model.row_of("Family"), 0).data(Qt.ItemDataRole.ToolTipRole))
+    # Saving and the ledger's policy change say what changed, in words (never the stored copy's name).
+    changed = [dialog.message.text(), describe(library.ledger_entries()[-1].data()).what]
+    assert changed[0] == "Saved: Family's settings now keep the time."
+    assert changed[1] == "Settings now keep the time"
+    for text in changed:
+        assert "custom for" not in text and ".toml" not in text, text
+    shown = [dialog.model.index(dialog.model.row_of("Family"), 0).data(Qt.ItemDataRole.ToolTipRole)]
     drive(library.export_job("Family", tmp_path / "out"))
-    shown += [describe(e.data()).what for e in library.ledger_entries()[-3:]]
+    shown += [describe(e.data()).what for e in library.ledger_entries()[-2:]]
     shown.append(to_text(drive(report_job(library, "Family", namer=None))))
     runner = TaskRunner()
     share = ShareDialog(library, runner, "Family")

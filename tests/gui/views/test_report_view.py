@@ -126,3 +126,42 @@ def test_long_lists_show_five_and_open_in_place(qtbot, lib: LibraryService, runn
     # 1990-2001 is too long for months: the chart bins by quarter or year and says so.
     assert view.month_charts[1].title in ("Photos per quarter", "Photos per year")
     assert sum(view.month_charts[1].values) == 12 and len(view.month_charts[1].values) <= 48
+
+
+def test_a_theme_change_rewrites_the_shown_report_for_the_new_background(
+    qtbot, lib: LibraryService, runner: TaskRunner
+):
+    from PySide6.QtGui import QColor, QPalette
+    from PySide6.QtWidgets import QApplication
+
+    from gui.theme import apply_theme, css
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    style, palette, sheet = app.style().name(), QPalette(app.palette()), app.styleSheet()
+    try:
+        apply_theme(app, "light")
+        view = ReportView(lib, runner, META, namer=None)
+        qtbot.addWidget(view)
+        qtbot.waitUntil(lambda: view.report is not None and not view.busy(), timeout=10000)
+        facts = [rp.PhotoFacts(cameras=(f"Camera {i:02d}",)) for i in range(8)]
+        side = rp.build_side(facts)
+        view.show_report(rp.Report(META, "minimal", 8, side, side))
+        cell = view.cells[("Cameras", 0)]
+        light_risk = css("risk", cell)
+        assert light_risk in cell.styleSheet()
+        view.show()
+        qtbot.waitExposed(view)
+        apply_theme(app, "dark")
+        view.restyle()
+        assert css("risk", cell) != light_risk and css("risk", cell) in cell.styleSheet()
+        # The "and 3 more" link is drawn in the dark palette's link colour.
+        image = cell.grab().toImage()
+        link = QColor(app.palette().color(QPalette.ColorRole.Link))
+        assert any(
+            QColor(image.pixel(x, y)) == link for x in range(image.width()) for y in range(image.height())
+        )
+    finally:
+        app.setStyle(style)
+        app.setPalette(palette)
+        app.setStyleSheet(sheet)

@@ -132,3 +132,29 @@ def test_the_share_dialog_says_videos_are_withheld_when_faces_are_blurred(qtbot,
     assert "1 video will be withheld" in dlg.problems_label.text()
     assert "faces in videos cannot be blurred yet" in dlg.problems_label.text()
     dlg.close()
+
+
+def test_the_viewer_offers_no_face_tools_for_a_video_and_says_why(qtbot, video_window) -> None:
+    from core.imaging.face_words import VIDEO_FACES
+
+    win = video_window
+    select(win, ["a_photo.jpg"])
+    win.open_viewer()
+    viewer = win.viewer
+    assert viewer is not None
+    qtbot.waitUntil(lambda: viewer.picture is not None and not viewer.picture.video, timeout=WAIT)
+    assert viewer.boxes.isVisible() and viewer.draw.isVisible()
+    select(win, ["b_clip.mp4"])
+    win.open_viewer()
+    qtbot.waitUntil(lambda: viewer.picture is not None and viewer.picture.video, timeout=WAIT)
+    assert not viewer.boxes.isVisible() and not viewer.draw.isVisible() and not viewer.leaving.isVisible()
+    assert viewer.hint.text() == VIDEO_FACES
+    qtbot.waitUntil(lambda: pane_done(win, "b_clip.mp4"), timeout=WAIT)
+    assert win.pane.faces_hint.text() == VIDEO_FACES  # the pane says the same
+    viewer.close()
+    settle(qtbot, win)
+
+
+def pane_done(win, name: str) -> bool:
+    pane = win.pane
+    return pane.picture is not None and pane.name == name and pane.preview is not None
