@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 
 from core.formats.base import Buffer, Cleaned, FormatHandler, Parsed, state_of
 from core.formats.isobmff import Box, Reader, read_boxes
-from core.formats.shared import classify_trailer, segment_category
+from core.formats.shared import HANDLER_NAME, classify_trailer, segment_category
 from core.metadata.xmp import parse_xmp
 from core.model.categories import Category
 from core.model.inventory import Item, Need, ParseError, Segment
@@ -668,9 +668,6 @@ def _structure(
         else:
             movie.segments.append(Segment(child.start, child.size, child.type, Category.TECHNICAL))
 
-
-# The key suffix of a track's handler name: the words say what it names (core.pipeline.description).
-HANDLER_NAME = "handler-name"
 
 
 def _handler_name(movie: Movie, track: Track, box: Box, name: str) -> None:

@@ -23,6 +23,10 @@ CATEGORY_PRIORITY = (
     Category.DESCRIPTION, Category.HIDDEN_MEDIA, Category.HISTORY, Category.TECHNICAL,
 )
 
+# The key suffix of a video track's handler name (core.formats.mp4), here so that the words that say
+# what it names (core.pipeline.description) do not import the MP4 reader.
+HANDLER_NAME = "handler-name"
+
 
 def segment_category(items: list[Item], default: Category = Category.TECHNICAL) -> Category:
     """One category for a byte range holding several items: the most sensitive one wins."""

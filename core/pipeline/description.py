@@ -26,9 +26,8 @@ from datetime import datetime
 from enum import StrEnum
 
 from core.formats.base import MOTION_KEY
-from core.formats.mp4 import HANDLER_NAME
 from core.formats.nested import is_child
-from core.formats.shared import EARLIER_VERSION, SEF_TRAILER, SEF_UNNAMED
+from core.formats.shared import EARLIER_VERSION, HANDLER_NAME, SEF_TRAILER, SEF_UNNAMED
 from core.metadata.icc_clean import SPACES, TEXT_KEY, is_profile_item, text_removed
 from core.metadata.places import place_name
 from core.model.categories import LABELS, Category

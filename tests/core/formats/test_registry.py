@@ -41,3 +41,14 @@ def test_importing_the_registry_loads_no_handler_module() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.split("\n")[:2] == ["[]", "True"]
+
+
+def test_the_words_and_a_photo_inspection_do_not_load_the_video_reader() -> None:
+    """The MP4 reader is the largest handler (its import is about 20 ms): start-up and photos never pay it."""
+    code = (
+        "import sys\n"
+        "import core.pipeline.description, core.cli.main\n"
+        "print('core.formats.mp4' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
