@@ -100,6 +100,20 @@ def _sample_jpeg(folder: Path) -> Path:
     return path
 
 
+def _maker_note_jpeg(folder: Path) -> Path:
+    """A JPEG whose camera wrote a maker note: reading it imports that maker's reader by name (the
+    bundle must carry every one of them)."""
+    from PIL import Image
+
+    path = folder / "IMG_0002.jpg"
+    exif = Image.Exif()
+    exif[0x010F] = "Canon"  # Make
+    exif[0x0110] = "Canon PowerShot"  # Model
+    exif.get_ifd(0x8769)[0x927C] = b"\x01\x00" + bytes(12)  # MakerNote: one empty entry
+    Image.new("RGB", (64, 48), (90, 60, 30)).save(path, "JPEG", quality=90, exif=exif)
+    return path
+
+
 def _env(home: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
@@ -196,6 +210,16 @@ def check() -> int:
         if "faces" not in entry:
             return _fail("inspect --faces returned no face result (model not found?)", proc)
         print(f"  ok: inspect found {sorted(categories)}, faces: {len(entry['faces'])}")
+
+        noted = _maker_note_jpeg(tmp_path / "roll")
+        proc = _run(["inspect", "--json", str(noted)], env)
+        try:
+            entry = json.loads(proc.stdout)["files"][0]
+        except (ValueError, KeyError, IndexError):
+            return _fail("inspect of a photo with a maker note printed no JSON document", proc)
+        if entry.get("status") != "ok":
+            return _fail(f"a photo with a maker note did not read: {entry.get('error')}", proc)
+        print("  ok: a photo with a maker note reads (the maker-note readers are in the bundle)")
 
         # A blank sample proves the model loads, not that it sees: a real face does, when available.
         if CORPUS_FACE.is_file():
