@@ -107,8 +107,7 @@ class Offload:
                     given = next(source, None)
                     if given is None:
                         break
-                    pool = self._get_pool()
-                    pending.append((given, pool, pool.submit(fn, *given) if pool is not None else None))
+                    pending.append((given, *self._submit(fn, given)))
                 if not pending:
                     return
                 args, pool, future = pending.popleft()
@@ -127,6 +126,21 @@ class Offload:
             for _args, _pool, left in pending:  # the caller stopped early (a cancel): drop what is queued
                 if left is not None:
                     left.cancel()
+
+    def _submit(
+        self, fn: Callable[..., T], args: tuple[Any, ...]
+    ) -> tuple[ProcessPoolExecutor | None, Future[T] | None]:
+        """Hand one chunk to the pool; a pool that broke since the last chunk (a worker died before its
+        future was read) is replaced first. (None, None): it runs in the calling thread."""
+        for _ in range(2):
+            pool = self._get_pool()
+            if pool is None:
+                return None, None
+            try:
+                return pool, pool.submit(fn, *args)
+            except BrokenProcessPool:
+                self._discard(pool)
+        return None, None
 
     def close(self) -> None:
         with self._lock:

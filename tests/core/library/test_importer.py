@@ -134,3 +134,21 @@ def test_a_known_content_is_not_inventoried_again(tmp_path: Path, monkeypatch, m
         again = {p.path.name: p.fingerprint for p in lib.photos() if p.path.parent == more}
         first = {p.path.name: p.fingerprint for p in lib.photos() if p.path.parent == folder / "A0"}
         assert again["again-p03.jpg"] == first["p03.jpg"] and again["again-p06.jpg"] == first["p06.jpg"]
+
+
+def test_a_pool_that_broke_before_the_next_chunk_is_replaced():
+    """A worker can die between two chunks handed out (its future not read yet): the next chunk goes to
+    a fresh pool instead of failing the import (seen once in the full suite as a race)."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    offload = Offload()
+    offload.use_processes(1)
+    try:
+        pool = offload._get_pool()
+        assert pool is not None
+        with pytest.raises(BrokenProcessPool):
+            pool.submit(os._exit, 3).result()  # the worker dies; the offload does not know yet
+        assert list(offload.stream(square_or_die, [(2,), (3,)])) == [[4], [9]]
+        assert offload.calls_in_process == 2
+    finally:
+        offload.close()
