@@ -9,7 +9,7 @@ from PySide6.QtCore import QEvent, QModelIndex, Qt
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QMessageBox
 
-from core.library.consent import Decision, Effective, Source, consent_of
+from core.library.consent import Decision, Effective, Source, album_change_words, consent_of
 from gui.models.album_model import CONSENT, AlbumRoles
 from gui.models.photo_model import CONSENT_ROLES, Roles
 from gui.tasks import Task
@@ -112,13 +112,19 @@ class WindowConsent:
     def decide_album(self, album_id: int, decision: Decision) -> Task:
         service, recipient = self.service, self.recipient
 
-        def done(_k: object, _changed: object) -> None:
+        def work() -> str:
+            service.decide_album(album_id, recipient, decision)
+            return album_change_words(album_id, recipient, service.album_states(recipient))
+
+        def done(_k: object, words: object) -> None:
             self.model.refresh_all(CONSENT_ROLES)
             self.refresh_view()
             self._consent_changed()
+            if words:
+                self.say(str(words), 8000)
 
         return self.runner.submit(
-            lambda: service.decide_album(album_id, recipient, decision),
+            work,
             key="decide-album",
             pool="writer",
             on_done=done,

@@ -12,8 +12,20 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 from core.pipeline.description import Consent
+
+
+class AlbumStateLike(Protocol):
+    """What ``album_change_words`` reads of an album's state (core.library.gallery.AlbumState)."""
+
+    album_id: int
+    parent_id: int | None
+    name: str
+    own: bool | None
+    effective: bool
+    overrides: int
 
 
 class Decision(StrEnum):
@@ -141,3 +153,39 @@ def consent_of(effective: Effective) -> Consent:
     else:
         because = "nothing was decided yet, and photos are private until you share them"
     return Consent(effective.allowed, because)
+
+
+def album_change_words(album_id: int, recipient: str, states: Sequence[AlbumStateLike]) -> str:
+    """What an album decision did, including what it did not change: the sub-albums and photos that
+    decide for themselves keep their own answer (a person who makes "roll" private and still sees
+    "8 of 16 shared" must be told why)."""
+    by_id = {s.album_id: s for s in states}
+    album = by_id.get(album_id)
+    if album is None:
+        return ""
+    children: dict[int | None, list[AlbumStateLike]] = {}
+    for s in states:
+        children.setdefault(s.parent_id, []).append(s)
+    head = f"Album {album.name} is now {'shared with' if album.effective else 'private from'} {recipient}."
+    own_albums: list[str] = []
+    photos = album.overrides
+    stack = list(children.get(album_id, []))
+    while stack:
+        sub = stack.pop()
+        if sub.own is not None and sub.own != album.effective:
+            own_albums.append(sub.name)
+            continue  # below it, that album's answer is what counts
+        photos += sub.overrides
+        stack.extend(children.get(sub.album_id, []))
+    kept: list[str] = []
+    if own_albums:
+        names = sorted(own_albums, key=str.casefold)
+        listed = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        many = len(names) > 1
+        kept.append(f"album{'s' if many else ''} {listed} (decided on {'their' if many else 'its'} own)")
+    if photos:
+        kept.append(f"{photos} photo{'s' if photos != 1 else ''} decided one by one")
+    if not kept:
+        return head
+    other = "private" if album.effective else "shared"
+    return f"{head} Still {other}: {' and '.join(kept)}."

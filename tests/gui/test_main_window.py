@@ -365,3 +365,17 @@ def test_the_grid_follows_a_filter_while_the_preview_pane_is_busy(qtbot, window:
     finally:
         release.set()
     settle(qtbot, window)
+
+
+def test_an_album_decision_says_what_it_left_as_it_was(qtbot, window: MainWindow):
+    """Making the top album private while a sub-album is shared changes no count a person sees: the
+    status bar says why (a new user found the switch "did nothing")."""
+    family = window.albums.data(album_index(window, "Family"), AlbumRoles.AlbumId)
+    window.decide_album(family, Decision.ALLOWED)
+    settle(qtbot, window)
+    top = window.albums.data(album_index(window, "Photos"), AlbumRoles.AlbumId)
+    window.decide_album(top, Decision.DENIED)
+    settle(qtbot, window)
+    text = window.message_label.text()
+    assert text.startswith(f"Album Photos is now private from {META}.")
+    assert "Still shared: album Family (decided on its own)" in text
