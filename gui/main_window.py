@@ -374,8 +374,7 @@ class MainWindow(WindowActions, WindowJobs, WindowConsent, QMainWindow):
         if not name or name == self.recipient:
             return
         self.recipient = name
-        self._undo = None
-        self.undo_action.setEnabled(False)
+        self.forget_undo()
         self._name_actions()
         self.model.set_recipient(name)
         self.pane.set_recipient(name)
@@ -517,8 +516,7 @@ class MainWindow(WindowActions, WindowJobs, WindowConsent, QMainWindow):
         if self.recipient not in names:
             self.recipient = names[0] if names else ""
             self.model.set_recipient(self.recipient)
-            self._undo = None
-            self.undo_action.setEnabled(False)
+            self.forget_undo()
         self._name_actions()
         self._fill_recipients()
         self.model.refresh_all(CONSENT_ROLES)

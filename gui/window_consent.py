@@ -5,6 +5,8 @@ the grid re-reads exactly the rows that changed."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from PySide6.QtCore import QEvent, QModelIndex, Qt
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QMessageBox
@@ -23,7 +25,15 @@ def own_decision(effective: Effective) -> Decision:
 
 
 class WindowConsent:
+    # What Edit → Undo puts back: the photo decisions the last change replaced, or the album decision
+    # (recipient, album, its own decision before); at most one of the two is set.
     _undo: tuple[str, dict[str, Decision]] | None = None
+    _undo_album: tuple[str, int, Decision] | None = None
+
+    def forget_undo(self) -> None:
+        self._undo = None
+        self._undo_album = None
+        self.undo_action.setEnabled(False)
 
     # -- consent ----------------------------------------------------------------------------------------
 
@@ -80,9 +90,9 @@ class WindowConsent:
                 text = f"Undone: {what} is {state[str(decision)]} {recipient} again"
                 self._undo = None
             else:
-                self._undo = (recipient, before)
+                self._undo, self._undo_album = (recipient, before), None
                 text += " — Undo: Ctrl+Z"
-            self.undo_action.setEnabled(self._undo is not None)
+            self.undo_action.setEnabled(self._undo is not None or self._undo_album is not None)
             self.say(text, 8000)
             self.refresh_view()
             self._consent_changed()
@@ -90,7 +100,11 @@ class WindowConsent:
         return self.runner.submit(work, key="decide", pool="writer", on_done=done, on_error=self._job_error)
 
     def undo_decision(self) -> None:
-        """Edit → Undo: put back the photo decisions the last change replaced."""
+        """Edit → Undo: put back the photo decisions, or the album decision, the last change replaced."""
+        if self._undo_album is not None:
+            recipient, album_id, previous = self._undo_album
+            self.decide_album(album_id, previous, recipient, undoing=True)
+            return
         if self._undo is None:
             return
         recipient, before = self._undo
@@ -109,19 +123,32 @@ class WindowConsent:
     def _pane_decision(self, fingerprint: str, recipient: str, decision: Decision) -> None:
         self.decide_photos([fingerprint], decision, recipient)
 
-    def decide_album(self, album_id: int, decision: Decision) -> Task:
-        service, recipient = self.service, self.recipient
+    def decide_album(
+        self, album_id: int, decision: Decision, recipient: str | None = None, *, undoing: bool = False
+    ) -> Task:
+        service = self.service
+        recipient = recipient or self.recipient
 
-        def work() -> str:
+        def work() -> tuple[Decision, str]:
+            own = next((s.own for s in service.album_states(recipient) if s.album_id == album_id), None)
+            before = Decision.INHERIT if own is None else Decision.from_flag(own)
             service.decide_album(album_id, recipient, decision)
-            return album_change_words(album_id, recipient, service.album_states(recipient))
+            return before, album_change_words(album_id, recipient, service.album_states(recipient))
 
-        def done(_k: object, words: object) -> None:
+        def done(_k: object, value: object) -> None:
+            before, words = cast(tuple[Decision, str], value)
             self.model.refresh_all(CONSENT_ROLES)
             self.refresh_view()
             self._consent_changed()
+            if undoing:
+                self.forget_undo()
+                words = f"Undone: {words[0].lower()}{words[1:]}" if words else "Undone"
+            elif before is not decision:
+                self._undo, self._undo_album = None, (recipient, album_id, before)
+                self.undo_action.setEnabled(True)
+                words = f"{words} — Undo: Ctrl+Z" if words else words
             if words:
-                self.say(str(words), 8000)
+                self.say(words, 8000)
 
         return self.runner.submit(
             work,

@@ -379,3 +379,19 @@ def test_an_album_decision_says_what_it_left_as_it_was(qtbot, window: MainWindow
     text = window.message_label.text()
     assert text.startswith(f"Album Photos is now private from {META}.")
     assert "Still shared: album Family (decided on its own)" in text
+
+
+def test_an_album_decision_can_be_undone(qtbot, window: MainWindow):
+    family = album_index(window, "Family")
+    album_id = window.albums.data(family, AlbumRoles.AlbumId)
+    assert not window.undo_action.isEnabled()
+    window.decide_album(album_id, Decision.ALLOWED)
+    settle(qtbot, window)
+    assert window.albums.data(album_index(window, "Family").siblingAtColumn(CONSENT)) == "Shared"
+    assert window.message_label.text().endswith("— Undo: Ctrl+Z")
+    assert window.undo_action.isEnabled()
+    window.undo_action.trigger()
+    settle(qtbot, window)
+    assert window.albums.data(album_index(window, "Family"), AlbumRoles.Decision) == "inherit"
+    assert window.message_label.text().startswith("Undone: album Family is now")
+    assert not window.undo_action.isEnabled()
