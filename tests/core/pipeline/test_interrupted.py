@@ -304,7 +304,12 @@ def test_full_disk_plain_export_stops_with_a_sentence(tmp_path: Path, monkeypatc
     size = sources[0].stat().st_size
     out = tmp_path / "out"
     out.mkdir()
-    disk = Disk(monkeypatch, out, int(size * 2.5))
+    # The workers write their outputs into the destination while the export lands earlier ones. With
+    # threads, one count covers them all and up to four outputs (two per worker) can be written before
+    # the first lands: the disk holds four and the journal, and fills before the eighth. Worker
+    # processes each count their own writes (the parent only the journal's): two each fill it.
+    capacity = int(size * 2.5) if parallel == "process" else int(size * 4.5) + 2048
+    disk = Disk(monkeypatch, out, capacity)
     result = drive(export_job(sources, BUILTIN["minimal"], out, parallel=parallel))
     assert result.error.startswith(f"the destination {out} is full")
     assert 1 <= len(result.exported) < 8
