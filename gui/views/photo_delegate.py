@@ -101,9 +101,9 @@ class PhotoDelegate(QStyledItemDelegate):
         if isinstance(view, QAbstractScrollArea):
             visible = min(visible, float(view.viewport().width()) - 6)
         if index.data(Roles.Live):
-            self._paint_live(painter, rect, option.font, visible)
+            self._paint_word_badge(painter, rect, option.font, visible, LIVE_WORD, play=False)
         elif index.data(Roles.Motion):
-            self._paint_motion(painter, rect, option.font, visible)
+            self._paint_word_badge(painter, rect, option.font, visible, MOTION_WORD, play=True)
         if focused and not selected:
             pen = QPen(pal.color(QPalette.ColorRole.Highlight), 2, Qt.PenStyle.DotLine)
             painter.setPen(pen)
@@ -194,12 +194,15 @@ class PhotoDelegate(QStyledItemDelegate):
             painter.drawRect(QRectF(box.left() + 4 + 2 * k, box.top() + 9 - 2.5 * k, 8, 6))
         return box.right() + 4
 
-    def _paint_live(self, painter: QPainter, rect: QRectF, font: QFont, visible: float) -> None:
-        # As the Photos app marks them: a ring with a dot, then the word.
+    def _paint_word_badge(
+        self, painter: QPainter, rect: QRectF, font: QFont, visible: float, word: str, play: bool
+    ) -> None:
+        """LIVE or MOTION at the top left: a ring, then the word. As the Photos app marks a Live Photo,
+        with a dot in the ring; a motion photo's ring holds a play sign (a video inside the photo)."""
         f = QFont(font)
         f.setBold(True)
         f.setPixelSize(10)
-        width = badge_width(rect.left() + 6, visible, 22 + QFontMetricsF(f).horizontalAdvance(LIVE_WORD))
+        width = badge_width(rect.left() + 6, visible, 22 + QFontMetricsF(f).horizontalAdvance(word))
         if not width:
             return
         box = self._badge(painter, rect.left() + 6, rect.top() + 26, width)
@@ -209,36 +212,18 @@ class PhotoDelegate(QStyledItemDelegate):
         painter.drawEllipse(centre, 5.5, 5.5)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(Qt.GlobalColor.white)
-        painter.drawEllipse(centre, 2, 2)
+        if play:
+            sign = QPainterPath(QPointF(centre.x() - 1.6, centre.y() - 2.8))
+            sign.lineTo(centre.x() + 2.8, centre.y())
+            sign.lineTo(centre.x() - 1.6, centre.y() + 2.8)
+            sign.closeSubpath()
+            painter.drawPath(sign)
+        else:
+            painter.drawEllipse(centre, 2, 2)
         if width > MARK_ONLY:
             painter.setFont(f)
             painter.setPen(Qt.GlobalColor.white)
-            painter.drawText(box.adjusted(18, 0, -3, 0), Qt.AlignmentFlag.AlignCenter, LIVE_WORD)
-
-    def _paint_motion(self, painter: QPainter, rect: QRectF, font: QFont, visible: float) -> None:
-        # Like LIVE: a mark, then the word; the mark is a play sign in a ring (a video inside the photo).
-        f = QFont(font)
-        f.setBold(True)
-        f.setPixelSize(10)
-        width = badge_width(rect.left() + 6, visible, 22 + QFontMetricsF(f).horizontalAdvance(MOTION_WORD))
-        if not width:
-            return
-        box = self._badge(painter, rect.left() + 6, rect.top() + 26, width)
-        centre = QPointF(box.left() + 10, box.center().y())
-        painter.setPen(QPen(Qt.GlobalColor.white, 1.4))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawEllipse(centre, 5.5, 5.5)
-        play = QPainterPath(QPointF(centre.x() - 1.6, centre.y() - 2.8))
-        play.lineTo(centre.x() + 2.8, centre.y())
-        play.lineTo(centre.x() - 1.6, centre.y() + 2.8)
-        play.closeSubpath()
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(Qt.GlobalColor.white)
-        painter.drawPath(play)
-        if width > MARK_ONLY:
-            painter.setFont(f)
-            painter.setPen(Qt.GlobalColor.white)
-            painter.drawText(box.adjusted(18, 0, -3, 0), Qt.AlignmentFlag.AlignCenter, MOTION_WORD)
+            painter.drawText(box.adjusted(18, 0, -3, 0), Qt.AlignmentFlag.AlignCenter, word)
 
     def _paint_duration(self, painter: QPainter, right: float, bottom: float, text: str, font: QFont) -> None:
         """A play mark and the length, right-aligned at ``right``."""
