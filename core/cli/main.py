@@ -275,7 +275,7 @@ def _preview_one(path: Path, policy: Policy, index: int) -> Preview:
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
-    from core.pipeline import description
+    from core.pipeline import preview_words
 
     policy, recipient = resolve_policy(args)
     previews = [_preview_one(Path(f), policy, n) for n, f in enumerate(args.files, start=1)]
@@ -285,8 +285,8 @@ def cmd_preview(args: argparse.Namespace) -> int:
         for n, p in enumerate(previews):
             doc = p.to_json()
             doc["path"] = _display(p.path)
-            doc["summary"] = [fact.to_json() for fact in description.summary_of(p)]
-            if motion := description.motion_video_json(p):  # a motion photo's video, with its own facts
+            doc["summary"] = [fact.to_json() for fact in preview_words.summary_of(p)]
+            if motion := preview_words.motion_video_json(p):  # a motion photo's video, with its own facts
                 doc["motion_video"] = motion
             if consents:
                 doc["consent"] = consents[n].to_json()
@@ -298,7 +298,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
         for n, p in enumerate(previews):
             _say(f"{_display(p.path)} → {p.output_name or '(not exported)'}  [policy {policy_label(policy)}]")
             consent = consents[n] if consents else None
-            _say("\n".join(description.text_lines(p, consent, recipient or "")))
+            _say("\n".join(preview_words.text_lines(p, consent, recipient or "")))
     return EXIT_FAILED if any(p.error for p in previews) else EXIT_OK
 
 

@@ -25,17 +25,11 @@ from core.model.categories import LABELS, Category
 from core.model.inventory import Need
 from core.model.jobs import CancelToken
 from core.model.policy import Action, Policy, PolicyError
-from core.pipeline.description import (
-    CATEGORY_RISK,
-    MOTION_PREFIX,
-    Risk,
-    is_motion_part,
-    motion_video_leaves,
-    plain_error,
-)
+from core.pipeline.description import CATEGORY_RISK, MOTION_PREFIX, Risk, plain_error
 from core.pipeline.inspection import describe_os_error, open_readonly
 from core.pipeline.pairs import export_order
 from core.pipeline.preview import WITHHELD_VIDEO_FACES, plan_file
+from core.pipeline.preview_words import is_motion_part, motion_video_leaves
 from core.pipeline.receipts import carried
 
 if TYPE_CHECKING:

@@ -49,7 +49,7 @@ from PySide6.QtWidgets import (
 from core.library.service import LibraryService
 from core.model.jobs import CancelToken, Progress
 from core.model.policy import BLUR, KEEP, policy_label
-from core.pipeline.description import live_photos_words
+from core.pipeline.preview_words import live_photos_words
 from gui.dialogs.receipt_dialog import ReceiptDialog
 from gui.dialogs.share_summary import (
     ShareSummary,

@@ -28,7 +28,8 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistent
 from core.library.consent import Decision
 from core.library.gallery import GalleryRow
 from core.library.service import LibraryService
-from core.pipeline.description import MOTION_TIP, WITHHELD, duration_text, plain_error
+from core.pipeline.description import WITHHELD, duration_text, plain_error
+from core.pipeline.preview_words import MOTION_TIP
 from gui.models.thumbnail_loader import ThumbnailLoader
 from gui.tasks import TaskRunner
 

@@ -38,19 +38,16 @@ from core.imaging.face_words import faces_hint
 from core.library.consent import Decision, consent_of
 from core.library.service import LibraryService, Picture
 from core.model.inventory import human_size
-from core.pipeline.description import (
-    Consent,
-    Fact,
-    Risk,
+from core.pipeline.description import Consent, Fact, Risk, withheld_text
+from core.pipeline.preview import Preview
+from core.pipeline.preview_words import (
     live_movie_facts,
     motion_photo_words,
     motion_video_facts,
     partial_facts,
     stays_of,
     summary_of,
-    withheld_text,
 )
-from core.pipeline.preview import Preview
 from gui.models.thumbnail_loader import to_qimage
 from gui.tasks import TaskRunner
 from gui.theme import tone

@@ -462,8 +462,8 @@ def test_a_damaged_xmp_tag_in_a_tiff_is_read_and_removed(tmp_path: Path) -> None
 
 
 def test_a_photo_withheld_for_damaged_xmp_says_so_and_nothing_leaves(tmp_path: Path) -> None:
-    from core.pipeline.description import partial_facts, text_lines
     from core.pipeline.preview import make_preview
+    from core.pipeline.preview_words import partial_facts, text_lines
 
     source = tmp_path / "dxmp.jpg"
     source.write_bytes(damaged_xmp_jpeg())

@@ -17,9 +17,10 @@ from core.formats.shared import library_error, printable_name, readable_message
 from core.model.categories import Category
 from core.model.policy import BUILTIN
 from core.pipeline.cleaning import process_file
-from core.pipeline.description import partial_facts, plain_error, text_lines
+from core.pipeline.description import plain_error
 from core.pipeline.inspection import inspect_path
 from core.pipeline.preview import make_preview
+from core.pipeline.preview_words import partial_facts, text_lines
 from tests.core import heic_fixtures as hf
 
 

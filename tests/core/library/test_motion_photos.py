@@ -13,7 +13,7 @@ import pytest
 from core.library import db as database
 from core.library.service import LibraryService
 from core.model.jobs import drive
-from core.pipeline.description import motion_photo_words
+from core.pipeline.preview_words import motion_photo_words
 from tests.core import motion_fixtures as mo
 from tests.core.library.test_library import make_jpeg
 

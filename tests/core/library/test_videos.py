@@ -15,8 +15,8 @@ import pytest
 from core.library.consent import Decision
 from core.library.service import LibraryService
 from core.model.jobs import drive
-from core.pipeline.description import summary_of
 from core.pipeline.preview import WITHHELD_VIDEO_FACES
+from core.pipeline.preview_words import summary_of
 from core.report.exposure import report_job
 from tests.core import mp4_fixtures as fx
 from tests.core.library.test_library import make_jpeg

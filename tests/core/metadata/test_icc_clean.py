@@ -36,7 +36,8 @@ from core.metadata.icc_clean import (
 from core.model.categories import Category
 from core.model.policy import BUILTIN, load_policy
 from core.pipeline.cleaning import process_file
-from core.pipeline.description import describe, summary_of, text_lines
+from core.pipeline.description import describe
+from core.pipeline.preview_words import summary_of, text_lines
 from core.resources import resource_path
 from tests.core.metadata.icc_fixtures import (
     COPYRIGHT,

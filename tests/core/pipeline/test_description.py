@@ -18,12 +18,7 @@ from core.model.categories import Category
 from core.model.inventory import Item, Need
 from core.model.jobs import drive
 from core.model.values import ByteSize, Coordinates, Moment, PersonName, SerialNumber
-from core.pipeline.description import (
-    PICTURE,
-    Risk,
-    describe,
-    plain_error,
-)
+from core.pipeline.description import PICTURE, Risk, describe, plain_error
 from core.pipeline.inspection import inspect_path
 
 ENDS = "This file is damaged: it ends in the middle of the picture."

@@ -12,15 +12,9 @@ import pytest
 
 from core.model.policy import Policy, load_policy
 from core.model.preview import Preview
-from core.pipeline.description import (
-    LAYOUT,
-    PICTURE,
-    motion_video_facts,
-    stays_of,
-    summary_of,
-    text_lines,
-)
+from core.pipeline.description import PICTURE
 from core.pipeline.preview import plan_file
+from core.pipeline.preview_words import LAYOUT, motion_video_facts, stays_of, summary_of, text_lines
 from tests.core import motion_fixtures as mo
 
 pytest.importorskip("av")

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QStyleOptionViewItem
 
 from core.library.service import LibraryService
 from core.model.jobs import drive
-from core.pipeline.description import MOTION_TIP
+from core.pipeline.preview_words import MOTION_TIP
 from gui.models.photo_model import PhotoModel, Roles
 from gui.views.photo_delegate import CELL, PhotoDelegate
 from tests.core import motion_fixtures as mo
