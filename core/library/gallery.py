@@ -37,15 +37,16 @@ fp_allowed(fp, allowed) AS (
 )
 """
 _ALLOWED_EXPR = "COALESCE(pd.allowed, fa.allowed, 0)"
-# Live Photos (core.library.live_photos): the still is the tile, its present movie is none.
+# Live Photos (core.library.live_photos): the still is the tile, its present movie is none. CROSS JOIN
+# makes SQLite start from the few pairs, not look up a pair for each of the library's files.
 _NOT_A_LIVE_MOVIE = (
-    " AND f.id NOT IN (SELECT lp.movie FROM live_photos lp JOIN files s ON s.id = lp.still"
+    " AND f.id NOT IN (SELECT lp.movie FROM live_photos lp CROSS JOIN files s ON s.id = lp.still"
     " WHERE s.state = 'photo')"
 )
 # A Live Photo's movie counts as part of its still, never as a photo of its own.
 _LIVE_MOVIE_FPS = (
-    "SELECT m.fingerprint FROM live_photos lp JOIN files m ON m.id = lp.movie"
-    " JOIN files s ON s.id = lp.still WHERE s.state = 'photo' AND m.state = 'photo'"
+    "SELECT m.fingerprint FROM live_photos lp CROSS JOIN files m ON m.id = lp.movie"
+    " CROSS JOIN files s ON s.id = lp.still WHERE s.state = 'photo' AND m.state = 'photo'"
 )
 _IS_LIVE = (
     "EXISTS(SELECT 1 FROM live_photos lp JOIN files m ON m.id = lp.movie"
@@ -128,7 +129,7 @@ class GalleryRepo:
             sql += " AND f.album_id IN (SELECT id FROM sub)"
         sql += _NOT_A_LIVE_MOVIE
         sql += " ORDER BY f.path"
-        return [int(r[0]) for r in self.db.conn.execute(sql, params).fetchall()]
+        return [r[0] for r in self.db.conn.execute(sql, params).fetchall()]  # ids: ints already
 
     def rows(self, file_ids: Sequence[int], recipient_id: int) -> dict[int, GalleryRow]:
         """Row data for a few ids (the visible range): indexed lookups only, cheap enough for the GUI."""

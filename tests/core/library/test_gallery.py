@@ -18,6 +18,7 @@ from core.cli.main import main as cli_main
 from core.imaging.faces import Face, to_upright
 from core.imaging.rendering import Picture
 from core.library import db as database
+from core.library import gallery
 from core.library.consent import Decision
 from core.library.gallery import GALLERY_FILTERS
 from core.library.service import LibraryService
@@ -74,7 +75,7 @@ def names(lib: LibraryService, ids: list[int]) -> list[str]:
 
 
 def test_schema_has_face_counts(lib: LibraryService):
-    assert lib.db.version == len(database.MIGRATIONS) == 6
+    assert lib.db.version == len(database.MIGRATIONS) == 7
     cols = {r[1] for r in lib.db.conn.execute("PRAGMA table_info(photos)")}
     assert "faces" in cols
     # Version 3: folders that hold only the photos imported by themselves.
@@ -261,3 +262,21 @@ def test_thumbnails_come_as_rgb(lib: LibraryService):
     pic = lib.thumbnail(dinner.fingerprint, dinner.path, 32)
     assert pic is not None and max(pic.width, pic.height) == 32 and len(pic.rgb) == pic.width * pic.height * 3
     assert lib.thumbnail(dinner.fingerprint, dinner.path, 32, embedded=True) is None  # none embedded
+
+
+def test_a_view_is_listed_from_the_order_index_alone(tmp_path: Path) -> None:
+    """The window's first paint waits for the whole view's ids (100,000 at the limit): SQLite must read
+    them in order from the (state, path) index, never each row of the table, and start from the few
+    Live Photo pairs rather than look one up per file."""
+    lib = LibraryService.open(tmp_path / "home")
+    plan = " | ".join(
+        str(row[-1])
+        for row in lib.db.conn.execute(
+            "EXPLAIN QUERY PLAN SELECT f.id FROM files f WHERE f.state = 'photo'"
+            + gallery._NOT_A_LIVE_MOVIE
+            + " ORDER BY f.path"
+        )
+    )
+    assert "COVERING INDEX files_state_path" in plan, plan
+    assert "SCAN lp" in plan, plan
+    assert "TEMP B-TREE" not in plan, plan  # no sort: the index is the order
