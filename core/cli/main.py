@@ -414,7 +414,9 @@ def _command_word(argv: Sequence[str]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(with_library=_command_word(argv) not in FILE_COMMANDS)
+    word = _command_word(argv)
+    # `--version` alone needs no command at all: it answers before the library's are even built.
+    parser = build_parser(with_library=word not in FILE_COMMANDS and not (word == "" and "--version" in argv))
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
