@@ -19,11 +19,13 @@ in an older one is dropped when it arrives: what it read may predate the change.
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import dataclass
 from enum import IntEnum
 from functools import partial
 from typing import cast
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtGui import QPixmap
 
 from core.library.consent import Decision
 from core.library.gallery import GalleryRow
@@ -57,11 +59,34 @@ class Roles(IntEnum):
     # Numbered apart from the roles above, so roles other features add next to them cannot collide.
     Video = Qt.ItemDataRole.UserRole + 20  # bool: an MP4/MOV video
     Duration = Qt.ItemDataRole.UserRole + 21  # "0:12" for a video that says how long it plays, else ""
+    Tile = Qt.ItemDataRole.UserRole + 50  # Tile: everything the grid's delegate paints, in one call
+
+
+
+
+@dataclass(frozen=True, slots=True)
+class Tile:
+    """What the grid paints for one photo. One call to the model per cell, where asking role by role
+    made eleven (each a crossing from Qt into Python and a row lookup), for every cell of every frame."""
+
+    name: str
+    thumbnail: QPixmap | None = None  # None while it loads, and for a file that is not a picture
+    allowed: bool = False  # the effective decision for the current recipient
+    own: bool = False  # the photo has its own decision (it does not follow its album)
+    error: str = ""  # why the file cannot be exported ("" when it can)
+    readable: bool = True  # the file was read (it has a fingerprint), so it can carry a decision
+    has_location: bool = False
+    faces: int = 0
+    hidden: bool = False  # carries hidden data
+    video: bool = False
+    duration: str = ""  # "0:12", or "" when the video does not say (or it is not a video)
+    live: bool = False
+    motion: bool = False
 
 
 # Roles that depend on the recipient's consent: what a consent change re-signals.
-CONSENT_ROLES = [int(Roles.Allowed), int(Roles.Decision), int(Qt.ItemDataRole.ToolTipRole)]
-FACE_ROLES = [int(Roles.Faces), int(Qt.ItemDataRole.ToolTipRole)]
+CONSENT_ROLES = [int(Roles.Allowed), int(Roles.Decision), int(Qt.ItemDataRole.ToolTipRole), int(Roles.Tile)]
+FACE_ROLES = [int(Roles.Faces), int(Qt.ItemDataRole.ToolTipRole), int(Roles.Tile)]
 
 
 class PhotoModel(QAbstractListModel):
@@ -107,6 +132,8 @@ class PhotoModel(QAbstractListModel):
         row = self._row(index.row())
         if row is None:
             return None
+        if role == Roles.Tile:
+            return self._tile(file_id, row)
         if role == Qt.ItemDataRole.DisplayRole:
             return row.name
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -114,9 +141,7 @@ class PhotoModel(QAbstractListModel):
         if role == Roles.Fingerprint:
             return row.fingerprint
         if role == Roles.Thumbnail:
-            if self.loader is None or row.state != "photo":
-                return None
-            return self.loader.pixmap(file_id, row.fingerprint, row.path)
+            return self._thumbnail(file_id, row)
         if role == Roles.Allowed:
             return row.allowed
         if role == Roles.Decision:
@@ -140,8 +165,30 @@ class PhotoModel(QAbstractListModel):
         if role == Roles.Video:
             return row.video
         if role == Roles.Duration:
-            return duration_text(row.duration) if row.video and row.duration is not None else ""
+            return _duration(row)
         return None
+
+    def _thumbnail(self, file_id: int, row: GalleryRow) -> QPixmap | None:
+        if self.loader is None or row.state != "photo":
+            return None
+        return self.loader.pixmap(file_id, row.fingerprint, row.path)
+
+    def _tile(self, file_id: int, row: GalleryRow) -> Tile:
+        return Tile(
+            name=row.name,
+            thumbnail=self._thumbnail(file_id, row),
+            allowed=row.allowed,
+            own=row.own is not None,
+            error=row.error,
+            readable=bool(row.fingerprint),
+            has_location=row.has_location,
+            faces=row.faces or 0,
+            hidden=row.has_hidden_data,
+            video=row.video,
+            duration=_duration(row),
+            live=row.live,
+            motion=row.motion,
+        )
 
     def roleNames(self) -> dict[int, bytes]:
         names = super().roleNames()
@@ -343,4 +390,8 @@ class PhotoModel(QAbstractListModel):
         row = self._row_of.get(file_id)
         if row is not None:
             idx = self.index(row)
-            self.dataChanged.emit(idx, idx, [int(Roles.Thumbnail)])
+            self.dataChanged.emit(idx, idx, [int(Roles.Thumbnail), int(Roles.Tile)])
+
+
+def _duration(row: GalleryRow) -> str:
+    return duration_text(row.duration) if row.video and row.duration is not None else ""

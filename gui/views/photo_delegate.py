@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Paints one grid cell from ``index.data(role)`` only: thumbnail (or a placeholder), then badges.
+"""Paints one grid cell from its ``Tile`` (``index.data(Roles.Tile)``) only: the thumbnail (or a
+placeholder), then badges.
 
 Badges, chosen to read at a glance:
 - top right: consent for the current recipient. Shared: a green disc with a tick and a green frame
@@ -29,7 +30,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QAbstractScrollArea, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from gui.models.photo_model import Roles
+from gui.models.photo_model import Roles, Tile
 
 CELL = 168  # the square cell, including the margin
 MARGIN = 4
@@ -65,44 +66,44 @@ class PhotoDelegate(QStyledItemDelegate):
             painter.fillRect(QRectF(option.rect), pal.color(QPalette.ColorRole.Highlight))
             rect = rect.adjusted(3, 3, -3, -3)
 
-        pixmap = index.data(Roles.Thumbnail)
+        tile = index.data(Roles.Tile)
+        if not isinstance(tile, Tile):
+            tile = Tile(name=str(index.data(Qt.ItemDataRole.DisplayRole) or ""))  # its row is not readable
+        pixmap = tile.thumbnail
         if isinstance(pixmap, QPixmap) and not pixmap.isNull():
             self._paint_cropped(painter, rect, pixmap)
         else:
-            self._paint_placeholder(painter, rect, pal, str(index.data(Qt.ItemDataRole.DisplayRole) or ""))
+            self._paint_placeholder(painter, rect, pal, tile.name)
 
-        allowed = bool(index.data(Roles.Allowed))
-        error = str(index.data(Roles.Error) or "")
-        if allowed and not error:
+        if tile.allowed and not tile.error:
             painter.setPen(QPen(SHARED, 3))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRect(rect.adjusted(1.5, 1.5, -1.5, -1.5))
-        if not error or index.data(Roles.Fingerprint):
-            self._paint_consent(painter, rect, allowed, index.data(Roles.Decision) != "inherit")
+        if not tile.error or tile.readable:
+            self._paint_consent(painter, rect, tile.allowed, tile.own)
         x = rect.left() + 6
         bottom = rect.bottom() - 6
-        if index.data(Roles.HasLocation):
+        if tile.has_location:
             x = self._paint_pin(painter, x, bottom)
-        faces = index.data(Roles.Faces)
-        if faces:
-            x = self._paint_faces(painter, x, bottom, int(faces), option.font)
-        if index.data(Roles.HiddenData):
+        if tile.faces:
+            x = self._paint_faces(painter, x, bottom, tile.faces, option.font)
+        if tile.hidden:
             x = self._paint_hidden(painter, x, bottom)
         right = rect.right() - 6
-        if error:
+        if tile.error:
             self._paint_warning(painter, right, bottom)
             right -= 26
-        if index.data(Roles.Video):
-            self._paint_duration(painter, right, bottom, str(index.data(Roles.Duration) or ""), option.font)
+        if tile.video:
+            self._paint_duration(painter, right, bottom, tile.duration, option.font)
         # A badge is drawn whole or not at all: the part of the tile the view shows can be narrower than
         # the tile (a narrow grid), and a cut word ("LIVI") reads as another word.
         visible = rect.right() - 6
         view = option.widget
         if isinstance(view, QAbstractScrollArea):
             visible = min(visible, float(view.viewport().width()) - 6)
-        if index.data(Roles.Live):
+        if tile.live:
             self._paint_word_badge(painter, rect, option.font, visible, LIVE_WORD, play=False)
-        elif index.data(Roles.Motion):
+        elif tile.motion:
             self._paint_word_badge(painter, rect, option.font, visible, MOTION_WORD, play=True)
         if focused and not selected:
             pen = QPen(pal.color(QPalette.ColorRole.Highlight), 2, Qt.PenStyle.DotLine)

@@ -141,7 +141,7 @@ def test_consent_change_signals_exactly_the_rows_and_roles(qtbot, window: MainWi
     assert sorted(consent) == sorted([(rows["beach.jpg"],) * 2, (rows["beach-copy.jpg"],) * 2])
     # Nothing else is re-signalled: no whole-model or all-roles change (thumbnails and the preview pane's
     # face count for the current photo may arrive meanwhile; they carry their own roles).
-    allowed = (CONSENT_ROLES, FACE_ROLES, [int(Roles.Thumbnail)])
+    allowed = (CONSENT_ROLES, FACE_ROLES, [int(Roles.Thumbnail), int(Roles.Tile)])
     assert [s for s in seen if s[2] not in allowed] == []
     assert window.model.index(rows["beach-copy.jpg"]).data(Roles.Allowed) is True
     assert window.model.index(rows["dinner.jpg"]).data(Roles.Allowed) is False

@@ -12,7 +12,7 @@ from core.library.consent import Decision
 from core.library.service import LibraryService
 from core.model.jobs import drive
 from gui.models.album_model import CONSENT, AlbumModel, AlbumRoles
-from gui.models.photo_model import CONSENT_ROLES, PhotoModel, Roles
+from gui.models.photo_model import CONSENT_ROLES, PhotoModel, Roles, Tile
 from gui.views.photo_delegate import PhotoDelegate
 
 META = "Meta cloud processing"
@@ -118,3 +118,28 @@ def test_model_data_for_badges_and_delegate_size(lib: LibraryService):
     assert "Private" in idx.data(Qt.ItemDataRole.ToolTipRole)
     assert model.data(QModelIndex(), Roles.FileId) is None
     assert PhotoDelegate().sizeHint(None, idx).width() == PhotoDelegate().cell
+
+
+def test_a_tile_says_what_the_roles_say(lib: LibraryService):
+    """The delegate paints from the Tile alone; every other reader asks role by role: both must agree,
+    row for row, and a consent change reaches the tile too."""
+    model = PhotoModel(lib, META)
+    model.set_ids(lib.gallery(META))
+
+    def check(idx: QModelIndex) -> Tile:
+        tile = idx.data(Roles.Tile)
+        assert isinstance(tile, Tile)
+        assert tile.name == idx.data() and tile.allowed is idx.data(Roles.Allowed)
+        assert tile.own is (idx.data(Roles.Decision) != "inherit")
+        assert tile.error == idx.data(Roles.Error) and tile.readable is bool(idx.data(Roles.Fingerprint))
+        assert tile.has_location is idx.data(Roles.HasLocation) and tile.hidden is idx.data(Roles.HiddenData)
+        assert tile.faces == (idx.data(Roles.Faces) or 0)
+        assert (tile.video, tile.duration) == (idx.data(Roles.Video), idx.data(Roles.Duration))
+        assert (tile.live, tile.motion) == (idx.data(Roles.Live), idx.data(Roles.Motion))
+        return tile
+
+    tiles = [check(model.index(r)) for r in range(model.rowCount())]
+    assert any(t.has_location for t in tiles) and not any(t.allowed for t in tiles)
+    lib.decide_photos([model.index(0).data(Roles.Fingerprint)], META, Decision.ALLOWED)
+    model.refresh_ids([model.file_id_at(0)])
+    assert check(model.index(0)).allowed and check(model.index(0)).own

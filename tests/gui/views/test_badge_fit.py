@@ -7,12 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QRect
-from PySide6.QtGui import QColor, QImage, QPainter, QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import QListView, QStyleOptionViewItem
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QListView
 
-from gui.models.photo_model import Roles
-from gui.views.photo_delegate import CELL, MARGIN, MARK_ONLY, PhotoDelegate, badge_width
+from gui.models.photo_model import Roles, Tile
+from gui.views.photo_delegate import CELL, MARGIN, MARK_ONLY, badge_width
+from tests.gui.views.tiles import paint_tile
 
 
 def test_badge_width_is_whole_the_mark_or_nothing() -> None:
@@ -22,27 +22,13 @@ def test_badge_width_is_whole_the_mark_or_nothing() -> None:
 
 
 def _paint(role: Roles | None, view_width: int, qtbot: Any) -> QImage:
-    model = QStandardItemModel()
-    item = QStandardItem("PXL_0001.jpg")
-    if role is not None:
-        item.setData(True, role)
-    item.setData(False, Roles.Allowed)
-    item.setData("inherit", Roles.Decision)
-    model.appendRow(item)
     view = QListView()
     qtbot.addWidget(view)
     view.setVerticalScrollBarPolicy(view.verticalScrollBarPolicy().ScrollBarAlwaysOff)
     view.resize(view_width + 2 * view.frameWidth(), CELL)
     view.viewport().resize(view_width, CELL)
-    image = QImage(CELL, CELL, QImage.Format.Format_ARGB32)
-    image.fill(QColor(255, 255, 255))
-    option = QStyleOptionViewItem()
-    option.rect = QRect(0, 0, CELL, CELL)
-    option.widget = view
-    painter = QPainter(image)
-    PhotoDelegate().paint(painter, option, model.index(0, 0))
-    painter.end()
-    return image
+    tile = Tile(name="PXL_0001.jpg", live=role == Roles.Live, motion=role == Roles.Motion)
+    return paint_tile(tile, widget=view)
 
 
 def _badge_right(plain: QImage, marked: QImage) -> int:

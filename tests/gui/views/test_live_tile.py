@@ -9,18 +9,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QRect, Qt
-from PySide6.QtGui import QColor, QImage, QPainter, QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import QStyleOptionViewItem
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
 
 from core.library.consent import Decision
 from core.library.service import LibraryService
 from core.model.jobs import drive
 from core.model.policy import KEEP, REMOVE, load_policy
 from gui.dialogs.recipients_dialog import RecipientsDialog
-from gui.models.photo_model import PhotoModel, Roles
-from gui.views.photo_delegate import CELL, PhotoDelegate
+from gui.models.photo_model import PhotoModel, Roles, Tile
+from gui.views.photo_delegate import CELL
 from tests.core import live_fixtures as live
+from tests.gui.views.tiles import paint_tile
 
 META = "Meta cloud processing"
 
@@ -50,20 +50,7 @@ def test_the_pair_is_one_tile_with_a_live_badge(qtmodeltester: Any, library: Lib
 
 
 def _paint(live_flag: bool) -> QImage:
-    model = QStandardItemModel()
-    item = QStandardItem("IMG_0001.JPG")
-    item.setData(live_flag, Roles.Live)
-    item.setData(False, Roles.Allowed)
-    item.setData("inherit", Roles.Decision)
-    model.appendRow(item)
-    image = QImage(CELL, CELL, QImage.Format.Format_ARGB32)
-    image.fill(QColor(255, 255, 255))
-    option = QStyleOptionViewItem()
-    option.rect = QRect(0, 0, CELL, CELL)
-    painter = QPainter(image)
-    PhotoDelegate().paint(painter, option, model.index(0, 0))
-    painter.end()
-    return image
+    return paint_tile(Tile(name="IMG_0001.JPG", live=live_flag))
 
 
 def test_the_delegate_paints_the_badge_top_left_only_for_live_photos(qapp: Any) -> None:

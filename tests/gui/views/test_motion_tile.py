@@ -9,17 +9,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QRect, Qt
-from PySide6.QtGui import QColor, QImage, QPainter, QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import QStyleOptionViewItem
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
 
 from core.library.service import LibraryService
 from core.model.jobs import drive
 from core.pipeline.preview_words import MOTION_TIP
-from gui.models.photo_model import PhotoModel, Roles
-from gui.views.photo_delegate import CELL, PhotoDelegate
+from gui.models.photo_model import PhotoModel, Roles, Tile
+from gui.views.photo_delegate import CELL
 from tests.core import motion_fixtures as mo
 from tests.core.library.test_library import make_jpeg
+from tests.gui.views.tiles import paint_tile
 
 pytest.importorskip("av")
 
@@ -55,21 +55,9 @@ def test_a_motion_photo_tile_says_so_and_a_plain_photo_does_not(
 
 
 def _paint(role: Roles | None) -> QImage:
-    model = QStandardItemModel()
-    item = QStandardItem("PXL_0001.jpg")
-    if role is not None:
-        item.setData(True, role)
-    item.setData(False, Roles.Allowed)
-    item.setData("inherit", Roles.Decision)
-    model.appendRow(item)
-    image = QImage(CELL, CELL, QImage.Format.Format_ARGB32)
-    image.fill(QColor(255, 255, 255))
-    option = QStyleOptionViewItem()
-    option.rect = QRect(0, 0, CELL, CELL)
-    painter = QPainter(image)
-    PhotoDelegate().paint(painter, option, model.index(0, 0))
-    painter.end()
-    return image
+    return paint_tile(
+        Tile(name="PXL_0001.jpg", live=role == Roles.Live, motion=role == Roles.Motion)
+    )
 
 
 def _differ(a: QImage, b: QImage) -> set[tuple[int, int]]:

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QRect, Qt
-from PySide6.QtGui import QColor, QImage, QPainter, QPixmap, QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import QStyleOptionViewItem
+from PySide6.QtGui import QColor, QImage, QPixmap
 
 from core.model.jobs import drive
-from gui.models.photo_model import Roles
-from gui.views.photo_delegate import CELL, PhotoDelegate
+from gui.models.photo_model import Roles, Tile
+from gui.views.photo_delegate import CELL
 from tests.core import mp4_fixtures as fx
 from tests.core.library.test_gallery import make_jpeg
+from tests.gui.views.tiles import paint_tile
 from tests.gui.window_helpers import WAIT, make_window, rows_by_name, select, settle
 
 pytest.importorskip("av")
@@ -26,22 +26,10 @@ GREY = QColor(128, 128, 128)
 
 def _tile(video: bool, duration: str) -> QImage:
     """One cell painted by the delegate over a flat grey thumbnail."""
-    model = QStandardItemModel()
-    item = QStandardItem("clip.mp4")
     thumb = QPixmap(200, 200)
     thumb.fill(GREY)
-    for role, value in ((Roles.Thumbnail, thumb), (Roles.Video, video), (Roles.Duration, duration),
-                        (Roles.Allowed, False), (Roles.Error, ""), (Roles.Fingerprint, "f")):
-        item.setData(value, int(role))
-    model.appendRow(item)
-    image = QImage(CELL, CELL, QImage.Format.Format_RGB32)
-    image.fill(QColor(255, 255, 255))
-    option = QStyleOptionViewItem()
-    option.rect = QRect(0, 0, CELL, CELL)
-    painter = QPainter(image)
-    PhotoDelegate().paint(painter, option, model.index(0, 0))
-    painter.end()
-    return image
+    tile = Tile(name="clip.mp4", thumbnail=thumb, video=video, duration=duration)
+    return paint_tile(tile, fmt=QImage.Format.Format_RGB32)
 
 
 def _bright(image: QImage, area: QRect) -> int:
