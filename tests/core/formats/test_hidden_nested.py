@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 
 from core.formats.base import MOTION_KEY
-from core.formats.mp4 import iso6709
+from core.formats.mp4_metadata import iso6709
 from core.model.categories import Category
 from core.model.inventory import Item, Need
 from core.model.policy import BUILTIN, Action, Policy
