@@ -25,7 +25,8 @@ from core.formats.base import MOTION_KEY, Buffer, MotionVideo, Parsed
 from core.formats.mp4_clean import clean as clean_video
 from core.formats.mp4_movie import Movie
 from core.formats.nested import video_items
-from core.metadata.xmp import POINTER, DirectoryEntry, MotionFields, filter_xmp
+from core.metadata.xmp import filter_xmp
+from core.metadata.xmp_motion import POINTER, DirectoryEntry, MotionFields
 from core.model.categories import Category
 from core.model.inventory import Item, Need, ParseError, human_size
 
