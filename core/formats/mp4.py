@@ -7,8 +7,9 @@ The reader and the cleaner live beside it, one concept a module: ``mp4_movie`` (
 movie, its tracks, the playback allowlist), ``mp4_walk`` (every byte of the file accounted for),
 ``mp4_headers`` (the header times, track ids, display matrix and handler names), ``mp4_tables`` (the
 sample description and where the samples lie), ``mp4_metadata`` (QuickTime atoms, Apple keys, XMP, vendor
-boxes) and ``mp4_clean`` (the rebuilt ``moov`` and ``mdat``). Importing any of them is what the start-up
-and the photo words avoid: they load only when a file turns out to be a video.
+boxes), ``mp4_names`` (what those names and the kinds of track mean) and ``mp4_clean`` (the rebuilt
+``moov`` and ``mdat``). Importing any of them is what the start-up and the photo words avoid: they load
+only when a file turns out to be a video.
 
 ``pixel_spans`` are each kept track's sample description (``stsd``) followed by its samples, chunk by
 chunk: the clean reproduces them byte for byte, and the exporter checks that.

@@ -29,6 +29,7 @@ from core.formats.mp4_movie import (
     container_header,
     movie_error,
 )
+from core.formats.mp4_names import TRACK_KINDS
 from core.formats.mp4_tables import encoder_item, read_chunks, read_description
 from core.formats.shared import classify_trailer
 from core.model.categories import Category
@@ -56,17 +57,6 @@ TOP_LEVEL = {
     "styp",
     "pdin",
     "sefd",
-}
-TRACK_KINDS: dict[str, tuple[Category, str]] = {
-    "gpmd": (Category.LOCATION, "GoPro GPMF telemetry track (GPS positions, motion, camera settings)"),
-    "camm": (Category.LOCATION, "Camera motion metadata track (GPS, orientation)"),
-    "mebx": (Category.HIDDEN_MEDIA, "Apple timed metadata track (may hold location, faces, motion)"),
-    "tx3g": (Category.HIDDEN_MEDIA, "Text track"),
-    "text": (Category.HIDDEN_MEDIA, "Text track"),
-    "wvtt": (Category.HIDDEN_MEDIA, "Subtitle track"),
-    "stpp": (Category.HIDDEN_MEDIA, "Subtitle track"),
-    "c608": (Category.HIDDEN_MEDIA, "Closed captions track"),
-    "tmcd": (Category.HIDDEN_MEDIA, "Timecode track (may hold the recording time of day)"),
 }
 
 
