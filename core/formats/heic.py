@@ -43,7 +43,7 @@ from core.metadata.icc import icc_problem
 from core.metadata.icc_clean import exported as exported_profile
 from core.metadata.icc_clean import profile_items
 from core.metadata.vendor import opaque_value, sef_records
-from core.metadata.xmp import MotionFields, motion_fields
+from core.metadata.xmp_motion import MotionFields, motion_fields
 from core.model.categories import Category
 from core.model.inventory import Item, Need, ParseError, Segment
 from core.model.values import ByteSize

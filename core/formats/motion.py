@@ -22,8 +22,11 @@ from dataclasses import dataclass, replace
 
 from core.formats import mp4
 from core.formats.base import MOTION_KEY, Buffer, MotionVideo, Parsed
+from core.formats.mp4_clean import clean as clean_video
+from core.formats.mp4_movie import Movie
 from core.formats.nested import video_items
-from core.metadata.xmp import POINTER, DirectoryEntry, MotionFields, filter_xmp
+from core.metadata.xmp import filter_xmp
+from core.metadata.xmp_motion import POINTER, DirectoryEntry, MotionFields
 from core.model.categories import Category
 from core.model.inventory import Item, Need, ParseError, human_size
 
@@ -51,7 +54,7 @@ def read_video(data: Buffer, start: int, end: int) -> Embedded:
     try:
         parsed = mp4.parse(raw)
         movie = parsed.state
-        if isinstance(movie, mp4.Movie) and movie.trailer >= 0:
+        if isinstance(movie, Movie) and movie.trailer >= 0:
             end = start + movie.trailer
             parsed = mp4.parse(raw[: movie.trailer])
     except ParseError as exc:
@@ -129,7 +132,7 @@ def cleaned(data: Buffer, motion: MotionVideo, leaving: frozenset[str]) -> bytes
     except ParseError as exc:
         raise ParseError(f"the motion-photo video is damaged ({exc})") from exc
     own = frozenset(k[len(prefix):] for k in leaving if k.startswith(prefix))
-    return mp4.clean(raw, parsed, own).data
+    return clean_video(raw, parsed, own).data
 
 
 def fields_for(motion: MotionVideo, length: int, still_mime: str = "image/jpeg") -> MotionFields:

@@ -12,19 +12,13 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.library.consent_repos import DecisionsRepo, RecipientsRepo
 from core.library.db import Database, fs_bytes, readable
 from core.library.gallery import GalleryRepo
+from core.library.ledger_repo import LedgerRepo
 from core.library.ledger_service import LedgerService
 from core.library.offload import Offload
-from core.library.repositories import (
-    AlbumsRepo,
-    DecisionsRepo,
-    FilesRepo,
-    LedgerRepo,
-    PhotosRepo,
-    RecipientsRepo,
-    RootsRepo,
-)
+from core.library.repositories import AlbumsRepo, FilesRepo, PhotosRepo, RootsRepo
 
 
 class LibraryError(Exception):

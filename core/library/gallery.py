@@ -10,8 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.library.consent_repos import EFFECTIVE_ALBUMS
 from core.library.db import Database, fs_path
-from core.library.repositories import EFFECTIVE_ALBUMS, album_path
+from core.library.repositories import album_path
 
 # -- the desktop app's gallery: ordered ids for a view, then row data for the visible range ---------
 

@@ -132,7 +132,7 @@ class Gallery:
     def _live_movie(self, still: Path) -> Path | None:
         """The movie of the Live Photo whose still is at ``still``, if it is one (one indexed lookup: the
         pane asks at every selection)."""
-        from core.library.repositories import LivePhotosRepo
+        from core.library.live_photos_repo import LivePhotosRepo
 
         return LivePhotosRepo(self.ctx.db).movie_of(still)
 

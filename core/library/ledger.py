@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The ledger's chain and its checkpoint: pure functions over entries. Storage is in
-``core.library.repositories`` (entries) and the OS keyring (checkpoint, see ``core.library.ledger_service``).
+``core.library.ledger_repo`` (entries) and the OS keyring (checkpoint, see ``core.library.ledger_service``).
 
 Each entry stores its JSON payload, the previous entry's ``mac`` and its own ``mac``:
 - signed entries: ``mac = HMAC-SHA256(key, prev_mac + "\\n" + canonical(payload))`` with the ledger key from

@@ -21,6 +21,7 @@ import os
 from collections.abc import Iterator
 
 from core.library import events as ev
+from core.library.consent_repos import DecisionsRepo
 from core.library.db import Database, fs_bytes, readable
 from core.library.ledger import (
     CHECKPOINT,
@@ -34,7 +35,7 @@ from core.library.ledger import (
     sign_checkpoint,
     verify,
 )
-from core.library.repositories import DecisionsRepo, LedgerRepo
+from core.library.ledger_repo import LedgerRepo
 from core.security.keystore import KeyringUnavailable, get_secret, read_record, write_record
 
 NO_KEYRING_NOTICE = (

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from core.library.context import LibraryContext
-from core.library.repositories import LivePhotosRepo
+from core.library.live_photos_repo import LivePhotosRepo
 from core.pipeline.pairs import MOVIE_FORMATS, STILL_FORMATS, Half, content_identifier, find_pairs, kind_of
 
 FORMATS = STILL_FORMATS | MOVIE_FORMATS

@@ -1,25 +1,24 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The library's repositories: every SQL statement over roots, albums, files, photos, recipients,
-decisions and the ledger (the rows they return are in ``core.library.rows``). The grid's queries are in
+"""The repositories of what the library imported: every SQL statement over roots, albums, files and
+photos (the rows they return are in ``core.library.rows``), and the two helpers every repository uses.
+
+The other repositories sit beside this one: recipients and their decisions (``consent_repos``), the
+ledger (``ledger_repo``), Live Photo pairs (``live_photos_repo``). The grid's queries are in
 ``core.library.gallery``; the connection and the schema in ``core.library.db``.
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from core.library.db import Database, fs_bytes, fs_path, readable
-from core.library.ledger import GENESIS, Entry, canonical, compute_mac
-from core.library.rows import AlbumRow, FileRow, PhotoRecord, RecipientRow, RootRow
-
-# -- repositories ---------------------------------------------------------------------------------
+from core.library.rows import AlbumRow, FileRow, PhotoRecord, RootRow
 
 
-def _rowid(cursor: sqlite3.Cursor) -> int:
+def inserted_id(cursor: sqlite3.Cursor) -> int:
     """The id of the row an INSERT just added."""
     if cursor.lastrowid is None:
         raise sqlite3.DatabaseError("the insert added no row")
@@ -29,7 +28,6 @@ def _rowid(cursor: sqlite3.Cursor) -> int:
 def album_path(root: bytes, rel: bytes) -> Path:
     """An album's absolute folder path from its root's path and its path inside the root (bytes)."""
     return fs_path(root + b"/" + rel if rel else root)
-
 
 
 class RootsRepo:
@@ -55,7 +53,7 @@ class RootsRepo:
                     c.execute("UPDATE roots SET only_files = ? WHERE id = ?", (_only_blob(after), row[0]))
                 return int(row[0])
             name = readable(fs_bytes(path.name)) or readable(raw)
-            return _rowid(
+            return inserted_id(
                 c.execute(
                     "INSERT INTO roots(path, name, added, only_files) VALUES (?, ?, ?, ?)",
                     (raw, name, when, _only_blob(only)),
@@ -130,7 +128,7 @@ class AlbumsRepo:
             if not row[1]:
                 c.execute("UPDATE albums SET present = 1 WHERE id = ?", (row[0],))
             return int(row[0])
-        return _rowid(
+        return inserted_id(
             c.execute(
                 "INSERT INTO albums(root_id, parent_id, rel, name) VALUES (?, ?, ?, ?)",
                 (root_id, parent_id, rel, name),
@@ -313,297 +311,3 @@ class PhotosRepo:
             r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), bool(r[8]), r[9], r[10], r[11], r[12],
             r[13], r[14], duration=r[15], motion=bool(r[16]),
         )
-
-
-class RecipientsRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
-    def all(self) -> list[RecipientRow]:
-        rows = self.db.conn.execute("SELECT id, name, policy, created FROM recipients ORDER BY id").fetchall()
-        return [RecipientRow(*r) for r in rows]
-
-    def by_name(self, name: str) -> RecipientRow | None:
-        r = self.db.conn.execute(
-            "SELECT id, name, policy, created FROM recipients WHERE name = ?", (name,)
-        ).fetchone()
-        return RecipientRow(*r) if r else None
-
-    def add(self, name: str, policy: str, when: str) -> int:
-        return _rowid(
-            self.db.conn.execute(
-                "INSERT INTO recipients(name, policy, created) VALUES (?, ?, ?)", (name, policy, when)
-            )
-        )
-
-    def rename(self, recipient_id: int, new: str) -> None:
-        self.db.conn.execute("UPDATE recipients SET name = ? WHERE id = ?", (new, recipient_id))
-
-    def set_policy(self, recipient_id: int, policy: str) -> None:
-        self.db.conn.execute("UPDATE recipients SET policy = ? WHERE id = ?", (policy, recipient_id))
-
-    def remove(self, recipient_id: int) -> None:
-        self.db.conn.execute("DELETE FROM recipients WHERE id = ?", (recipient_id,))
-
-
-# The effective album decision for one recipient, computed top-down over the album tree:
-# an album's own decision, else its parent's effective decision (NULL = nothing decided).
-EFFECTIVE_ALBUMS = """
-WITH RECURSIVE eff(album_id, allowed, decider) AS (
-    SELECT a.id, d.allowed, CASE WHEN d.allowed IS NULL THEN NULL ELSE a.id END
-    FROM albums a LEFT JOIN album_decisions d ON d.album_id = a.id AND d.recipient_id = :r
-    WHERE a.parent_id IS NULL
-    UNION ALL
-    SELECT a.id, COALESCE(d.allowed, e.allowed), CASE WHEN d.allowed IS NULL THEN e.decider ELSE a.id END
-    FROM albums a JOIN eff e ON a.parent_id = e.album_id
-    LEFT JOIN album_decisions d ON d.album_id = a.id AND d.recipient_id = :r
-)
-"""
-
-
-class DecisionsRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
-    def album(self, album_id: int, recipient_id: int) -> bool | None:
-        r = self.db.conn.execute(
-            "SELECT allowed FROM album_decisions WHERE album_id = ? AND recipient_id = ?",
-            (album_id, recipient_id),
-        ).fetchone()
-        return None if r is None else bool(r[0])
-
-    def photo(self, fingerprint: str, recipient_id: int) -> bool | None:
-        r = self.db.conn.execute(
-            "SELECT allowed FROM photo_decisions WHERE fingerprint = ? AND recipient_id = ?",
-            (fingerprint, recipient_id),
-        ).fetchone()
-        return None if r is None else bool(r[0])
-
-    def photos(self, fingerprints: Sequence[str], recipient_id: int) -> dict[str, bool]:
-        c = self.db.conn
-        c.execute("CREATE TEMP TABLE IF NOT EXISTS wanted_fp(fp TEXT PRIMARY KEY)")
-        c.execute("DELETE FROM wanted_fp")
-        c.executemany("INSERT OR IGNORE INTO wanted_fp(fp) VALUES (?)", ((f,) for f in fingerprints))
-        rows = c.execute(
-            "SELECT d.fingerprint, d.allowed FROM photo_decisions d JOIN wanted_fp w ON w.fp = d.fingerprint "
-            "WHERE d.recipient_id = ?",
-            (recipient_id,),
-        ).fetchall()
-        return {r[0]: bool(r[1]) for r in rows}
-
-    def all_albums(self, recipient_id: int) -> dict[int, bool]:
-        rows = self.db.conn.execute(
-            "SELECT album_id, allowed FROM album_decisions WHERE recipient_id = ?", (recipient_id,)
-        ).fetchall()
-        return {int(r[0]): bool(r[1]) for r in rows}
-
-    def set_album(self, album_id: int, recipient_id: int, allowed: bool | None, when: str) -> None:
-        if allowed is None:
-            self.db.conn.execute(
-                "DELETE FROM album_decisions WHERE album_id = ? AND recipient_id = ?",
-                (album_id, recipient_id),
-            )
-        else:
-            self.db.conn.execute(
-                "INSERT OR REPLACE INTO album_decisions(album_id, recipient_id, allowed, decided) "
-                "VALUES (?, ?, ?, ?)",
-                (album_id, recipient_id, int(allowed), when),
-            )
-
-    def set_photos(
-        self, fingerprints: Sequence[str], recipient_id: int, allowed: bool | None, when: str
-    ) -> None:
-        if allowed is None:
-            self.db.conn.executemany(
-                "DELETE FROM photo_decisions WHERE fingerprint = ? AND recipient_id = ?",
-                ((f, recipient_id) for f in fingerprints),
-            )
-        else:
-            self.db.conn.executemany(
-                "INSERT OR REPLACE INTO photo_decisions(fingerprint, recipient_id, allowed, decided) "
-                "VALUES (?, ?, ?, ?)",
-                ((f, recipient_id, int(allowed), when) for f in fingerprints),
-            )
-
-    def carry_photo_decisions(self, old: str, new: str) -> dict[str, bool]:
-        """Give photo ``new`` the decisions of photo ``old`` where it has none; {recipient name: allowed}
-        of what was copied (the ledger records it, so the decisions stay verifiable)."""
-        c = self.db.conn
-        rows = c.execute(
-            "SELECT r.name, d.allowed FROM photo_decisions d JOIN recipients r ON r.id = d.recipient_id "
-            "WHERE d.fingerprint = ?1 AND NOT EXISTS (SELECT 1 FROM photo_decisions n "
-            "WHERE n.fingerprint = ?2 AND n.recipient_id = d.recipient_id)",
-            (old, new),
-        ).fetchall()
-        c.execute(
-            "INSERT OR IGNORE INTO photo_decisions(fingerprint, recipient_id, allowed, decided) "
-            "SELECT ?, recipient_id, allowed, decided FROM photo_decisions WHERE fingerprint = ?",
-            (new, old),
-        )
-        return {str(r[0]): bool(r[1]) for r in rows}
-
-    def everything(self) -> tuple[list[tuple[str, Path, bool]], list[tuple[str, str, bool]]]:
-        """Every stored decision by recipient name: (recipient, album path, allowed) and
-        (recipient, fingerprint, allowed). What the ledger replay is compared with."""
-        c = self.db.conn
-        albums = c.execute(
-            "SELECT r.name, a.rel, ro.path, d.allowed FROM album_decisions d "
-            "JOIN recipients r ON r.id = d.recipient_id JOIN albums a ON a.id = d.album_id "
-            "JOIN roots ro ON ro.id = a.root_id"
-        ).fetchall()
-        photos = c.execute(
-            "SELECT r.name, d.fingerprint, d.allowed FROM photo_decisions d "
-            "JOIN recipients r ON r.id = d.recipient_id"
-        ).fetchall()
-        return (
-            [(str(r[0]), album_path(bytes(r[2]), bytes(r[1])), bool(r[3])) for r in albums],
-            [(str(r[0]), str(r[1]), bool(r[2])) for r in photos],
-        )
-
-    def allowed_files(self, recipient_id: int) -> list[tuple[Path, str]]:
-        """(path, fingerprint) of every live photo file the recipient may receive, by path."""
-        rows = self.db.conn.execute(
-            EFFECTIVE_ALBUMS
-            + """
-            SELECT f.path, f.fingerprint FROM files f JOIN eff e ON e.album_id = f.album_id
-            LEFT JOIN photo_decisions pd ON pd.fingerprint = f.fingerprint AND pd.recipient_id = :r
-            WHERE f.state = 'photo' AND COALESCE(pd.allowed, e.allowed, 0) = 1
-            ORDER BY f.path
-            """,
-            {"r": recipient_id},
-        ).fetchall()
-        return [(fs_path(bytes(r[0])), str(r[1])) for r in rows]
-
-
-class LedgerRepo:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
-    def append(self, payload: dict[str, object], key: bytes | None) -> Entry:
-        """Append inside the current (or a new) write transaction; ``key`` None writes an unsigned entry."""
-        text = canonical(payload)
-        with self.db.transaction() as c:
-            last = c.execute("SELECT mac FROM ledger ORDER BY id DESC LIMIT 1").fetchone()
-            prev = last[0] if last else GENESIS
-            mac = compute_mac(prev, text, key)
-            entry_id = _rowid(
-                c.execute(
-                    "INSERT INTO ledger(payload, prev_mac, mac, signed) VALUES (?, ?, ?, ?)",
-                    (text.decode("utf-8"), prev, mac, int(key is not None)),
-                )
-            )
-        return Entry(entry_id, text.decode("utf-8"), prev, mac, key is not None)
-
-    def count(self) -> int:
-        return int(self.db.conn.execute("SELECT COUNT(*) FROM ledger").fetchone()[0])
-
-    def mac_at(self, position: int) -> str | None:
-        """The mac of the ``position``-th entry (1-based, in id order), None when there are fewer."""
-        r = self.db.conn.execute(
-            "SELECT mac FROM ledger ORDER BY id LIMIT 1 OFFSET ?", (position - 1,)
-        ).fetchone()
-        return None if r is None else str(r[0])
-
-    def entries(self) -> Iterator[Entry]:
-        cur = self.db.conn.execute("SELECT id, payload, prev_mac, mac, signed FROM ledger ORDER BY id")
-        for r in cur:
-            yield Entry(int(r[0]), str(r[1]), str(r[2]), str(r[3]), bool(r[4]))
-
-    def sending_history(self) -> list[tuple[str, str, str, list[str]]]:
-        """What the ledger says about who received what, oldest first, as (what, when, name, fingerprints):
-        ("export", when, recipient, fingerprints that left), ("rename", when, "old\nnew", []) and
-        ("remove", when, recipient, [])."""
-        rows = self.db.conn.execute(
-            """
-            SELECT json_extract(payload, '$.kind'), json_extract(payload, '$.action'),
-                   json_extract(payload, '$.when'), json_extract(payload, '$.recipient'),
-                   json_extract(payload, '$.old'), json_extract(payload, '$.new'),
-                   json_extract(payload, '$.files')
-            FROM ledger
-            WHERE json_extract(payload, '$.kind') = 'export'
-               OR (json_extract(payload, '$.kind') = 'recipient'
-                   AND json_extract(payload, '$.action') IN ('rename', 'remove'))
-            ORDER BY id
-            """
-        ).fetchall()
-        out: list[tuple[str, str, str, list[str]]] = []
-        for kind, action, when, recipient, old, new, files in rows:
-            if kind == "recipient":
-                name = f"{old}\n{new}" if action == "rename" else str(recipient or "")
-                out.append((str(action), str(when or ""), name, []))
-                continue
-            try:
-                listed = json.loads(files) if files else []
-            except ValueError:
-                listed = []
-            fps = [str(f["fingerprint"]) for f in listed if isinstance(f, dict) and f.get("fingerprint")]
-            out.append(("export", str(when or ""), str(recipient or ""), fps))
-        return out
-
-
-class LivePhotosRepo:
-    """Live Photos (core.library.live_photos): each photo's content identifier, and which movie file
-    belongs to which still file."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
-    def halves(
-        self, album_ids: Iterable[int], formats: Iterable[str]
-    ) -> list[tuple[int, int, str, str, str, str | None]]:
-        """(file id, album id, name, format, fingerprint, live_id) of live files in these albums whose
-        photo has one of these formats; live_id None: not read yet."""
-        albums = [int(a) for a in album_ids]
-        kinds = sorted(set(formats))
-        if not albums or not kinds:
-            return []
-        rows = self.db.conn.execute(
-            f"SELECT f.id, f.album_id, f.name, p.format, p.fingerprint, p.live_id FROM files f "
-            f"JOIN photos p ON p.fingerprint = f.fingerprint "
-            f"WHERE f.state = 'photo' AND p.status = 'ok' AND f.album_id IN ({','.join(map(str, albums))}) "
-            f"AND p.format IN ({','.join('?' * len(kinds))}) ORDER BY f.path",
-            tuple(kinds),
-        ).fetchall()
-        return [(int(r[0]), int(r[1]), str(r[2]), str(r[3]), str(r[4]), r[5]) for r in rows]
-
-    def set_identifier(self, fingerprint: str, live_id: str) -> None:
-        self.db.conn.execute("UPDATE photos SET live_id = ? WHERE fingerprint = ?", (live_id, fingerprint))
-
-    def path_of(self, file_id: int) -> Path | None:
-        r = self.db.conn.execute("SELECT path FROM files WHERE id = ?", (file_id,)).fetchone()
-        return fs_path(bytes(r[0])) if r else None
-
-    def replace_pairs(self, album_ids: Iterable[int], pairs: dict[int, int]) -> None:
-        """The pairs of these albums become ``pairs`` (still file id -> movie file id)."""
-        listed = ",".join(str(int(a)) for a in album_ids)
-        if listed:
-            self.db.conn.execute(
-                f"DELETE FROM live_photos WHERE still IN (SELECT id FROM files WHERE album_id IN ({listed})) "
-                f"OR movie IN (SELECT id FROM files WHERE album_id IN ({listed}))"
-            )
-        self.db.conn.executemany(
-            "INSERT OR REPLACE INTO live_photos(still, movie) VALUES (?, ?)", list(pairs.items())
-        )
-
-    def pairs(self) -> list[tuple[Path, str, Path, str]]:
-        """(still path, still fingerprint, movie path, movie fingerprint) of each Live Photo whose two
-        files are both present, by the still's path."""
-        rows = self.db.conn.execute(
-            "SELECT s.path, s.fingerprint, m.path, m.fingerprint FROM live_photos lp "
-            "JOIN files s ON s.id = lp.still JOIN files m ON m.id = lp.movie "
-            "WHERE s.state = 'photo' AND m.state = 'photo' ORDER BY s.path"
-        ).fetchall()
-        return [(fs_path(bytes(r[0])), str(r[1]), fs_path(bytes(r[2])), str(r[3])) for r in rows]
-
-    def movie_of(self, still: Path) -> Path | None:
-        """The present movie of the Live Photo whose still is at ``still``, if it is one."""
-        r = self.db.conn.execute(
-            "SELECT m.path FROM live_photos lp JOIN files s ON s.id = lp.still "
-            "JOIN files m ON m.id = lp.movie WHERE s.path = ? AND s.state = 'photo' AND m.state = 'photo'",
-            (fs_bytes(still),),
-        ).fetchone()
-        return fs_path(bytes(r[0])) if r else None
-
-    def movie_fingerprints(self) -> set[str]:
-        """Contents that are the movie of a present Live Photo (never a tile of their own)."""
-        return {fp for _, _, _, fp in self.pairs()}

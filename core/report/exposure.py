@@ -7,8 +7,9 @@ recipient would actually receive ("with your choices"), and for an all-access up
 (every photo under the built-in ``original`` policy).
 
 Two layers, so the figures are testable without files or threads:
-- ``facts_from_items`` turns the items that *leave* one photo (``Preview.leaves``) into ``PhotoFacts``;
-  ``build_side`` adds a list of facts up into a ``Side`` (places, time, devices, people, hidden media).
+- ``core.report.facts.facts_from_items`` turns the items that *leave* one photo (``Preview.leaves``) into
+  ``PhotoFacts``; ``build_side`` here adds a list of facts up into a ``Side`` (places, time, devices,
+  people, hidden media), with the places, home and trips from ``core.report.whereabouts``.
 - ``report_job`` is the long job: it previews every photo of the library once per side, with progress
   and cancel, and returns a ``Report``.
 
@@ -17,249 +18,31 @@ Place names come from the offline gazetteer (core.metadata.places); without it, 
 
 from __future__ import annotations
 
-import math
-import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
-from core.metadata.places import (
-    EARTH_RADIUS_M,
-    format_coordinates,
-    gazetteer_available,
-    haversine_m,
-    offline_place_names,
-)
-from core.model.categories import Category
-from core.model.inventory import Item, Need
+from core.metadata.places import offline_place_names
 from core.model.jobs import Cancelled, CancelToken, Job, Progress
 from core.model.policy import BLUR, BUILTIN, Policy
-from core.model.values import Coordinates
-from core.pipeline.description import hidden_blocks
-from core.pipeline.readings import coordinates_of, short_name, time_rank
-from core.report import names
-
-# Local capture hours counted as "night": where most photos are taken at these hours is likely home.
-NIGHT_HOURS: frozenset[int] = frozenset((*range(21, 24), *range(0, 7)))  # 21:00 to 06:59
-CLUSTER_RADIUS_M = 200.0  # positions closer than this to a place's centre belong to that place
-MIN_HOME_NIGHTS = 2  # one night somewhere is a hotel; a home needs at least this many night photos
-TRIP_KM = 50.0  # photos farther than this from home are "away"
-TRIP_GAP_DAYS = 2.0  # away photos closer in time than this belong to the same trip
+from core.report.facts import PhotoFacts, facts_from_items, hour_of
+from core.report.whereabouts import (
+    CLUSTER_RADIUS_M,
+    NIGHT_HOURS,
+    TRIP_KM,
+    Namer,
+    Place,
+    Trip,
+    places_and_trips,
+)
 
 ALL_ACCESS = BUILTIN["original"]
 HIDDEN_KINDS = ("thumbnail", "motion video", "depth map", "samsung trailer", "other")
 
 
-# --- facts about one photo ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class PhotoFacts:
-    """What one photo tells its recipient, from the items that leave it."""
-
-    position: tuple[float, float] | None = None  # (latitude, longitude), signed decimal degrees
-    taken: str = ""  # local capture time as recorded, "YYYY-MM-DD[THH:MM[:SS]]"
-    cameras: tuple[str, ...] = ()  # "Make Model"
-    serials: tuple[str, ...] = ()  # "SerialNumber: 1234"
-    names: tuple[str, ...] = ()  # people's names (face regions first, then Artist, creator ...)
-    faces: int = 0  # faces in the pixels that leave unblurred
-    faces_known: bool = True  # False: nobody has looked for faces in this photo yet
-    video: bool = False  # a video: faces in videos are not looked for (never "not analysed yet")
-    hidden: tuple[tuple[str, int], ...] = ()  # (kind, bytes) per hidden-media item
-    texts: tuple[int, ...] = ()  # bytes of each description field
-    invalid_position: bool = False  # GPS fields leave but state no real position ((0, 0), void, out of range)
-    notices: tuple[str, ...] = ()  # copyright / rights notices (never counted as names)
-    other_people: int = 0  # people-category fields that name nobody (flags, sizes, contact structures)
-    error: str = ""  # the photo cannot be read: nothing leaves
-
-
-_DATE = re.compile(r"(\d{4})[-:](\d{2})[-:](\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?")
-
-
-def parse_local_time(text: str) -> str:
-    """"YYYY-MM-DDTHH:MM:SS" (or just the date) as recorded, i.e. local clock time; "" when unreadable."""
-    m = _DATE.search(text)
-    if not m:
-        return ""
-    y, mo, d, h, mi, s = m.groups()
-    if y == "0000" or not (1 <= int(mo) <= 12 and 1 <= int(d) <= 31):
-        return ""
-    if h is None or int(h) > 23 or int(mi) > 59:
-        return f"{y}-{mo}-{d}"
-    return f"{y}-{mo}-{d}T{h}:{mi}:{s or '00'}"
-
-
-
-
-def _position(items: Sequence[Item]) -> tuple[tuple[float, float] | None, bool]:
-    """(position, invalid): the plausible position the items state, and whether GPS fields leave that
-    state none ((0, 0), a void fix, out of range): those are counted, never placed on the map."""
-    gps = [i for i in items if i.category is Category.LOCATION]
-    if not gps:
-        return None, False
-    void = any(
-        (isinstance(i.datum, Coordinates) and i.datum.void)
-        or (short_name(i.name) == "GPSStatus" and i.value.strip().upper().startswith("V"))
-        for i in gps
-    )
-    found = None if void else coordinates_of(gps)
-    if found is not None:
-        return (found.latitude, found.longitude), False
-    stated = any(
-        isinstance(i.datum, Coordinates) or short_name(i.name) in ("GPSLatitude", "GPSLongitude") for i in gps
-    )
-    return None, stated
-
-
-def facts_from_items(
-    leaves: Iterable[Item], *, faces: int = 0, faces_known: bool = True, error: str = ""
-) -> PhotoFacts:
-    """What the items that leave one photo reveal. ``faces``: faces that leave unblurred."""
-    if error:
-        return PhotoFacts(error=error, faces_known=True)
-    leaves = [item for item in leaves if item.need is not Need.PIXELS]
-    position, invalid = _position(leaves)
-    notices: list[str] = []
-    other_people = 0
-    best_time: tuple[int, str] | None = None
-    make = model = ""
-    serials: list[str] = []
-    region_names: list[str] = []
-    other_names: list[str] = []
-    hidden: list[tuple[str, int]] = []
-    texts: list[int] = []
-    for item in leaves:
-        cat, short = item.category, short_name(item.name)
-        if cat is Category.TIME:
-            rank = time_rank(item)
-            when = parse_local_time(item.value) if rank is not None else ""
-            if when and rank is not None and (
-                best_time is None or (rank, -len(when)) < (best_time[0], -len(best_time[1]))
-            ):
-                best_time = (rank, when)
-        elif cat is Category.DEVICE:
-            if short.lower() == "make" and not make:  # "Make" (EXIF, XMP) or "Camera make" (videos)
-                make = item.value.strip()
-            elif short.lower() == "model" and not model:
-                model = item.value.strip()
-            elif "serial" in item.name.lower() and item.value.strip():
-                serials.append(f"{short}: {item.value.strip()}")
-        elif cat is Category.PEOPLE:
-            if "region" in item.value.partition(": ")[0]:
-                region_names += names.region_names(item.value)
-            elif names.is_notice(item):
-                if item.value.strip():
-                    notices.append(" ".join(item.value.split()))
-            elif name := names.person_name(item):
-                other_names.append(name)
-            else:
-                other_people += 1
-        elif cat is Category.HIDDEN_MEDIA:
-            hidden += hidden_blocks([item])
-        elif cat is Category.DESCRIPTION:
-            texts.append(item.bytes)
-    cameras: list[str] = []
-    if make or model:
-        # Many cameras repeat the make in the model ("Canon" + "Canon EOS R5").
-        repeats = make and model.lower().startswith(make.lower())
-        cameras.append(model if repeats else f"{make} {model}".strip())
-    return PhotoFacts(
-        position=position,
-        taken=best_time[1] if best_time else "",
-        cameras=tuple(cameras),
-        serials=tuple(dict.fromkeys(serials)),
-        names=tuple(dict.fromkeys(region_names + other_names)),
-        faces=faces,
-        faces_known=faces_known,
-        hidden=tuple(hidden),
-        texts=tuple(texts),
-        invalid_position=invalid,
-        notices=tuple(dict.fromkeys(notices)),
-        other_people=other_people,
-    )
-
-
-# --- places ---------------------------------------------------------------------------------------------
-
-
-def _cell(p: tuple[float, float], size_m: float) -> tuple[int, int]:
-    # Equirectangular grid: cells about `size_m` wide, so only neighbouring cells need a distance check.
-    y = math.radians(p[0]) * EARTH_RADIUS_M
-    x = math.radians(p[1]) * EARTH_RADIUS_M * max(0.01, math.cos(math.radians(p[0])))
-    return int(math.floor(x / size_m)), int(math.floor(y / size_m))
-
-
-def cluster_positions(points: Sequence[tuple[float, float]], radius_m: float = CLUSTER_RADIUS_M) -> list[int]:
-    """A cluster index per point: leader clustering on haversine distance.
-
-    Each point joins the nearest place whose centre is within ``radius_m``, else starts a new place; the
-    centre is the running mean. Unlike single-link clustering (DBSCAN with one sample) a walk along a road
-    does not chain into one giant place. Points are visited in a fixed order, so results are repeatable.
-    """
-    order = sorted(range(len(points)), key=lambda i: points[i])
-    sums: list[list[float]] = []  # [lat sum, lon sum, n]
-    grid: dict[tuple[int, int], list[int]] = {}
-    labels = [0] * len(points)
-    for i in order:
-        p = points[i]
-        cx, cy = _cell(p, radius_m)
-        best, best_d = -1, radius_m
-        for dx in (-2, -1, 0, 1, 2):
-            for dy in (-2, -1, 0, 1, 2):
-                for c in grid.get((cx + dx, cy + dy), ()):
-                    s = sums[c]
-                    d = haversine_m(p, (s[0] / s[2], s[1] / s[2]))
-                    if d <= best_d:
-                        best, best_d = c, d
-        if best < 0:
-            best = len(sums)
-            sums.append([0.0, 0.0, 0])
-            grid.setdefault((cx, cy), []).append(best)
-        sums[best][0] += p[0]
-        sums[best][1] += p[1]
-        sums[best][2] += 1
-        labels[i] = best
-    return labels
-
-
-# A namer turns positions into readable place names; "" where it has none.
-Namer = Callable[[Sequence[tuple[float, float]]], list[str]]
-
-
 # --- one side of the report -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Place:
-    name: str  # gazetteer name, or coordinates
-    lat: float
-    lon: float
-    photos: int
-    night_photos: int
-    likely_home: bool = False
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "name": self.name,
-            "lat": round(self.lat, 5),
-            "lon": round(self.lon, 5),
-            "photos": self.photos,
-            "night_photos": self.night_photos,
-            "likely_home": self.likely_home,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class Trip:
-    start: str
-    end: str
-    photos: int
-    places: tuple[str, ...]
-
-    def to_json(self) -> dict[str, object]:
-        return {"start": self.start, "end": self.end, "photos": self.photos, "places": list(self.places)}
 
 
 @dataclass(slots=True)
@@ -341,20 +124,6 @@ class Side:
         }
 
 
-def _hour(taken: str) -> int | None:
-    return int(taken[11:13]) if len(taken) >= 13 else None
-
-
-def _day_number(taken: str) -> float:
-    from datetime import datetime
-
-    try:
-        dt = datetime.fromisoformat(taken)
-    except ValueError:
-        return 0.0
-    return dt.toordinal() + (dt.hour * 3600 + dt.minute * 60 + dt.second) / 86400
-
-
 def _count(counter: Counter[str]) -> dict[str, int]:
     return dict(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
 
@@ -381,7 +150,7 @@ def build_side(facts: Iterable[PhotoFacts], namer: Namer | None = None) -> Side:
             side.dated += 1
             times.append(f.taken)
             months[f.taken[:7]] += 1
-            hour = _hour(f.taken)
+            hour = hour_of(f.taken)
             if hour is not None:
                 side.hours[hour] += 1
         cameras.update(set(f.cameras))
@@ -414,69 +183,8 @@ def build_side(facts: Iterable[PhotoFacts], namer: Namer | None = None) -> Side:
     side.cameras, side.serials, side.names = _count(cameras), _count(serials), _count(names)
     side.notices = _count(notices)
     side.hidden = {k: (hidden[k][0], hidden[k][1]) for k in HIDDEN_KINDS if k in hidden}
-    _places(side, located, namer)
+    side.positions, side.places, side.trips = places_and_trips(located, namer)
     return side
-
-
-def _places(side: Side, located: list[PhotoFacts], namer: Namer | None) -> None:
-    side.positions = [f.position for f in located if f.position is not None]
-    if not side.positions:
-        return
-    labels = cluster_positions(side.positions)
-    groups: dict[int, list[PhotoFacts]] = {}
-    for label, f in zip(labels, located, strict=True):
-        groups.setdefault(label, []).append(f)
-    raw = []
-    for members in groups.values():
-        points = [m.position for m in members if m.position is not None]  # all of them: `located`
-        lat = sum(p[0] for p in points) / len(points)
-        lon = sum(p[1] for p in points) / len(points)
-        nights = sum(1 for m in members if _hour(m.taken) in NIGHT_HOURS)
-        raw.append((lat, lon, members, nights))
-    # Most photos first; ties by position so the order is repeatable.
-    raw.sort(key=lambda r: (-len(r[2]), r[0], r[1]))
-    home_index = None
-    candidates = [i for i, r in enumerate(raw) if r[3] >= MIN_HOME_NIGHTS]
-    if candidates:
-        home_index = max(candidates, key=lambda i: (raw[i][3], len(raw[i][2]), -i))
-    centres = [(r[0], r[1]) for r in raw]
-    names = namer(centres) if namer else [""] * len(centres)
-    side.places = [
-        Place(
-            name=(names[i] if i < len(names) else "") or format_coordinates(r[0], r[1]),
-            lat=r[0],
-            lon=r[1],
-            photos=len(r[2]),
-            night_photos=r[3],
-            likely_home=i == home_index,
-        )
-        for i, r in enumerate(raw)
-    ]
-    if home_index is not None:
-        side.trips = _trips(side.places[home_index], side.places, raw)
-
-
-def _trips(
-    home: Place, places: list[Place], raw: list[tuple[float, float, list[PhotoFacts], int]]
-) -> list[Trip]:
-    """Runs of dated photos taken far from home, split where more than TRIP_GAP_DAYS pass between two."""
-    away: list[tuple[float, str, str]] = []  # (day number, taken, place name)
-    for place, r in zip(places, raw, strict=True):
-        if haversine_m((home.lat, home.lon), (place.lat, place.lon)) < TRIP_KM * 1000:
-            continue
-        away += [(_day_number(m.taken), m.taken, place.name) for m in r[2] if m.taken]
-    away.sort()
-    trips: list[Trip] = []
-    run: list[tuple[float, str, str]] = []
-    for entry in [*away, None]:
-        if run and (entry is None or entry[0] - run[-1][0] > TRIP_GAP_DAYS):
-            where = Counter(e[2] for e in run)
-            named = tuple(n for n, _ in where.most_common())
-            trips.append(Trip(run[0][1][:10], run[-1][1][:10], len(run), named))
-            run = []
-        if entry is not None:
-            run.append(entry)
-    return trips
 
 
 # --- the report -----------------------------------------------------------------------------------------
@@ -536,8 +244,6 @@ def _default_faces(service: object) -> FaceLookup | None:
         return service.face_store  # type: ignore[attr-defined, no-any-return]
     except Exception:  # noqa: BLE001 - no face data is a figure ("not analysed"), never a failure
         return None
-
-
 
 
 def photo_facts(
@@ -633,22 +339,15 @@ def report_job(
     return report
 
 
+# The report view imports the names of a report from here, where it finds the report itself.
 __all__ = [
     "ALL_ACCESS",
-    "CLUSTER_RADIUS_M",
     "NIGHT_HOURS",
-    "PhotoFacts",
     "Place",
     "Report",
     "Side",
-    "Trip",
     "build_side",
-    "cluster_positions",
-    "facts_from_items",
     "faces_leaving",
-    "gazetteer_available",
-    "haversine_m",
-    "offline_place_names",
     "photo_facts",
     "report_job",
 ]

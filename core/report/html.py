@@ -22,11 +22,8 @@ from core.metadata.places import format_coordinates
 from core.model.policy import policy_label
 from core.pipeline.staging import file_mode
 from core.report.basemap import map_bounds, populated_cells
-from core.report.exposure import (
-    NIGHT_HOURS,
-    Report,
-    Side,
-)
+from core.report.exposure import Report, Side
+from core.report.whereabouts import NIGHT_HOURS
 from core.report.words import (
     TOP,
     binned,

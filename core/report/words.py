@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from core.metadata.places import format_coordinates
 from core.model.inventory import human_size
 from core.model.policy import policy_label
-from core.report.exposure import CLUSTER_RADIUS_M, NIGHT_HOURS, TRIP_KM, Report, Side
+from core.report.exposure import Report, Side
+from core.report.whereabouts import CLUSTER_RADIUS_M, NIGHT_HOURS, TRIP_KM
 
 
 def _plural(n: int, word: str) -> str:

@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 
 from core.formats.base import MOTION_KEY
-from core.formats.mp4 import iso6709
+from core.formats.mp4_metadata import iso6709
 from core.model.categories import Category
 from core.model.inventory import Item, Need
 from core.model.policy import BUILTIN, Action, Policy
@@ -24,7 +24,8 @@ from core.model.values import Moment
 from core.pipeline.cleaning import process_file
 from core.pipeline.inspection import inspect_path
 from core.pipeline.preview import make_preview
-from core.report.exposure import ALL_ACCESS, facts_from_items
+from core.report.exposure import ALL_ACCESS
+from core.report.facts import facts_from_items
 from tests.core import jpeg_fixtures as fx
 from tests.core import motion_fixtures as mo
 from tests.core.formats.test_hidden import assert_gone, exported

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from core.formats import handler_for, handler_named
-from core.formats.mp4 import iso6709
+from core.formats.mp4_metadata import iso6709
 from core.model.categories import Category
 from core.model.inventory import Need, ParseError
 from core.model.policy import BUILTIN
@@ -344,19 +344,19 @@ def test_a_rotated_video_keeps_its_display_matrix(tmp_path: Path) -> None:
 
 
 def test_tables_beyond_the_caps_are_too_complex(monkeypatch) -> None:
-    from core.formats import mp4
+    from core.formats import mp4, mp4_tables
 
     data = fx.encoded("mp4")
-    monkeypatch.setattr(mp4, "MAX_CHUNKS", 2)
+    monkeypatch.setattr(mp4_tables, "MAX_CHUNKS", 2)
     with pytest.raises(ParseError, match="too complex to check: track 1 declares"):
         mp4.parse(data)
 
 
 def test_a_video_too_large_to_clean_in_memory_is_refused_in_words(monkeypatch) -> None:
-    from core.formats import mp4
+    from core.formats import mp4, mp4_clean
 
     data = fx.encoded("mp4")
     parsed = mp4.parse(data)
-    monkeypatch.setattr(mp4, "MAX_CLEAN_BYTES", 1000)
+    monkeypatch.setattr(mp4_clean, "MAX_CLEAN_BYTES", 1000)
     with pytest.raises(ParseError, match="too large to clean yet"):
-        mp4.clean(data, parsed, frozenset())
+        mp4_clean.clean(data, parsed, frozenset())

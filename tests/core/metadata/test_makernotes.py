@@ -23,7 +23,7 @@ from core.model.values import PersonName, SerialNumber
 from core.pipeline.export import export_job
 from core.pipeline.inspection import inspect_path
 from core.pipeline.preview import make_preview
-from core.report.exposure import facts_from_items
+from core.report.facts import facts_from_items
 from tests.core.jpeg_fixtures import base_jpeg, segment, split_jpeg
 from tests.oracle import CORPUS, corpus_files, needs_corpus, needs_exiftool
 

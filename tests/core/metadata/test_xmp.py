@@ -177,7 +177,7 @@ def _nested_packet(levels: int) -> bytes:
 
 
 def test_deeply_nested_packet_is_one_unknown_item_with_a_reason() -> None:
-    from core.metadata.xmp import MAX_DEPTH
+    from core.metadata.xmp_packet import MAX_DEPTH
 
     packet = _nested_packet(1000)  # 2,000 levels: far past Python's recursion limit if walked naively
     result = parse_xmp(packet)
@@ -241,10 +241,10 @@ def test_escapes_match_the_standard_library(text: str) -> None:
     """The packet writer's escapes are xml.sax.saxutils' (kept local: that module is slow to import)."""
     from xml.sax import saxutils
 
-    from core.metadata import xmp
+    from core.metadata import xmp_packet
 
-    assert xmp.escape(text) == saxutils.escape(text)
-    assert xmp.quoteattr(text) == saxutils.quoteattr(text)
+    assert xmp_packet.escape(text) == saxutils.escape(text)
+    assert xmp_packet.quoteattr(text) == saxutils.quoteattr(text)
 
 
 def test_escapes_match_the_standard_library_on_any_text() -> None:
@@ -253,11 +253,11 @@ def test_escapes_match_the_standard_library_on_any_text() -> None:
     from hypothesis import given
     from hypothesis import strategies as st
 
-    from core.metadata import xmp
+    from core.metadata import xmp_packet
 
     @given(st.text(alphabet=st.sampled_from("ab&<>\"'\t\n\r é"), max_size=30))
     def check(text: str) -> None:
-        assert xmp.escape(text) == saxutils.escape(text)
-        assert xmp.quoteattr(text) == saxutils.quoteattr(text)
+        assert xmp_packet.escape(text) == saxutils.escape(text)
+        assert xmp_packet.quoteattr(text) == saxutils.quoteattr(text)
 
     check()

@@ -18,10 +18,13 @@ from core.imaging.faces import Face
 from core.imaging.facestore import FaceStore
 from core.library.consent import Decision
 from core.library.service import LibraryService
+from core.metadata.places import format_coordinates, gazetteer_available, haversine_m, offline_place_names
 from core.model.categories import Category
 from core.model.inventory import Item
 from core.model.jobs import Cancelled, CancelToken, drive
 from core.report import exposure as rp
+from core.report.facts import PhotoFacts, facts_from_items, parse_local_time
+from core.report.whereabouts import NIGHT_HOURS, Namer, cluster_positions
 from core.security.vault import Vault
 
 META = "Meta cloud processing"
@@ -146,7 +149,7 @@ def allow_all(lib: LibraryService) -> None:
     lib.decide_album(root.id, META, Decision.ALLOWED)
 
 
-def run(lib: LibraryService, faces: FaceStore | None = None, namer: rp.Namer | None = None) -> rp.Report:
+def run(lib: LibraryService, faces: FaceStore | None = None, namer: Namer | None = None) -> rp.Report:
     return drive(rp.report_job(lib, META, faces=faces, namer=namer))
 
 
@@ -154,13 +157,13 @@ def run(lib: LibraryService, faces: FaceStore | None = None, namer: rp.Namer | N
 
 
 def test_all_access_finds_home_trip_devices_names_faces(lib: LibraryService, faces: FaceStore):
-    report = run(lib, faces, namer=rp.offline_place_names)
+    report = run(lib, faces, namer=offline_place_names)
     side = report.all_access
     assert report.library_photos == side.photos == 14
     assert side.located == 13
     home = side.home
     assert home is not None and home.photos == 6 and home.night_photos == 6
-    assert rp.haversine_m((home.lat, home.lon), HOME) < 100
+    assert haversine_m((home.lat, home.lon), HOME) < 100
     assert "Lyon" in home.name or "Villeurbanne" in home.name, home.name
     names = {p.name for p in side.places}
     assert any("Rome" in n or "Roma" in n for n in names), names
@@ -239,7 +242,7 @@ def test_all_access_equals_preview_original(lib: LibraryService, capsys):
             for i in doc["leaves"]
             if i.get("need") != "pixels"
         ]
-        facts.append(rp.facts_from_items(leaves, faces_known=False))
+        facts.append(facts_from_items(leaves, faces_known=False))
     assert rp.build_side(facts).to_json() == report.all_access.to_json()
 
 
@@ -262,7 +265,7 @@ def test_cli_report_json_and_text(lib: LibraryService, faces: FaceStore, capsys)
     assert doc["with_your_choices"]["places"]["clusters"] == []
     assert doc["all_access"]["places"]["likely_home"]["photos"] == 6
     assert doc["with_your_choices"]["time"]["photos_with_time"] == 14
-    assert doc["settings"]["night_hours"] == sorted(rp.NIGHT_HOURS)
+    assert doc["settings"]["night_hours"] == sorted(NIGHT_HOURS)
     assert cli_main(["--home", home, "report", "--recipient", META]) == 0
     text = capsys.readouterr().out
     assert "With your choices" in text and "All-access upload" in text and "likely home" in text
@@ -277,21 +280,21 @@ def test_cluster_positions_radius_and_no_chaining():
     base = (48.0, 2.0)
     near = (48.0009, 2.0)  # ~100 m north
     far = (48.01, 2.0)  # ~1.1 km
-    labels = rp.cluster_positions([base, near, far])
+    labels = cluster_positions([base, near, far])
     assert labels[0] == labels[1] != labels[2]
     # A walk of 30 points 150 m apart (4.5 km) must not chain into one place.
     walk = [(48.0 + i * 0.00135, 2.0) for i in range(30)]
-    assert len(set(rp.cluster_positions(walk))) >= 10
+    assert len(set(cluster_positions(walk))) >= 10
     # Across the equator and the prime meridian the grid still finds neighbours.
-    assert len(set(rp.cluster_positions([(0.0001, -0.0001), (-0.0001, 0.0001)]))) == 1
+    assert len(set(cluster_positions([(0.0001, -0.0001), (-0.0001, 0.0001)]))) == 1
 
 
 def test_home_needs_night_photos():
-    day = [rp.PhotoFacts(position=HOME, taken=f"2024-01-0{d}T12:00:00") for d in range(1, 8)]
-    night = [rp.PhotoFacts(position=ROME, taken=f"2024-02-0{d}T23:00:00") for d in range(1, 3)]
+    day = [PhotoFacts(position=HOME, taken=f"2024-01-0{d}T12:00:00") for d in range(1, 8)]
+    night = [PhotoFacts(position=ROME, taken=f"2024-02-0{d}T23:00:00") for d in range(1, 3)]
     side = rp.build_side(day + night)
     assert side.places[0].photos == 7 and not side.places[0].likely_home
-    assert side.home is not None and rp.haversine_m((side.home.lat, side.home.lon), ROME) < 1
+    assert side.home is not None and haversine_m((side.home.lat, side.home.lon), ROME) < 1
     assert rp.build_side(day + night[:1]).home is None  # one night is a hotel
 
 
@@ -303,10 +306,10 @@ def test_parsers():
     assert parse_coordinate("48,51.396N") == pytest.approx(48.8566)
     assert parse_coordinate("2,21,7.92W") == pytest.approx(-2.3522)
     assert parse_coordinate("garbage") is None
-    assert rp.parse_local_time("2024-05-01T23:10:00+02:00") == "2024-05-01T23:10:00"
-    assert rp.parse_local_time("2024:05:01 07:05:00") == "2024-05-01T07:05:00"
-    assert rp.parse_local_time("2024-05-01") == "2024-05-01"
-    assert rp.parse_local_time("0000:00:00 00:00:00") == ""
+    assert parse_local_time("2024-05-01T23:10:00+02:00") == "2024-05-01T23:10:00"
+    assert parse_local_time("2024:05:01 07:05:00") == "2024-05-01T07:05:00"
+    assert parse_local_time("2024-05-01") == "2024-05-01"
+    assert parse_local_time("0000:00:00 00:00:00") == ""
 
 
 def test_facts_prefer_original_time_and_exif_position():
@@ -321,16 +324,16 @@ def test_facts_prefer_original_time_and_exif_position():
         Item(Category.PEOPLE, "XMP MP:RegionInfo", "1 face region, no names", "XMP", 90, "xmp:MP:RegionInfo"),
         Item(Category.HIDDEN_MEDIA, "Motion-photo video", "video clip", "trailer", 5000, "jpeg:trailer:0"),
     ]
-    facts = rp.facts_from_items(items)
+    facts = facts_from_items(items)
     assert facts.taken == "2024-05-01T23:10:00"
     assert facts.position == (-12.5, 100.25)
     assert facts.names == ("Ann", "Ben")
     assert facts.hidden == (("motion video", 5000),)
-    assert rp.facts_from_items(items[2:4]).position == (10.5, 20.0)
+    assert facts_from_items(items[2:4]).position == (10.5, 20.0)
 
 
 def test_gazetteer_is_offline(monkeypatch):
-    if not rp.gazetteer_available():
+    if not gazetteer_available():
         pytest.skip("reverse-geocode is not installed")
 
     def no_network(*args, **kwargs):
@@ -338,15 +341,15 @@ def test_gazetteer_is_offline(monkeypatch):
 
     monkeypatch.setattr(socket.socket, "connect", no_network)
     monkeypatch.setattr("urllib.request.urlopen", no_network)
-    names = rp.offline_place_names([HOME, ROME, (0.0, -30.0)])
+    names = offline_place_names([HOME, ROME, (0.0, -30.0)])
     assert "Lyon" in names[0] or "Villeurbanne" in names[0]
     assert "Rom" in names[1] and "Italy" in names[1]
     assert "km from" in names[2]  # mid-Atlantic: the nearest town is far away, and the name says so
 
 
 def test_without_gazetteer_places_show_coordinates():
-    side = rp.build_side([rp.PhotoFacts(position=HOME, taken="2024-01-01T23:00:00")], namer=None)
-    assert side.places[0].name == rp.format_coordinates(*HOME)
+    side = rp.build_side([PhotoFacts(position=HOME, taken="2024-01-01T23:00:00")], namer=None)
+    assert side.places[0].name == format_coordinates(*HOME)
 
 
 def test_the_report_says_a_motion_photos_video_is_a_short_video() -> None:

@@ -10,10 +10,12 @@ from pathlib import Path
 
 from core.cli.main import main as cli_main
 from core.library.service import LibraryService
+from core.metadata.places import gazetteer_available
 from core.model.jobs import drive
 from core.report import exposure as rp
 from core.report import words as report_words
 from core.report.basemap import map_bounds, populated_cells
+from core.report.facts import PhotoFacts
 from core.report.html import to_html
 from tests.core.report.test_report import META, allow_all
 
@@ -75,7 +77,7 @@ def test_cli_text_says_what_the_app_figures_say(lib: LibraryService, capsys):
 
 
 def test_long_lists_open_in_place():
-    facts = [rp.PhotoFacts(cameras=(f"Camera {i:02d}",), taken="2024-01-01T10:00:00") for i in range(12)]
+    facts = [PhotoFacts(cameras=(f"Camera {i:02d}",), taken="2024-01-01T10:00:00") for i in range(12)]
     side = rp.build_side(facts)
     report = rp.Report("R", "minimal", 12, side, side)
     page = parse(to_html(report))
@@ -84,7 +86,7 @@ def test_long_lists_open_in_place():
 
 
 def test_base_map_comes_from_the_offline_towns():
-    if not rp.gazetteer_available():
+    if not gazetteer_available():
         return  # no gazetteer: no base map, positions drawn alone (checked by the empty result)
     size, cells = populated_cells(map_bounds([(45.76, 4.83)]) or (0, 0, 0, 0))
     assert size > 0 and len(cells) > 200  # France and its neighbours are full of towns

@@ -10,6 +10,7 @@ from core.model.inventory import Item
 from core.model.values import Coordinates, PersonName
 from core.report import exposure as rp
 from core.report import words
+from core.report.facts import facts_from_items
 from core.report.names import looks_like_name
 
 
@@ -58,7 +59,7 @@ NAMES = [
 
 @pytest.mark.parametrize(("item", "expected"), NAMES, ids=[f"{i.name}={i.value[:20]}" for i, _ in NAMES])
 def test_only_person_names_count_as_names(item: Item, expected: tuple[str, ...]):
-    assert rp.facts_from_items([item]).names == expected
+    assert facts_from_items([item]).names == expected
 
 
 def test_notices_and_other_fields_are_counted_not_named():
@@ -67,7 +68,7 @@ def test_notices_and_other_fields_are_counted_not_named():
         people("XMP mwg-rs:Marked", "True"),
         people("Artist", "Alice Example"),
     ]
-    side = rp.build_side([rp.facts_from_items(items)] * 2)
+    side = rp.build_side([facts_from_items(items)] * 2)
     assert side.names == {"Alice Example": 2}
     assert side.notices == {"© 2020 Jane Doe. All rights reserved.": 2}
     assert side.other_people_fields == 2
@@ -94,12 +95,12 @@ def test_names_from_many_languages(text: str):
     ids=["zero", "lat-range", "lon-range", "void-status", "valid", "void-datum", "none"],
 )
 def test_invalid_positions_are_ignored_and_counted(items, position, invalid):
-    facts = rp.facts_from_items(items)
+    facts = facts_from_items(items)
     assert facts.position == position and facts.invalid_position is invalid
 
 
 def test_zero_zero_is_no_place():
-    side = rp.build_side([rp.facts_from_items(gps("0", "0"))] * 3 + [rp.facts_from_items(gps("45.5", "4.5"))])
+    side = rp.build_side([facts_from_items(gps("0", "0"))] * 3 + [facts_from_items(gps("45.5", "4.5"))])
     assert side.located == 1 and len(side.places) == 1
     assert side.invalid_positions == 3
     assert dict(words.figures(side))["Photos with a position"] == "1 (3 more state no real position: ignored)"

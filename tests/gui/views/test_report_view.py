@@ -13,6 +13,7 @@ from core.library.consent import Decision
 from core.library.service import LibraryService
 from core.model.jobs import drive
 from core.report import exposure as rp
+from core.report.facts import PhotoFacts
 from gui.tasks import TaskRunner
 from gui.views.report_view import ReportView
 from tests.core.report.test_report import META, make_roll
@@ -114,7 +115,7 @@ def test_long_lists_show_five_and_open_in_place(qtbot, lib: LibraryService, runn
     view = ReportView(lib, runner, META, namer=None)
     qtbot.addWidget(view)
     qtbot.waitUntil(lambda: view.report is not None and not view.busy(), timeout=10000)
-    facts = [rp.PhotoFacts(cameras=(f"Camera {i:02d}",), taken=f"{1990 + i}-01-01T10:00") for i in range(12)]
+    facts = [PhotoFacts(cameras=(f"Camera {i:02d}",), taken=f"{1990 + i}-01-01T10:00") for i in range(12)]
     side = rp.build_side(facts)
     view.show_report(rp.Report(META, "minimal", 12, side, side))
     cell = view.cells[("Cameras", 1)]
@@ -144,7 +145,7 @@ def test_a_theme_change_rewrites_the_shown_report_for_the_new_background(
         view = ReportView(lib, runner, META, namer=None)
         qtbot.addWidget(view)
         qtbot.waitUntil(lambda: view.report is not None and not view.busy(), timeout=10000)
-        facts = [rp.PhotoFacts(cameras=(f"Camera {i:02d}",)) for i in range(8)]
+        facts = [PhotoFacts(cameras=(f"Camera {i:02d}",)) for i in range(8)]
         side = rp.build_side(facts)
         view.show_report(rp.Report(META, "minimal", 8, side, side))
         cell = view.cells[("Cameras", 0)]
