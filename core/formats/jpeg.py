@@ -42,7 +42,8 @@ from core.metadata.vendor import (
     media_jukebox,
     opaque_value,
 )
-from core.metadata.xmp import DAMAGED, MotionFields, filter_xmp, motion_fields, parse_xmp
+from core.metadata.xmp import DAMAGED, filter_xmp, parse_xmp
+from core.metadata.xmp_motion import MotionFields, motion_fields
 from core.model.categories import Category
 from core.model.inventory import Item, Need, ParseError, Segment
 

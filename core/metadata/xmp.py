@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 import defusedxml
 
 from core.metadata.exif.values import parse_coordinate, parse_moment
-from core.metadata.xmp_motion import POINTER, MotionFields, motion_fields, motion_out, points_to_embedded
+from core.metadata.xmp_motion import POINTER, MotionFields, motion_out, points_to_embedded
 from core.metadata.xmp_names import HISTORY, PREFIXES, RDF, XMP_NOTE
 from core.metadata.xmp_packet import (
     X_NS,
@@ -231,8 +231,3 @@ def filter_xmp(
     )
     return text.encode("utf-8")
 
-
-# jpeg.py reads a packet's motion pointers through this module: their home is xmp_motion.
-__all__ = [
-    "DAMAGED", "MotionFields", "XmpResult", "filter_xmp", "motion_fields", "parse_xmp", "tolerant_read",
-]

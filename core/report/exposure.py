@@ -338,16 +338,3 @@ def report_job(
     )
     return report
 
-
-# The report view imports the names of a report from here, where it finds the report itself.
-__all__ = [
-    "ALL_ACCESS",
-    "NIGHT_HOURS",
-    "Place",
-    "Report",
-    "Side",
-    "build_side",
-    "faces_leaving",
-    "photo_facts",
-    "report_job",
-]

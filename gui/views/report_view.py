@@ -36,13 +36,8 @@ from core.metadata.places import format_coordinates
 from core.model.jobs import Progress
 from core.model.policy import policy_label
 from core.report.basemap import map_bounds, populated_cells
-from core.report.exposure import (
-    NIGHT_HOURS,
-    Place,
-    Report,
-    Side,
-    report_job,
-)
+from core.report.exposure import Report, Side, report_job
+from core.report.whereabouts import NIGHT_HOURS, Place
 from core.report.words import (
     TOP,
     binned,
