@@ -8,6 +8,9 @@ leaves in plain words, one line per category from ``core.pipeline.description`` 
 CLI and the Share dialog), risky categories marked; each line opens to the raw fields behind it. For a
 private photo the list says what *would* leave if it were shared.
 
+In a window too short for all of it, the top (name, consent, picture, the lines under it) scrolls: its
+sentences are never squeezed into each other, and long names without spaces wrap.
+
 A file that cannot be read shows the reason in words and what the app does with it; no face controls.
 Everything is loaded on the interactive pool; results carry a generation number and are dropped when the
 selection or recipient changed meanwhile.
