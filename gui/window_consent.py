@@ -5,13 +5,14 @@ the grid re-reads exactly the rows that changed."""
 
 from __future__ import annotations
 
+import html
 from typing import cast
 
 from PySide6.QtCore import QEvent, QModelIndex, Qt
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QMessageBox
 
-from core.library.consent import Decision, Effective, Source, album_change_words, consent_of
+from core.library.consent import Decision, Effective, Source, album_change_words, why_words
 from gui.models.album_model import CONSENT, AlbumRoles
 from gui.models.photo_model import CONSENT_ROLES, Roles
 from gui.tasks import Task
@@ -167,12 +168,19 @@ class WindowConsent:
         recipient = self.recipient
 
         def done(_k: object, effective: object) -> None:
-            consent = consent_of(effective)  # type: ignore[arg-type]
+            # What the pane's one line leaves out: which rule decided, through which albums, and what
+            # would change it (the words are core's; here they are only laid out).
+            words = why_words(cast(Effective, effective), recipient, name)
             box = QMessageBox(self)
             box.setWindowTitle("Why?")
             box.setIcon(QMessageBox.Icon.Information)
-            box.setText(f"<b>{name}</b>: {consent.headline(recipient)}")
-            box.setInformativeText(f"Because {consent.because}.")
+            box.setTextFormat(Qt.TextFormat.RichText)
+            box.setText(f"<b>{html.escape(words.question)}</b>")
+            options = "".join(f"<li>{html.escape(o)}</li>" for o in words.options)
+            box.setInformativeText(
+                f"<p>{html.escape(words.rule)}</p>"
+                + (f"<p>What you can do:</p><ul>{options}</ul>" if options else "")
+            )
             box.open()
             self._why_box = box
 

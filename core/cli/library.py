@@ -286,7 +286,11 @@ def export_for_recipient(args: argparse.Namespace) -> int:
         if only_new and not before.new:
             print(f"Nothing new to send to {args.recipient}: every photo it may receive was sent before.")
         else:
-            print(f"Exported {len(result.exported)} photo(s) for {args.recipient} into {result.out}")  # type: ignore[attr-defined]
+            from core.pipeline.file_counts import of_exported
+
+            # Photos counted as the window counts them, with the files they are where the two differ.
+            count = of_exported(result.exported).words()  # type: ignore[attr-defined]
+            print(f"Exported {count} for {args.recipient} into {result.out}")  # type: ignore[attr-defined]
         for w in result.withheld:  # type: ignore[attr-defined]
             print(f"  withheld {os.fsencode(w.source).decode(errors='replace')}: {w.reason}")
     return EXIT_FAILED if result.withheld else EXIT_OK  # type: ignore[attr-defined]

@@ -58,6 +58,9 @@ class Effective:
     source: Source
     album: str | None  # the album whose decision applies (also set for a photo decision it overrides)
     explanation: str
+    # The photo's album and the albums above it, nearest first, each with its own decision (None: none):
+    # what Why? walks through to say which one decided and what else could.
+    chain: tuple[tuple[str, bool | None], ...] = ()
 
 
 def _word(allowed: bool) -> str:
@@ -89,13 +92,13 @@ def resolve(photo: bool | None, chain: Sequence[tuple[str, bool | None]]) -> Eff
             text = f"{_word(photo)} on this photo (album {album.album} says the same)"
         else:
             text = f"{_word(photo)} on this photo, overriding album {album.album}"
-        return Effective(photo, Source.PHOTO, album.album, text)
+        return Effective(photo, Source.PHOTO, album.album, text, tuple(chain))
     if album.allowed is not None:
         text = f"{_word(album.allowed)} by album {album.album}"
         if album.album != own_album:
             text += f" (inherited by {own_album})"
-        return Effective(album.allowed, Source.ALBUM, album.album, text)
-    return Effective(False, Source.DEFAULT, None, "denied: nothing decided, private by default")
+        return Effective(album.allowed, Source.ALBUM, album.album, text, tuple(chain))
+    return Effective(False, Source.DEFAULT, None, "denied: nothing decided, private by default", tuple(chain))
 
 
 def chain_of(album: str, parents: Mapping[str, str | None]) -> list[str]:
@@ -153,6 +156,89 @@ def consent_of(effective: Effective) -> Consent:
     else:
         because = "nothing was decided yet, and photos are private until you share them"
     return Consent(effective.allowed, because)
+
+
+@dataclass(frozen=True, slots=True)
+class WhyWords:
+    """Edit → Why?: what the pane's one line ("Because album Paris is shared.") leaves out: which rule
+    decided, through which albums, and what the person can do to change it."""
+
+    question: str  # "Why is IMG_4001.JPG shared with Family?"
+    rule: str  # which decision applies, and why the others do not
+    options: tuple[str, ...]  # one sentence per thing the person can do, the nearest first
+
+
+def _state(allowed: bool, recipient: str) -> str:
+    return f"shared with {recipient}" if allowed else f"private from {recipient}"
+
+
+def _names(names: Sequence[str]) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def why_words(effective: Effective, recipient: str, name: str = "this photo") -> WhyWords:
+    """Which rule decided ``effective`` (a photo's own decision, its album's, an album above it through its
+    album, or nothing: private by default) and what would change it, in the window's words."""
+    state = _state(effective.allowed, recipient)
+    question = f"Why is {name} {state}?"
+    flip = f"keep it private from {recipient}" if effective.allowed else f"share it with {recipient}"
+    button = "Keep private" if effective.allowed else f"Share with {recipient}"
+    one = f"press Space in the grid or click “{button}” in the pane"
+    chain = list(effective.chain)
+    own = chain[0][0] if chain else ""
+    column = "click its Consent column in the albums list (or select it there and press Space)"
+    again = "click that album’s Consent column in the albums list"
+    if effective.source is Source.PHOTO:
+        rule = f"You decided this photo yourself: it is {state}. A photo's own decision wins over its albums"
+        album = effective.album
+        deciding = next((flag for a, flag in chain if a == album), None) if album else None
+        if album is None or deciding is None:
+            rule += "; none of its albums has decided anything for this recipient."
+            back = "nothing is decided there, so it would be private"
+        elif deciding == effective.allowed:
+            rule += f"; album {album} says the same."
+            back = f"album {album} is {_state(deciding, recipient)} too"
+        else:
+            rule += f", so album {album}, which is {_state(deciding, recipient)}, does not decide it."
+            back = f"it would be {_state(deciding, recipient)}, as album {album} is"
+        return WhyWords(question, rule, (
+            f"To {flip} instead, {one}.",
+            f"To let it follow its album again ({back}), choose Edit → Same as album.",
+        ))
+    if effective.source is Source.ALBUM and effective.album is not None:
+        decider = effective.album
+        rule = f"Album {decider} is {state}, and this photo has no decision of its own"
+        if decider == own:
+            rule += ", so it follows its album."
+        else:
+            above = [a for a, _ in chain[1:]]
+            between = above[: above.index(decider)] if decider in above else []
+            if between:
+                albums = f"the album{'s' if len(between) > 1 else ''} {_names(between)}"
+                rule += (f". Its album {own} and {albums} above it have none either, so it follows "
+                         f"{decider}, the album they are in.")
+            else:
+                rule += f". Its album {own} has none either, so it follows {decider}, the album {own} is in."
+        options = [f"To {flip} anyway, {one}: the photo's own decision wins over its albums."]
+        if decider != own:
+            options.append(f"To decide album {own} by itself, {column}.")
+        options.append(f"To change album {decider} and everything in it that does not decide for itself, "
+                       f"{again if decider != own else column}.")
+        return WhyWords(question, rule, tuple(options))
+    if not chain:
+        return WhyWords(question, "This file is not in the library, so it is never sent.", ())
+    up = [a for a, _ in chain[1:]]
+    where = f"for its album {own}" + (
+        f" or for the album{'s' if len(up) > 1 else ''} {_names(up)} above it" if up else "")
+    rule = (f"Nothing is decided for this photo, {where}, and photos are private until you share them: "
+            f"every recipient starts with nothing shared.")
+    options = [f"To share this one photo with {recipient}, {one}.",
+               f"To share album {own} with {recipient}, {column}."]
+    if up:
+        options.append(f"To share all of album {up[-1]} at once, do the same on {up[-1]}.")
+    return WhyWords(question, rule, tuple(options))
 
 
 def album_change_words(album_id: int, recipient: str, states: Sequence[AlbumStateLike]) -> str:

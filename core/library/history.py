@@ -18,6 +18,7 @@ from pathlib import Path, PurePath
 from core.library import events as ev
 from core.library.ledger import Entry, Verification
 from core.model.policy import policy_label
+from core.pipeline.file_counts import LIVE_PARTNER, held_words, is_live_movie, of_entries
 from core.pipeline.receipts import RECEIPT_NAME
 
 NAMES_SHOWN = 3  # photo names in a sentence before "and N more"
@@ -69,8 +70,21 @@ def _decision(what: str, who: str, new: str, follows: str) -> str:
     return f"{what[:1].upper()}{what[1:]} {verb} {follows} for {who} again"
 
 
+def _records_pairs(e: ev.Exported) -> bool:
+    """An export entry that says which files are a Live Photo's movie (entries written before it did
+    cannot tell a Live Photo's movie from a video: they are counted in files)."""
+    return bool(e.files) and all(LIVE_PARTNER in f for f in e.files)
+
+
+def _photo_files(e: ev.Exported) -> list[dict[str, object]]:
+    """The files that are photos: a Live Photo's movie goes with its still, as in the grid."""
+    if not _records_pairs(e):
+        return list(e.files)
+    return [f for f in e.files if not is_live_movie(str(f.get("output", "")), str(f.get(LIVE_PARTNER, "")))]
+
+
 def _export(e: ev.Exported, names: Mapping[str, str]) -> str:
-    fps = [str(f.get("fingerprint", "")) for f in e.files]
+    fps = [str(f.get("fingerprint", "")) for f in _photo_files(e)]
     text = f"Sent {named(fps, names)} to {e.recipient}" if e.files else f"Sent nothing to {e.recipient}"
     text += f" · policy {policy_label(e.policy)}"
     blurred = sum(ev._int(f.get("faces_blurred")) for f in e.files)
@@ -129,8 +143,14 @@ _RESULTS = {"allowed": "shared", "denied": "kept private", "inherit": "follows i
 def _result(event: ev.Event) -> str:
     match event:
         case ev.Exported():
-            sent, held = len(event.files), len(event.withheld)
-            text = f"{_photos(sent).replace('photo', 'file')} left, {held} withheld"
+            if _records_pairs(event) or not event.files:
+                # Counted as the Share dialog and the receipt count them.
+                reasons = [str(w.get("reason", "")) for w in event.withheld]
+                left = of_entries(event.files).words("left") if event.files else "No photo left"
+                text = f"{left}; {held_words(reasons)}"
+            else:
+                sent, held = len(event.files), len(event.withheld)
+                text = f"{_photos(sent).replace('photo', 'file')} left, {held} withheld"
             if event.cancelled:
                 text += "; cancelled before the end"
             return text

@@ -16,6 +16,7 @@ from core.library.consent_service import Consent
 from core.library.context import LibraryContext
 from core.library.recipients import Recipients
 from core.model.jobs import CancelToken, Job
+from core.pipeline.file_counts import LIVE_PARTNER
 from core.pipeline.receipts import MOTION_VIDEO, carried
 from core.pipeline.receipts import Exported as ExportedFile
 
@@ -55,7 +56,7 @@ def day_of(when: str) -> str:
 
 def _ledger_file(e: ExportedFile) -> dict[str, object]:
     """One file that left, for the ledger: its categories as its receipt records them (a motion photo's
-    video under its own key, never as hidden media the policy removes)."""
+    video under its own key, never as hidden media the policy removes), and a Live Photo's other half."""
     what = carried(e.categories, e.items)
     entry: dict[str, object] = {
         "fingerprint": e.source_sha256,
@@ -63,6 +64,9 @@ def _ledger_file(e: ExportedFile) -> dict[str, object]:
         "output_sha256": e.sha256,
         "output": Path(e.output).name,
         "faces_blurred": e.faces_blurred,
+        # Always present ("" for a file on its own), so History can tell an entry that records Live Photos
+        # from one written before it did, and count photos only where it can.
+        LIVE_PARTNER: Path(e.paired_with).name if e.paired_with else "",
     }
     if what.motion_video:
         entry[MOTION_VIDEO] = True

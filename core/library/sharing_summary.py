@@ -6,7 +6,9 @@ what leaves is counted the way its receipt records it (``core.pipeline.receipts.
 summary says what the receipt will say, and it changes with the policy (a motion setting included).
 A Live Photo is one photo: its movie's facts count with its still, and only when the movie leaves. A
 motion photo's video is a line of its own ("Short videos"), never the hidden-media category; what it
-carries (its time) counts only when it leaves.
+carries (its time) counts only when it leaves. The photos are also counted as files
+(``core.pipeline.file_counts``), as the receipt will count them: a Live Photo whose movie leaves is two
+files, a motion photo one.
 
 Plain Python, run in a worker: it reads every photo the recipient may receive (no decoding).
 """
@@ -26,6 +28,7 @@ from core.model.inventory import Need
 from core.model.jobs import CancelToken
 from core.model.policy import Action, Policy, PolicyError
 from core.pipeline.description import CATEGORY_RISK, MOTION_PREFIX, Risk, plain_error
+from core.pipeline.file_counts import FileCount
 from core.pipeline.inspection import describe_os_error, open_readonly
 from core.pipeline.pairs import export_order
 from core.pipeline.preview import WITHHELD_VIDEO_FACES, plan_file
@@ -56,6 +59,12 @@ class ShareSummary:
     videos_withheld: list[str] = field(default_factory=list)  # file names: the policy blurs faces
     withheld: list[tuple[str, str]] = field(default_factory=list)  # (file name, why): the policy's reasons
     last_destination: str = ""  # where the recipient's last export went (the ledger), offered again
+    count: FileCount = FileCount(0)  # the photos in files, as the receipt will count them
+    count_new: FileCount = FileCount(0)  # the same for the photos not sent before
+
+    def to_send(self, only_new: bool) -> FileCount:
+        """What the export takes: every photo, or only those the recipient has not received yet."""
+        return self.count_new if only_new else self.count
 
 
 @dataclass(slots=True)
@@ -64,6 +73,8 @@ class _Photo:
 
     leaving: set[str] = field(default_factory=set)  # receipt categories, plus SHORT_VIDEO
     removed: set[str] = field(default_factory=set)
+    movie: bool = False  # a Live Photo whose movie leaves as a file of its own
+    motion: bool = False  # a motion photo whose video leaves inside the photo's file
 
 
 def leaving_of(preview: Preview) -> tuple[list[str], bool]:
@@ -103,7 +114,8 @@ def summarize(service: LibraryService, recipient: str, cancel: CancelToken | Non
         policy, error = None, str(exc)
     sources = service.allowed_sources(recipient)
     summary = ShareSummary(recipient, policy, error, rec.policy, len(sources))
-    summary.sent = service.already_sent(recipient)
+    summary.sent = already = service.already_sent(recipient)
+    summary.count, summary.count_new = FileCount(len(sources)), FileCount(already.new)
     summary.last_destination = service.last_destination(recipient)
     if policy is None:
         return summary
@@ -128,12 +140,24 @@ def summarize(service: LibraryService, recipient: str, cancel: CancelToken | Non
         photo.leaving |= set(cats)
         if video or still is not None:
             photo.leaving.add(SHORT_VIDEO)  # a motion photo's video, or a Live Photo's movie
+        photo.movie |= still is not None
+        photo.motion |= video
         photo.removed |= removed_of(preview, policy)
         movie = pairs.get(path)
         if still is None and movie is not None and not policy.keeps_motion:
             photo.removed.add(SHORT_VIDEO)  # the Live Photo's movie stays on this device
     _count(summary, policy, photos.values())
+    fingerprints = dict(sources)
+    sent = service.sent_to(recipient)
+    new = [photo for path, photo in photos.items() if fingerprints.get(path) not in sent]
+    summary.count = _files(summary.photos, photos.values())
+    summary.count_new = _files(already.new, new)
     return summary
+
+
+def _files(photos: int, planned: Iterable[_Photo]) -> FileCount:
+    planned = list(planned)
+    return FileCount(photos, sum(p.movie for p in planned), sum(p.motion for p in planned))
 
 
 def _plan(path: Path, policy: Policy) -> Preview:

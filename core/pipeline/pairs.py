@@ -177,9 +177,12 @@ def export_order(
     return order
 
 
+MOVIE_WITHHELD = "the movie of the Live Photo "  # how ``movie_withheld`` begins: counted apart from photos
+
+
 def movie_withheld(still_name: str, reason: str) -> str:
     """Why a Live Photo's movie did not leave although the policy sends movies (one sentence)."""
-    return f"the movie of the Live Photo {still_name} was not sent ({reason}); its still photo went alone"
+    return f"{MOVIE_WITHHELD}{still_name} was not sent ({reason}); its still photo went alone"
 
 
 STILL_WITHHELD = "its Live Photo still was withheld, so the movie stays too"

@@ -23,10 +23,10 @@ from core.model.categories import LABELS, Category
 from core.model.inventory import Item
 from core.model.policy import POLICY_CATEGORIES, policy_label
 from core.pipeline.description import HIDDEN_WORDS, UNREADABLE, join_words, plain_error, plural
+from core.pipeline.file_counts import LIVE_PARTNER, VIDEO_SUFFIXES, held_words, of_entries
 from core.pipeline.readings import format_moment, hidden_kind
 from core.pipeline.receipts import MOTION_VIDEO, carried
 
-VIDEO_SUFFIXES = (".mov", ".mp4", ".m4v", ".3gp")
 STOPPED = ("not exported: ", "not written: ")
 UNPROVEN = ("the cleaned file", "the preview promised")
 MOTION_WORDS = "a short video (motion photo)"
@@ -70,7 +70,7 @@ class HeldFile:
 class ReceiptWords:
     headline: str  # "Sent to Family on Wed 2 Dec 2026, 01:45 (UTC+00:00)"
     policy: str  # "Policy: custom settings. It kept time; faces blurred; neutral file names; ..."
-    summary: str  # "3 files left; 1 file was withheld."
+    summary: str  # "11 photos left (12 files: one Live Photo's movie ...); none was withheld."
     interrupted: str  # "" or why the export stopped before its end
     sent: tuple[SentFile, ...]
     held: tuple[HeldFile, ...]
@@ -183,7 +183,7 @@ def _sent(entry: Mapping[str, object], technical: str) -> SentFile:
         notes.append(f"{plural(blurred, 'face')} blurred")
     if _text(entry, "pixels") == "re-encoded":
         notes.append("the picture re-encoded in another format")
-    partner = _text(entry, "live_photo_with")
+    partner = _text(entry, LIVE_PARTNER)
     if partner:
         if partner.lower().endswith(VIDEO_SUFFIXES):
             notes.append(f"with its Live Photo movie {partner}")
@@ -239,8 +239,11 @@ def receipt_words(receipt: Mapping[str, object]) -> ReceiptWords:
     settings = receipt.get("policy")
     cats = settings.get("categories") if isinstance(settings, Mapping) else None
     technical = str(cats.get(str(Category.TECHNICAL), "")) if isinstance(cats, Mapping) else ""
-    sent = tuple(_sent(e, technical) for e in _records(receipt, "files"))
-    held = tuple(_held(e, n) for n, e in enumerate(_records(receipt, "withheld"), 1))
-    summary = f"{plural(len(sent), 'file')} left" if sent else "No file left"
-    summary += f"; {plural(len(held), 'file')} withheld." if held else "; none was withheld."
+    files = _records(receipt, "files")
+    sent = tuple(_sent(e, technical) for e in files)
+    withheld = _records(receipt, "withheld")
+    held = tuple(_held(e, n) for n, e in enumerate(withheld, 1))
+    # Photos as the Share dialog counted them, and the files they are where the two differ.
+    summary = of_entries(files).words("left") if sent else "No photo left"
+    summary += f"; {held_words([_text(e, 'reason') for e in withheld])}."
     return ReceiptWords(headline + ".", policy_words(settings), summary, _interrupted(receipt), sent, held)

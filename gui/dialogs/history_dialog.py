@@ -402,12 +402,16 @@ class HistoryDialog(QDialog):
             )
             return
         parts = [f"<b>{_escape(item.sentence)}</b>"]
-        names = [self.model.names.get(fp, "") for fp in item.fingerprints]
-        if len(item.fingerprints) > NAMES_IN_PANE:
+        # Photos as the sentence counts them: a Live Photo's movie goes with its still, as on its tile.
+        names = [
+            (self.model.names.get(fp) or "(no longer in the library)") + (" and its movie" if movie else "")
+            for fp, movie in tiles_of(item.fingerprints, self._movie_of)
+        ]
+        if len(names) > NAMES_IN_PANE:
             listed = ", ".join(_escape(n) for n in names[:NAMES_IN_PANE] if n)
             parts.append(f"Photos: {listed} and {len(names) - NAMES_IN_PANE} more")
         elif names:
-            parts.append("Photos: " + ", ".join(_escape(n or "(no longer in the library)") for n in names))
+            parts.append("Photos: " + ", ".join(_escape(n) for n in names))
         links = []
         if item.out:
             links.append(f"<a href='folder'>Open the output folder</a> ({_escape(item.out)})")

@@ -49,6 +49,7 @@ from PySide6.QtWidgets import (
 from core.library.service import LibraryService
 from core.model.jobs import CancelToken, Progress
 from core.model.policy import BLUR, KEEP, policy_label
+from core.pipeline.file_counts import held_words, of_exported
 from core.pipeline.preview_words import live_photos_words
 from gui.dialogs.receipt_dialog import ReceiptDialog
 from gui.dialogs.share_summary import (
@@ -349,9 +350,9 @@ class ShareDialog(QDialog):
                     "Choose <i>All again</i> to send them again."
                 )
             elif self.only_new.isChecked():
-                self.status_label.setText(f"{photos_text(s.sent.new)} will be sent.")
+                self.status_label.setText(f"{esc(s.count_new.words('will be sent'))}.")
             else:
-                self.status_label.setText(f"All {photos_text(s.photos)} will be sent again.")
+                self.status_label.setText(f"All {esc(s.count.words('will be sent again'))}.")
             self.status_label.setVisible(True)
         self._update_buttons()
         QTimer.singleShot(0, self._fit)
@@ -366,7 +367,11 @@ class ShareDialog(QDialog):
                 f"No photo is shared with {s.recipient} yet. Allow albums or photos for them first."
             )
         else:
-            self.photos_label.setText(f"<b>{photos_text(s.photos)}</b> you allowed for {esc(s.recipient)}")
+            # Counted as the receipt will count them: where photos and files differ, the same line says why.
+            note = f" ({esc(s.count.note)})" if s.count.note else ""
+            self.photos_label.setText(
+                f"<b>{esc(s.count.photos_text)}</b> you allowed for {esc(s.recipient)}{note}"
+            )
         if s.policy is None:
             self.policy_label.setText(f"This recipient's policy cannot be used: {esc(s.policy_error)}")
             for label in (self.leaving_label, self.removed_label, self.faces_label, self.names_label):
@@ -507,30 +512,26 @@ class ShareDialog(QDialog):
         self.progress.setValue(max(1, total) if not getattr(result, "cancelled", False) else len(exported))
         out = getattr(result, "out", "")
         where = "photos.zip" if self.as_zip.isChecked() else "the folder"
+        # Photos counted as the summary and the receipt count them; the files they are, where they differ.
+        count = of_exported(exported)
+        note = f" ({esc(count.note)})" if count.note else ""
         if getattr(result, "cancelled", False):
             if exported:
                 text = (
-                    f"<b>Cancelled.</b> {photos_text(len(exported))} left before you stopped; they are in "
+                    f"<b>Cancelled.</b> {esc(count.photos_text)} left before you stopped{note}; they are in "
                     f"{esc(out)} with a receipt that says the export was cancelled."
                 )
             else:
                 text = "<b>Cancelled.</b> Nothing was written."
         else:
-            # A Live Photo is one photo of two files: say so rather than count its movie as a photo.
-            # Both halves of a Live Photo that left together name each other (``paired_with``).
-            movies = sum(1 for e in exported if getattr(e, "paired_with", "")) // 2
-            files = ""
-            if movies:
-                whose = "its still" if movies == 1 else "their stills"
-                files = f" (and {movies} Live Photo movie{'s' if movies > 1 else ''} with {whose})"
-            text = (f"<b>Exported {photos_text(len(exported) - movies)}</b>{esc(files)} into {esc(where)} "
-                    f"{esc(out)}.")
+            text = f"<b>Exported {esc(count.photos_text)}</b>{note} into {esc(where)} {esc(out)}."
             if self._skipped:
                 text += f" Left out {self._skipped} already sent before."
+        held = held_words([w.reason for w in withheld])
         if withheld:
-            text += f" <b>Withheld {len(withheld)}</b> (the reasons are below)."
+            text += f" <b>{esc(held[:1].upper() + held[1:])}</b> (the reasons are below)."
         else:
-            text += " Withheld: 0."
+            text += f" {held[:1].upper() + held[1:]}."
         self.status_label.setText(text)
         self._finish()
 

@@ -19,6 +19,7 @@ from core.library.consent import Decision
 from core.library.db import DEFAULT_RECIPIENT
 from core.pipeline.description import Consent
 from gui.theme import css
+from gui.views.wrap import breakable
 
 PRESET_NOTE = (
     f"“{DEFAULT_RECIPIENT}” stands for an app that asks for all your photos. Here you choose which photos "
@@ -90,7 +91,7 @@ class ConsentBar(QWidget):
             self.clear()
             return
         tone = "shared" if consent.shared else "private"
-        self.headline.setText(consent.headline(recipient))
+        self.headline.setText(breakable(consent.headline(recipient)))  # a long recipient's name wraps
         self.headline.setStyleSheet(f"color: {css(tone, self)};")
         self.because.setText(f"Because {consent.because}.")
         self._set_boxes(self.states)

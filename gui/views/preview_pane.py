@@ -8,6 +8,9 @@ leaves in plain words, one line per category from ``core.pipeline.description`` 
 CLI and the Share dialog), risky categories marked; each line opens to the raw fields behind it. For a
 private photo the list says what *would* leave if it were shared.
 
+In a window too short for all of it, the top (name, consent, picture, the lines under it) scrolls: its
+sentences are never squeezed into each other, and long names without spaces wrap.
+
 A file that cannot be read shows the reason in words and what the app does with it; no face controls.
 Everything is loaded on the interactive pool; results carry a generation number and are dropped when the
 selection or recipient changed meanwhile.
@@ -20,12 +23,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import cast
 
-from PySide6.QtCore import QRect, Qt, Signal
-from PySide6.QtGui import QImage, QPalette, QPixmap
+from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QImage, QPalette, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
+    QFrame,
     QHBoxLayout,
     QLabel,
+    QScrollArea,
     QSplitter,
     QToolButton,
     QTreeWidget,
@@ -53,8 +58,11 @@ from gui.tasks import TaskRunner
 from gui.theme import tone
 from gui.views.consent_bar import ConsentBar
 from gui.views.picture_view import PictureView
+from gui.views.wrap import breakable
 
 PICTURE_SIZE = 1024
+MIN_TOP = 120  # the top's least height in the splitter: below it, its sentences scroll
+PICTURE_ROOM = 180  # what the top asks for beyond its least, so that the picture has a useful size
 
 RISK_TIPS = {
     "location": "Tells where the photo was taken",
@@ -98,6 +106,89 @@ def fill_facts(tree: QTreeWidget, facts: Sequence[Fact], *, mark_risk: bool, rea
             )
 
 
+class TopScroll(QScrollArea):
+    """The pane's top: its sentences always get the height their width needs, and when the window is too
+    short for them and the picture's least height, it scrolls instead of squeezing them into each other.
+    Qt's own resizing (``widgetResizable``) would give every part its preferred height and scroll early;
+    here the picture gives up its room first. Always as wide as its widest row needs."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setMinimumHeight(MIN_TOP)
+
+    def set_content(self, inner: QWidget, *nested: QWidget) -> None:
+        """``nested``: widgets inside ``inner`` with layouts of their own (their texts change too)."""
+        self.setWidget(inner)
+        self._pending = False
+        self._nested = nested
+        for widget in (inner, *nested):
+            widget.installEventFilter(self)  # its texts changed: it needs another height
+
+    def _fit_soon(self) -> None:
+        # Once the nested layouts have settled (their heights for a width are computed from them).
+        if not self._pending:
+            self._pending = True
+            QTimer.singleShot(0, self._fit_now)
+
+    def _fit_now(self) -> None:
+        self._pending = False
+        self.fit()
+
+    def _bar(self) -> int:
+        return self.verticalScrollBar().sizeHint().width()
+
+    def needed(self, width: int) -> int:
+        """The least height the content needs at ``width``: every part as high as it asks for, wrapped
+        sentences as their width needs (the picture asks for its least: ``PanePicture``)."""
+        inner = self.widget()
+        layout = inner.layout() if inner is not None else None
+        return layout.totalHeightForWidth(width) if layout is not None else 0
+
+    def fit(self) -> None:
+        inner = self.widget()
+        if inner is None:
+            return
+        full, height = self.width() - 2 * self.frameWidth(), self.height() - 2 * self.frameWidth()
+        width = full if self.needed(full) <= height else full - self._bar()
+        for widget in self._nested:
+            # Held at the height its sentences need at this width: the top's layout would otherwise hand
+            # it a height it measured before they changed, and squeeze them.
+            widget.setMinimumHeight(max(0, widget.heightForWidth(width)))
+        inner.resize(width, max(height, self.needed(width)))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.LayoutRequest:
+            self._fit_soon()
+        return super().eventFilter(watched, event)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit()
+
+    def minimumSizeHint(self) -> QSize:
+        inner = self.widget()
+        wide = inner.minimumSizeHint().width() if inner is not None else 0
+        return QSize(wide + self._bar(), MIN_TOP)
+
+    def sizeHint(self) -> QSize:
+        inner = self.widget()
+        if inner is None:
+            return super().sizeHint()
+        hint = inner.sizeHint()
+        return QSize(hint.width() + self._bar(), hint.height() + PICTURE_ROOM)  # a picture of some size
+
+
+class PanePicture(PictureView):
+    """The pane's picture asks for no more than its least size and takes what the sentences leave (it has
+    the stretch): in a short window it shrinks before they are squeezed, and below its least the top
+    scrolls. (Asking for more, it would share the shortage with the sentences, and they overlap.)"""
+
+    def sizeHint(self) -> QSize:
+        return self.minimumSize()
+
+
 class PreviewPane(QWidget):
     faces_changed = Signal(str)  # fingerprint: its face count may have changed
     # (fingerprint, recipient, Decision) asked for from the pane's recipient row; the window decides it,
@@ -125,7 +216,7 @@ class PreviewPane(QWidget):
         self.consent_bar = ConsentBar(self)
         self.consent_bar.photo_decision.connect(self._photo_decision)
         self.consent_bar.selection_decision.connect(self.selection_decision)
-        self.view = PictureView(self)
+        self.view = PanePicture(self)
         self.view.setToolTip("Double-click to look at it large")
         self.view.double_clicked.connect(self._double_click)
         self.leaving = QCheckBox("As it would leave")
@@ -171,9 +262,18 @@ class PreviewPane(QWidget):
         top_layout.addLayout(bar)
         top_layout.addWidget(self.faces_hint)
         top_layout.addWidget(self.output)
+        # The sentences on top wrap, so they need more height as the pane narrows; in a short window they
+        # would be squeezed into each other. In a scroll area they keep the height their width needs and
+        # the top scrolls instead (the picture gives up its room first: it has the stretch).
+        self.top = top
+        scroll = TopScroll()
+        scroll.setObjectName("previewTop")
+        scroll.set_content(top, self.consent_bar)
+        self.top_scroll = scroll
         split = QSplitter(Qt.Orientation.Vertical)
         split.setObjectName("previewSplitter")
-        split.addWidget(top)
+        split.setChildrenCollapsible(False)
+        split.addWidget(scroll)
         split.addWidget(self.leaves)
         split.addWidget(self.stays)
         split.setStretchFactor(0, 3)
@@ -196,6 +296,7 @@ class PreviewPane(QWidget):
         tree.setHeaderLabels([title])
         tree.setUniformRowHeights(True)
         tree.setTextElideMode(Qt.TextElideMode.ElideRight)
+        tree.header().setTextElideMode(Qt.TextElideMode.ElideRight)  # a long recipient's name: "…", not cut
         tree.setToolTip("Click ▸ on a line for the raw details")
         tree.setMinimumHeight(48)  # the splitter gives the room; a small window still fits on screen
         return tree
@@ -232,7 +333,7 @@ class PreviewPane(QWidget):
         below, what could still be read before the damage (it stays: the file is never exported)."""
         self.clear(withheld_text(error, "\n"))
         self.error = error
-        self.title.setText(f"<b>{name}</b>")
+        self.title.setText(f"<b>{html.escape(breakable(name))}</b>")
         self.output.setText(f"<small>Details: {error}</small>")
         self.leaves.hide()
         self.stays.hide()
@@ -265,7 +366,7 @@ class PreviewPane(QWidget):
         self.stays.setHeaderLabels(["Stays on this device"])
         same = fingerprint == self.fingerprint and recipient == self.recipient
         self.fingerprint, self.name, self.recipient, self.error = fingerprint, name, recipient, ""
-        self.title.setText(f"<b>{name}</b>")
+        self.title.setText(f"<b>{html.escape(breakable(name))}</b>")
         self._set_face_controls(True)
         self.leaves.show()
         self.stays.show()
@@ -381,9 +482,9 @@ class PreviewPane(QWidget):
     def fill_lists(self, preview: Preview) -> None:
         shared = self.consent is None or self.consent.shared
         self.facts = summary_of(preview)
-        self.leaves.setHeaderLabels(
-            ["Leaves the device" if shared else f"Would leave if you shared it with {self.recipient}"]
-        )
+        header = "Leaves the device" if shared else f"Would leave if you shared it with {self.recipient}"
+        self.leaves.setHeaderLabels([header])
+        self.leaves.headerItem().setToolTip(0, header)  # a narrow pane elides it ("…"): the whole of it
         if preview.policy.keeps_names:
             name = f"<b>{preview.output_name}</b>"
         else:

@@ -19,7 +19,7 @@ from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QMessageBox
 
 from core.cli.main import main as cli_main
-from core.library.consent import Decision
+from core.library.consent import Decision, consent_of
 from core.library.service import LibraryService
 from core.model.jobs import drive
 from gui.main_window import MainWindow
@@ -206,12 +206,28 @@ def test_delete_key_changes_nothing(qtbot, window: MainWindow, roll: Path):
     assert window.model.rowCount() == 5 and digest(roll) == before
 
 
-def test_why_explains_the_decision(qtbot, window: MainWindow):
+def test_why_explains_the_decision(qtbot, window: MainWindow, service: LibraryService):
     select(window, ["sunset.jpg"])
     window.explain_current()
     qtbot.waitUntil(lambda: isinstance(getattr(window, "_why_box", None), QMessageBox), timeout=WAIT)
-    assert window._why_box.text().endswith(f"Private from {META} — nothing leaves")
+    assert window._why_box.text() == f"<b>Why is sunset.jpg private from {META}?</b>"
     assert "private until you share them" in window._why_box.informativeText()
+    window._why_box.close()
+    # Inherited from the album above: Why? names the rule and the albums it came through, and what to do;
+    # never the pane's sentence again.
+    service.decide_album(service.find_album("Photos").id, META, Decision.ALLOWED)
+    window._why_box = None
+    settle(qtbot, window)
+    select(window, ["sunset.jpg"])
+    fp = window.model.index(rows_by_name(window)["sunset.jpg"]).data(Roles.Fingerprint)
+    pane_says = f"Because {consent_of(service.explain(fp, META)).because}."  # the pane's line
+    assert pane_says == "Because album Photos is shared."
+    window.explain_current()
+    qtbot.waitUntil(lambda: isinstance(getattr(window, "_why_box", None), QMessageBox), timeout=WAIT)
+    said = window._why_box.informativeText()
+    assert "its album Holidays has none either, so it follows Photos" in said.replace("Its", "its")
+    assert "What you can do:" in said and "To decide album Holidays by itself" in said
+    assert pane_says not in said + window._why_box.text()
     window._why_box.close()
 
 

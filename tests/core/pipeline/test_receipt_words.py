@@ -52,7 +52,11 @@ def test_an_export_in_words(tmp_path: Path, roll: Path, mem_keyring) -> None:
     assert words.headline.startswith("Sent to Family on ") and "(UTC+00:00)" in words.headline
     assert words.policy == (f"Policy: {CUSTOM_LABEL}. It kept time; faces left as they are; neutral file "
                             "names; Live and motion photos with their video.")
-    assert words.summary == "3 files left; 1 file withheld."
+    # Counted as the Share dialog counts: photos, and the files they are where the two differ.
+    assert words.summary == (
+        "2 photos left (3 files: one Live Photo's movie goes with its photo as a file of its own; one motion "
+        "photo's video is inside its photo's file); 1 photo was withheld."
+    )
     assert words.interrupted == ""
     lines = {f.name: f.line for f in words.sent}
     assert lines == {
@@ -95,7 +99,7 @@ def test_an_interrupted_export_says_so(tmp_path: Path) -> None:
     words = receipt_words(build_receipt(result, "2024-05-01T10:00:00+02:00"))
     assert words.headline == "Sent to Family on Wed 1 May 2024, 10:00 (UTC+02:00)."
     assert words.interrupted.startswith("The export was stopped before its end")
-    assert words.summary == "No file left; 1 file withheld."
+    assert words.summary == "No photo left; 1 photo was withheld."
     assert words.held[0].reason == "Not sent: the export stopped before this file (the export was cancelled)."
     result.error = "the destination is full"
     stopped = receipt_words(build_receipt(result, "2024-05-01T10:00:00+02:00"))

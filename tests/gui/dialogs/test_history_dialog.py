@@ -161,7 +161,7 @@ def test_entry_names_the_photo_and_links_the_export(qtbot, library, roll, tmp_pa
     view = dlg.receipt_views[receipt]
     assert view.isVisible() and "Show the receipt" in dlg.entry_label.text()
     said = view.plain_text()
-    assert f"Sent to {META} on " in said and "1 file left; none was withheld." in said
+    assert f"Sent to {META} on " in said and "1 photo left; none was withheld." in said
     assert "photo-0001.jpg: no metadata, only what the picture needs to display correctly" in said
     assert "{" not in said
     assert json.loads(view.details.toPlainText()) == json.loads(Path(receipt).read_text())

@@ -49,6 +49,9 @@ def test_an_export_of_nine_files_shows_nine_files(qtbot: Any, tmp_path: Path, me
         live_tile = [n for n in dlg.name_labels if n.toolTip().startswith("IMG_0001.JPG")]
         assert len(live_tile) == 1 and "Live Photo movie IMG_0001.MOV" in live_tile[0].toolTip()
         assert live_tile[0].text().endswith("\n+ its movie")
+        # The entry's list of photos counts them as its tiles do: the movie goes with its still.
+        assert "IMG_0001.JPG and its movie" in dlg.entry_label.text()
+        assert "IMG_0001.MOV" not in dlg.entry_label.text()
         for name in dlg.name_labels:  # elided to the tile, the whole name in the tooltip
             first = name.text().split("\n")[0]
             assert name.fontMetrics().horizontalAdvance(first) <= TILE_WIDTH
@@ -62,7 +65,9 @@ def test_an_export_of_nine_files_shows_nine_files(qtbot: Any, tmp_path: Path, me
         assert dlg.details_words.isVisible() and not dlg.details.isVisible()
         for label in ("What", "When", "Who", "Recipient", "Result", "Signature"):
             assert f"<b>{label}</b>" in said
-        assert "10 files left, 0 withheld" in said and "Friends" in said
+        # Counted as the Share dialog and the receipt count them: photos, and why the files are more.
+        assert ("9 photos left (10 files: one Live Photo's movie goes with its photo as a file of its own); "
+                "none was withheld") in said and "Friends" in said
         assert "mac" not in said and "{" not in said
         dlg.technical_button.setChecked(True)
         assert dlg.details.isVisible() and '"previous_mac"' in dlg.details.toPlainText()

@@ -84,7 +84,7 @@ def test_export_writes_real_files_and_shows_counts(qtbot, library, roll, runner,
     qtbot.waitUntil(lambda: dlg.state is State.DONE, timeout=10000)
     assert dlg.exported_count() == 2 and dlg.withheld_count() == 1
     text = dlg.status_label.text()
-    assert "Exported 2 photos" in text and "Withheld 1" in text
+    assert "Exported 2 photos</b> into the folder" in text and "<b>1 photo was withheld</b>" in text
     assert files_in(out) == ["photo-0001.jpg", "photo-0002.jpg", "receipt.json"]
     for name in ("photo-0001.jpg", "photo-0002.jpg"):
         assert b"CanaryCam" not in (out / name).read_bytes()
@@ -98,7 +98,7 @@ def test_export_writes_real_files_and_shows_counts(qtbot, library, roll, runner,
     view = dlg.receipt_view
     assert view is not None and view.isVisible()
     said = view.plain_text()
-    assert f"Sent to {META} on " in said and "2 files left; 1 file withheld." in said
+    assert f"Sent to {META} on " in said and "2 photos left; 1 photo was withheld." in said
     assert "Policy: minimal." in said and "photo-0001.jpg: no metadata, only what the picture needs" in said
     assert "The file changed since it was imported" in said  # dinner.jpg, withheld, and why
     assert "{" not in said and "sha256" not in said  # words, not JSON
@@ -126,7 +126,7 @@ def test_zip_export(qtbot, library, runner, tmp_path):
     assert files_in(out) == ["photos.zip"]
     with zipfile.ZipFile(out / "photos.zip") as zf:
         assert sorted(zf.namelist()) == ["photo-0001.jpg", "photo-0002.jpg", "receipt.json"]
-    assert "Exported 2 photos" in dlg.status_label.text() and "Withheld: 0" in dlg.status_label.text()
+    assert "Exported 2 photos" in dlg.status_label.text() and "None was withheld." in dlg.status_label.text()
     assert not dlg.withheld_view.isVisibleTo(dlg)
     assert not dlg.open_button.isHidden()
     assert runner.shutdown()

@@ -170,5 +170,6 @@ def test_share_dialog_counts_a_live_photo_sent_with_its_movie_as_one_photo(
     qtbot.waitUntil(lambda: dialog.state is State.DONE, timeout=10000)
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "photo-0001.mov", "photo-0002.jpg", "photo-0002.mov", "receipt.json"]
-    assert "Exported 2 photos</b> (and 1 Live Photo movie with its still)" in dialog.status_label.text()
+    assert ("Exported 2 photos</b> (3 files: one Live Photo's movie goes with its photo as a file of its own)"
+            in dialog.status_label.text())
     assert runner.shutdown()
