@@ -235,16 +235,17 @@ class MainWindow(WindowActions, WindowJobs, WindowConsent, QMainWindow):
         """The window's minimum for a screen with ``available`` free pixels. Where MINIMUM_SIZE fits, the
         columns get minimums of their own: the albums a name beside the 215 px consent column, the grid two
         whole columns (a sliver cut its badges to "LIVI"), the pane its face controls' row whole (at less,
-        Qt cut them to "As it would le"). A smaller screen keeps Qt's own minimums: a window wider than
-        the screen would hide more than it shows."""
+        Qt cut them to "As it would le"). A smaller screen keeps Qt's own minimums, but for the grid's
+        one whole column (a narrower grid showed a photo cut at its right edge): a window wider than the
+        screen would hide more than it shows."""
         self.setMinimumSize(minimum_size(available))
+        scrollbar = self.grid.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
         if available.width() < MINIMUM_SIZE.width():
             self.album_view.setMinimumWidth(220)
-            self.grid.setMinimumWidth(0)
+            self.grid.setMinimumWidth(CELL + 2 * self.grid.frameWidth() + scrollbar + 4)
             self.pane.setMinimumWidth(0)
             return
         self.album_view.setMinimumWidth(ALBUMS_MINIMUM)
-        scrollbar = self.grid.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
         self.grid.setMinimumWidth(2 * CELL + 2 * self.grid.frameWidth() + scrollbar + 4)
         controls = (self.pane.leaving, self.pane.boxes, self.pane.draw, self.pane.large)
         row = sum(w.sizeHint().width() for w in controls) + 6 * (len(controls) + 1) + 24

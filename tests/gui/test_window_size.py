@@ -64,6 +64,13 @@ def test_the_first_launch_fits_the_screen_and_a_chosen_size_is_kept(
     settle(qtbot, win)
     sizes = win.splitter.sizes()
     assert sizes[1] >= 2 * CELL and sizes[2] >= win.pane.minimumWidth()
+    # A small screen (a 1024 × 640 laptop): the window may be smaller, but the grid still shows one
+    # whole photo, never a tile cut at its right edge.
+    win.fit_minimums(QSize(1024, 640))
+    assert win.minimumSize() == minimum_size(QSize(1024, 640))
+    win.resize(win.minimumSize())
+    settle(qtbot, win)
+    assert win.grid.viewport().width() >= CELL
     win.fit_minimums(available)
     chosen = minimum_size(available).expandedTo(QSize(760, 740)).boundedTo(available - QSize(20, 40))
     win.resize(chosen)
