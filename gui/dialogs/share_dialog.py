@@ -47,18 +47,13 @@ from PySide6.QtWidgets import (
 )
 
 from core.library.service import LibraryService
+from core.library.sharing_summary import ShareSummary, summary_job
 from core.model.jobs import CancelToken, Progress
 from core.model.policy import BLUR, KEEP, policy_label
 from core.pipeline.file_counts import held_words, of_exported
 from core.pipeline.preview_words import live_photos_words
 from gui.dialogs.receipt_dialog import ReceiptDialog
-from gui.dialogs.share_summary import (
-    ShareSummary,
-    categories_html,
-    esc,
-    photos_text,
-    summarize,
-)
+from gui.dialogs.share_summary import categories_html, esc, photos_text
 from gui.tasks import Task, TaskRunner
 from gui.theme import css
 
@@ -142,9 +137,10 @@ class ShareDialog(QDialog):
         self._set_state(State.SUMMARISING)
         self._summary_cancel = CancelToken()  # the summary reads every photo: closing stops it
         self._summary_task = runner.submit(
-            lambda: summarize(service, recipient, self._summary_cancel),
+            lambda: summary_job(service, recipient, self._summary_cancel),
             key=("share-summary", recipient),
             pool="interactive",
+            on_progress=self._summary_progress,
             on_done=self._summary_ready,
             on_error=self._summary_failed,
         )
@@ -303,6 +299,13 @@ class ShareDialog(QDialog):
             self.close_button.setDefault(True)
 
     # -- summary ----------------------------------------------------------------------------------
+
+    def _summary_progress(self, _key: object, progress: object) -> None:
+        # A large selection takes seconds to read: say how far it got, where the summary will appear.
+        if isinstance(progress, Progress) and self.state is State.SUMMARISING and self.summary is None:
+            self.photos_label.setText(
+                f"Looking at the photos you allowed… {progress.done:,} of {progress.total:,} read"
+            )
 
     def _summary_ready(self, _key: object, summary: object) -> None:
         assert isinstance(summary, ShareSummary)

@@ -4,10 +4,6 @@ computed in a worker from the same per-file plan as the export) laid out as esca
 
 from __future__ import annotations
 
-from core.library.sharing_summary import ShareSummary, summarize
-
-__all__ = ["ShareSummary", "categories_html", "esc", "photos_text", "summarize"]
-
 
 def photos_text(n: int) -> str:
     return f"{n} photo" if n == 1 else f"{n} photos"

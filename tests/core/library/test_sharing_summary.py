@@ -95,3 +95,51 @@ def test_the_summary_changes_with_the_motion_setting(tmp_path: Path, phone: Path
         removing = summarize(lib, "Family")
     assert dict(keeping.leaving)["Time"] == 4 and dict(removing.leaving)["Time"] == 2
     assert keeping.photos == removing.photos
+
+
+def _allowed_roll(tmp_path: Path, lib: LibraryService, n: int) -> None:
+    root = tmp_path / "Roll"
+    for i in range(n):
+        when = f"2024:05:01 10:{i // 60:02d}:{i % 60:02d}"  # every photo distinct
+        make_jpeg(root / f"IMG_{i:04d}.jpg", i, when=when)
+    drive(lib.import_job([root]))
+    lib.add_recipient("Family", "minimal")
+    lib.decide_album(lib.find_album("Roll").id, "Family", Decision.ALLOWED)
+
+
+def test_a_large_selection_says_how_far_it_got_and_stops_when_cancelled(
+    tmp_path: Path, mem_keyring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The summary reads every photo it would send: on a large selection it reports the files read (the
+    dialog shows the count), reads them two at a time in order, and stops reading when cancelled."""
+    from core.library import sharing_summary
+    from core.model.jobs import CancelToken, Progress
+
+    n = 2 * sharing_summary.PROGRESS_EVERY + 7
+    with LibraryService.open(tmp_path / "home") as lib:
+        _allowed_roll(tmp_path, lib, n)
+        seen: list[Progress] = []
+        whole = drive(sharing_summary.summary_job(lib, "Family"), seen.append)
+        assert [(p.done, p.total) for p in seen] == [(50, n), (100, n)]
+        assert seen[-1].message == f"Reading the photos: 100 of {n}"
+        assert whole.photos == n and whole.count.photos == n
+        assert max(count for _label, count in whole.leaving) == n  # the picture leaves with every one
+        assert whole == summarize(lib, "Family")  # the same answer whichever way it is run
+
+        read: list[Path] = []
+        plan = sharing_summary._plan
+
+        def counted(path: Path, policy: object) -> object:
+            read.append(path)
+            return plan(path, policy)
+
+        monkeypatch.setattr(sharing_summary, "_plan", counted)
+        token = CancelToken()
+        job = sharing_summary.summary_job(lib, "Family", token)
+        first = next(job)
+        assert first.done == sharing_summary.PROGRESS_EVERY
+        token.cancel()
+        with pytest.raises(StopIteration):
+            next(job)
+        # What was being read when it stopped finishes; nothing after it is started.
+        assert len(read) <= sharing_summary.PROGRESS_EVERY + 2 * sharing_summary.PLANNERS + 1 < n

@@ -12,8 +12,9 @@ import pytest
 from PySide6.QtCore import Qt
 
 import core.pipeline.export
+from core.library.sharing_summary import summarize
 from core.model.jobs import drive
-from gui.dialogs.share_dialog import ShareDialog, State, WithheldModel, summarize
+from gui.dialogs.share_dialog import ShareDialog, State, WithheldModel
 from gui.tasks import TaskRunner
 from tests.gui.dialogs.helpers import META, allow_album, make_jpeg
 
@@ -248,3 +249,31 @@ def test_share_offers_the_folder_the_last_export_went_to(qtbot, library, runner,
     dlg.close()
     again = open_dialog(qtbot, library, runner)
     assert again.dest_edit.text() == str(out)
+
+
+def test_a_large_selection_shows_how_many_photos_were_read(qtbot, tmp_path, mem_keyring, runner, monkeypatch):
+    """Reading every photo of a large selection takes seconds: the Photos line counts the files read
+    until the summary replaces it."""
+    from core.library import sharing_summary
+    from core.library.service import LibraryService
+
+    monkeypatch.setattr(sharing_summary, "PROGRESS_EVERY", 5)
+    root = tmp_path / "Many"
+    for i in range(12):
+        make_jpeg(root / f"IMG_{i:04d}.jpg", i * 20, size=(40 + i, 30))  # distinct sizes: distinct photos
+    service = LibraryService.open(tmp_path / "many-home")
+    drive(service.import_job([root]))
+    allow_album(service, "Many")
+    shown: list[str] = []
+    dlg = ShareDialog(service, runner, META)
+    qtbot.addWidget(dlg)
+    original = dlg.photos_label.setText
+    dlg.photos_label.setText = lambda text: (shown.append(text), original(text))[1]
+    dlg.show()
+    qtbot.waitUntil(lambda: dlg.state is State.READY, timeout=5000)
+    assert "Looking at the photos you allowed… 5 of 12 read" in shown
+    assert "Looking at the photos you allowed… 10 of 12 read" in shown
+    assert "12 photos" in dlg.photos_label.text()  # the summary replaced the count
+    dlg.close()
+    assert runner.shutdown()
+    service.close()
