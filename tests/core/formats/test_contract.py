@@ -38,7 +38,7 @@ NAMES = [entry.name for entry in HANDLERS]
 # The function each handler walks a file with (module in core.formats, name): an export must call it
 # once for the original.
 WALKERS = {
-    "jpeg": ("jpeg_walk", "walk"), "png": ("png", "_analyse"), "webp": ("webp", "_analyse"),
+    "jpeg": ("jpeg_walk", "walk"), "png": ("png_analysis", "analyse"), "webp": ("webp", "_analyse"),
     "tiff": ("tiff", "_walk"), "heic": ("heic_items", "walk"), "mp4": ("mp4_walk", "walk"),
     "gif": ("gif", "_walk"), "avif": ("avif", "walk"),
 }
