@@ -2,7 +2,7 @@
 """The segments the image itself is made of: the frame header (SOF), the scan headers (SOS) and the
 tables (DQT, DHT, DAC), each checked as a decoder reads it and kept as the parts a clean writes.
 
-A table is kept only when a scan uses it (tables no scan reads are reported, never copied), and a
+A table is kept only when a scan uses it (the walk notes the others and never copies them), and a
 Huffman table whose symbols no coder could emit refuses the file when a scan uses it. Functions of the
 walker (core.formats.jpeg_walk), which calls them for each of these segments."""
 

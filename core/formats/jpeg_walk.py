@@ -53,6 +53,9 @@ if TYPE_CHECKING:
 
 
 class Walker:
+    """One walk of one JPEG: the state its readers share (what the frame declared, the image parts and
+    the tables the scans use, metadata collected over several segments) and the ledger of byte ranges."""
+
     def __init__(self, data: Buffer, depth: int = 0, searched: Searched | None = None) -> None:
         self.data = data
         self.searched = searched
