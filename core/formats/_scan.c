@@ -2,7 +2,7 @@
  *
  * The end of a JPEG scan, found with memchr: the first 0xFF byte followed by anything but a stuffed
  * zero (0x00) or a restart marker (0xD0-0xD7). The same answer as the regular expression
- * rb"\xff[^\x00\xd0-\xd7]" in core/formats/jpeg.py, which is used where this module was not built.
+ * rb"\xff[^\x00\xd0-\xd7]" in core/formats/jpeg_scan.py, which is used where this module was not built.
  * memchr skips the bytes between two 0xFF (about 250 on a camera photo) many at a time; the search
  * runs without the interpreter lock.
  */

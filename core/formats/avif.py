@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""AVIF: the HEIF item walk of ``heic`` for the inventory, a lossless box rewrite for the clean.
+"""AVIF: the HEIF item walk of ``heic_items`` for the inventory, a lossless box rewrite for the clean.
 
 An AVIF file is a HEIF file whose images are AV1 (``av01`` items, possibly tiles of a ``grid``), so the
 inventory is HEIC's: one walk, the same roles (primary image, alpha, thumbnails, depth and gain maps,
@@ -21,9 +21,11 @@ import io
 import struct
 from typing import TYPE_CHECKING
 
-from core.formats import heic
 from core.formats.base import MAX_PIXELS, Buffer, Cleaned, FormatHandler, Parsed, state_of
-from core.formats.heic import Heif, item_bytes, primary_icc
+from core.formats.heic_clean import exif_for_output
+from core.formats.heic_inventory import parse_walked
+from core.formats.heic_items import Heif, item_bytes, orientation_of, primary_icc, read_heif
+from core.formats.heic_roles import describes_primary, is_xmp, roles
 from core.formats.shared import library_error
 from core.metadata.icc_clean import exported as exported_profile
 from core.metadata.xmp import filter_xmp
@@ -46,7 +48,7 @@ AVIF_QUALITY = 90
 
 
 def walk(data: Buffer) -> Heif:
-    heif = heic.read_heif(data, "readable AVIF")
+    heif = read_heif(data, "readable AVIF")
     images = [heif.infos[i].type for i in [heif.primary, *heif.targets("dimg", heif.primary)]
               if i in heif.infos]
     if "av01" not in images:
@@ -55,7 +57,7 @@ def walk(data: Buffer) -> Heif:
 
 
 def parse(data: Buffer) -> Parsed:
-    return heic.parse_walked(data, walk(data), carries_xmp=True)
+    return parse_walked(data, walk(data), carries_xmp=True)
 
 
 # ------------------------------------------------------------------------------------------------ boxes
@@ -96,15 +98,15 @@ def _iloc(offsets: list[tuple[int, int, int]]) -> bytes:
 
 
 def _image_ids(heif: Heif) -> list[int]:
-    return sorted(i for i, role in heic.roles(heif).items() if role.key == "heic:image")
+    return sorted(i for i, role in roles(heif).items() if role.key == "heic:image")
 
 
 def _metadata_ids(heif: Heif) -> tuple[int | None, int | None]:
     exif = xmp = None
     for item_id, info in sorted(heif.infos.items()):
-        if info.type == "Exif" and exif is None and heic.describes_primary(heif, item_id, "Exif"):
+        if info.type == "Exif" and exif is None and describes_primary(heif, item_id, "Exif"):
             exif = item_id
-        elif heic.is_xmp(info) and xmp is None and heic.describes_primary(heif, item_id, "xmp"):
+        elif is_xmp(info) and xmp is None and describes_primary(heif, item_id, "xmp"):
             xmp = item_id
     return exif, xmp
 
@@ -158,7 +160,7 @@ def _rewrite(data: Buffer, heif: Heif, leaving: frozenset[str]) -> bytes:
     kinds = {i: heif.infos[i].type for i in ids}
     exif_id, xmp_id = _metadata_ids(heif)
     if exif_id is not None:
-        block = heic.exif_for_output(data, heif, leaving, upright_pixels=False)
+        block = exif_for_output(data, heif, leaving, upright_pixels=False)
         if block:
             payloads[exif_id], kinds[exif_id] = b"\0\0\0\0" + block, "Exif"
     if xmp_id is not None:
@@ -218,9 +220,9 @@ def _reencoded(data: Buffer, heif: Heif, leaving: frozenset[str], pixels: Image.
     if width * height > MAX_PIXELS:
         raise ParseError(f"declares enormous dimensions ({width}×{height}); refused as a possible "
                          "decompression bomb")
-    image = make_upright(pixels, heic.orientation_of(heif, heif.primary))
+    image = make_upright(pixels, orientation_of(heif, heif.primary))
     options: dict[str, object] = {"quality": AVIF_QUALITY}
-    exif = heic.exif_for_output(data, heif, leaving)
+    exif = exif_for_output(data, heif, leaving)
     if exif:
         options["exif"] = b"Exif\0\0" + exif
     _, xmp_id = _metadata_ids(heif)

@@ -62,10 +62,10 @@ def picture_items(raw: bytes, container: str, what: str, depth: int) -> list[Ite
     start = raw.find(b"\xff\xd8\xff", 0, 64)
     if start < 0 or depth >= MAX_DEPTH or not _has_metadata(raw, start):
         return []
-    from core.formats import jpeg  # the JPEG walker reads embedded pictures with this module
+    from core.formats import jpeg_walk  # the JPEG walker reads embedded pictures with this module
 
     try:
-        found = jpeg.walk(raw[start:], depth + 1).items
+        found = jpeg_walk.walk(raw[start:], depth + 1).items
     except ParseError as exc:
         found = list(exc.partial)
     return _children(found, container, what)

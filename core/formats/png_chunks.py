@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """PNG's building blocks: the chunk walker (CRC-checked), text chunks (tEXt, zTXt, iTXt) and their
 categories, ImageMagick's "Raw profile type" hex dumps, and the capped inflate and note helpers that the
-WebP and GIF handlers share. ``core.formats.png`` itemises and cleans a whole file with them."""
+WebP and GIF handlers share. ``core.formats.png_analysis`` itemises a whole file with them,
+``core.formats.png_clean`` cleans it."""
 
 from __future__ import annotations
 
@@ -118,6 +119,10 @@ class Chunk:
     @property
     def critical(self) -> bool:
         return not self.ctype[0] & 0x20  # bit 5 of the first letter: uppercase means critical
+
+
+def chunk_payload(data: Buffer, chunk: Chunk) -> bytes:
+    return bytes(data[chunk.data_offset : chunk.data_offset + chunk.length])
 
 
 def walk_chunks(data: Buffer) -> tuple[list[Chunk], int]:

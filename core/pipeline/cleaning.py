@@ -72,7 +72,7 @@ def _decode_for_blur(handler: Handler, data: Buffer) -> Image.Image:
     """The pixels in the grid the face boxes use: stored orientation, except HEIC, which libheif
     always hands over upright (its clean writes Orientation 1 to match)."""
     if handler.name == "heic":
-        from core.formats.heic import decode_primary
+        from core.formats.heic_clean import decode_primary
 
         return decode_primary(data)
     from PIL import Image

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from core.formats.jpeg import MAX_SCANS
+from core.formats.jpeg_markers import MAX_SCANS
 from core.formats.tiff import MAX_STRIPS
 from core.formats.webp import MAX_CHUNKS
 from tests.core import jpeg_fixtures as jfx

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from core.formats import handler_for
-from core.formats.heic import HeicHandler, orientation_of, parse, sniff_brands, walk
+from core.formats.heic import HeicHandler, sniff_brands
+from core.formats.heic_inventory import parse
+from core.formats.heic_items import orientation_of, walk
 from core.model.categories import Category
 from core.model.inventory import Item, Need, ParseError
 from tests.core.heic_fixtures import (
@@ -425,7 +427,7 @@ def test_export_verifies_the_reencoded_jpeg(tmp_path: Path, policy_name: str) ->
 _LINEAR_SCRIPT = """
 import sys
 from tests.core.heic_fixtures import FakeItem, build_heif, exif_payload, gps_exif_tiff, ispe
-from core.formats.heic import parse
+from core.formats.heic_inventory import parse
 from core.model.inventory import ParseError
 
 kind, n = sys.argv[1], int(sys.argv[2])

@@ -428,7 +428,7 @@ def test_unreferenced_tiff_and_heic_data_shows_its_text(tmp_path: Path) -> None:
     assert "CANARY-TIFF-GAP lens 77" in gap.value and gap.category is Category.UNKNOWN
     assert_gone(data, out, "CANARY-TIFF-GAP")
 
-    from core.formats.heic import parse
+    from core.formats.heic_inventory import parse
     from tests.core import heic_fixtures as hf
 
     parsed = parse(hf.rich_heif(gap=b"\x00\x01CANARY-HEIC-GAP\x00"))

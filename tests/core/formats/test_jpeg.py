@@ -13,7 +13,8 @@ import pytest
 from PIL import Image
 
 from core.formats import Parsed
-from core.formats.jpeg import TRUNCATED, JpegHandler
+from core.formats.jpeg import JpegHandler
+from core.formats.jpeg_markers import TRUNCATED
 from core.model.categories import Category
 from core.model.inventory import Need, ParseError
 from core.pipeline.inspection import parse_buffer
@@ -424,12 +425,12 @@ def _scan_cases() -> list[tuple[bytes, int]]:
 
 def test_the_scan_search_finds_the_first_marker() -> None:
     """The regex search is the rule itself: the first FF followed by neither 00 nor a restart marker."""
-    from core.formats import jpeg
+    from core.formats import jpeg_scan
 
     for data, pos in _scan_cases():
         expected = next((i for i in range(pos, len(data) - 1)
                          if data[i] == 0xFF and not (data[i + 1] == 0 or 0xD0 <= data[i + 1] <= 0xD7)), -1)
-        assert jpeg._find_marker(data, pos) == expected
+        assert jpeg_scan._find_marker(data, pos) == expected
 
 
 def test_the_command_line_inspects_without_numpy(tmp_path: Path) -> None:

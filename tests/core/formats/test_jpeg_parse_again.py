@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from core.formats import handler_named, jpeg
+from core.formats import handler_named, jpeg_scan
 from core.formats.base import Parsed
+from core.formats.jpeg_parts import Walk
 from tests.core.jpeg_fixtures import base_jpeg, split_jpeg
 
 CORPUS = Path(__file__).resolve().parents[3].parent / "shared" / "corpus"
@@ -36,13 +37,13 @@ def _same(a: Parsed, b: Parsed) -> None:
 
 def _searches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
-    real = jpeg._find_marker
+    real = jpeg_scan._find_marker
 
     def counting(data: object, pos: int) -> int:
         calls.append(pos)
         return real(data, pos)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(jpeg, "_find_marker", counting)
+    monkeypatch.setattr(jpeg_scan, "_find_marker", counting)
     return calls
 
 
@@ -84,7 +85,7 @@ def test_a_scan_that_differs_from_the_source_is_searched(monkeypatch: pytest.Mon
     # A marker planted inside the first scan (an FF that is not stuffed): the end moves forward, and a
     # re-parse that trusted the source would put it at the old place.
     state = parsed.state
-    assert isinstance(state, jpeg._Walk)
+    assert isinstance(state, Walk)
     first = next(a for part in state.parts if part.marker == 0 for a, _ in part.spans)
     at = cleaned.find(data[first : first + 64])
     assert at > 0

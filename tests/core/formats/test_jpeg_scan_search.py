@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from core.formats import jpeg
+from core.formats import jpeg_scan
 
-compiled = jpeg._compiled_find
+compiled = jpeg_scan._compiled_find
 
 # Bytes a scan is made of, weighted so that FF, stuffed zeros, restart markers and real markers all
 # come up often, at every position, including the very end.
@@ -34,7 +34,7 @@ def _cases() -> list[tuple[bytes, int]]:
 def test_compiled_search_agrees_with_the_regex() -> None:
     assert compiled is not None
     for data, pos in _cases():
-        assert compiled(data, pos) == jpeg._regex_find(data, max(pos, 0)), (data, pos)
+        assert compiled(data, pos) == jpeg_scan._regex_find(data, max(pos, 0)), (data, pos)
 
 
 @pytest.mark.skipif(compiled is None, reason="the compiled search was not built here")
@@ -48,7 +48,7 @@ def test_compiled_search_reads_a_mapped_file_in_place(tmp_path: Path) -> None:
     path = tmp_path / "scan.bin"
     path.write_bytes(bytes(body) + b"\xff\xd9")
     with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        assert compiled(data, 0) == jpeg._regex_find(data, 0) == len(body)
+        assert compiled(data, 0) == jpeg_scan._regex_find(data, 0) == len(body)
         assert compiled(data, len(body) + 1) == -1
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from core.formats import png
+from core.formats.base import Parsed
 from core.formats.png import PngHandler
 from core.model.categories import Category
 from core.model.inventory import Need, ParseError
@@ -38,7 +38,7 @@ EXPECTED = {
 }
 
 
-def _by_canary(parsed: png.Parsed) -> dict[str, set[Category]]:
+def _by_canary(parsed: Parsed) -> dict[str, set[Category]]:
     found: dict[str, set[Category]] = {}
     for name, canary in fx.CANARIES.items():
         found[name] = {i.category for i in parsed.items if canary in i.value}
