@@ -27,7 +27,6 @@ from core.formats.jpeg_markers import (
     ICC_HEADER,
     MAX_PAYLOAD,
     XMP_HEADER,
-    size_words,
 )
 from core.formats.jpeg_parts import Part, Walk
 from core.formats.jpeg_walk import walk
@@ -36,7 +35,7 @@ from core.metadata.icc_clean import exported as exported_profile
 from core.metadata.iptc import build_irb
 from core.metadata.xmp import filter_xmp
 from core.metadata.xmp_motion import MotionFields
-from core.model.inventory import ParseError
+from core.model.inventory import ParseError, human_size
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -47,7 +46,7 @@ _EXT_XMP_CHUNK = 65400
 
 def _app(marker: int, payload: bytes) -> bytes:
     if len(payload) > MAX_PAYLOAD:
-        raise ParseError(f"cannot write a clean file: a metadata block of {size_words(len(payload))} is too "
+        raise ParseError(f"cannot write a clean file: a metadata block of {human_size(len(payload))} is too "
                          "large for one JPEG segment")
     return bytes((0xFF, marker)) + struct.pack(">H", len(payload) + 2) + payload
 

@@ -37,11 +37,3 @@ TOO_COMPLEX = "too complex to check: {n:,} {what} (at most {cap:,})"
 
 # Max payload of one segment (the 2-byte length counts itself).
 MAX_PAYLOAD = 65533
-
-
-def size_words(n: int) -> str:
-    if n >= 1024 * 1024:
-        return f"{n / (1024 * 1024):.1f} MB"
-    if n >= 1024:
-        return f"{n / 1024:.1f} KB"
-    return f"{n} bytes"

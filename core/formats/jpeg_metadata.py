@@ -25,7 +25,6 @@ from core.formats.jpeg_markers import (
     JUMBF_CI,
     MPF_HEADER,
     XMP_HEADER,
-    size_words,
 )
 from core.formats.nested import picture_items, with_children, with_thumbnail
 from core.formats.shared import segment_category
@@ -44,7 +43,7 @@ from core.metadata.vendor import (
 )
 from core.metadata.xmp import DAMAGED, parse_xmp
 from core.model.categories import Category
-from core.model.inventory import Item, Need, ParseError
+from core.model.inventory import Item, Need, ParseError, human_size
 
 if TYPE_CHECKING:
     from core.formats.jpeg_walk import Walker
@@ -84,7 +83,7 @@ def app0(walker: Walker, start: int, length: int, payload: bytes) -> None:
                               note="thumbnails are never copied"))
         walker.seg(start, length, "APP0 JFIF", items)
     elif payload.startswith(b"JFXX\x00"):
-        item = Item(Category.HIDDEN_MEDIA, "JFIF extension thumbnail", size_words(length), "JPEG APP0 JFXX",
+        item = Item(Category.HIDDEN_MEDIA, "JFIF extension thumbnail", human_size(length), "JPEG APP0 JFXX",
                     length, "jpeg:jfxx", carriable=False, note="thumbnails are never copied")
         walker.seg(start, length, "APP0 JFXX", [item])
     else:
@@ -261,7 +260,7 @@ def icc_profile(walker: Walker) -> None:
     problem = "" if numbered else "the colour profile's chunks are missing, repeated or misnumbered"
     if not problem and declared and len(profile) > declared:
         extra = len(profile) - declared
-        walker.w.items.append(Item(Category.UNKNOWN, "Data appended to the ICC profile", size_words(extra),
+        walker.w.items.append(Item(Category.UNKNOWN, "Data appended to the ICC profile", human_size(extra),
                                    where, extra, "jpeg:icc:appended", carriable=False,
                                    note="bytes after the profile's declared size are never copied"))
         profile = profile[:declared]
@@ -284,7 +283,7 @@ def extended_xmp(walker: Walker) -> None:
         complete = len(packet) == walker.ext_total[guid] and sorted(chunks)[0] == 0
         if not complete or walker.w.ext_xmp is not None:
             key = f"jpeg:ext-xmp:{guid.decode('latin-1')}"
-            items.append(Item(Category.UNKNOWN, "Incomplete or extra Extended XMP", size_words(len(packet)),
+            items.append(Item(Category.UNKNOWN, "Incomplete or extra Extended XMP", human_size(len(packet)),
                               where, len(packet), key, carriable=False))
             continue
         result = parse_xmp(packet, where=where)

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from core.formats.jpeg_markers import size_words
 from core.formats.nested import picture_items
 from core.formats.shared import classify_trailer, trailer_value
 from core.metadata.xmp_motion import MotionFields, motion_fields
 from core.model.categories import Category
-from core.model.inventory import Item
+from core.model.inventory import Item, human_size
 
 if TYPE_CHECKING:
     # Imported where a motion photo's video is met: it loads the MP4 reader, start-up every JPEG paid.
@@ -44,7 +43,7 @@ def trailer(walker: Walker, eoi: int) -> None:
             k = gap(walker, pos, off, where, k)
         children = picture_items(bytes(walker.data[off: off + size]), key, name.replace("MPF", "the MPF"),
                                  walker.depth)
-        trailer_item(walker, off, size, name, f"{name}: {size_words(size)}", cat, key, where, children)
+        trailer_item(walker, off, size, name, f"{name}: {human_size(size)}", cat, key, where, children)
         pos = off + size
     if pos < n:
         gap(walker, pos, n, where, k)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from core.metadata.exif.values import parse_moment
 from core.metadata.vendor import opaque_value
 from core.model.categories import Category
-from core.model.inventory import Item
+from core.model.inventory import Item, human_size
 from core.model.values import ByteSize, Datum, Moment, PersonName
 
 PHOTOSHOP_HEADER = b"Photoshop 3.0\x00"
@@ -434,7 +434,7 @@ def parse_irb(block: bytes, where: str = "Photoshop IRB") -> IrbResult:
         if category is Category.UNKNOWN:
             value = opaque_value(value, res.data)
         if res.id in THUMBNAIL_RESOURCES:
-            value = f"JPEG thumbnail, {_size(len(res.data))}"
+            value = f"JPEG thumbnail, {human_size(len(res.data))}"
         elif res.id in (0x0424, 0x0422, 0x0423):
             value = f"{len(res.data):,} bytes (not read here; never copied)"
         opaque = res.id in THUMBNAIL_RESOURCES or category is Category.UNKNOWN
@@ -448,14 +448,6 @@ def parse_irb(block: bytes, where: str = "Photoshop IRB") -> IrbResult:
         result.items.append(Item(Category.UNKNOWN, "Unreadable Photoshop data", f"{tail:,} bytes", where,
                                  tail, "irb:unreadable", note="; ".join(errors)))
     return result
-
-
-def _size(n: int) -> str:
-    if n >= 1024 * 1024:
-        return f"{n / (1024 * 1024):.1f} MB"
-    if n >= 1024:
-        return f"{n / 1024:.1f} KB"
-    return f"{n} bytes"
 
 
 def build_irb(result: IrbResult, leaving: frozenset[str], *, header: bool = True) -> bytes | None:
