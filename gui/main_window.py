@@ -374,8 +374,7 @@ class MainWindow(WindowActions, WindowJobs, WindowConsent, QMainWindow):
     def set_recipient(self, name: str) -> None:
         if not name or name == self.recipient:
             return
-        self.recipient = name
-        self.forget_undo()
+        self.recipient = name  # Undo keeps its steps: each names its recipient, and says it when undone
         self._name_actions()
         self.model.set_recipient(name)
         self.pane.set_recipient(name)
@@ -514,10 +513,10 @@ class MainWindow(WindowActions, WindowJobs, WindowConsent, QMainWindow):
     def recipients_changed(self) -> None:
         """Recipients were added, renamed, removed or got another policy."""
         names = [r.name for r in self.service.recipients()]
+        self.forget_undo()  # a step may name a recipient renamed or removed since
         if self.recipient not in names:
             self.recipient = names[0] if names else ""
             self.model.set_recipient(self.recipient)
-            self.forget_undo()
         self._name_actions()
         self._fill_recipients()
         self.model.refresh_all(CONSENT_ROLES)

@@ -6,6 +6,7 @@ the grid re-reads exactly the rows that changed."""
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from typing import cast
 
 from PySide6.QtCore import QEvent, QModelIndex, Qt
@@ -25,15 +26,44 @@ def own_decision(effective: Effective) -> Decision:
     return Decision.INHERIT
 
 
+@dataclass(frozen=True)
+class PhotosBefore:
+    """Photo decisions a change replaced: each photo's own decision before it, for one recipient."""
+
+    recipient: str
+    before: dict[str, Decision]
+
+
+@dataclass(frozen=True)
+class AlbumBefore:
+    """An album decision a change replaced: the album's own decision before it, for one recipient."""
+
+    recipient: str
+    album_id: int
+    before: Decision
+
+
+UndoStep = PhotosBefore | AlbumBefore
+UNDO_STEPS = 100  # decisions Edit → Undo can take back, newest first
+
+
 class WindowConsent:
-    # What Edit → Undo puts back: the photo decisions the last change replaced, or the album decision
-    # (recipient, album, its own decision before); at most one of the two is set.
-    _undo: tuple[str, dict[str, Decision]] | None = None
-    _undo_album: tuple[str, int, Decision] | None = None
+    def _undo_steps(self) -> list[UndoStep]:
+        """What Edit → Undo puts back, oldest first: one step per decision made in this window (a new
+        user undid an album change and could not undo the photo change before it)."""
+        steps: list[UndoStep] | None = self.__dict__.get("_undo_list")
+        if steps is None:
+            steps = self.__dict__["_undo_list"] = []
+        return steps
+
+    def _remember(self, step: UndoStep) -> None:
+        steps = self._undo_steps()
+        steps.append(step)
+        del steps[:-UNDO_STEPS]
+        self.undo_action.setEnabled(True)
 
     def forget_undo(self) -> None:
-        self._undo = None
-        self._undo_album = None
+        self._undo_steps().clear()
         self.undo_action.setEnabled(False)
 
     # -- consent ----------------------------------------------------------------------------------------
@@ -89,11 +119,10 @@ class WindowConsent:
                     "allowed": "shared with", "denied": "private from", "inherit": "following its album for"
                 }
                 text = f"Undone: {what} is {state[str(decision)]} {recipient} again"
-                self._undo = None
             else:
-                self._undo, self._undo_album = (recipient, before), None
+                self._remember(PhotosBefore(recipient, before))
                 text += " — Undo: Ctrl+Z"
-            self.undo_action.setEnabled(self._undo is not None or self._undo_album is not None)
+            self.undo_action.setEnabled(bool(self._undo_steps()))
             self.say(text, 8000)
             self.refresh_view()
             self._consent_changed()
@@ -101,19 +130,21 @@ class WindowConsent:
         return self.runner.submit(work, key="decide", pool="writer", on_done=done, on_error=self._job_error)
 
     def undo_decision(self) -> None:
-        """Edit → Undo: put back the photo decisions, or the album decision, the last change replaced."""
-        if self._undo_album is not None:
-            recipient, album_id, previous = self._undo_album
-            self.decide_album(album_id, previous, recipient, undoing=True)
+        """Edit → Undo: put back what the newest remembered change replaced (photo decisions or an album
+        decision); pressed again, the change before it, and so on."""
+        steps = self._undo_steps()
+        if not steps:
             return
-        if self._undo is None:
+        step = steps.pop()
+        self.undo_action.setEnabled(bool(steps))
+        if isinstance(step, AlbumBefore):
+            self.decide_album(step.album_id, step.before, step.recipient, undoing=True)
             return
-        recipient, before = self._undo
         by_decision: dict[Decision, list[str]] = {}
-        for fp, decision in before.items():
+        for fp, decision in step.before.items():
             by_decision.setdefault(decision, []).append(fp)
         for decision, fps in by_decision.items():
-            self.decide_photos(fps, decision, recipient, undoing=True)
+            self.decide_photos(fps, decision, step.recipient, undoing=True)
 
     def _photo_name(self, fingerprint: str) -> str:
         index = self.grid.currentIndex()
@@ -142,11 +173,9 @@ class WindowConsent:
             self.refresh_view()
             self._consent_changed()
             if undoing:
-                self.forget_undo()
                 words = f"Undone: {words[0].lower()}{words[1:]}" if words else "Undone"
             elif before is not decision:
-                self._undo, self._undo_album = None, (recipient, album_id, before)
-                self.undo_action.setEnabled(True)
+                self._remember(AlbumBefore(recipient, album_id, before))
                 words = f"{words} — Undo: Ctrl+Z" if words else words
             if words:
                 self.say(words, 8000)

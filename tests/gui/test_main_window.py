@@ -411,3 +411,29 @@ def test_an_album_decision_can_be_undone(qtbot, window: MainWindow):
     assert window.albums.data(album_index(window, "Family"), AlbumRoles.Decision) == "inherit"
     assert window.message_label.text().startswith("Undone: album Family is now")
     assert not window.undo_action.isEnabled()
+
+
+def test_undo_takes_back_one_decision_after_another(qtbot, window: MainWindow):
+    """A new user shared a photo, then an album, undid the album and found Undo disabled: each decision is
+    a step of its own, undone newest first."""
+    photo = next(
+        window.model.index(r) for r in range(window.model.rowCount())
+        if window.model.index(r).data(Qt.ItemDataRole.DisplayRole) == "beach.jpg"
+    )
+    fp = photo.data(Roles.Fingerprint)
+    window.decide_photos([fp], Decision.ALLOWED)
+    settle(qtbot, window)
+    family = window.albums.data(album_index(window, "Family"), AlbumRoles.AlbumId)
+    window.decide_album(family, Decision.ALLOWED)
+    settle(qtbot, window)
+    assert window.service.explain(fp, META).allowed
+    window.undo_action.trigger()
+    settle(qtbot, window)
+    assert window.albums.data(album_index(window, "Family"), AlbumRoles.Decision) == "inherit"
+    assert window.undo_action.isEnabled(), "the photo decision before it can still be undone"
+    window.undo_action.trigger()
+    settle(qtbot, window)
+    assert not window.service.explain(fp, META).allowed
+    text = window.message_label.text()
+    assert text.startswith("Undone: beach") and text.endswith(f"is following its album for {META} again")
+    assert not window.undo_action.isEnabled()
