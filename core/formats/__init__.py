@@ -2,8 +2,10 @@
 """Format handlers behind one explicit registry, found by the file's leading bytes (never by its
 extension).
 
-Owns: the handler shape (``base``), the registry (``HANDLERS``), one module per container format
-(jpeg, png, webp, tiff, heic, mp4, gif, avif) and the generic ISO-BMFF box/item walker (``isobmff``).
+Owns: the handler shape (``base``), the registry (``HANDLERS``), one handler per container format
+(jpeg, png, webp, tiff, heic, mp4, gif, avif; the larger ones over modules of their own, named after the
+handler: ``jpeg_walk``, ``png_clean``, ``mp4_tables``…) and the generic ISO-BMFF box/item walker
+(``isobmff``).
 May import ``core.model`` and ``core.metadata``; never ``core.pipeline`` or ``core.library``.
 
 ``HANDLERS`` lists every format by module path; a handler's module (and what it imports) loads the
