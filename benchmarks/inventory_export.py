@@ -8,6 +8,8 @@ turn, round after round, and every ratio is taken within a round (pairs), then t
 printed: the machine's speed may drift between rounds, not within a pair. The page cache is warm after a
 warm-up round. Targets (issue 16): inspect ≥ 3× `exiftool -j -fast` (speed ratio, start-up included);
 export (verification included) ≥ 2× `exiftool -all= -o DIR` and at most 1.25× the time of `cp`.
+Beside them run the floors of ``benchmarks/floors.py`` (every byte read once; one SHA-256 of each file),
+each as two processes with start-up: the best any inspect or export of these files could do here.
 
 ``--base DIR`` also runs photo-consent from another copy of the code (e.g. main before a change:
 ``git -C REPO archive main | tar -x -C DIR``), so before and after are compared in one run.
@@ -105,6 +107,12 @@ def main() -> None:
             )
     if args.only != "inspect":
         sides["cp"] = (["cp", *names, str(work / "out-cp")], ROOT, work / "out-cp")
+    # What no program that does the job can go below here (benchmarks/floors.py): every byte read once
+    # (an inventory that finds data hidden after the image), one SHA-256 of each file (of an export's two).
+    floors = {"floor: read": "read", "floor: sha256": "sha256"}
+    for name, mode in floors.items():
+        if args.only != ("export" if mode == "read" else "inspect"):
+            sides[name] = ([PY, "-m", "benchmarks.floors", mode, *names], ROOT, None)
     if have_exiftool:
         if args.only != "export":
             sides["exiftool -fast"] = (["exiftool", "-j", "-fast", "-q", *names], ROOT, None)
@@ -148,6 +156,15 @@ def main() -> None:
             if args.only != "inspect":
                 print(f"  {label}export time   / cp time               = "
                       f"{pair(f'{label}export', 'cp', of):.2f}   (target ≤ 1.25)")
+        if have_exiftool and "floor: read" in of:
+            print(f"  floor: read  speed / exiftool -j -fast   = "
+                  f"{pair('exiftool -fast', 'floor: read', of):.2f}×  (the most any inspect could reach)")
+        if "floor: sha256" in of:
+            print(f"  floor: one SHA-256 each time / cp time   = "
+                  f"{pair('floor: sha256', 'cp', of):.2f}   (an export names two)")
+            if have_exiftool:
+                print(f"  floor: one SHA-256 each speed / exiftool -all= = "
+                      f"{pair('exiftool -all=', 'floor: sha256', of):.2f}×")
         if args.base:
             for cmd_name in ("inspect", "export"):
                 if cmd_name in of:
