@@ -5,8 +5,10 @@ Twelve JPEGs in three albums (Paris, Kyoto, Iceland) with what a phone would wri
 altitude, capture time with its time zone offset, make, model and body serial number, lens, an EXIF
 thumbnail, and an XMP packet naming a creator. One photo is stored on its side (Orientation 6), one has
 no location, one carries a caption. The pictures are drawn (sky, sun, hills, water), not photographed.
+A fourth album, Phone (``core.library.sample_phone``), has what else a camera roll holds: a Live Photo,
+a motion photo and a video.
 
-Deterministic: the same call writes the same bytes, so tests can rely on it.
+Deterministic: the same call writes the same photo bytes, so tests can rely on it.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ class Shot:
     palette: int  # which sky / land colours
     orientation: int = 1
     caption: str = ""
+    live_id: str = ""  # an iPhone's Live Photo still: the content identifier it shares with its movie
+    city: str = ""  # the place name the phone looked up ("" for the album's city)
 
 
 PARIS = (48.85830, 2.29450, 35.0)
@@ -118,7 +122,18 @@ def _dms(value: float) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int
 
 
 _BO = ">"  # big-endian, as many phones write it
-_ASCII, _SHORT, _RATIONAL, _BYTE = 2, 3, 5, 1
+_ASCII, _SHORT, _RATIONAL, _BYTE, _UNDEFINED, _SLONG = 2, 3, 5, 1, 7, 9
+
+
+def _apple_note(content_id: str) -> bytes:
+    """An iPhone's maker note: "Apple iOS", version 1, big-endian, then one IFD whose offsets count from
+    the note's start, holding its version (tag 1) and the Live Photo content identifier (tag 0x11)."""
+    head = b"Apple iOS\x00\x00\x01MM"
+    ident = content_id.encode("ascii") + b"\x00"
+    data_at = len(head) + 2 + 2 * 12 + 4
+    entries = struct.pack(">HHIi", 0x0001, _SLONG, 1, 14)
+    entries += struct.pack(">HHII", 0x0011, _ASCII, len(ident), data_at)
+    return head + struct.pack(">H", 2) + entries + struct.pack(">I", 0) + ident
 
 
 def _text(ifd: str, tag: int, value: bytes) -> ExifEntry:
@@ -138,12 +153,15 @@ def _fractions(ifd: str, tag: int, *pairs: tuple[int, int]) -> ExifEntry:
 
 
 def _exif(shot: Shot, index: int, thumbnail: bytes) -> bytes:
-    """The EXIF block a phone would write (APP1 body), built with the app's own TIFF writer."""
+    """The EXIF block a phone would write (APP1 body), built with the app's own TIFF writer. A Live
+    Photo's still is an iPhone's, with the maker note that carries the Live Photo's identifier."""
+    iphone = bool(shot.live_id)
+    make, model = (b"Apple", b"iPhone 15 Pro") if iphone else (b"Pixelfone", b"Pixelfone 8 Pro")
     zeroth = [
-        _text("IFD0", 0x010F, b"Pixelfone"),  # Make
-        _text("IFD0", 0x0110, b"Pixelfone 8 Pro"),  # Model
+        _text("IFD0", 0x010F, make),  # Make
+        _text("IFD0", 0x0110, model),  # Model
         _numbers("IFD0", 0x0112, _SHORT, shot.orientation),  # Orientation
-        _text("IFD0", 0x0131, b"PixelCamera 8.4.2"),  # Software
+        _text("IFD0", 0x0131, _software(shot).encode()),  # Software
         _text("IFD0", 0x0132, shot.when.encode()),  # DateTime
         _text("IFD0", 0x013B, CREATOR.encode()),  # Artist
     ]
@@ -158,10 +176,21 @@ def _exif(shot: Shot, index: int, thumbnail: bytes) -> bytes:
         _text("Exif", 0x9011, shot.offset.encode()),  # OffsetTimeOriginal
         _fractions("Exif", 0x920A, (690, 100)),  # FocalLength
         _text("Exif", 0x9291, f"{(index * 37) % 1000:03d}".encode()),  # SubSecTimeOriginal
-        _text("Exif", 0xA431, b"PF8P-2023-0042-7781"),  # BodySerialNumber
-        _text("Exif", 0xA433, b"Pixelfone"),  # LensMake
-        _text("Exif", 0xA434, b"Pixelfone 8 Pro back camera 6.9mm f/1.68"),  # LensModel
     ]
+    if iphone:  # an iPhone names its lens, not its serial number
+        exif += [
+            _text("Exif", 0xA433, b"Apple"),  # LensMake
+            _text("Exif", 0xA434, b"iPhone 15 Pro back triple camera 6.86mm f/1.78"),  # LensModel
+        ]
+    else:
+        exif += [
+            _text("Exif", 0xA431, b"PF8P-2023-0042-7781"),  # BodySerialNumber
+            _text("Exif", 0xA433, b"Pixelfone"),  # LensMake
+            _text("Exif", 0xA434, b"Pixelfone 8 Pro back camera 6.9mm f/1.68"),  # LensModel
+        ]
+    if shot.live_id:
+        note = _apple_note(shot.live_id)
+        exif.append(ExifEntry("Exif", 0x927C, _UNDEFINED, len(note), note, -1))  # MakerNote
     layout = [("IFD0", zeroth), ("Exif", exif)]
     pointers = [("Exif", TAG_EXIF_IFD)]
     if shot.place is not None:
@@ -195,10 +224,32 @@ def _exif(shot: Shot, index: int, thumbnail: bytes) -> bytes:
     return b"Exif\x00\x00" + tiff
 
 
-def _xmp(shot: Shot) -> bytes:
-    city = {"Paris": "Paris", "Kyoto": "Kyoto", "Iceland": "Reykjavík"}[shot.album]
+def _software(shot: Shot) -> str:
+    return "17.4.1" if shot.live_id else "PixelCamera 8.4.2"
+
+
+def _xmp(shot: Shot, motion_video: int = 0) -> bytes:
+    """``motion_video``: the length of the video appended to the file, which Google's pointers name."""
+    city = shot.city or {"Paris": "Paris", "Kyoto": "Kyoto", "Iceland": "Reykjavík"}.get(shot.album, "")
     # A photo without a GPS fix has no place name either: the phone had no position to look up.
-    city = f'    photoshop:City="{city}"\n' if shot.place is not None else ""
+    city = f'    photoshop:City="{city}"\n' if shot.place is not None and city else ""
+    motion, directory = "", ""
+    if motion_video:
+        motion = (
+            '    xmlns:GCamera="http://ns.google.com/photos/1.0/camera/"\n'
+            '    xmlns:Container="http://ns.google.com/photos/1.0/container/"\n'
+            '    xmlns:Item="http://ns.google.com/photos/1.0/container/item/"\n'
+            '    GCamera:MotionPhoto="1" GCamera:MotionPhotoVersion="1"\n'
+            '    GCamera:MotionPhotoPresentationTimestampUs="500000"\n'
+        )
+        directory = (
+            '   <Container:Directory><rdf:Seq>\n'
+            '    <rdf:li rdf:parseType="Resource"><Container:Item Item:Mime="image/jpeg"'
+            ' Item:Semantic="Primary" Item:Length="0" Item:Padding="0"/></rdf:li>\n'
+            '    <rdf:li rdf:parseType="Resource"><Container:Item Item:Mime="video/mp4"'
+            f' Item:Semantic="MotionPhoto" Item:Length="{motion_video}" Item:Padding="0"/></rdf:li>\n'
+            '   </rdf:Seq></Container:Directory>\n'
+        )
     packet = f"""<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
 <x:xmpmeta xmlns:x="adobe:ns:meta/">
  <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
@@ -206,10 +257,10 @@ def _xmp(shot: Shot) -> bytes:
     xmlns:dc="http://purl.org/dc/elements/1.1/"
     xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/"
     xmlns:xmp="http://ns.adobe.com/xap/1.0/"
-{city}    xmp:CreatorTool="PixelCamera 8.4.2"
+{motion}{city}    xmp:CreatorTool="{_software(shot)}"
     xmp:CreateDate="{shot.when[:10].replace(":", "-")}T{shot.when[11:]}{shot.offset}">
    <dc:creator><rdf:Seq><rdf:li>{CREATOR}</rdf:li></rdf:Seq></dc:creator>
-  </rdf:Description>
+{directory}  </rdf:Description>
  </rdf:RDF>
 </x:xmpmeta>
 <?xpacket end="w"?>"""
@@ -226,8 +277,11 @@ def _insert_after_exif(jpeg: bytes, body: bytes) -> bytes:
     return jpeg[:pos] + segment + jpeg[pos:]
 
 
-def sample_photo(shot: Shot, index: int, width: int = 1200, height: int = 900) -> bytes:
-    """The bytes of one sample photo."""
+def sample_photo(
+    shot: Shot, index: int, width: int = 1200, height: int = 900, *, motion_video: bytes = b""
+) -> bytes:
+    """The bytes of one sample photo; ``motion_video``: a motion photo's video, appended after the
+    picture with Google's pointers to it in the XMP."""
     picture = _draw(shot, index, width, height)
     if shot.orientation == 6:
         # Stored on its side, as a phone held upright writes it: rotating by the tag shows it right.
@@ -239,7 +293,7 @@ def sample_photo(shot: Shot, index: int, width: int = 1200, height: int = 900) -
     exif = _exif(shot, index, buf.getvalue())
     out = io.BytesIO()
     picture.save(out, "JPEG", quality=85, exif=exif)
-    return _insert_after_exif(out.getvalue(), _xmp(shot))
+    return _insert_after_exif(out.getvalue(), _xmp(shot, len(motion_video))) + motion_video
 
 
 def sample_dir(home: Path) -> Path:
@@ -257,7 +311,16 @@ def make_sample_roll(dest: Path, *, width: int = 1200, height: int = 900) -> Pat
         if target.exists():
             continue
         data = sample_photo(shot, index, width, height)
-        tmp = target.with_name(f".{shot.name}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
+        write_new(target, data)
+    from core.library.sample_phone import make_phone_album
+
+    make_phone_album(dest, width, height)
     return dest
+
+
+def write_new(target: Path, data: bytes) -> None:
+    """Write a sample file whole under its name (a temporary name first), so a half-written one is
+    never imported, nor kept by the next call."""
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, target)
