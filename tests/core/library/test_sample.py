@@ -113,3 +113,19 @@ def test_the_phone_album_is_a_live_photo_a_motion_photo_and_a_video(roll: Path, 
     assert not result.withheld and len(result.exported) == 3  # minimal keeps no movie, nor motion
     for exported in result.exported:
         assert Category.LOCATION not in inspect_path(exported.output).categories(), exported.output
+
+
+def test_without_a_video_encoder_the_phone_album_holds_what_needs_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where PyAV cannot encode H.264 the sample roll is still made: its twelve photos, and of the Phone
+    album the still alone (a Live Photo's still without its movie is a photo like any other)."""
+    from core.library import sample_phone
+
+    def no_encoder(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("no H.264 encoder")  # what PyAV raises is an av.error; any error is handled
+
+    monkeypatch.setattr(sample_phone, "encode_clip", no_encoder)
+    roll = make_sample_roll(tmp_path / "roll", width=120, height=90)
+    assert sorted(p.name for p in (roll / "Phone").iterdir()) == ["IMG_4001.JPG"]
+    assert len([p for p in roll.rglob("*.jpg") if p.parent.name != "Phone"]) == 12
