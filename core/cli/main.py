@@ -360,6 +360,10 @@ def build_parser(*, with_library: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="photo-consent",
         description="See exactly what your photos would reveal, decide who gets what, export only that.",
+        epilog=(
+            "Without a command, photo-consent opens the desktop app (its View menu picks a light or dark "
+            "theme; --home DIR opens another library)."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"photo-consent {__version__}")
     parser.add_argument(

@@ -37,4 +37,5 @@ def test_version_alone_loads_no_library_code() -> None:
 def test_the_help_still_lists_the_library_commands() -> None:
     printed, loaded = _loaded_after(["--help"])
     assert "recipients" in printed or "import" in printed
+    assert "Without a command, photo-consent opens the desktop app" in " ".join(printed.split())
     assert "core.cli.library" in loaded
