@@ -36,7 +36,8 @@ class EmptyState(QWidget):
         self.import_button.setDefault(True)
         self.sample_button = QPushButton("Open sample roll")
         self.sample_button.setToolTip(
-            "Make 12 sample photos with realistic metadata (GPS, time, camera, XMP)"
+            "Make 12 sample photos with realistic metadata (GPS, time, camera, XMP), and a Phone album "
+            "with a Live Photo, a motion photo and a short video"
         )
         self.import_button.clicked.connect(self.import_requested)
         self.sample_button.clicked.connect(self.sample_requested)
