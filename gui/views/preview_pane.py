@@ -512,7 +512,7 @@ class PreviewPane(QWidget):
             head.setToolTip(0, heading)
             for fact in movie_facts:
                 QTreeWidgetItem(head, [f"{fact.label}: {fact.text}"])
-            head.setExpanded(leaves)
+            head.setExpanded(True)  # what a movie carries, or what is taken out of it, is seen at once
 
     # -- consent and face edits (writer pool; then reload) --------------------------------------------
 

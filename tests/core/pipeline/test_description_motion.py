@@ -38,10 +38,15 @@ def test_a_motion_video_that_leaves_is_grouped_with_its_own_facts(tmp_path: Path
     own = summary_of(preview)
     assert not [f for f in own if f.category in ("hidden_media", "time", "location")]  # the still's own
     [(leaves, heading, facts), (stays, removed_heading, removed)] = motion_video_facts(preview)
-    assert leaves and heading.startswith("Motion-photo video (") and heading.endswith(", cleaned:")
+    assert leaves and heading.startswith("Motion-photo video (")
+    assert heading.endswith(", cleaned, leaves with: time")
     assert [f.label for f in facts] == ["Time"] and "31 Mar 2021" in facts[0].text
-    assert not stays and removed_heading.endswith("removed from it:")
+    # Among what stays, what is taken out of the video that leaves, never as if the video itself stayed,
+    # and named in the heading so that it reads whole folded (never a heading ending on a colon).
+    assert not stays and removed_heading.startswith("Removed from the motion-photo video that leaves: ")
     assert {"Location", "Device"} <= {f.label for f in removed}
+    assert "location" in removed_heading and "device" in removed_heading
+    assert not removed_heading.rstrip().endswith(":") and "(" not in removed_heading
     # Nor is the video's place listed as if the still's own.
     assert not [f for f in stays_of(preview) if f.category == "location"]
     lines = "\n".join(text_lines(preview))
