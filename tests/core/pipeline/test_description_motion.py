@@ -92,3 +92,13 @@ def test_preview_json_gives_the_motion_video_its_own_section(tmp_path: Path, cap
     assert not [f for f in doc["summary"] if f["category"] in ("hidden_media", "time")]
     leaving = doc["motion_video"][0]
     assert leaving["leaves"] is True and [f["category"] for f in leaving["summary"]] == ["time"]
+
+
+def test_what_is_taken_out_of_a_kind_that_also_leaves_reads_as_other_fields(tmp_path: Path) -> None:
+    from core.pipeline.description import Fact, Risk
+    from core.pipeline.preview_words import _taken_out
+
+    time, place = Fact("time", "Time", "Fri 10 Jul 2020", Risk.MEDIUM, ()), Fact(
+        "location", "Location", "near Paris", Risk.HIGH, ())
+    heading = _taken_out("motion-photo video", [time, place], [time])
+    assert heading == "Removed from the motion-photo video that leaves: other time fields and location"
