@@ -79,7 +79,11 @@ class WindowActions:
         self.toggle_action.triggered.connect(lambda _c=False: self.toggle_selected())
         self.viewer_action = self._action("View &large", self.open_viewer)
         self.viewer_action.setToolTip("Open the selected photo large to check its faces (Enter)")
-        self.why_action = self._action("&Why?", self.explain_current, "Ctrl+Y")
+        # Shift+F1 is the desktop's "What's This?" key: Ctrl+Y is Redo in most applications.
+        self.why_action = self._action("&Why?", self.explain_current, "Shift+F1")
+        self.why_action.setToolTip(
+            "Why is the selected photo shared or private, and how to change it (Shift+F1)"
+        )
         self.faces_action = self._action("Find &faces in all photos", self.start_faces)
         self.rescan_action = self._action(
             "&Rescan imported folders", self.rescan, QKeySequence.StandardKey.Refresh
