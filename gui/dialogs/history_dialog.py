@@ -45,6 +45,7 @@ from core.library.events import describe
 from core.library.history import HistoryItem
 from core.library.ledger import Entry, Verification
 from core.library.service import LibraryService
+from core.security.keystore import NO_KEYRING_FIX, NO_KEYRING_HISTORY
 from gui.dialogs.receipt_dialog import ReceiptDialog
 from gui.tasks import TaskRunner
 
@@ -179,8 +180,9 @@ def banner_text(
         text = "✓ " + text
     if not keyring_persistent and check.ok:
         level = "warning"
-        # The keyring's own notice (why it is missing) is the tooltip: the banner stays one short statement.
-        text += " <b>No keyring this session</b>: new entries are written unsigned too."
+        # What to do about it, and the keyring's own notice (why it is missing), are the tooltip: the banner
+        # stays one short statement.
+        text += f" <b>{_escape(NO_KEYRING_HISTORY)}</b>"
     return level, text
 
 
@@ -353,7 +355,8 @@ class HistoryDialog(QDialog):
         )
         self.banner_level = level
         self.banner.setText(text)
-        self.banner.setToolTip(self.service.keyring_notice or "")
+        notice = self.service.keyring_notice
+        self.banner.setToolTip(f"{NO_KEYRING_FIX}\n\n{notice}" if notice else "")
         self._paint_banner(level)
 
     def _filter(self, select_bad: bool = False) -> None:
