@@ -47,6 +47,7 @@ from core.library.ledger import Entry, Verification
 from core.library.service import LibraryService
 from core.security.keystore import NO_KEYRING_FIX, NO_KEYRING_HISTORY
 from gui.dialogs.receipt_dialog import ReceiptDialog
+from gui.screen_fit import fit_on_screen
 from gui.tasks import TaskRunner
 
 THUMBS_SHOWN = 60  # tiles in the selected entry's strip (it scrolls); beyond, "and N more"
@@ -329,6 +330,7 @@ class HistoryDialog(QDialog):
         self._current: HistoryItem | None = None
         self.refresh()
         self.table.setFocus()
+        fit_on_screen(self)  # on a small screen its buttons stayed below the edge
 
     def refresh(self) -> None:
         entries = self.service.ledger_entries()

@@ -52,6 +52,7 @@ from core.model.policy import (
     policy_label,
 )
 from gui.models.recipients_model import RecipientsModel
+from gui.screen_fit import fit_on_screen
 
 CUSTOM = "custom"
 
@@ -98,6 +99,7 @@ class RecipientsDialog(QDialog):
         self.setWindowTitle("Recipients and their policies")
         self._build()
         self.reload(select=current)
+        fit_on_screen(self)
 
     # -- layout -----------------------------------------------------------------------------------
 
