@@ -507,7 +507,7 @@ class MainWindow(WindowActions, WindowJobs, WindowConsent, QMainWindow):
         self._show(AboutDialog(self))
 
     def open_recipients(self) -> None:
-        dialog = RecipientsDialog(self.service, self)
+        dialog = RecipientsDialog(self.service, self, current=self.recipient)
         dialog.recipients_changed.connect(self.recipients_changed)
         self._show(dialog)
 
