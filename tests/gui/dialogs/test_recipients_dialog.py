@@ -231,12 +231,10 @@ def test_presets_read_as_plain_names_with_what_they_do(dialog) -> None:
         assert name not in text  # never the code name ("blur-faces", "no-location")
 
 
-def test_manage_opens_on_the_toolbars_recipient(qtbot, library, tmp_path) -> None:
-    from gui.tasks import TaskRunner
-    from tests.gui.window_helpers import WAIT, make_window
+def test_manage_opens_on_the_toolbars_recipient(qtbot, library, runner, tmp_path) -> None:
+    from tests.gui.window_helpers import WAIT, make_window, settle
 
     library.add_recipient("Family", "no-location")
-    runner = TaskRunner()
     win = make_window(qtbot, library, runner, tmp_path)
     with qtbot.waitSignal(win.view_refreshed, timeout=WAIT):
         win.show()
@@ -246,5 +244,5 @@ def test_manage_opens_on_the_toolbars_recipient(qtbot, library, tmp_path) -> Non
     [opened] = [d for d in win.findChildren(RecipientsDialog) if d.isVisible()]
     assert opened.current_name() == "Family" and opened.preset.currentData() == "no-location"
     opened.close()
+    settle(qtbot, win)
     win.close()
-    assert runner.shutdown()
