@@ -46,6 +46,7 @@ from gui.dialogs.share_dialog import ShareDialog
 from gui.models.album_model import CONSENT, AlbumModel, AlbumRoles
 from gui.models.photo_model import CONSENT_ROLES, FACE_ROLES, PhotoModel, Roles
 from gui.models.thumbnail_loader import ThumbnailLoader
+from gui.screen_fit import SCREEN_MARGIN
 from gui.tasks import Task, TaskRunner
 from gui.theme import apply_theme
 from gui.views.album_delegate import ConsentDelegate
@@ -68,7 +69,6 @@ ALBUMS_MINIMUM = 330
 # The first launch fills most of the screen's free area, but a huge screen gets a comfortable window.
 FIRST_SHARE = 0.9
 LARGEST_FIRST = QSize(1680, 1050)
-SCREEN_MARGIN = QSize(40, 40)  # a window's minimum leaves this much of a small screen free
 
 
 def first_size(available: QSize) -> QSize:
@@ -506,7 +506,7 @@ class MainWindow(WindowActions, WindowJobs, WindowConsent, QMainWindow):
         self._show(AboutDialog(self))
 
     def open_recipients(self) -> None:
-        dialog = RecipientsDialog(self.service, self)
+        dialog = RecipientsDialog(self.service, self, current=self.recipient)
         dialog.recipients_changed.connect(self.recipients_changed)
         self._show(dialog)
 

@@ -8,13 +8,15 @@ share count and the keyring warning.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QComboBox, QLabel, QProgressBar, QToolButton
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QResizeEvent
+from PySide6.QtWidgets import QComboBox, QLabel, QMessageBox, QProgressBar, QToolButton
 
 from core.library.consent import Decision
+from core.security.keystore import NO_KEYRING_FIX, NO_KEYRING_SHORT, NO_KEYRING_WORDS
 from gui.theme import THEMES, css
 
 FILTERS: list[tuple[str, str]] = [
@@ -26,6 +28,59 @@ FILTERS: list[tuple[str, str]] = [
     ("hidden", "Has hidden data"),
     ("errors", "Cannot be exported"),
 ]
+
+
+class KeyringNotice(QLabel):
+    """The status bar's notice that no keyring works: one plain sentence with a "What to do" link (the fix
+    is its tooltip too), said shorter when the window is narrow, in the warning colour of the theme in
+    effect (it was drawn in light's dark red on a dark window after View → Theme)."""
+
+    LINK = ' <a href="what-to-do">What to do</a>'
+
+    def __init__(self, notice: str) -> None:
+        super().__init__("")
+        self.notice = notice
+        if notice:
+            self.setTextFormat(Qt.TextFormat.RichText)
+            self.setToolTip(f"{NO_KEYRING_FIX}\n\n{notice}")
+            self.setAccessibleName("No password store")
+            self._words = NO_KEYRING_WORDS
+            self._fit()
+            self._recolour()
+
+    def _width_of(self, words: str) -> int:
+        return self.fontMetrics().horizontalAdvance(f"{words} What to do") + 8
+
+    def sizeHint(self) -> QSize:
+        return self._hint(NO_KEYRING_WORDS, super().sizeHint())
+
+    def minimumSizeHint(self) -> QSize:
+        # Never what makes the window wider than a small screen: the short form fits where the long does not.
+        return self._hint(NO_KEYRING_SHORT, super().minimumSizeHint())
+
+    def _hint(self, words: str, own: QSize) -> QSize:
+        return QSize(self._width_of(words), own.height()) if self.notice else QSize(0, 0)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        words = NO_KEYRING_WORDS if self.width() >= self._width_of(NO_KEYRING_WORDS) else NO_KEYRING_SHORT
+        if words != self._words or not self.text():
+            self._words = words
+            self.setText(html.escape(words) + self.LINK)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if self.notice and event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self._recolour()
+
+    def _recolour(self) -> None:
+        sheet = f"color: {css('warning', self)};"
+        if self.styleSheet() != sheet:  # setting it changes the palette again: only when it differs
+            self.setStyleSheet(sheet)
+            self.setText(self.text())  # the link takes the palette's colour when the text is parsed
 
 
 class WindowActions:
@@ -79,7 +134,11 @@ class WindowActions:
         self.toggle_action.triggered.connect(lambda _c=False: self.toggle_selected())
         self.viewer_action = self._action("View &large", self.open_viewer)
         self.viewer_action.setToolTip("Open the selected photo large to check its faces (Enter)")
-        self.why_action = self._action("&Why?", self.explain_current, "Ctrl+Y")
+        # Shift+F1 is the desktop's "What's This?" key: Ctrl+Y is Redo in most applications.
+        self.why_action = self._action("&Why?", self.explain_current, "Shift+F1")
+        self.why_action.setToolTip(
+            "Why is the selected photo shared or private, and how to change it (Shift+F1)"
+        )
         self.faces_action = self._action("Find &faces in all photos", self.start_faces)
         self.rescan_action = self._action(
             "&Rescan imported folders", self.rescan, QKeySequence.StandardKey.Refresh
@@ -205,13 +264,11 @@ class WindowActions:
         self.shared_label = QLabel("")
         self.shared_label.setAccessibleName("Shared count")
         bar.addPermanentWidget(self.shared_label)
-        self.keyring_label = QLabel("")
+        self.keyring_label = KeyringNotice(self.service.keyring_notice)
         if not self.service.keyring_persistent:
-            self.keyring_label.setText(
-                "<b>No keyring</b>: history not signed, thumbnails and faces not saved"
+            self.keyring_label.linkActivated.connect(
+                lambda _link: QMessageBox.information(self, "No password store", NO_KEYRING_FIX)
             )
-            self.keyring_label.setToolTip(self.service.keyring_notice)
-            self.keyring_label.setStyleSheet(f"color: {css('risk', self)};")
             bar.addPermanentWidget(self.keyring_label)
 
     def _fill_recipients(self) -> None:

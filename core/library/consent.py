@@ -275,3 +275,17 @@ def album_change_words(album_id: int, recipient: str, states: Sequence[AlbumStat
         return head
     other = "private" if album.effective else "shared"
     return f"{head} Still {other}: {' and '.join(kept)}."
+
+
+def album_choice_words(decision: Decision, recipient: str, *, top: bool, shared_now: bool) -> str:
+    """An album's consent choice for one recipient, in the words both its drop-down and the drop-down's
+    menu use, so that one choice has one name: "Shared with Family", "Private from Family", "Same as
+    album (now: Private)" for following the album above; for an imported folder, which has none above,
+    "Private (not decided)" (private by default)."""
+    if decision is Decision.ALLOWED:
+        return f"Shared with {recipient}"
+    if decision is Decision.DENIED:
+        return f"Private from {recipient}"
+    if top:
+        return "Private (not decided)"
+    return f"Same as album (now: {_consent_word(shared_now).capitalize()})"

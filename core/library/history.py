@@ -221,12 +221,14 @@ def verification_text(check: Verification, signed: int, total: int) -> tuple[str
     if signed == 0:
         if total == 1:
             return "warning", (
-                "The one entry is not signed (there was no keyring when it was written). It shows no "
-                "accidental damage, but someone with access to this computer could rewrite it unnoticed."
+                "The one entry is not signed: there was no password store (keyring) to seal it when it was "
+                "written. It shows no accidental damage, but someone using this computer could change it "
+                "unnoticed."
             )
         return "warning", (
-            f"None of the {total} entries is signed (there was no keyring when they were written). They show "
-            "no accidental damage, but someone with access to this computer could rewrite them unnoticed."
+            f"None of the {total} entries is signed: there was no password store (keyring) to seal them when "
+            "they were written. They show no accidental damage, but someone using this computer could "
+            "change them unnoticed."
         )
     return "warning", (
         f"The history checks out: {signed} signed entries verified. The {unsigned} older unsigned "

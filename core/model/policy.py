@@ -189,9 +189,26 @@ BUILTIN: dict[str, Policy] = {
     ),
 }
 
+# The built-ins as a person reads them where one is chosen: a display name and what it does, in one line.
+# The stored value (and what History, Share and the CLI name) stays the built-in's name.
+PRESET_WORDS: dict[str, tuple[str, str]] = {
+    "minimal": ("Minimal", "only the picture leaves, with a neutral file name"),
+    "blur-faces": ("Blur faces", "like Minimal, with every face blurred"),
+    "no-location": ("No location", "everything but the place and hidden media"),
+    "original": ("Original", "the file as it is, as an all-access upload takes it"),
+}
+
+
+def preset_words(name: str) -> str:
+    """"Minimal — only the picture leaves, with a neutral file name": a built-in policy in one line."""
+    title, does = PRESET_WORDS[name]
+    return f"{title} — {does}"
+
+
 # What every surface calls a recipient's own policy (the Recipients dialog's choice, History, Share, the
 # report, the CLI): the library keeps it as a copy named after a hash, which tells a person nothing.
 CUSTOM_LABEL = "custom settings"
+CUSTOM_WORDS = f"{CUSTOM_LABEL.capitalize()} — your own choices, below"  # beside ``preset_words``
 
 
 def policy_label(policy: object) -> str:

@@ -102,9 +102,11 @@ def motion_video_facts(preview: Preview) -> list[tuple[bool, str, list[Fact]]]:
         inside = [i for i in preview.leaves if i.key.startswith(MOTION_PREFIX)]
         removed = [s.item for s in preview.stays if s.item.key.startswith(MOTION_PREFIX)]
         how = "as it is" if preview.policy.passthrough else "cleaned"
-        sections = [(True, f"{heading}, {how}:", describe(inside))]
+        carried = describe(inside)
+        sections = [(True, _leaving(f"{heading}, {how}", carried), carried)]
         if removed:
-            sections.append((False, f"{heading}, removed from it:", describe(removed)))
+            taken = describe(removed)
+            sections.append((False, _taken_out("motion-photo video", taken, carried), taken))
         return sections
     staying = next((s.item for s in preview.stays if s.item.key == MOTION_KEY), None)
     if staying is None:
@@ -118,6 +120,30 @@ def motion_video_json(preview: Preview) -> list[dict[str, object]]:
     """``motion_video_facts`` for ``preview --json``: [{"leaves", "heading", "summary"}] (empty: none)."""
     return [{"leaves": leaves, "heading": heading, "summary": [f.to_json() for f in facts]}
             for leaves, heading, facts in motion_video_facts(preview)]
+
+
+def _topics(facts: Sequence[Fact], leaving: Sequence[Fact] = ()) -> str:
+    """"location, time and device": the facts' labels, as a heading names what is under it; "other time
+    fields" for a kind of which some fields leave (the video's time leaves, its second copy does not)."""
+    left = {f.label for f in leaving}
+    return join_words(list(dict.fromkeys(
+        f"other {_lower(f.label)} fields" if f.label in left else _lower(f.label) for f in facts)))
+
+
+def _lower(label: str) -> str:
+    return label[:1].lower() + label[1:]
+
+
+def _leaving(video: str, facts: Sequence[Fact]) -> str:
+    """The heading of a video that leaves, naming what leaves with it, so that it reads whole even folded:
+    "Motion-photo video (1.3 MB), cleaned, leaves with: time"."""
+    return f"{video}, leaves with: {_topics(facts)}" if facts else f"{video}, leaves with nothing else"
+
+
+def _taken_out(video: str, facts: Sequence[Fact], leaving: Sequence[Fact]) -> str:
+    """The heading, among what stays, of what the clean takes out of a video that leaves: it is not the
+    video that stays ("Removed from the motion-photo video that leaves: location and device")."""
+    return f"Removed from the {video} that leaves: {_topics(facts, leaving)}"
 
 
 def _size_of(video: Item) -> str:
@@ -143,10 +169,11 @@ def live_movie_facts(preview: Preview) -> list[tuple[bool, str, list[Fact]]]:
     if movie.error:
         return [(False, f"Live Photo movie {name}: not sent. {plain_error(movie.error)}", [])]
     if preview.policy.keeps_motion:
-        return [
-            (True, f"Live Photo movie {name}, cleaned:", summary_of(movie)),
-            (False, f"Live Photo movie {name}, removed from it:", stays_of(movie)),
-        ]
+        carried, taken = summary_of(movie), stays_of(movie)
+        sections = [(True, _leaving(f"Live Photo movie {name}, cleaned", carried), carried)]
+        if taken:
+            sections.append((False, _taken_out(f"Live Photo movie {name}", taken, carried), taken))
+        return sections
     held = describe([*movie.leaves, *(s.item for s in movie.stays)])
     return [(False, f"Live Photo movie {name}: not sent, the still goes alone", held)]
 

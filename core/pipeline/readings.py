@@ -153,12 +153,18 @@ def format_moment(when: datetime) -> str:
     return f"{text} (UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d})"
 
 
+def _signed(value: float, digits: int) -> str:
+    """A number as people write it: "−21.9426", and "0" for what rounds to zero (never "−0")."""
+    text = f"{value:.{digits}f}"
+    return text.replace("-", "−") if float(text) != 0 else text.lstrip("-")
+
+
 def format_position(position: Coordinates, name: str = "") -> str:
-    coords = f"({position.latitude:.4f}, {position.longitude:.4f})".replace("-", "−")
+    coords = f"({_signed(position.latitude, 4)}, {_signed(position.longitude, 4)})"
     # "12 km from Town" already says how near
     text = coords if not name else f"{name} {coords}" if name[0].isdigit() else f"near {name} {coords}"
     if position.altitude_m is not None:
-        text += f", altitude {position.altitude_m:.0f} m".replace("-", "−")
+        text += f", altitude {_signed(position.altitude_m, 0)} m"
     return text
 
 

@@ -27,6 +27,21 @@ DEGRADED_MESSAGE = (
     "new ledger entries are not signed, and thumbnails and face data are not saved to disk."
 )
 
+# The same in words for a person who has never heard of a keyring (the window's status bar and History).
+NO_KEYRING_WORDS = (
+    "No password store (keyring): History cannot be sealed against changes, and thumbnails and face "
+    "marks are made again at each start."
+)
+NO_KEYRING_SHORT = "No password store (keyring): History not sealed"
+NO_KEYRING_FIX = (
+    "Photo Consent keeps its keys in your system's password store, the keyring, and none works now. "
+    "To fix it, install or unlock the system's keyring (GNOME Keyring on GNOME, KWallet on KDE; on a "
+    "headless machine, a keyring daemon such as gnome-keyring-daemon), then start Photo Consent again. "
+    "Until then, new History entries are not sealed (signed), and thumbnails and face marks are kept "
+    "only until the app is closed. Nothing is ever written unencrypted."
+)
+NO_KEYRING_HISTORY = "There is still no password store (keyring), so new entries are not signed either."
+
 _session_keys: dict[str, bytes] = {}
 _session_lock = threading.Lock()
 

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from core import __version__
 from core.resources import app_icon_path
+from gui.screen_fit import fit_on_screen
 
 APP_NAME = "Photo Consent"
 PROJECT_LICENCE = "GPL-3.0-or-later"
@@ -140,3 +141,4 @@ class AboutDialog(QDialog):
         layout.addWidget(self.licences, 1)
         layout.addWidget(buttons)
         self.resize(640, 560)
+        fit_on_screen(self)

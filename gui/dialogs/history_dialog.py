@@ -45,7 +45,9 @@ from core.library.events import describe
 from core.library.history import HistoryItem
 from core.library.ledger import Entry, Verification
 from core.library.service import LibraryService
+from core.security.keystore import NO_KEYRING_FIX, NO_KEYRING_HISTORY
 from gui.dialogs.receipt_dialog import ReceiptDialog
+from gui.screen_fit import fit_on_screen
 from gui.tasks import TaskRunner
 
 THUMBS_SHOWN = 60  # tiles in the selected entry's strip (it scrolls); beyond, "and N more"
@@ -179,8 +181,9 @@ def banner_text(
         text = "✓ " + text
     if not keyring_persistent and check.ok:
         level = "warning"
-        # The keyring's own notice (why it is missing) is the tooltip: the banner stays one short statement.
-        text += " <b>No keyring this session</b>: new entries are written unsigned too."
+        # What to do about it, and the keyring's own notice (why it is missing), are the tooltip: the banner
+        # stays one short statement.
+        text += f" <b>{_escape(NO_KEYRING_HISTORY)}</b>"
     return level, text
 
 
@@ -327,6 +330,7 @@ class HistoryDialog(QDialog):
         self._current: HistoryItem | None = None
         self.refresh()
         self.table.setFocus()
+        fit_on_screen(self)  # on a small screen its buttons stayed below the edge
 
     def refresh(self) -> None:
         entries = self.service.ledger_entries()
@@ -353,7 +357,8 @@ class HistoryDialog(QDialog):
         )
         self.banner_level = level
         self.banner.setText(text)
-        self.banner.setToolTip(self.service.keyring_notice or "")
+        notice = self.service.keyring_notice
+        self.banner.setToolTip(f"{NO_KEYRING_FIX}\n\n{notice}" if notice else "")
         self._paint_banner(level)
 
     def _filter(self, select_bad: bool = False) -> None:

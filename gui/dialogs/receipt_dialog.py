@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.pipeline.receipt_words import ReceiptWords, receipt_words
+from gui.screen_fit import fit_on_screen
 from gui.theme import css
 
 SHOW = "Show technical details"
@@ -95,6 +96,7 @@ class ReceiptDialog(QDialog):
         layout.addWidget(buttons)
         self._fill(problem)
         self.resize(660, 560)
+        fit_on_screen(self)
 
     @classmethod
     def of_file(cls, path: str | Path, parent: QWidget | None = None) -> ReceiptDialog:

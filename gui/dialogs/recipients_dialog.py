@@ -41,6 +41,7 @@ from core.model.policy import (
     BLUR,
     BUILTIN,
     CUSTOM_LABEL,
+    CUSTOM_WORDS,
     DISPLAY,
     KEEP,
     NEUTRAL,
@@ -50,8 +51,10 @@ from core.model.policy import (
     Policy,
     PolicyError,
     policy_label,
+    preset_words,
 )
 from gui.models.recipients_model import RecipientsModel
+from gui.screen_fit import fit_on_screen
 
 CUSTOM = "custom"
 
@@ -98,6 +101,7 @@ class RecipientsDialog(QDialog):
         self.setWindowTitle("Recipients and their policies")
         self._build()
         self.reload(select=current)
+        fit_on_screen(self)
 
     # -- layout -----------------------------------------------------------------------------------
 
@@ -137,8 +141,8 @@ class RecipientsDialog(QDialog):
         preset_label = QLabel("&Start from:")
         self.preset = QComboBox()
         for name in BUILTIN:
-            self.preset.addItem(name, name)
-        self.preset.addItem(CUSTOM_LABEL, CUSTOM)
+            self.preset.addItem(preset_words(name), name)  # the stored value stays the name
+        self.preset.addItem(CUSTOM_WORDS, CUSTOM)
         preset_label.setBuddy(self.preset)
         self.preset.activated.connect(self._preset_chosen)
         preset_row.addWidget(preset_label)

@@ -20,7 +20,7 @@ from enum import IntEnum
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont
 
-from core.library.consent import Decision
+from core.library.consent import Decision, album_choice_words
 from core.library.gallery import AlbumState
 from gui.theme import tone
 
@@ -221,12 +221,10 @@ class AlbumModel(QAbstractItemModel):
             return f"{node.shared} of {node.total} shared"
         if 0 < node.shared < node.total:
             return f"{node.shared} of {node.total} shared"
-        word = "Shared" if s.effective else "Private"
         if s.own is not None:
-            return word
-        if s.parent_id is None:
-            return "Private (not decided)"  # an imported folder nobody decided: private by default
-        return f"Same as album (now: {word})"
+            return "Shared" if s.effective else "Private"  # the menu's "Shared with …", said short
+        # The menu's words for following the album above (or, for an imported folder, for no decision).
+        return album_choice_words(Decision.INHERIT, "", top=s.parent_id is None, shared_now=s.effective)
 
     def index_of(self, album_id: int | None) -> QModelIndex:
         node_id = ALL if album_id is None else album_id

@@ -23,7 +23,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import cast
 
-from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QImage, QPalette, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -32,6 +42,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QScrollArea,
     QSplitter,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -64,6 +76,8 @@ PICTURE_SIZE = 1024
 MIN_TOP = 120  # the top's least height in the splitter: below it, its sentences scroll
 PICTURE_ROOM = 180  # what the top asks for beyond its least, so that the picture has a useful size
 
+RAW_LINE = 240  # the most of a raw value a details row shows; its tooltip has all of it
+
 RISK_TIPS = {
     "location": "Tells where the photo was taken",
     "people": "Names people",
@@ -84,7 +98,7 @@ def fill_facts(tree: QTreeWidget, facts: Sequence[Fact], *, mark_risk: bool, rea
         head = QTreeWidgetItem(tree, [line])
         head.setData(0, Qt.ItemDataRole.UserRole, fact.category)
         head.setData(0, Qt.ItemDataRole.UserRole + 1, str(fact.risk))
-        tip = [f"{fact.label}: {fact.text}"]
+        tip = [line]
         if mark_risk and fact.risk is Risk.HIGH:
             head.setForeground(0, tone("risk", tree))
             f = head.font(0)
@@ -96,6 +110,8 @@ def fill_facts(tree: QTreeWidget, facts: Sequence[Fact], *, mark_risk: bool, rea
         head.setToolTip(0, "\n".join(tip))
         for item in fact.items:
             value = " ".join(item.value.split())
+            if len(value) > RAW_LINE:  # an XMP packet would wrap into a page: its start, the rest on hover
+                value = value[:RAW_LINE].rstrip() + "…"
             child = QTreeWidgetItem(head, [f"{item.name} · {value}"])
             child.setData(0, Qt.ItemDataRole.UserRole, item.key)
             reason = reasons.get(id(item))
@@ -104,6 +120,40 @@ def fill_facts(tree: QTreeWidget, facts: Sequence[Fact], *, mark_risk: bool, rea
                 f"{item.name} = {item.value}\n{human_size(item.bytes)} in {item.where}"
                 + (f"\nStays: {reason}" if reason else ""),
             )
+
+
+def _line(parent: QTreeWidget | QTreeWidgetItem, text: str) -> QTreeWidgetItem:
+    """A row of one of the lists, its whole text on hover too."""
+    row = QTreeWidgetItem(parent, [text])
+    row.setToolTip(0, text)
+    return row
+
+
+class WrapDelegate(QStyledItemDelegate):
+    """Rows as tall as their text needs at the list's width: Qt's own delegate measures wrapped text
+    without a width, so a long line stayed one line and was cut."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+        view = cast(QTreeWidget, self.parent())
+        depth, parent = 0, index.parent()
+        while parent.isValid():
+            depth, parent = depth + 1, parent.parent()
+        indent = view.indentation() * (depth + int(view.rootIsDecorated()))
+        measured = QStyleOptionViewItem(option)
+        measured.rect = QRect(0, 0, max(1, view.header().sectionSize(index.column()) - indent), 1)
+        return super().sizeHint(measured, index)
+
+
+class FactList(QTreeWidget):
+    """One of the pane's two lists: every line wraps at its width and is whole."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setItemDelegate(WrapDelegate(self))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.scheduleDelayedItemsLayout()  # another width: other row heights
 
 
 class TopScroll(QScrollArea):
@@ -291,11 +341,14 @@ class PreviewPane(QWidget):
 
     @staticmethod
     def _tree(title: str) -> QTreeWidget:
-        tree = QTreeWidget()
+        tree = FactList()
         tree.setColumnCount(1)
         tree.setHeaderLabels([title])
-        tree.setUniformRowHeights(True)
-        tree.setTextElideMode(Qt.TextElideMode.ElideRight)
+        # A line wraps at the pane's width instead of being cut ("altitud…"); the rows then differ in height.
+        tree.setWordWrap(True)
+        tree.setUniformRowHeights(False)
+        tree.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        tree.setTextElideMode(Qt.TextElideMode.ElideRight)  # only a raw value without spaces is still cut
         tree.header().setTextElideMode(Qt.TextElideMode.ElideRight)  # a long recipient's name: "…", not cut
         tree.setToolTip("Click ▸ on a line for the raw details")
         tree.setMinimumHeight(48)  # the splitter gives the room; a small window still fits on screen
@@ -499,20 +552,19 @@ class PreviewPane(QWidget):
         fill_facts(self.leaves, self.facts, mark_risk=True, reasons={})
         movie_sections = live_movie_facts(preview) + motion_video_facts(preview)
         if len(self.facts) == 1 and not any(leaves for leaves, _, _ in movie_sections):
-            QTreeWidgetItem(self.leaves, ["Nothing else: no place, time, device or names"])
+            _line(self.leaves, "Nothing else: no place, time, device or names")
         reasons = {id(s.item): s.reason for s in preview.stays}
         stays = stays_of(preview)
         fill_facts(self.stays, stays, mark_risk=False, reasons=reasons)
         if not stays:
-            QTreeWidgetItem(self.stays, ["Nothing: everything in the file leaves"])
+            _line(self.stays, "Nothing: everything in the file leaves")
         # A Live Photo is one tile for two files, a motion photo one file with a video: what the movie or
         # the video carries belongs in the same lists, grouped under it.
         for leaves, heading, movie_facts in movie_sections:
-            head = QTreeWidgetItem(self.leaves if leaves else self.stays, [heading])
-            head.setToolTip(0, heading)
+            head = _line(self.leaves if leaves else self.stays, heading)
             for fact in movie_facts:
-                QTreeWidgetItem(head, [f"{fact.label}: {fact.text}"])
-            head.setExpanded(leaves)
+                _line(head, f"{fact.label}: {fact.text}")
+            head.setExpanded(True)  # what a movie carries, or what is taken out of it, is seen at once
 
     # -- consent and face edits (writer pool; then reload) --------------------------------------------
 

@@ -18,7 +18,7 @@ import math
 from collections.abc import Generator, Sequence
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Slot
-from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPalette, QPen, QPixmap
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPalette, QPen, QPixmap, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -45,6 +45,7 @@ from core.report.words import (
     night_label,
     time_bins,
 )
+from gui.screen_fit import fit_on_screen
 from gui.tasks import Task, TaskRunner
 from gui.theme import css
 
@@ -362,9 +363,17 @@ class ReportView(QWidget):
         layout.addWidget(scroll, 1)
         self._show_title()
         self.refresh()
+        self._fitted = False
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
         return QSize(860, 760)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        # Made a window of its own just before it is shown: only then can it be placed on the screen.
+        if not self._fitted and self.isWindow():
+            self._fitted = True
+            fit_on_screen(self)
+        super().showEvent(event)
 
     # -- table -------------------------------------------------------------------------------------
 

@@ -4,7 +4,15 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.library.consent import Decision, Source, chain_of, resolve, resolve_copies, resolve_in_tree
+from core.library.consent import (
+    Decision,
+    Source,
+    album_choice_words,
+    chain_of,
+    resolve,
+    resolve_copies,
+    resolve_in_tree,
+)
 
 PARENTS = {"Root": None, "Holidays": "Root", "Holidays/2024": "Holidays", "Family": "Root"}
 
@@ -95,3 +103,15 @@ def test_decisions_outside_the_chain_do_not_matter(case, data):
     assert resolve_in_tree(album, parents, decisions, photo) == resolve_in_tree(
         album, parents, changed, photo
     )
+
+
+def test_an_albums_choices_have_one_name_each() -> None:
+    def words(d: Decision, top: bool, now: bool) -> str:
+        return album_choice_words(d, "Family", top=top, shared_now=now)
+
+    assert words(Decision.ALLOWED, False, True) == "Shared with Family"
+    assert words(Decision.DENIED, True, False) == "Private from Family"
+    # Following the album above says what that gives now; an imported folder has nothing above it.
+    assert words(Decision.INHERIT, False, False) == "Same as album (now: Private)"
+    assert words(Decision.INHERIT, False, True) == "Same as album (now: Shared)"
+    assert words(Decision.INHERIT, True, False) == "Private (not decided)"

@@ -45,6 +45,11 @@ CASES = [
     (GPS, "location", "(64.1466, −21.9426), altitude 35 m", "GPSLatitude", Risk.HIGH),
     ([item(L, "Position", "", datum=Coordinates(48.8583, 2.2945, None))], "location", "(48.8583, 2.2945)",
      "altitude", Risk.HIGH),
+    # Below sea level by less than half a metre is at sea level: "0 m", never "−0 m"; so for a degree.
+    ([item(L, "Position", "", datum=Coordinates(48.8583, 2.2945, -0.3))], "location", "altitude 0 m", "−0",
+     Risk.HIGH),
+    ([item(L, "Position", "", datum=Coordinates(-0.00001, -2.5, -12.4))], "location",
+     "(0.0000, −2.5000), altitude −12 m", "−0.0000", Risk.HIGH),
     ([item(L, "XMP photoshop:City", "Reykjavík", "xmp:photoshop:City")], "location", "Reykjavík", "GPS",
      Risk.HIGH),
     ([item(L, "GPSVersionID", "2.2.0.0")], "location", "without a position", "2.2.0.0", Risk.LOW),

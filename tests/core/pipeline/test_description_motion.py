@@ -38,10 +38,15 @@ def test_a_motion_video_that_leaves_is_grouped_with_its_own_facts(tmp_path: Path
     own = summary_of(preview)
     assert not [f for f in own if f.category in ("hidden_media", "time", "location")]  # the still's own
     [(leaves, heading, facts), (stays, removed_heading, removed)] = motion_video_facts(preview)
-    assert leaves and heading.startswith("Motion-photo video (") and heading.endswith(", cleaned:")
+    assert leaves and heading.startswith("Motion-photo video (")
+    assert heading.endswith(", cleaned, leaves with: time")
     assert [f.label for f in facts] == ["Time"] and "31 Mar 2021" in facts[0].text
-    assert not stays and removed_heading.endswith("removed from it:")
+    # Among what stays, what is taken out of the video that leaves, never as if the video itself stayed,
+    # and named in the heading so that it reads whole folded (never a heading ending on a colon).
+    assert not stays and removed_heading.startswith("Removed from the motion-photo video that leaves: ")
     assert {"Location", "Device"} <= {f.label for f in removed}
+    assert "location" in removed_heading and "device" in removed_heading
+    assert not removed_heading.rstrip().endswith(":") and "(" not in removed_heading
     # Nor is the video's place listed as if the still's own.
     assert not [f for f in stays_of(preview) if f.category == "location"]
     lines = "\n".join(text_lines(preview))
@@ -87,3 +92,13 @@ def test_preview_json_gives_the_motion_video_its_own_section(tmp_path: Path, cap
     assert not [f for f in doc["summary"] if f["category"] in ("hidden_media", "time")]
     leaving = doc["motion_video"][0]
     assert leaving["leaves"] is True and [f["category"] for f in leaving["summary"]] == ["time"]
+
+
+def test_what_is_taken_out_of_a_kind_that_also_leaves_reads_as_other_fields(tmp_path: Path) -> None:
+    from core.pipeline.description import Fact, Risk
+    from core.pipeline.preview_words import _taken_out
+
+    time, place = Fact("time", "Time", "Fri 10 Jul 2020", Risk.MEDIUM, ()), Fact(
+        "location", "Location", "near Paris", Risk.HIGH, ())
+    heading = _taken_out("motion-photo video", [time, place], [time])
+    assert heading == "Removed from the motion-photo video that leaves: other time fields and location"

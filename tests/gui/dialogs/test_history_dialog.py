@@ -83,7 +83,8 @@ def test_unsigned_entries_without_keyring(qtbot, tmp_path: Path, failing_keyring
         dlg = HistoryDialog(lib)
         qtbot.addWidget(dlg)
         assert dlg.banner_level == "warning"
-        assert "not signed" in dlg.banner.text() and "No keyring" in dlg.banner.text()
+        assert "not signed" in dlg.banner.text() and "no password store (keyring)" in dlg.banner.text()
+        assert "GNOME Keyring" in dlg.banner.toolTip()  # what to do about it
         assert dlg.model.index(0, 4).data() == "unsigned"
         dlg.close()
 

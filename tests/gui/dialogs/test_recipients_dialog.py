@@ -177,7 +177,7 @@ def test_a_recipients_own_policy_has_one_name_everywhere(qtbot, dialog, library,
     from core.cli.main import main as cli_main
     from core.library.events import describe
     from core.model.jobs import drive
-    from core.model.policy import CUSTOM_LABEL
+    from core.model.policy import CUSTOM_LABEL, CUSTOM_WORDS
     from core.report.exposure import report_job
     from core.report.words import to_text
     from gui.dialogs.share_dialog import ShareDialog, State
@@ -188,7 +188,7 @@ def test_a_recipients_own_policy_has_one_name_everywhere(qtbot, dialog, library,
     dialog.reload(select="Family")
     assert dialog.current_name() == "Family"
     dialog.category_boxes[Category.TIME].setCurrentIndex(dialog.category_boxes[Category.TIME].findData(KEEP))
-    assert dialog.preset.currentText() == CUSTOM_LABEL
+    assert dialog.preset.currentText() == CUSTOM_WORDS and CUSTOM_WORDS.lower().startswith(CUSTOM_LABEL)
     qtbot_click_save(dialog)
     spec = library.recipient("Family").policy
     assert load_policy(spec).name == CUSTOM_LABEL
@@ -216,3 +216,33 @@ def test_a_recipients_own_policy_has_one_name_everywhere(qtbot, dialog, library,
     for text in shown:
         assert CUSTOM_LABEL in text, text
         assert "custom for" not in text and ".toml" not in text, text
+
+
+def test_presets_read_as_plain_names_with_what_they_do(dialog) -> None:
+    from core.model.policy import BUILTIN, PRESET_WORDS
+
+    texts = [dialog.preset.itemText(i) for i in range(dialog.preset.count())]
+    values = [dialog.preset.itemData(i) for i in range(dialog.preset.count())]
+    assert values == [*BUILTIN, "custom"]  # what is stored stays as it was
+    assert texts[0] == "Minimal — only the picture leaves, with a neutral file name"
+    for name, text in zip(BUILTIN, texts, strict=False):
+        title, does = PRESET_WORDS[name]
+        assert text == f"{title} — {does}" and title[0].isupper() and "-" not in title
+        assert name not in text  # never the code name ("blur-faces", "no-location")
+
+
+def test_manage_opens_on_the_toolbars_recipient(qtbot, library, runner, tmp_path) -> None:
+    from tests.gui.window_helpers import WAIT, make_window, settle
+
+    library.add_recipient("Family", "no-location")
+    win = make_window(qtbot, library, runner, tmp_path)
+    with qtbot.waitSignal(win.view_refreshed, timeout=WAIT):
+        win.show()
+    win.recipient_box.setCurrentText("Family")
+    assert win.recipient == "Family"
+    win.open_recipients()
+    [opened] = [d for d in win.findChildren(RecipientsDialog) if d.isVisible()]
+    assert opened.current_name() == "Family" and opened.preset.currentData() == "no-location"
+    opened.close()
+    settle(qtbot, win)
+    win.close()

@@ -136,8 +136,15 @@ def test_the_pane_shows_what_the_live_photos_movie_carries_and_whether_it_leaves
     assert any(item.child(i).text(0).startswith("Location") for i in range(item.childCount()))
     # What the policy removes from the movie is listed too (its camera make), and the output line says
     # the movie goes with it.
-    removed = [t for t in _tops(pane.stays) if t.startswith("Live Photo movie IMG_0001.MOV, removed")]
+    taken_out = "Removed from the Live Photo movie IMG_0001.MOV that leaves: "
+    removed = [t for t in _tops(pane.stays) if t.startswith(taken_out)]
     assert removed, _tops(pane.stays)
+    assert not removed[0].endswith(":") and "device" in removed[0]
+    # Every group is open: nothing under a heading is hidden until clicked.
+    for tree in (pane.leaves, pane.stays):
+        for i in range(tree.topLevelItemCount()):
+            if tree.topLevelItem(i).text(0).startswith(("Live Photo movie", "Removed from")):
+                assert tree.topLevelItem(i).isExpanded()
     assert "with its movie" in pane.output.text()
     assert not any(t.startswith("Nothing else") for t in _tops(pane.leaves))
     settle(qtbot, win)
