@@ -13,7 +13,14 @@ from PySide6.QtCore import QEvent, QModelIndex, Qt
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QMessageBox
 
-from core.library.consent import Decision, Effective, Source, album_change_words, why_words
+from core.library.consent import (
+    Decision,
+    Effective,
+    Source,
+    album_change_words,
+    album_choice_words,
+    why_words,
+)
 from gui.models.album_model import CONSENT, AlbumRoles
 from gui.models.photo_model import CONSENT_ROLES, Roles
 from gui.tasks import Task
@@ -242,12 +249,10 @@ class WindowConsent:
         top = not self.albums.parent(index).isValid()
         menu = QMenu(self)
         group = QActionGroup(menu)
-        now = "Shared" if self.albums.data(index, AlbumRoles.Effective) else "Private"
-        for decision, label in (
-            (Decision.ALLOWED, f"Shared with {self.recipient}"),
-            (Decision.DENIED, f"Private from {self.recipient}"),
-            (Decision.INHERIT, "Not decided (private)" if top else f"Same as the parent album (now: {now})"),
-        ):
+        # Following the album above gives what that album gives now.
+        now = not top and bool(self.albums.data(self.albums.parent(index), AlbumRoles.Effective))
+        for decision in (Decision.ALLOWED, Decision.DENIED, Decision.INHERIT):
+            label = album_choice_words(decision, self.recipient, top=top, shared_now=now)
             act = QAction(label, menu, checkable=True)
             act.setChecked(own == str(decision))
             act.triggered.connect(lambda _c=False, d=decision: self.decide_album(album_id, d))
