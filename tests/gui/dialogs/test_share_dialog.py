@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import threading
+import weakref
 import zipfile
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 
 import core.pipeline.export
 from core.library.sharing_summary import summarize
@@ -267,8 +269,10 @@ def test_a_large_selection_shows_how_many_photos_were_read(qtbot, tmp_path, mem_
     shown: list[str] = []
     dlg = ShareDialog(service, runner, META)
     qtbot.addWidget(dlg)
-    original = dlg.photos_label.setText
-    dlg.photos_label.setText = lambda text: (shown.append(text), original(text))[1]
+    # No reference back to the label from what is set on it: a cycle through a Qt object could be
+    # collected on a worker thread (the summary's), where deleting a Qt object is not safe.
+    label = weakref.ref(dlg.photos_label)
+    dlg.photos_label.setText = lambda text: (shown.append(text), QLabel.setText(label(), text))[1]
     dlg.show()
     qtbot.waitUntil(lambda: dlg.state is State.READY, timeout=5000)
     assert "Looking at the photos you allowed… 5 of 12 read" in shown
