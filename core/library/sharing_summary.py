@@ -35,7 +35,7 @@ from core.pipeline.file_counts import FileCount
 from core.pipeline.inspection import describe_os_error, open_readonly
 from core.pipeline.pairs import export_order
 from core.pipeline.preview import WITHHELD_VIDEO_FACES, plan_file
-from core.pipeline.preview_words import is_motion_part, motion_video_leaves
+from core.pipeline.preview_words import LAYOUT, LAYOUT_LABEL, motion_video_leaves, stays_of
 from core.pipeline.receipts import carried
 
 if TYPE_CHECKING:
@@ -46,7 +46,14 @@ SHORT_VIDEO = "Short videos of Live and motion photos"
 PLANNERS = 2  # photos read at once
 PROGRESS_EVERY = 50  # photos between two progress reports
 DISPLAY_LABEL = "Orientation and colour profile"
-OWN_LINES = (str(Category.FACES), str(Category.FILE))  # faces and file names have their own lines
+OWN_LINES = (str(Category.FACES), str(Category.FILE))  # what leaves of these has a line of its own
+# What stays of the technical category when the policy sends what displays the photo (the leaving side
+# is DISPLAY_LABEL), and of the file category: the original's name (unless the policy keeps names) and
+# the time it was last changed.
+OTHER_TECHNICAL = "Camera settings and other technical data"
+FILE_NAME_AND_DATE = "Original file name and date"
+FILE_NAME = "Original file name"
+FILE_DATE = "Date the file was last changed"
 
 
 @dataclass
@@ -93,18 +100,15 @@ def leaving_of(preview: Preview) -> tuple[list[str], bool]:
     return what.categories, what.motion_video
 
 
-def removed_of(preview: Preview, policy: Policy) -> set[str]:
-    """Categories the policy removes from this file. A motion video that stays counts as a short video
-    removed; what is removed from one that leaves counts as removed from the photo."""
-    video_leaves = motion_video_leaves(preview)
-    out = {
-        str(s.item.category)
-        for s in preview.stays
-        if (not is_motion_part(s.item) or (video_leaves and s.item.key.startswith(MOTION_PREFIX)))
-        and s.item.need is Need.NONE
-        and policy.action(s.item.category) is not Action.KEEP
-    }
-    if any(s.item.key == MOTION_KEY for s in preview.stays):
+def removed_of(preview: Preview) -> set[str]:
+    """What the preview pane lists under "Stays on this device" for this file, by category (``stays_of``:
+    its categories, and LAYOUT for the file's own layout). A motion video that stays is one short video
+    removed; what is removed from one that leaves counts as removed from the photo, as the pane lists it
+    under the video."""
+    out = {fact.category for fact in stays_of(preview)}
+    if motion_video_leaves(preview):
+        out |= {str(s.item.category) for s in preview.stays if s.item.key.startswith(MOTION_PREFIX)}
+    elif any(s.item.key == MOTION_KEY for s in preview.stays):
         out.add(SHORT_VIDEO)
     return out
 
@@ -156,7 +160,7 @@ def summary_job(
             photo.leaving.add(SHORT_VIDEO)  # a motion photo's video, or a Live Photo's movie
         photo.movie |= still is not None
         photo.motion |= video
-        photo.removed |= removed_of(preview, policy)
+        photo.removed |= removed_of(preview)
         movie = pairs.get(path)
         if still is None and movie is not None and not policy.keeps_motion:
             photo.removed.add(SHORT_VIDEO)  # the Live Photo's movie stays on this device
@@ -220,8 +224,9 @@ def _count(summary: ShareSummary, policy: Policy, photos: Iterable[_Photo]) -> N
     removed: Counter[str] = Counter()
     for photo in photos:
         leaving.update(photo.leaving - set(OWN_LINES))
-        # A category that leaves with the photo (its video's time) is not also "removed" from it.
-        removed.update(photo.removed - photo.leaving - set(OWN_LINES))
+        # As the pane lists it: a category can leave in part (the orientation) and stay in part (the
+        # camera settings), and then it is in both lists.
+        removed.update(photo.removed)
     for key, n in sorted(leaving.items(), key=lambda kv: _order(kv[0])):
         label = _label(key, policy)
         summary.leaving.append((label, n))
@@ -229,8 +234,21 @@ def _count(summary: ShareSummary, policy: Policy, photos: Iterable[_Photo]) -> N
         if category is not None and CATEGORY_RISK.get(category) is Risk.HIGH:
             summary.risky.add(label)
     for key, n in sorted(removed.items(), key=lambda kv: _order(kv[0])):
-        category = _category(key)
-        summary.removed.append((LABELS.get(category, key) if category is not None else key, n))
+        summary.removed.append((removed_label(key, policy), n))
+
+
+def removed_label(key: str, policy: Policy) -> str:
+    """The Share dialog's word for what stays of a category (a key of ``removed_of``)."""
+    category = _category(key)
+    if category is Category.TECHNICAL and policy.action(category) is Action.DISPLAY:
+        return OTHER_TECHNICAL
+    if category is Category.FILE:
+        if policy.keeps_names:
+            return FILE_DATE
+        return FILE_NAME if policy.action(category) is Action.KEEP else FILE_NAME_AND_DATE
+    if key == LAYOUT:
+        return LAYOUT_LABEL
+    return LABELS.get(category, key) if category is not None else key
 
 
 def _category(key: str) -> Category | None:
@@ -252,8 +270,10 @@ def _label(key: str, policy: Policy) -> str:
 
 
 def _order(key: str) -> int:
-    ids = [str(c) for c in Category]
+    ids = [str(c) for c in Category] + [SHORT_VIDEO, LAYOUT]
     return ids.index(key) if key in ids else len(ids)
 
 
-__all__ = ["SHORT_VIDEO", "ShareSummary", "leaving_of", "removed_of", "summarize", "summary_job"]
+__all__ = [
+    "SHORT_VIDEO", "ShareSummary", "leaving_of", "removed_label", "removed_of", "summarize", "summary_job",
+]

@@ -405,7 +405,10 @@ class ShareDialog(QDialog):
             if p.passthrough or p.file_names == KEEP:
                 names = "The original file names leave too."
             else:
-                names = "Neutral names (photo-0001.jpg, photo-0002.jpg, …)."
+                names = (
+                    "Neutral names (photo-0001.jpg, photo-0002.jpg, …); the original names stay on this "
+                    "computer."
+                )
             self.names_label.setText(f"{names}<br>{esc(live_photos_words(p))}")
         if s.sent is not None and s.sent.sent:
             self.sent_label.setText(esc(s.sent.sentence))
@@ -473,6 +476,7 @@ class ShareDialog(QDialog):
         self.progress.setRange(0, 0)
         self.status_label.setText("Starting…")
         self._set_state(State.EXPORTING)
+        self._fit()  # the progress bar and its message appear below the summary
         self.stop_button.setDefault(True)
         self.stop_button.setFocus()
         service, recipient = self.service, self.recipient

@@ -143,3 +143,67 @@ def test_a_large_selection_says_how_far_it_got_and_stops_when_cancelled(
             next(job)
         # What was being read when it stopped finishes; nothing after it is started.
         assert len(read) <= sharing_summary.PROGRESS_EVERY + 2 * sharing_summary.PLANNERS + 1 < n
+
+
+def _receipt_removed(result: object, policy: object) -> Counter[str]:
+    """Photos each label is removed from, from what the export really did: every row of the original
+    (read again from its file) that the receipt does not list among what left, by the Share dialog's
+    words for its category. A Live Photo's movie counts with its still; a motion photo's video that stays
+    is one short video; rows of one that leaves count as removed from the photo; a Samsung trailer that
+    records the capture time is a time that stays."""
+    from core.formats.base import MOTION_KEY
+    from core.library.sharing_summary import removed_label
+    from core.model.inventory import Need
+    from core.pipeline.description import MOTION_PREFIX, is_structure, sef_capture_moment
+    from core.pipeline.inspection import inspect_path
+    from core.pipeline.preview_words import LAYOUT
+
+    entries = {e["output"]: e for e in result.receipt["files"]}  # type: ignore[attr-defined]
+    photos: dict[str, set[str]] = {}
+    for exported in result.exported:  # type: ignore[attr-defined]
+        entry = entries[Path(exported.output).name]
+        partner = entry.get("live_photo_with", "")
+        is_movie = bool(partner) and entry["output"].lower().endswith(".mov")
+        unit = photos.setdefault(partner if is_movie else entry["output"], set())
+        left = {(i["name"], i["where"]) for i in entry["items"]}
+        for item in inspect_path(exported.source).items:
+            if item.need is Need.PIXELS or (item.name, item.where) in left:
+                continue
+            if item.key == MOTION_KEY or item.need is Need.MOTION or item.key.startswith(MOTION_PREFIX):
+                if not entry.get("motion_video"):
+                    unit.add(SHORT_VIDEO)
+                elif item.key.startswith(MOTION_PREFIX):
+                    unit.add(str(item.category))
+                continue
+            unit.add(LAYOUT if is_structure(item) else str(item.category))
+            if sef_capture_moment([item]):
+                unit.add(str(Category.TIME))  # Samsung's trailer records the capture time: the pane's Time
+    return Counter(removed_label(key, policy) for keys in photos.values() for key in keys)  # type: ignore
+
+
+def test_removed_says_everything_the_pane_lists_as_staying(tmp_path: Path, phone: Path,
+                                                           mem_keyring) -> None:
+    """Under a policy that sends the time and what displays the photo, the camera settings and the
+    original's file name stay behind, as the preview pane says: Share's "Removed" says so too, and it is
+    what the receipt shows did not leave."""
+    from core.library.sample import make_sample_roll
+    from core.library.sharing_summary import FILE_NAME_AND_DATE, OTHER_TECHNICAL
+    from core.model.policy import load_policy
+
+    make_sample_roll(phone, width=120, height=90)  # the sample roll's albums inside Phone
+    policy = tmp_path / "family.toml"
+    policy.write_text(
+        'name = "family"\nmotion = "keep"\n[categories]\ntime = "keep"\ntechnical = "display"\n')
+    with LibraryService.open(tmp_path / "home") as lib:
+        drive(lib.import_job([phone]))
+        lib.add_recipient("Family", str(policy))
+        lib.decide_album(lib.find_album("Phone").id, "Family", Decision.ALLOWED)
+        summary = summarize(lib, "Family")
+        result = drive(lib.export_job("Family", tmp_path / "out"))
+    assert not result.withheld and len(result.exported) == summary.photos + 1  # the Live Photo's movie
+    removed = dict(summary.removed)
+    assert dict(_receipt_removed(result, load_policy(policy))) == removed
+    # Every sample photo's camera settings stay (the pane's "Technical: camera settings"), and every
+    # original's name and date (the pane's "File: name …, changed …").
+    assert removed[OTHER_TECHNICAL] >= 12 and removed[FILE_NAME_AND_DATE] == summary.photos
+    assert "Orientation and colour profile" in dict(summary.leaving)
