@@ -18,7 +18,7 @@ how far it got: 10,000 camera photos take seconds, and the dialog shows the coun
 from __future__ import annotations
 
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,26 +57,69 @@ FILE_DATE = "Date the file was last changed"
 
 
 @dataclass
+class Outgoing:
+    """What leaves under one answer to "Sent before?": every photo allowed, or only those the recipient
+    has not received yet. The dialog shows the one chosen, and switches when the choice changes."""
+
+    count: FileCount = FileCount(0)  # the photos in files, as the receipt will count them
+    leaving: list[tuple[str, int]] = field(default_factory=list)  # (label, photos carrying it)
+    risky: set[str] = field(default_factory=set)  # labels of leaving categories that tell where/who/what
+    removed: list[tuple[str, int]] = field(default_factory=list)
+
+
+@dataclass
 class ShareSummary:
     recipient: str
     policy: Policy | None
     policy_error: str = ""
     policy_spec: str = ""  # as stored: a built-in name or the path of the recipient's TOML copy
     photos: int = 0
-    leaving: list[tuple[str, int]] = field(default_factory=list)  # (label, photos carrying it)
-    risky: set[str] = field(default_factory=set)  # labels of leaving categories that tell where/who/what
-    removed: list[tuple[str, int]] = field(default_factory=list)
     unreadable: list[tuple[str, str]] = field(default_factory=list)  # (file name, reason)
     sent: AlreadySent | None = None  # of these photos, those the ledger says the recipient already has
     videos_withheld: list[str] = field(default_factory=list)  # file names: the policy blurs faces
     withheld: list[tuple[str, str]] = field(default_factory=list)  # (file name, why): the policy's reasons
     last_destination: str = ""  # where the recipient's last export went (the ledger), offered again
-    count: FileCount = FileCount(0)  # the photos in files, as the receipt will count them
-    count_new: FileCount = FileCount(0)  # the same for the photos not sent before
+    every: Outgoing = field(default_factory=Outgoing)  # all the photos allowed
+    new: Outgoing = field(default_factory=Outgoing)  # only those not sent before
+
+    def outgoing(self, only_new: bool) -> Outgoing:
+        """What the export sends: every photo, or only those the recipient has not received yet."""
+        return self.new if only_new else self.every
 
     def to_send(self, only_new: bool) -> FileCount:
-        """What the export takes: every photo, or only those the recipient has not received yet."""
-        return self.count_new if only_new else self.count
+        return self.outgoing(only_new).count
+
+    def heading(self, only_new: bool) -> str:
+        """The summary's title, saying which photos it counts once some were sent before."""
+        title = "What will leave this device"
+        if self.sent is None or not self.sent.sent:
+            return title
+        if only_new:
+            n = self.new.count.photos
+            which = "nothing, every photo was sent before" if not n else (
+                "the photo not sent yet" if n == 1 else f"the {n} photos not sent yet")
+            return f"{title}: {which}"
+        return f"{title}: all {self.every.count.photos_text} again"
+
+    @property
+    def count(self) -> FileCount:
+        return self.every.count
+
+    @property
+    def count_new(self) -> FileCount:
+        return self.new.count
+
+    @property
+    def leaving(self) -> list[tuple[str, int]]:
+        return self.every.leaving
+
+    @property
+    def risky(self) -> set[str]:
+        return self.every.risky
+
+    @property
+    def removed(self) -> list[tuple[str, int]]:
+        return self.every.removed
 
 
 @dataclass(slots=True)
@@ -132,7 +175,7 @@ def summary_job(
     sources = service.allowed_sources(recipient)
     summary = ShareSummary(recipient, policy, error, rec.policy, len(sources))
     summary.sent = already = service.already_sent(recipient)
-    summary.count, summary.count_new = FileCount(len(sources)), FileCount(already.new)
+    summary.every.count, summary.new.count = FileCount(len(sources)), FileCount(already.new)
     summary.last_destination = service.last_destination(recipient)
     if policy is None:
         return summary
@@ -164,12 +207,11 @@ def summary_job(
         movie = pairs.get(path)
         if still is None and movie is not None and not policy.keeps_motion:
             photo.removed.add(SHORT_VIDEO)  # the Live Photo's movie stays on this device
-    _count(summary, policy, photos.values())
     fingerprints = dict(sources)
     sent = service.sent_to(recipient)
     new = [photo for path, photo in photos.items() if fingerprints.get(path) not in sent]
-    summary.count = _files(summary.photos, photos.values())
-    summary.count_new = _files(already.new, new)
+    summary.every = _outgoing(policy, summary.photos, list(photos.values()))
+    summary.new = _outgoing(policy, already.new, new)
     return summary
 
 
@@ -197,11 +239,6 @@ def _planned(
                 future.cancel()
 
 
-def _files(photos: int, planned: Iterable[_Photo]) -> FileCount:
-    planned = list(planned)
-    return FileCount(photos, sum(p.movie for p in planned), sum(p.motion for p in planned))
-
-
 def _plan(path: Path, policy: Policy) -> Preview:
     from core.model.preview import Preview
 
@@ -219,22 +256,25 @@ def _withheld(summary: ShareSummary, path: Path, error: str) -> None:
         summary.unreadable.append((path.name, plain_error(error)))
 
 
-def _count(summary: ShareSummary, policy: Policy, photos: Iterable[_Photo]) -> None:
+def _outgoing(policy: Policy, photos: int, planned: Sequence[_Photo]) -> Outgoing:
+    """What ``planned`` carry, counted in photos; ``photos`` also counts those that will be withheld."""
     leaving: Counter[str] = Counter()
     removed: Counter[str] = Counter()
-    for photo in photos:
+    for photo in planned:
         leaving.update(photo.leaving - set(OWN_LINES))
         # As the pane lists it: a category can leave in part (the orientation) and stay in part (the
         # camera settings), and then it is in both lists.
         removed.update(photo.removed)
+    out = Outgoing(FileCount(photos, sum(p.movie for p in planned), sum(p.motion for p in planned)))
     for key, n in sorted(leaving.items(), key=lambda kv: _order(kv[0])):
         label = _label(key, policy)
-        summary.leaving.append((label, n))
+        out.leaving.append((label, n))
         category = _category(key)
         if category is not None and CATEGORY_RISK.get(category) is Risk.HIGH:
-            summary.risky.add(label)
+            out.risky.add(label)
     for key, n in sorted(removed.items(), key=lambda kv: _order(kv[0])):
-        summary.removed.append((removed_label(key, policy), n))
+        out.removed.append((removed_label(key, policy), n))
+    return out
 
 
 def removed_label(key: str, policy: Policy) -> str:
@@ -275,5 +315,6 @@ def _order(key: str) -> int:
 
 
 __all__ = [
-    "SHORT_VIDEO", "ShareSummary", "leaving_of", "removed_label", "removed_of", "summarize", "summary_job",
+    "SHORT_VIDEO", "Outgoing", "ShareSummary", "leaving_of", "removed_label", "removed_of", "summarize",
+    "summary_job",
 ]

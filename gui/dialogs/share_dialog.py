@@ -340,9 +340,14 @@ class ShareDialog(QDialog):
         s = self.summary
         if s is None:
             return 0
-        if s.sent is not None and s.sent.sent and self.only_new.isChecked():
-            return s.sent.new
+        if self.sending_only_new():
+            return s.sent.new if s.sent is not None else 0
         return s.photos
+
+    def sending_only_new(self) -> bool:
+        """Whether the export leaves out what the recipient already has (the choice is offered only then)."""
+        s = self.summary
+        return bool(s is not None and s.sent is not None and s.sent.sent and self.only_new.isChecked())
 
     def _sent_choice_changed(self) -> None:
         s = self.summary
@@ -357,6 +362,7 @@ class ShareDialog(QDialog):
             else:
                 self.status_label.setText(f"All {esc(s.count.words('will be sent again'))}.")
             self.status_label.setVisible(True)
+            self._show_outgoing(s)  # what leaves is what the chosen photos carry
         self._update_buttons()
         QTimer.singleShot(0, self._fit)
 
@@ -384,16 +390,7 @@ class ShareDialog(QDialog):
             name = policy_label(p)
             about = f" — {esc(p.description)}" if p.description else ""
             self.policy_label.setText(f"<b>{esc(name)}</b>{about}")
-            if p.passthrough:
-                self.leaving_label.setText(
-                    "<b>Everything, byte for byte</b>, including any data the app cannot identify."
-                )
-            else:
-                self.leaving_label.setText(
-                    categories_html(s.leaving, s.risky, css("risk", self)) if s.leaving
-                    else "Only the picture itself (no metadata)."
-                )
-            self.removed_label.setText(categories_html(s.removed) if s.removed else "Nothing to remove.")
+            self._show_outgoing(s)
             if p.faces == BLUR:
                 self.faces_label.setText(
                     "<b>Blurred</b>: every detected face except those you chose to keep, and every box you "
@@ -442,6 +439,28 @@ class ShareDialog(QDialog):
                 + f"{n} video{'s' if n != 1 else ''} will be withheld: this recipient's policy blurs faces, "
                 "and faces in videos cannot be blurred yet."
             )
+
+    def _show_outgoing(self, s: ShareSummary) -> None:
+        """What the photos that will leave carry: all of them, or only those not sent yet."""
+        p = s.policy
+        if p is None:
+            return
+        out = s.outgoing(self.sending_only_new())
+        self.summary_box.setTitle(s.heading(self.sending_only_new()))
+        if not out.count.photos:
+            self.leaving_label.setText("Nothing: there is no photo to send.")
+            self.removed_label.setText("—")
+            return
+        if p.passthrough:
+            self.leaving_label.setText(
+                "<b>Everything, byte for byte</b>, including any data the app cannot identify."
+            )
+        else:
+            self.leaving_label.setText(
+                categories_html(out.leaving, out.risky, css("risk", self)) if out.leaving
+                else "Only the picture itself (no metadata)."
+            )
+        self.removed_label.setText(categories_html(out.removed) if out.removed else "Nothing to remove.")
 
     # -- destination ------------------------------------------------------------------------------
 

@@ -207,3 +207,39 @@ def test_removed_says_everything_the_pane_lists_as_staying(tmp_path: Path, phone
     # original's name and date (the pane's "File: name …, changed …").
     assert removed[OTHER_TECHNICAL] >= 12 and removed[FILE_NAME_AND_DATE] == summary.photos
     assert "Orientation and colour profile" in dict(summary.leaving)
+
+
+def _sent_before(tmp_path: Path, lib: LibraryService) -> None:
+    """Two plain photos sent to Family once; then two motion photos allowed too, not sent yet."""
+    old, new = tmp_path / "Roll" / "Old", tmp_path / "Roll" / "New"
+    make_jpeg(old / "a.jpg", 1)
+    make_jpeg(old / "b.jpg", 2, gps=False)
+    new.mkdir(parents=True)
+    (new / "PXL_motion.jpg").write_bytes(mo.google())
+    (new / "samsung_motion.jpg").write_bytes(mo.samsung())
+    drive(lib.import_job([tmp_path / "Roll"]))
+    lib.add_recipient("Family", _policy(tmp_path, "keep"))
+    lib.decide_album(lib.find_album("Old").id, "Family", Decision.ALLOWED)
+    drive(lib.export_job("Family", tmp_path / "first"))
+    lib.decide_album(lib.find_album("New").id, "Family", Decision.ALLOWED)
+
+
+def test_what_leaves_is_counted_for_the_photos_that_will_be_sent(tmp_path: Path, mem_keyring) -> None:
+    """With photos sent before, the summary counts what leaves twice: for the photos not sent yet (what
+    the export sends by default) and for all of them again; each is what that export's receipt says."""
+    with LibraryService.open(tmp_path / "home") as lib:
+        _sent_before(tmp_path, lib)
+        summary = summarize(lib, "Family")
+        only_new = drive(lib.export_job("Family", tmp_path / "new", only_new=True))
+        again = drive(lib.export_job("Family", tmp_path / "again"))
+        policy = lib.policy_of(lib.recipient("Family"))
+    assert summary.to_send(only_new=True).photos == 2 == len(only_new.exported)
+    assert summary.to_send(only_new=False).photos == 4 == len(again.exported)
+    new, every = summary.outgoing(only_new=True), summary.outgoing(only_new=False)
+    assert dict(new.leaving) == dict(_receipt_counts(only_new.receipt))
+    assert dict(every.leaving) == dict(_receipt_counts(again.receipt))
+    assert dict(new.removed) == dict(_receipt_removed(only_new, policy))
+    assert dict(every.removed) == dict(_receipt_removed(again, policy))
+    # The two old photos have a place; the new ones' videos are theirs alone.
+    assert dict(new.leaving)[SHORT_VIDEO] == 2 == dict(every.leaving)[SHORT_VIDEO]
+    assert dict(new.removed)["Location"] < dict(every.removed)["Location"]

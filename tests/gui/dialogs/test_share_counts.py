@@ -61,3 +61,30 @@ def test_the_dialog_the_message_and_the_receipt_say_the_same_count(qtbot, tmp_pa
         assert said[1] == f"3 photos left ({NOTE}); none was withheld."
         assert len(list((tmp_path / "out").glob("photo-*"))) == 4  # the files the words promise
     assert runner.shutdown()
+
+
+def test_what_leaves_follows_the_sent_before_choice(qtbot, tmp_path: Path, mem_keyring) -> None:
+    """Two photos were sent before, two are new: "Leaves with them" and "Removed" count the two new ones
+    while "Only photos not sent yet" is chosen, and all four once "All again" is."""
+    from tests.core.library.test_sharing_summary import _sent_before
+
+    runner = TaskRunner()
+    with LibraryService.open(tmp_path / "home") as lib:
+        _sent_before(tmp_path, lib)
+        dlg = ShareDialog(lib, runner, "Family")
+        qtbot.addWidget(dlg)
+        dlg.show()
+        qtbot.waitUntil(lambda: dlg.state is State.READY, timeout=10_000)
+        assert dlg.only_new.isChecked() and dlg.to_send() == 2
+        assert dlg.summary is not None
+        for only_new, button in ((True, dlg.only_new), (False, dlg.all_again), (True, dlg.only_new)):
+            button.setChecked(True)
+            out = dlg.summary.outgoing(only_new)
+            leaving, removed = plain(dlg.leaving_label.text()), plain(dlg.removed_label.text())
+            assert leaving == ", ".join(f"{label} ({n} photo{'s' * (n != 1)})" for label, n in out.leaving)
+            assert removed == ", ".join(f"{label} ({n} photo{'s' * (n != 1)})" for label, n in out.removed)
+            assert f"Time ({4 - 2 * only_new} photos)" in leaving
+            which = "the 2 photos not sent yet" if only_new else "all 4 photos again"
+            assert dlg.summary_box.title() == f"What will leave this device: {which}"
+            assert f"{4 - 2 * only_new} photos will be sent" in plain(dlg.status_label.text())
+    assert runner.shutdown()
