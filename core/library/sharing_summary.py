@@ -30,7 +30,7 @@ from core.model.categories import LABELS, Category
 from core.model.inventory import Need
 from core.model.jobs import CancelToken, Job, Progress, drive
 from core.model.policy import Action, Policy, PolicyError
-from core.pipeline.description import CATEGORY_RISK, MOTION_PREFIX, Risk, plain_error
+from core.pipeline.description import CATEGORY_RISK, MOTION_PREFIX, Risk, plain_error, plural
 from core.pipeline.file_counts import FileCount
 from core.pipeline.inspection import describe_os_error, open_readonly
 from core.pipeline.pairs import export_order
@@ -65,6 +65,9 @@ class Outgoing:
     leaving: list[tuple[str, int]] = field(default_factory=list)  # (label, photos carrying it)
     risky: set[str] = field(default_factory=set)  # labels of leaving categories that tell where/who/what
     removed: list[tuple[str, int]] = field(default_factory=list)
+    live_alone: int = 0  # Live Photos whose movie stays: the still goes alone
+    motion_alone: int = 0  # motion photos whose video stays: the still goes alone
+    live_names: tuple[str, str] = ("", "")  # a Live Photo's still and movie as they will be named
 
 
 @dataclass
@@ -130,6 +133,9 @@ class _Photo:
     removed: set[str] = field(default_factory=set)
     movie: bool = False  # a Live Photo whose movie leaves as a file of its own
     motion: bool = False  # a motion photo whose video leaves inside the photo's file
+    live: bool = False  # a Live Photo, whether its movie leaves or not
+    motion_stays: bool = False  # a motion photo whose video stays on this device
+    names: tuple[str, str] = ("", "")  # a Live Photo's still and movie, as the export names them
 
 
 def leaving_of(preview: Preview) -> tuple[list[str], bool]:
@@ -204,9 +210,15 @@ def summary_job(
         photo.movie |= still is not None
         photo.motion |= video
         photo.removed |= removed_of(preview)
+        photo.motion_stays |= any(s.item.key == MOTION_KEY for s in preview.stays)
         movie = pairs.get(path)
-        if still is None and movie is not None and not policy.keeps_motion:
-            photo.removed.add(SHORT_VIDEO)  # the Live Photo's movie stays on this device
+        if still is None and movie is not None:
+            photo.live = True
+            photo.names = (preview.output_name, photo.names[1])
+            if not policy.keeps_motion:
+                photo.removed.add(SHORT_VIDEO)  # the Live Photo's movie stays on this device
+        elif still is not None:
+            photo.names = (photo.names[0], preview.output_name)
     fingerprints = dict(sources)
     sent = service.sent_to(recipient)
     new = [photo for path, photo in photos.items() if fingerprints.get(path) not in sent]
@@ -266,6 +278,9 @@ def _outgoing(policy: Policy, photos: int, planned: Sequence[_Photo]) -> Outgoin
         # camera settings), and then it is in both lists.
         removed.update(photo.removed)
     out = Outgoing(FileCount(photos, sum(p.movie for p in planned), sum(p.motion for p in planned)))
+    out.live_alone = sum(p.live and not p.movie for p in planned)
+    out.motion_alone = sum(p.motion_stays for p in planned)
+    out.live_names = next((p.names for p in planned if p.movie and all(p.names)), ("", ""))
     for key, n in sorted(leaving.items(), key=lambda kv: _order(kv[0])):
         label = _label(key, policy)
         out.leaving.append((label, n))
@@ -275,6 +290,33 @@ def _outgoing(policy: Policy, photos: int, planned: Sequence[_Photo]) -> Outgoin
     for key, n in sorted(removed.items(), key=lambda kv: _order(kv[0])):
         out.removed.append((removed_label(key, policy), n))
     return out
+
+
+def moving_words(policy: Policy, out: Outgoing) -> list[str]:
+    """What leaves of the Live Photos and motion photos among ``out``, one sentence for each kind there
+    is: a Live Photo's movie leaves as a file of its own (its name given as the export will give it), a
+    motion photo's video inside the photo's file; or the still goes alone. Nothing for photos that are
+    neither."""
+    how = "as it is" if policy.passthrough else "cleaned"
+    lines = []
+    movies, alone = out.count.movies, out.live_alone
+    if movies:
+        still, movie = out.live_names
+        example = f" ({still} + {movie})" if still and movie else ""
+        head = plural(movies, "Live Photo") if alone else "Live Photos"
+        both = "as they are" if policy.passthrough else "both cleaned"
+        lines.append(f"{head}: the still and its movie, {both}{example}.")
+    if alone:
+        head = plural(alone, "Live Photo") if movies else "Live Photos"
+        lines.append(f"{head}: the still only; the movie stays on this computer.")
+    videos, still_only = out.count.motion, out.motion_alone
+    if videos:
+        head = plural(videos, "motion photo") if still_only else "Motion photos"
+        lines.append(f"{head[:1].upper()}{head[1:]}: the video stays inside the photo's file, {how}.")
+    if still_only:
+        head = plural(still_only, "motion photo") if videos else "Motion photos"
+        lines.append(f"{head[:1].upper()}{head[1:]}: the still only; the video stays on this computer.")
+    return lines
 
 
 def removed_label(key: str, policy: Policy) -> str:
@@ -315,6 +357,6 @@ def _order(key: str) -> int:
 
 
 __all__ = [
-    "SHORT_VIDEO", "Outgoing", "ShareSummary", "leaving_of", "removed_label", "removed_of", "summarize",
-    "summary_job",
+    "SHORT_VIDEO", "Outgoing", "ShareSummary", "leaving_of", "moving_words", "removed_label", "removed_of",
+    "summarize", "summary_job",
 ]

@@ -47,11 +47,10 @@ from PySide6.QtWidgets import (
 )
 
 from core.library.service import LibraryService
-from core.library.sharing_summary import ShareSummary, summary_job
+from core.library.sharing_summary import ShareSummary, moving_words, summary_job
 from core.model.jobs import CancelToken, Progress
 from core.model.policy import BLUR, KEEP, policy_label
 from core.pipeline.file_counts import held_words, of_exported
-from core.pipeline.preview_words import live_photos_words
 from gui.dialogs.receipt_dialog import ReceiptDialog
 from gui.dialogs.share_summary import categories_html, esc, photos_text
 from gui.tasks import Task, TaskRunner
@@ -399,14 +398,6 @@ class ShareDialog(QDialog):
                 )
             else:
                 self.faces_label.setText("Left as they are (not blurred).")
-            if p.passthrough or p.file_names == KEEP:
-                names = "The original file names leave too."
-            else:
-                names = (
-                    "Neutral names (photo-0001.jpg, photo-0002.jpg, …); the original names stay on this "
-                    "computer."
-                )
-            self.names_label.setText(f"{names}<br>{esc(live_photos_words(p))}")
         if s.sent is not None and s.sent.sent:
             self.sent_label.setText(esc(s.sent.sentence))
             self.only_new.setText(f"Only photos &not sent yet ({s.sent.new})")
@@ -447,6 +438,13 @@ class ShareDialog(QDialog):
             return
         out = s.outgoing(self.sending_only_new())
         self.summary_box.setTitle(s.heading(self.sending_only_new()))
+        if p.passthrough or p.file_names == KEEP:
+            names = "The original file names leave too."
+        else:
+            names = "Neutral names (photo-0001.jpg, photo-0002.jpg, …); the original names stay on this "
+            names += "computer."
+        # A Live Photo's movie or a motion photo's video only where the photos that leave have one.
+        self.names_label.setText("<br>".join(esc(line) for line in [names, *moving_words(p, out)]))
         if not out.count.photos:
             self.leaving_label.setText("Nothing: there is no photo to send.")
             self.removed_label.setText("—")

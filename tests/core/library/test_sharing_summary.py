@@ -243,3 +243,42 @@ def test_what_leaves_is_counted_for_the_photos_that_will_be_sent(tmp_path: Path,
     # The two old photos have a place; the new ones' videos are theirs alone.
     assert dict(new.leaving)[SHORT_VIDEO] == 2 == dict(every.leaving)[SHORT_VIDEO]
     assert dict(new.removed)["Location"] < dict(every.removed)["Location"]
+
+
+@pytest.mark.parametrize("motion", ["keep", "remove"])
+def test_live_and_motion_photos_are_said_only_as_they_leave(tmp_path: Path, phone: Path, motion: str,
+                                                             mem_keyring) -> None:
+    """One sentence per kind of moving photo among those that leave, as the export treats it: a Live
+    Photo's movie is a file of its own, named like its still (as the export names it); a motion photo's
+    video is inside the photo's file; or the still goes alone. Photos that are neither: no sentence."""
+    from core.library.sharing_summary import moving_words
+
+    plain_only = tmp_path / "Plain"
+    make_jpeg(plain_only / "a.jpg", 3)
+    with LibraryService.open(tmp_path / "home") as lib:
+        drive(lib.import_job([phone, plain_only]))
+        lib.add_recipient("Family", _policy(tmp_path, motion))
+        lib.decide_album(lib.find_album("Phone").id, "Family", Decision.ALLOWED)
+        summary = summarize(lib, "Family")
+        result = drive(lib.export_job("Family", tmp_path / "out"))
+        lib.add_recipient("Friends", _policy(tmp_path, motion))
+        lib.decide_album(lib.find_album("Plain").id, "Friends", Decision.ALLOWED)
+        plain_summary = summarize(lib, "Friends")
+    assert plain_summary.policy is not None and moving_words(plain_summary.policy, plain_summary.every) == []
+    assert summary.policy is not None
+    words = moving_words(summary.policy, summary.every)
+    names = sorted(Path(e.output).name for e in result.exported)
+    if motion == "keep":
+        movie = next(n for n in names if n.endswith(".mov"))
+        still = next(n for n in names if n != movie and Path(n).stem == Path(movie).stem)
+        assert words == [
+            "Live Photos: the still and its movie, both cleaned (photo-0001.jpg + photo-0001.mov).",
+            "Motion photos: the video stays inside the photo's file, cleaned.",
+        ]
+        assert (Path(still).suffix, Path(movie).suffix) == (".jpg", ".mov")  # as the example says
+    else:
+        assert not [n for n in names if n.endswith(".mov")]
+        assert words == [
+            "Live Photos: the still only; the movie stays on this computer.",
+            "Motion photos: the still only; the video stays on this computer.",
+        ]

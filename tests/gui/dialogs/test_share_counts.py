@@ -50,6 +50,10 @@ def test_the_dialog_the_message_and_the_receipt_say_the_same_count(qtbot, tmp_pa
         dlg.show()
         qtbot.waitUntil(lambda: dlg.state is State.READY, timeout=10_000)
         assert plain(dlg.photos_label.text()) == f"3 photos you allowed for Family ({NOTE})"
+        assert plain(dlg.names_label.text()).splitlines()[1:] == [
+            "Live Photos: the still and its movie, both cleaned (photo-0001.jpg + photo-0001.mov).",
+            "Motion photos: the video stays inside the photo's file, cleaned.",
+        ]
         dlg.set_destination(tmp_path / "out")
         dlg.start_export()
         qtbot.waitUntil(lambda: dlg.state is State.DONE, timeout=20_000)
