@@ -35,7 +35,14 @@ from core.pipeline.file_counts import FileCount
 from core.pipeline.inspection import describe_os_error, open_readonly
 from core.pipeline.pairs import export_order
 from core.pipeline.preview import WITHHELD_VIDEO_FACES, plan_file
-from core.pipeline.preview_words import LAYOUT, LAYOUT_LABEL, motion_video_leaves, stays_of
+from core.pipeline.preview_words import (
+    LAYOUT,
+    LAYOUT_LABEL,
+    conversion_of,
+    motion_video_leaves,
+    reencoded_why,
+    stays_of,
+)
 from core.pipeline.receipts import carried
 
 if TYPE_CHECKING:
@@ -68,6 +75,7 @@ class Outgoing:
     live_alone: int = 0  # Live Photos whose movie stays: the still goes alone
     motion_alone: int = 0  # motion photos whose video stays: the still goes alone
     live_names: tuple[str, str] = ("", "")  # a Live Photo's still and movie as they will be named
+    converted: list[tuple[str, str, int]] = field(default_factory=list)  # (from, to, photos): HEIC as JPEG
 
 
 @dataclass
@@ -136,6 +144,7 @@ class _Photo:
     live: bool = False  # a Live Photo, whether its movie leaves or not
     motion_stays: bool = False  # a motion photo whose video stays on this device
     names: tuple[str, str] = ("", "")  # a Live Photo's still and movie, as the export names them
+    converted: tuple[str, str] | None = None  # (from, to): the picture leaves saved again in another format
 
 
 def leaving_of(preview: Preview) -> tuple[list[str], bool]:
@@ -211,6 +220,8 @@ def summary_job(
         photo.motion |= video
         photo.removed |= removed_of(preview)
         photo.motion_stays |= any(s.item.key == MOTION_KEY for s in preview.stays)
+        if still is None:
+            photo.converted = conversion_of(preview)
         movie = pairs.get(path)
         if still is None and movie is not None:
             photo.live = True
@@ -281,6 +292,8 @@ def _outgoing(policy: Policy, photos: int, planned: Sequence[_Photo]) -> Outgoin
     out.live_alone = sum(p.live and not p.movie for p in planned)
     out.motion_alone = sum(p.motion_stays for p in planned)
     out.live_names = next((p.names for p in planned if p.movie and all(p.names)), ("", ""))
+    conversions = Counter(p.converted for p in planned if p.converted is not None)
+    out.converted = [(src, to, n) for (src, to), n in sorted(conversions.items())]
     for key, n in sorted(leaving.items(), key=lambda kv: _order(kv[0])):
         label = _label(key, policy)
         out.leaving.append((label, n))
@@ -317,6 +330,17 @@ def moving_words(policy: Policy, out: Outgoing) -> list[str]:
         head = plural(still_only, "motion photo") if videos else "Motion photos"
         lines.append(f"{head[:1].upper()}{head[1:]}: the still only; the video stays on this computer.")
     return lines
+
+
+def converted_words(out: Outgoing) -> str:
+    """The photos among ``out`` whose picture leaves converted, with why that matters, in one sentence:
+    "1 photo, from HEIC to JPEG: the picture is saved again at high quality, so it is not an exact copy
+    of the original." Empty when every picture leaves as it is."""
+    if not out.converted:
+        return ""
+    parts = [f"{plural(n, 'photo')}, " + (f"from {src} to {to}" if src != to else "saved again")
+             for src, to, n in out.converted]
+    return f"{'; '.join(parts)}: {reencoded_why(sum(n for _, _, n in out.converted))}."
 
 
 def removed_label(key: str, policy: Policy) -> str:
@@ -357,6 +381,6 @@ def _order(key: str) -> int:
 
 
 __all__ = [
-    "SHORT_VIDEO", "Outgoing", "ShareSummary", "leaving_of", "moving_words", "removed_label", "removed_of",
-    "summarize", "summary_job",
+    "SHORT_VIDEO", "Outgoing", "ShareSummary", "converted_words", "leaving_of", "moving_words",
+    "removed_label", "removed_of", "summarize", "summary_job",
 ]

@@ -47,7 +47,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.library.service import LibraryService
-from core.library.sharing_summary import ShareSummary, moving_words, summary_job
+from core.library.sharing_summary import ShareSummary, converted_words, moving_words, summary_job
 from core.model.jobs import CancelToken, Progress
 from core.model.policy import BLUR, KEEP, policy_label
 from core.pipeline.file_counts import held_words, of_exported
@@ -164,12 +164,16 @@ class ShareDialog(QDialog):
         self.faces_label = self._value("")
         self.names_label = self._value("")
         self.problems_label = self._value("")
+        self.converted_label = self._value("")
         form.addRow("Photos:", self.photos_label)
         form.addRow("Policy:", self.policy_label)
         form.addRow("Leaves with them:", self.leaving_label)
         form.addRow("Removed:", self.removed_label)
         form.addRow("Faces:", self.faces_label)
         form.addRow("File names:", self.names_label)
+        form.addRow("Converted:", self.converted_label)  # shown only when a picture leaves converted
+        self.summary_form = form
+        form.setRowVisible(self.converted_label, False)
         form.addRow("Known problems:", self.problems_label)
         outer.addWidget(self.summary_box)
 
@@ -445,6 +449,9 @@ class ShareDialog(QDialog):
             names += "computer."
         # A Live Photo's movie or a motion photo's video only where the photos that leave have one.
         self.names_label.setText("<br>".join(esc(line) for line in [names, *moving_words(p, out)]))
+        converted = converted_words(out)
+        self.converted_label.setText(esc(converted))
+        self.summary_form.setRowVisible(self.converted_label, bool(converted))
         if not out.count.photos:
             self.leaving_label.setText("Nothing: there is no photo to send.")
             self.removed_label.setText("—")

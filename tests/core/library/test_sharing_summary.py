@@ -15,6 +15,7 @@ from core.library.service import LibraryService
 from core.library.sharing_summary import SHORT_VIDEO, summarize
 from core.model.categories import LABELS, Category
 from core.model.jobs import drive
+from tests.core import heic_fixtures as hf
 from tests.core import live_fixtures as live
 from tests.core import motion_fixtures as mo
 from tests.core import mp4_fixtures as fx
@@ -282,3 +283,35 @@ def test_live_and_motion_photos_are_said_only_as_they_leave(tmp_path: Path, phon
             "Live Photos: the still only; the movie stays on this computer.",
             "Motion photos: the still only; the video stays on this computer.",
         ]
+
+
+@pytest.mark.skipif(not hf.heic_encoder_available(), reason="no HEIC encoder")
+def test_a_conversion_is_said_before_the_export_as_the_receipt_says_after(tmp_path: Path,
+                                                                         mem_keyring) -> None:
+    """Two HEICs (one a motion photo) leave as JPEGs: the summary says so before the export, with the
+    count the receipt then records as re-encoded."""
+    from core.library.sharing_summary import converted_words
+
+    roll = tmp_path / "Roll"
+    make_jpeg(roll / "Old" / "a.jpg", 1)
+    (roll / "New").mkdir(parents=True)
+    (roll / "New" / "IMG_0001.HEIC").write_bytes(hf.real_heic())
+    (roll / "New" / "motion.heic").write_bytes(mo.heic())
+    with LibraryService.open(tmp_path / "home") as lib:
+        drive(lib.import_job([roll]))
+        lib.add_recipient("Family", _policy(tmp_path, "keep"))
+        lib.decide_album(lib.find_album("Old").id, "Family", Decision.ALLOWED)
+        before = summarize(lib, "Family")
+        drive(lib.export_job("Family", tmp_path / "first"))
+        lib.decide_album(lib.find_album("New").id, "Family", Decision.ALLOWED)
+        summary = summarize(lib, "Family")
+        result = drive(lib.export_job("Family", tmp_path / "out", only_new=True))
+    assert converted_words(before.every) == ""  # a JPEG leaves as it is
+    said = converted_words(summary.outgoing(only_new=True))
+    assert said == ("2 photos, from HEIC to JPEG: each picture is saved again at high quality, so none is an "
+                    "exact copy of its original.")
+    files = result.receipt["files"]
+    assert isinstance(files, list) and not result.withheld
+    reencoded = [f for f in files if f["pixels"] == "re-encoded"]
+    assert len(reencoded) == 2 == len(files) and all(f["output"].endswith(".jpg") for f in reencoded)
+    assert converted_words(summary.outgoing(only_new=False)) == said  # all again adds the JPEG, as it is

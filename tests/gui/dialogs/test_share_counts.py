@@ -16,6 +16,7 @@ from core.library.service import LibraryService
 from core.model.jobs import drive
 from gui.dialogs.share_dialog import ShareDialog, State
 from gui.tasks import TaskRunner
+from tests.core import heic_fixtures as hf
 from tests.core import live_fixtures as live
 from tests.core import motion_fixtures as mo
 from tests.core.library.test_library import make_jpeg
@@ -91,4 +92,34 @@ def test_what_leaves_follows_the_sent_before_choice(qtbot, tmp_path: Path, mem_k
             which = "the 2 photos not sent yet" if only_new else "all 4 photos again"
             assert dlg.summary_box.title() == f"What will leave this device: {which}"
             assert f"{4 - 2 * only_new} photos will be sent" in plain(dlg.status_label.text())
+    assert runner.shutdown()
+
+
+@pytest.mark.skipif(not hf.heic_encoder_available(), reason="no HEIC encoder")
+def test_a_conversion_has_a_line_of_its_own_only_when_there_is_one(qtbot, tmp_path: Path,
+                                                                    mem_keyring) -> None:
+    root = tmp_path / "Phone"
+    make_jpeg(root / "plain.jpg", 1)
+    (root / "IMG_0001.HEIC").write_bytes(hf.real_heic())
+    runner = TaskRunner()
+    with LibraryService.open(tmp_path / "home") as lib:
+        drive(lib.import_job([root]))
+        lib.add_recipient("Family", "minimal")
+        lib.decide_album(lib.find_album("Phone").id, "Family", Decision.ALLOWED)
+        dlg = ShareDialog(lib, runner, "Family")
+        qtbot.addWidget(dlg)
+        dlg.show()
+        qtbot.waitUntil(lambda: dlg.state is State.READY, timeout=10_000)
+        assert dlg.converted_label.isVisible()
+        assert plain(dlg.converted_label.text()) == (
+            "1 photo, from HEIC to JPEG: the picture is saved again at high quality, so it is not an exact "
+            "copy of the original.")
+        assert dlg.summary_form.labelForField(dlg.converted_label).text() == "Converted:"
+        lib.decide_photos([lib.fingerprint_of(root / "IMG_0001.HEIC")], "Family", Decision.DENIED)
+        only_jpeg = ShareDialog(lib, runner, "Family")
+        qtbot.addWidget(only_jpeg)
+        only_jpeg.show()
+        qtbot.waitUntil(lambda: only_jpeg.state is State.READY, timeout=10_000)
+        assert not only_jpeg.converted_label.isVisible()
+        assert not only_jpeg.summary_form.labelForField(only_jpeg.converted_label).isVisible()
     assert runner.shutdown()
