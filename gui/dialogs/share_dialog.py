@@ -51,6 +51,8 @@ from core.library.sharing_summary import ShareSummary, converted_words, moving_w
 from core.model.jobs import CancelToken, Progress
 from core.model.policy import BLUR, KEEP, policy_label
 from core.pipeline.file_counts import held_words, of_exported
+from core.pipeline.receipt_words import originals_of_result
+from core.pipeline.receipts import ExportResult
 from gui.dialogs.receipt_dialog import ReceiptDialog
 from gui.dialogs.share_summary import categories_html, esc, photos_text
 from gui.tasks import Task, TaskRunner
@@ -608,7 +610,8 @@ class ShareDialog(QDialog):
         if self.receipt_view is None:
             receipt = getattr(self.result, "receipt", None) or {}
             saved_as = str(getattr(self.result, "receipt_path", ""))
-            self.receipt_view = ReceiptDialog(receipt, saved_as, self)
+            originals = originals_of_result(self.result) if isinstance(self.result, ExportResult) else None
+            self.receipt_view = ReceiptDialog(receipt, saved_as, self, originals=originals)
         self.receipt_view.show()
         self.receipt_view.raise_()
 
