@@ -25,6 +25,7 @@ from core.model.inventory import Item
 from core.model.policy import POLICY_CATEGORIES, policy_label
 from core.pipeline.description import HIDDEN_WORDS, UNREADABLE, join_words, plain_error, plural
 from core.pipeline.file_counts import LIVE_PARTNER, VIDEO_SUFFIXES, held_words, of_entries
+from core.pipeline.preview_words import format_name, reencoded_why
 from core.pipeline.readings import format_moment, hidden_kind
 from core.pipeline.receipts import MOTION_VIDEO, ExportResult, carried
 
@@ -210,7 +211,9 @@ def _sent(entry: Mapping[str, object], technical: str, originals: Originals) -> 
     if blurred:
         notes.append(f"{plural(blurred, 'face')} blurred")
     if _text(entry, "pixels") == "re-encoded":
-        notes.append("the picture re-encoded in another format")
+        # The same words as the pane and Share said before the export ("converted from HEIC to JPEG").
+        into = f" to {format_name(name)}" if PurePath(name).suffix else ""
+        notes.append(f"converted{into}: {reencoded_why()}")
     partner = _text(entry, LIVE_PARTNER)
     if partner:
         if partner.lower().endswith(VIDEO_SUFFIXES):

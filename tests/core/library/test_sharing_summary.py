@@ -315,3 +315,9 @@ def test_a_conversion_is_said_before_the_export_as_the_receipt_says_after(tmp_pa
     reencoded = [f for f in files if f["pixels"] == "re-encoded"]
     assert len(reencoded) == 2 == len(files) and all(f["output"].endswith(".jpg") for f in reencoded)
     assert converted_words(summary.outgoing(only_new=False)) == said  # all again adds the JPEG, as it is
+    # The receipt viewer says it in the same words after the export.
+    from core.pipeline.receipt_words import receipt_words
+
+    notes = [n for f in receipt_words(result.receipt).sent for n in f.notes if n.startswith("converted")]
+    assert notes == ["converted to JPEG: the picture is saved again at high quality, so it is not an exact "
+                     "copy of the original"] * 2
