@@ -19,6 +19,7 @@ from core.library import events as ev
 from core.library.ledger import Entry, Verification
 from core.model.policy import policy_label
 from core.pipeline.file_counts import LIVE_PARTNER, held_words, is_live_movie, of_entries
+from core.pipeline.receipt_words import Originals
 from core.pipeline.receipts import RECEIPT_NAME
 
 NAMES_SHOWN = 3  # photo names in a sentence before "and N more"
@@ -33,6 +34,7 @@ class HistoryItem:
     fingerprints: tuple[str, ...] = ()  # the photos the entry concerns, in the entry's order
     out: str = ""  # an export's output folder (or zip file)
     receipt: str = ""  # an export's receipt file, when it is a separate file
+    originals: Originals | None = None  # an export's originals, where the library still knows them
 
     def concerns(self, name_or_fingerprint: str, names: Mapping[str, str]) -> bool:
         """True when the entry is about a photo whose file name contains the text (or that fingerprint)."""
@@ -118,7 +120,8 @@ def item_of(entry: Entry, names: Mapping[str, str]) -> HistoryItem:
             fps = tuple(str(f.get("fingerprint", "")) for f in event.files if f.get("fingerprint"))
             out = event.out
             receipt = str(Path(out) / RECEIPT_NAME) if out and not out.endswith(".zip") else ""
-            return HistoryItem(entry, when, event.recipient, _export(event, names), fps, out, receipt)
+            return HistoryItem(entry, when, event.recipient, _export(event, names), fps, out, receipt,
+                               originals_of(event, names))
         case ev.ExportStarted():
             sentence = f"Started sending {_photos(event.photos)} to {event.recipient}"
             return HistoryItem(entry, when, event.recipient, sentence, (), event.out)
@@ -128,6 +131,35 @@ def item_of(entry: Entry, names: Mapping[str, str]) -> HistoryItem:
             kind, recipient, what = ev.describe(event)
             sentence = f"{recipient}: {what}" if recipient else f"{kind}: {what}"
             return HistoryItem(entry, when, recipient, sentence)
+
+
+def originals_of(e: ev.Exported, names: Mapping[str, str]) -> Originals:
+    """Which original became which file of an export: its ledger entry records each output's name and
+    hash with the original's fingerprint, and the library knows that fingerprint's file name. Files whose
+    original is no longer in the library are left out."""
+    sent = {
+        (str(f.get("output", "")), str(f.get("output_sha256", ""))): names[fp]
+        for f in e.files
+        if (fp := str(f.get("fingerprint", ""))) in names
+    }
+    held = tuple((names.get(str(w.get("fingerprint", "")), ""), str(w.get("reason", ""))) for w in e.withheld)
+    return Originals(sent, held)
+
+
+OUTPUTS_SHOWN = 12  # "IMG_3001.jpg → photo-0001.jpg" in an export's details before "and N more"
+
+
+def outputs_text(originals: Originals) -> str:
+    """"IMG_3001.jpg → photo-0001.jpg, IMG_3002.jpg → photo-0002.jpg and 3 more (all in the receipt)";
+    "" when no original is known or every file kept its name."""
+    pairs = [f"{original} → {output}" for (output, _sha), original in originals.sent.items()
+             if original != output]
+    if not pairs:
+        return ""
+    shown = pairs[:OUTPUTS_SHOWN]
+    if len(pairs) > len(shown):
+        return ", ".join(shown) + f" and {len(pairs) - len(shown)} more (all in the receipt)"
+    return ", ".join(shown[:-1]) + " and " + shown[-1] if len(shown) > 1 else shown[0]
 
 
 def _local(iso: str) -> str:
@@ -172,18 +204,22 @@ def entry_facts(item: HistoryItem, bad: bool = False) -> list[tuple[str, str]]:
     ``bad``: this entry fails the ledger's verification."""
     event = ev.parse(item.entry.data())
     by = "Photo Consent, when it found the photo edited" if isinstance(event, ev.DecisionsCarried) else (
-        "You, with Photo Consent on this computer"
+        "You, with Photo Consent on this device"
     )
     if bad:
         signature = "Fails verification: from this entry on, the history cannot be trusted"
     elif item.entry.signed:
-        signature = "Signed with this computer's key, and verified"
+        signature = "Signed with this device's key, and verified"
     else:
         signature = "Not signed (there was no keyring when it was written)"
     facts = [("What", item.sentence), ("When", _local(item.when)), ("Who", by)]
     if item.recipient:
         facts.append(("Recipient", item.recipient))
-    facts += [("Result", _result(event)), ("Signature", signature)]
+    facts.append(("Result", _result(event)))
+    outputs = outputs_text(item.originals) if item.originals is not None else ""
+    if outputs:
+        facts.append(("Files", outputs))  # which original became which file: only this computer knows
+    facts.append(("Signature", signature))
     return facts
 
 
@@ -222,12 +258,12 @@ def verification_text(check: Verification, signed: int, total: int) -> tuple[str
         if total == 1:
             return "warning", (
                 "The one entry is not signed: there was no password store (keyring) to seal it when it was "
-                "written. It shows no accidental damage, but someone using this computer could change it "
+                "written. It shows no accidental damage, but someone using this device could change it "
                 "unnoticed."
             )
         return "warning", (
             f"None of the {total} entries is signed: there was no password store (keyring) to seal them when "
-            "they were written. They show no accidental damage, but someone using this computer could "
+            "they were written. They show no accidental damage, but someone using this device could "
             "change them unnoticed."
         )
     return "warning", (

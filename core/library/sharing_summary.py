@@ -18,7 +18,7 @@ how far it got: 10,000 camera photos take seconds, and the dialog shows the coun
 from __future__ import annotations
 
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,12 +30,19 @@ from core.model.categories import LABELS, Category
 from core.model.inventory import Need
 from core.model.jobs import CancelToken, Job, Progress, drive
 from core.model.policy import Action, Policy, PolicyError
-from core.pipeline.description import CATEGORY_RISK, MOTION_PREFIX, Risk, plain_error
+from core.pipeline.description import CATEGORY_RISK, MOTION_PREFIX, Risk, plain_error, plural
 from core.pipeline.file_counts import FileCount
 from core.pipeline.inspection import describe_os_error, open_readonly
 from core.pipeline.pairs import export_order
 from core.pipeline.preview import WITHHELD_VIDEO_FACES, plan_file
-from core.pipeline.preview_words import is_motion_part, motion_video_leaves
+from core.pipeline.preview_words import (
+    LAYOUT,
+    LAYOUT_LABEL,
+    conversion_of,
+    motion_video_leaves,
+    reencoded_why,
+    stays_of,
+)
 from core.pipeline.receipts import carried
 
 if TYPE_CHECKING:
@@ -46,7 +53,29 @@ SHORT_VIDEO = "Short videos of Live and motion photos"
 PLANNERS = 2  # photos read at once
 PROGRESS_EVERY = 50  # photos between two progress reports
 DISPLAY_LABEL = "Orientation and colour profile"
-OWN_LINES = (str(Category.FACES), str(Category.FILE))  # faces and file names have their own lines
+OWN_LINES = (str(Category.FACES), str(Category.FILE))  # what leaves of these has a line of its own
+# What stays of the technical category when the policy sends what displays the photo (the leaving side
+# is DISPLAY_LABEL), and of the file category: the original's name (unless the policy keeps names) and
+# the time it was last changed.
+OTHER_TECHNICAL = "Camera settings and other technical data"
+FILE_NAME_AND_DATE = "Original file name and date"
+FILE_NAME = "Original file name"
+FILE_DATE = "Date the file was last changed"
+
+
+@dataclass
+class Outgoing:
+    """What leaves under one answer to "Sent before?": every photo allowed, or only those the recipient
+    has not received yet. The dialog shows the one chosen, and switches when the choice changes."""
+
+    count: FileCount = FileCount(0)  # the photos in files, as the receipt will count them
+    leaving: list[tuple[str, int]] = field(default_factory=list)  # (label, photos carrying it)
+    risky: set[str] = field(default_factory=set)  # labels of leaving categories that tell where/who/what
+    removed: list[tuple[str, int]] = field(default_factory=list)
+    live_alone: int = 0  # Live Photos whose movie stays: the still goes alone
+    motion_alone: int = 0  # motion photos whose video stays: the still goes alone
+    live_names: tuple[str, str] = ("", "")  # a Live Photo's still and movie as they will be named
+    converted: list[tuple[str, str, int]] = field(default_factory=list)  # (from, to, photos): HEIC as JPEG
 
 
 @dataclass
@@ -56,20 +85,52 @@ class ShareSummary:
     policy_error: str = ""
     policy_spec: str = ""  # as stored: a built-in name or the path of the recipient's TOML copy
     photos: int = 0
-    leaving: list[tuple[str, int]] = field(default_factory=list)  # (label, photos carrying it)
-    risky: set[str] = field(default_factory=set)  # labels of leaving categories that tell where/who/what
-    removed: list[tuple[str, int]] = field(default_factory=list)
     unreadable: list[tuple[str, str]] = field(default_factory=list)  # (file name, reason)
     sent: AlreadySent | None = None  # of these photos, those the ledger says the recipient already has
     videos_withheld: list[str] = field(default_factory=list)  # file names: the policy blurs faces
     withheld: list[tuple[str, str]] = field(default_factory=list)  # (file name, why): the policy's reasons
     last_destination: str = ""  # where the recipient's last export went (the ledger), offered again
-    count: FileCount = FileCount(0)  # the photos in files, as the receipt will count them
-    count_new: FileCount = FileCount(0)  # the same for the photos not sent before
+    every: Outgoing = field(default_factory=Outgoing)  # all the photos allowed
+    new: Outgoing = field(default_factory=Outgoing)  # only those not sent before
+
+    def outgoing(self, only_new: bool) -> Outgoing:
+        """What the export sends: every photo, or only those the recipient has not received yet."""
+        return self.new if only_new else self.every
 
     def to_send(self, only_new: bool) -> FileCount:
-        """What the export takes: every photo, or only those the recipient has not received yet."""
-        return self.count_new if only_new else self.count
+        return self.outgoing(only_new).count
+
+    def heading(self, only_new: bool) -> str:
+        """The summary's title, saying which photos it counts once some were sent before."""
+        title = "What will leave this device"
+        if self.sent is None or not self.sent.sent:
+            return title
+        if only_new:
+            n = self.new.count.photos
+            which = "nothing, every photo was sent before" if not n else (
+                "the photo not sent yet" if n == 1 else f"the {n} photos not sent yet")
+            return f"{title}: {which}"
+        return f"{title}: all {self.every.count.photos_text} again"
+
+    @property
+    def count(self) -> FileCount:
+        return self.every.count
+
+    @property
+    def count_new(self) -> FileCount:
+        return self.new.count
+
+    @property
+    def leaving(self) -> list[tuple[str, int]]:
+        return self.every.leaving
+
+    @property
+    def risky(self) -> set[str]:
+        return self.every.risky
+
+    @property
+    def removed(self) -> list[tuple[str, int]]:
+        return self.every.removed
 
 
 @dataclass(slots=True)
@@ -80,6 +141,10 @@ class _Photo:
     removed: set[str] = field(default_factory=set)
     movie: bool = False  # a Live Photo whose movie leaves as a file of its own
     motion: bool = False  # a motion photo whose video leaves inside the photo's file
+    live: bool = False  # a Live Photo, whether its movie leaves or not
+    motion_stays: bool = False  # a motion photo whose video stays on this device
+    names: tuple[str, str] = ("", "")  # a Live Photo's still and movie, as the export names them
+    converted: tuple[str, str] | None = None  # (from, to): the picture leaves saved again in another format
 
 
 def leaving_of(preview: Preview) -> tuple[list[str], bool]:
@@ -93,18 +158,15 @@ def leaving_of(preview: Preview) -> tuple[list[str], bool]:
     return what.categories, what.motion_video
 
 
-def removed_of(preview: Preview, policy: Policy) -> set[str]:
-    """Categories the policy removes from this file. A motion video that stays counts as a short video
-    removed; what is removed from one that leaves counts as removed from the photo."""
-    video_leaves = motion_video_leaves(preview)
-    out = {
-        str(s.item.category)
-        for s in preview.stays
-        if (not is_motion_part(s.item) or (video_leaves and s.item.key.startswith(MOTION_PREFIX)))
-        and s.item.need is Need.NONE
-        and policy.action(s.item.category) is not Action.KEEP
-    }
-    if any(s.item.key == MOTION_KEY for s in preview.stays):
+def removed_of(preview: Preview) -> set[str]:
+    """What the preview pane lists under "Stays on this device" for this file, by category (``stays_of``:
+    its categories, and LAYOUT for the file's own layout). A motion video that stays is one short video
+    removed; what is removed from one that leaves counts as removed from the photo, as the pane lists it
+    under the video."""
+    out = {fact.category for fact in stays_of(preview)}
+    if motion_video_leaves(preview):
+        out |= {str(s.item.category) for s in preview.stays if s.item.key.startswith(MOTION_PREFIX)}
+    elif any(s.item.key == MOTION_KEY for s in preview.stays):
         out.add(SHORT_VIDEO)
     return out
 
@@ -128,7 +190,7 @@ def summary_job(
     sources = service.allowed_sources(recipient)
     summary = ShareSummary(recipient, policy, error, rec.policy, len(sources))
     summary.sent = already = service.already_sent(recipient)
-    summary.count, summary.count_new = FileCount(len(sources)), FileCount(already.new)
+    summary.every.count, summary.new.count = FileCount(len(sources)), FileCount(already.new)
     summary.last_destination = service.last_destination(recipient)
     if policy is None:
         return summary
@@ -156,16 +218,23 @@ def summary_job(
             photo.leaving.add(SHORT_VIDEO)  # a motion photo's video, or a Live Photo's movie
         photo.movie |= still is not None
         photo.motion |= video
-        photo.removed |= removed_of(preview, policy)
+        photo.removed |= removed_of(preview)
+        photo.motion_stays |= any(s.item.key == MOTION_KEY for s in preview.stays)
+        if still is None:
+            photo.converted = conversion_of(preview)
         movie = pairs.get(path)
-        if still is None and movie is not None and not policy.keeps_motion:
-            photo.removed.add(SHORT_VIDEO)  # the Live Photo's movie stays on this device
-    _count(summary, policy, photos.values())
+        if still is None and movie is not None:
+            photo.live = True
+            photo.names = (preview.output_name, photo.names[1])
+            if not policy.keeps_motion:
+                photo.removed.add(SHORT_VIDEO)  # the Live Photo's movie stays on this device
+        elif still is not None:
+            photo.names = (photo.names[0], preview.output_name)
     fingerprints = dict(sources)
     sent = service.sent_to(recipient)
     new = [photo for path, photo in photos.items() if fingerprints.get(path) not in sent]
-    summary.count = _files(summary.photos, photos.values())
-    summary.count_new = _files(already.new, new)
+    summary.every = _outgoing(policy, summary.photos, list(photos.values()))
+    summary.new = _outgoing(policy, already.new, new)
     return summary
 
 
@@ -193,11 +262,6 @@ def _planned(
                 future.cancel()
 
 
-def _files(photos: int, planned: Iterable[_Photo]) -> FileCount:
-    planned = list(planned)
-    return FileCount(photos, sum(p.movie for p in planned), sum(p.motion for p in planned))
-
-
 def _plan(path: Path, policy: Policy) -> Preview:
     from core.model.preview import Preview
 
@@ -215,22 +279,82 @@ def _withheld(summary: ShareSummary, path: Path, error: str) -> None:
         summary.unreadable.append((path.name, plain_error(error)))
 
 
-def _count(summary: ShareSummary, policy: Policy, photos: Iterable[_Photo]) -> None:
+def _outgoing(policy: Policy, photos: int, planned: Sequence[_Photo]) -> Outgoing:
+    """What ``planned`` carry, counted in photos; ``photos`` also counts those that will be withheld."""
     leaving: Counter[str] = Counter()
     removed: Counter[str] = Counter()
-    for photo in photos:
+    for photo in planned:
         leaving.update(photo.leaving - set(OWN_LINES))
-        # A category that leaves with the photo (its video's time) is not also "removed" from it.
-        removed.update(photo.removed - photo.leaving - set(OWN_LINES))
+        # As the pane lists it: a category can leave in part (the orientation) and stay in part (the
+        # camera settings), and then it is in both lists.
+        removed.update(photo.removed)
+    out = Outgoing(FileCount(photos, sum(p.movie for p in planned), sum(p.motion for p in planned)))
+    out.live_alone = sum(p.live and not p.movie for p in planned)
+    out.motion_alone = sum(p.motion_stays for p in planned)
+    out.live_names = next((p.names for p in planned if p.movie and all(p.names)), ("", ""))
+    conversions = Counter(p.converted for p in planned if p.converted is not None)
+    out.converted = [(src, to, n) for (src, to), n in sorted(conversions.items())]
     for key, n in sorted(leaving.items(), key=lambda kv: _order(kv[0])):
         label = _label(key, policy)
-        summary.leaving.append((label, n))
+        out.leaving.append((label, n))
         category = _category(key)
         if category is not None and CATEGORY_RISK.get(category) is Risk.HIGH:
-            summary.risky.add(label)
+            out.risky.add(label)
     for key, n in sorted(removed.items(), key=lambda kv: _order(kv[0])):
-        category = _category(key)
-        summary.removed.append((LABELS.get(category, key) if category is not None else key, n))
+        out.removed.append((removed_label(key, policy), n))
+    return out
+
+
+def moving_words(policy: Policy, out: Outgoing) -> list[str]:
+    """What leaves of the Live Photos and motion photos among ``out``, one sentence for each kind there
+    is: a Live Photo's movie leaves as a file of its own (its name given as the export will give it), a
+    motion photo's video inside the photo's file; or the still goes alone. Nothing for photos that are
+    neither."""
+    how = "as it is" if policy.passthrough else "cleaned"
+    lines = []
+    movies, alone = out.count.movies, out.live_alone
+    if movies:
+        still, movie = out.live_names
+        example = f" ({still} + {movie})" if still and movie else ""
+        head = plural(movies, "Live Photo") if alone else "Live Photos"
+        both = "as they are" if policy.passthrough else "both cleaned"
+        lines.append(f"{head}: the still and its movie, {both}{example}.")
+    if alone:
+        head = plural(alone, "Live Photo") if movies else "Live Photos"
+        lines.append(f"{head}: the still only; the movie stays on this device.")
+    videos, still_only = out.count.motion, out.motion_alone
+    if videos:
+        head = plural(videos, "motion photo") if still_only else "Motion photos"
+        lines.append(f"{head[:1].upper()}{head[1:]}: the video stays inside the photo's file, {how}.")
+    if still_only:
+        head = plural(still_only, "motion photo") if videos else "Motion photos"
+        lines.append(f"{head[:1].upper()}{head[1:]}: the still only; the video stays on this device.")
+    return lines
+
+
+def converted_words(out: Outgoing) -> str:
+    """The photos among ``out`` whose picture leaves converted, with why that matters, in one sentence:
+    "1 photo, from HEIC to JPEG: the picture is saved again at high quality, so it is not an exact copy
+    of the original." Empty when every picture leaves as it is."""
+    if not out.converted:
+        return ""
+    parts = [f"{plural(n, 'photo')}, " + (f"from {src} to {to}" if src != to else "saved again")
+             for src, to, n in out.converted]
+    return f"{'; '.join(parts)}: {reencoded_why(sum(n for _, _, n in out.converted))}."
+
+
+def removed_label(key: str, policy: Policy) -> str:
+    """The Share dialog's word for what stays of a category (a key of ``removed_of``)."""
+    category = _category(key)
+    if category is Category.TECHNICAL and policy.action(category) is Action.DISPLAY:
+        return OTHER_TECHNICAL
+    if category is Category.FILE:
+        if policy.keeps_names:
+            return FILE_DATE
+        return FILE_NAME if policy.action(category) is Action.KEEP else FILE_NAME_AND_DATE
+    if key == LAYOUT:
+        return LAYOUT_LABEL
+    return LABELS.get(category, key) if category is not None else key
 
 
 def _category(key: str) -> Category | None:
@@ -252,8 +376,11 @@ def _label(key: str, policy: Policy) -> str:
 
 
 def _order(key: str) -> int:
-    ids = [str(c) for c in Category]
+    ids = [str(c) for c in Category] + [SHORT_VIDEO, LAYOUT]
     return ids.index(key) if key in ids else len(ids)
 
 
-__all__ = ["SHORT_VIDEO", "ShareSummary", "leaving_of", "removed_of", "summarize", "summary_job"]
+__all__ = [
+    "SHORT_VIDEO", "Outgoing", "ShareSummary", "converted_words", "leaving_of", "moving_words",
+    "removed_label", "removed_of", "summarize", "summary_job",
+]

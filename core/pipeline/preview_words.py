@@ -9,12 +9,13 @@ reads these, so they say the same thing.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from pathlib import PurePath
 
 from core.formats.base import MOTION_KEY
 from core.metadata.icc_clean import text_removed
 from core.model.categories import Category
 from core.model.inventory import Item, Need, human_size
-from core.model.policy import Policy
+from core.model.policy import PixelMode
 from core.model.values import ByteSize
 from core.pipeline.description import (
     MOTION_PREFIX,
@@ -186,6 +187,48 @@ def partial_facts(preview: Preview) -> list[Fact]:
     return describe(s.item for s in preview.stays if s.item.need is Need.NONE and s.item.note == PARTIAL)
 
 
+# A file's format as people know it, where its name's ending is not that (a conversion changes the ending).
+FORMAT_NAMES = {".jpg": "JPEG", ".jpeg": "JPEG", ".tif": "TIFF", ".tiff": "TIFF", ".hif": "HEIF",
+                ".webp": "WebP"}
+
+
+def format_name(name: str) -> str:
+    """"HEIC" for "IMG_0001.HEIC"; an unknown ending in capitals, without its dot."""
+    suffix = PurePath(name).suffix.lower()
+    return FORMAT_NAMES.get(suffix, suffix[1:].upper())
+
+
+def conversion_of(preview: Preview) -> tuple[str, str] | None:
+    """(from, to) for a photo whose picture leaves saved again in another format (a HEIC leaves as a
+    JPEG): it is not the original's picture data. None when the picture leaves as it is, when only faces
+    are blurred (the face words say so), and for a file that does not leave."""
+    if preview.error or preview.policy.passthrough or not preview.output_name:
+        return None
+    src, out = format_name(preview.path), format_name(preview.output_name)
+    if src != out or preview.pixels is PixelMode.RE_ENCODED:
+        return src, out
+    return None
+
+
+def reencoded_why(photos: int = 1) -> str:
+    """Why a converted picture is not the original's, for one photo or several."""
+    if photos == 1:
+        return "the picture is saved again at high quality, so it is not an exact copy of the original"
+    return "each picture is saved again at high quality, so none is an exact copy of its original"
+
+
+def conversion_words(preview: Preview) -> str:
+    """One sentence for the pane when the photo's picture leaves converted (``conversion_of``): "This
+    photo leaves converted from HEIC to JPEG: the picture is saved again …". Empty otherwise."""
+    conversion = conversion_of(preview)
+    if conversion is None:
+        return ""
+    src, out = conversion
+    if src == out:
+        return f"This photo's picture leaves saved again: {reencoded_why()}."
+    return f"This photo leaves converted from {src} to {out}: {reencoded_why()}."
+
+
 def text_lines(preview: Preview, consent: Consent | None = None, recipient: str = "") -> list[str]:
     """The CLI's plain-language block for one file: consent first, then what leaves and what stays."""
     lines = []
@@ -233,14 +276,6 @@ def motion_photo_words(preview: Preview, recipient: str) -> str:
         how = "as it is" if preview.policy.passthrough else "cleaned"
         return f"{held} {recipient} sends with it, {how}."
     if any(s.item.key == MOTION_KEY for s in preview.stays):
-        return f"{held} {recipient} keeps on this computer: only the still is sent."
+        return f"{held} {recipient} keeps on this device: only the still is sent."
     return ""
 
-
-def live_photos_words(policy: Policy) -> str:
-    """What a policy does with Live Photos and motion photos, in one sentence (the Share dialog, the CLI)."""
-    if policy.passthrough:
-        return "Live and motion photos: the still and its movie, as they are."
-    if policy.keeps_motion:
-        return "Live and motion photos: the still and its movie, both cleaned (photo-0007.jpg + .mov)."
-    return "Live and motion photos: the still only; the movie stays on this computer."

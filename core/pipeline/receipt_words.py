@@ -16,16 +16,18 @@ type checked, and what is missing is left out rather than guessed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import PurePath
 
 from core.model.categories import LABELS, Category
 from core.model.inventory import Item
 from core.model.policy import POLICY_CATEGORIES, policy_label
 from core.pipeline.description import HIDDEN_WORDS, UNREADABLE, join_words, plain_error, plural
 from core.pipeline.file_counts import LIVE_PARTNER, VIDEO_SUFFIXES, held_words, of_entries
+from core.pipeline.preview_words import format_name, reencoded_why
 from core.pipeline.readings import format_moment, hidden_kind
-from core.pipeline.receipts import MOTION_VIDEO, carried
+from core.pipeline.receipts import MOTION_VIDEO, ExportResult, carried
 
 STOPPED = ("not exported: ", "not written: ")
 UNPROVEN = ("the cleaned file", "the preview promised")
@@ -33,6 +35,25 @@ MOTION_WORDS = "a short video (motion photo)"
 # The technical category as a policy that keeps only what displays the photo right sends it, or whole.
 DISPLAY_WORDS = "what the picture needs to display correctly (orientation, colour profile)"
 TECHNICAL_WORDS = "technical data (orientation, colour profile, camera settings)"
+
+
+@dataclass(frozen=True, slots=True)
+class Originals:
+    """Which original became which file of an export, as only this computer knows it: from the export's
+    result, or from its ledger entry with the library's file names. The receipt never holds this (it
+    travels with the photos and, under neutral names, names no original); the app's own windows add it
+    to the receipt's words."""
+
+    sent: Mapping[tuple[str, str], str] = field(default_factory=dict)  # (output, its SHA-256) -> original
+    held: tuple[tuple[str, str], ...] = ()  # (original, reason) of the withheld files, in the receipt's order
+
+
+def originals_of_result(result: ExportResult) -> Originals:
+    """An export's originals by their file names, from its own result (the Share dialog, just after it)."""
+    return Originals(
+        {(PurePath(e.output).name, e.sha256): PurePath(e.source).name for e in result.exported},
+        tuple((PurePath(w.source).name, w.reason) for w in result.withheld),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,10 +65,16 @@ class SentFile:
     notes: tuple[str, ...] = ()  # "2 faces blurred", "one Live Photo with photo-0001.mov"
     source: str = ""  # the original's name, when the policy keeps names
     sha256: str = ""
+    original: str = ""  # the original's name as this computer knows it (``Originals``), when it differs
+
+    @property
+    def title(self) -> str:
+        """"IMG_3001.jpg → photo-0001.jpg" where the original is known, else the file's name."""
+        return f"{self.original} → {self.name}" if self.original else self.name
 
     @property
     def line(self) -> str:
-        text = f"{self.name}: {self.carried}"
+        text = f"{self.title}: {self.carried}"
         if self.notes:
             text += "; " + "; ".join(self.notes)
         return text + "."
@@ -175,14 +202,18 @@ def _carried(entry: Mapping[str, object], technical: str) -> str:
     return f"left with {join_words(words)}" if words else "no metadata"
 
 
-def _sent(entry: Mapping[str, object], technical: str) -> SentFile:
+def _sent(entry: Mapping[str, object], technical: str, originals: Originals) -> SentFile:
     name = _text(entry, "output") or "(a file without a name)"
+    original = originals.sent.get((_text(entry, "output"), _text(entry, "sha256")), "")
+    original = "" if original == name else original
     notes = []
     blurred = _int(entry, "faces_blurred")
     if blurred:
         notes.append(f"{plural(blurred, 'face')} blurred")
     if _text(entry, "pixels") == "re-encoded":
-        notes.append("the picture re-encoded in another format")
+        # The same words as the pane and Share said before the export ("converted from HEIC to JPEG").
+        into = f" to {format_name(name)}" if PurePath(name).suffix else ""
+        notes.append(f"converted{into}: {reencoded_why()}")
     partner = _text(entry, LIVE_PARTNER)
     if partner:
         if partner.lower().endswith(VIDEO_SUFFIXES):
@@ -190,9 +221,9 @@ def _sent(entry: Mapping[str, object], technical: str) -> SentFile:
         else:
             notes.append(f"the movie of the Live Photo {partner}")
     source = _text(entry, "source_name")
-    if source:
+    if source and source != original:
         notes.append(f"from {source}")
-    return SentFile(name, _carried(entry, technical), tuple(notes), source, _text(entry, "sha256"))
+    return SentFile(name, _carried(entry, technical), tuple(notes), source, _text(entry, "sha256"), original)
 
 
 def reason_words(reason: str) -> str:
@@ -213,10 +244,12 @@ def reason_words(reason: str) -> str:
     return sentence if sentence.endswith(".") else sentence + "."
 
 
-def _held(entry: Mapping[str, object], index: int) -> HeldFile:
-    # Under a neutral-names policy the receipt names no original: the file is counted, never named.
-    name = _text(entry, "source_name") or f"File {index}"
+def _held(entry: Mapping[str, object], index: int, originals: Originals) -> HeldFile:
+    # Under a neutral-names policy the receipt names no original: the file is counted, never named; the
+    # app's own windows know it (the same file: the same place in the list, the same reason).
     reason = _text(entry, "reason")
+    known = originals.held[index - 1] if index <= len(originals.held) else ("", "")
+    name = _text(entry, "source_name") or (known[0] if known[1] == reason else "") or f"File {index}"
     return HeldFile(name, reason_words(reason) if reason else "No reason recorded.", reason)
 
 
@@ -229,8 +262,11 @@ def _interrupted(receipt: Mapping[str, object]) -> str:
     return ""
 
 
-def receipt_words(receipt: Mapping[str, object]) -> ReceiptWords:
-    """A receipt (the JSON document, parsed) in words."""
+def receipt_words(receipt: Mapping[str, object], originals: Originals | None = None) -> ReceiptWords:
+    """A receipt (the JSON document, parsed) in words. ``originals``: which original became which file,
+    where this computer knows it (a file is matched by its name and SHA-256, so another export's receipt
+    in the same folder is never given this one's originals)."""
+    originals = originals or Originals()
     recipient = _text(receipt, "recipient")
     when = when_text(_text(receipt, "created"))
     headline = f"Sent to {recipient}" if recipient else "Exported"
@@ -240,9 +276,9 @@ def receipt_words(receipt: Mapping[str, object]) -> ReceiptWords:
     cats = settings.get("categories") if isinstance(settings, Mapping) else None
     technical = str(cats.get(str(Category.TECHNICAL), "")) if isinstance(cats, Mapping) else ""
     files = _records(receipt, "files")
-    sent = tuple(_sent(e, technical) for e in files)
+    sent = tuple(_sent(e, technical, originals) for e in files)
     withheld = _records(receipt, "withheld")
-    held = tuple(_held(e, n) for n, e in enumerate(withheld, 1))
+    held = tuple(_held(e, n, originals) for n, e in enumerate(withheld, 1))
     # Photos as the Share dialog counted them, and the files they are where the two differ.
     summary = of_entries(files).words("left") if sent else "No photo left"
     summary += f"; {held_words([_text(e, 'reason') for e in withheld])}."

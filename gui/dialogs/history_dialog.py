@@ -45,6 +45,7 @@ from core.library.events import describe
 from core.library.history import HistoryItem
 from core.library.ledger import Entry, Verification
 from core.library.service import LibraryService
+from core.pipeline.receipt_words import Originals
 from core.security.keystore import NO_KEYRING_FIX, NO_KEYRING_HISTORY
 from gui.dialogs.receipt_dialog import ReceiptDialog
 from gui.screen_fit import fit_on_screen
@@ -536,7 +537,7 @@ class HistoryDialog(QDialog):
         if item is None:
             return
         if link == "receipt":
-            self.show_receipt(item.receipt)
+            self.show_receipt(item.receipt, item.originals)
             return
         target = item.out
         if link == "folder" and item.out.endswith(".zip"):
@@ -545,11 +546,12 @@ class HistoryDialog(QDialog):
             self.open_url(QUrl.fromLocalFile(target))
 
 
-    def show_receipt(self, path: str) -> None:
-        """The export's receipt in words (its JSON under the technical details), one window per receipt."""
+    def show_receipt(self, path: str, originals: Originals | None = None) -> None:
+        """The export's receipt in words (its JSON under the technical details), one window per receipt;
+        ``originals``: which original became which file, from the ledger (never in the receipt)."""
         view = self.receipt_views.get(path)
         if view is None:
-            view = self.receipt_views[path] = ReceiptDialog.of_file(path, self)
+            view = self.receipt_views[path] = ReceiptDialog.of_file(path, self, originals)
         view.show()
         view.raise_()
 

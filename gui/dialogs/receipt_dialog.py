@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.pipeline.receipt_words import ReceiptWords, receipt_words
+from core.pipeline.receipt_words import Originals, ReceiptWords, receipt_words
 from gui.screen_fit import fit_on_screen
 from gui.theme import css
 
@@ -53,10 +53,12 @@ class ReceiptDialog(QDialog):
         saved_as: str = "",
         parent: QWidget | None = None,
         problem: str = "",
+        originals: Originals | None = None,
     ) -> None:
         super().__init__(parent)
         self.receipt = receipt
-        self.words: ReceiptWords | None = None if problem else receipt_words(receipt)
+        # Which original became which file: known to this computer only, never written into the receipt.
+        self.words: ReceiptWords | None = None if problem else receipt_words(receipt, originals)
         recipient = receipt.get("recipient")
         self.setWindowTitle(f"Receipt — sent to {recipient}" if isinstance(recipient, str) else "Receipt")
         layout = QVBoxLayout(self)
@@ -99,9 +101,11 @@ class ReceiptDialog(QDialog):
         fit_on_screen(self)
 
     @classmethod
-    def of_file(cls, path: str | Path, parent: QWidget | None = None) -> ReceiptDialog:
+    def of_file(
+        cls, path: str | Path, parent: QWidget | None = None, originals: Originals | None = None
+    ) -> ReceiptDialog:
         receipt, problem = read_receipt(path)
-        return cls(receipt, str(path), parent, problem)
+        return cls(receipt, str(path), parent, problem, originals)
 
     def _fill(self, problem: str) -> None:
         words = self.words
@@ -115,10 +119,10 @@ class ReceiptDialog(QDialog):
             colour = css("warning", self)
             parts.append(f"<p style='color:{colour}'><b>{html.escape(words.interrupted)}</b></p>")
         if words.sent:
-            parts.append("<h4>Left this computer</h4><ul>")
+            parts.append("<h4>Left this device</h4><ul>")
             for f in words.sent:
                 notes = "".join(f"; {html.escape(n)}" for n in f.notes)
-                parts.append(f"<li><b>{html.escape(f.name)}</b>: {html.escape(f.carried)}{notes}.</li>")
+                parts.append(f"<li><b>{html.escape(f.title)}</b>: {html.escape(f.carried)}{notes}.</li>")
             parts.append("</ul>")
         if words.held:
             parts.append("<h4>Withheld: did not leave</h4><ul>")

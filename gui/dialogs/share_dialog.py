@@ -47,13 +47,15 @@ from PySide6.QtWidgets import (
 )
 
 from core.library.service import LibraryService
-from core.library.sharing_summary import ShareSummary, summary_job
+from core.library.sharing_summary import ShareSummary, converted_words, moving_words, summary_job
 from core.model.jobs import CancelToken, Progress
 from core.model.policy import BLUR, KEEP, policy_label
 from core.pipeline.file_counts import held_words, of_exported
-from core.pipeline.preview_words import live_photos_words
+from core.pipeline.receipt_words import originals_of_result
+from core.pipeline.receipts import ExportResult
 from gui.dialogs.receipt_dialog import ReceiptDialog
 from gui.dialogs.share_summary import categories_html, esc, photos_text
+from gui.screen_fit import fit_on_screen
 from gui.tasks import Task, TaskRunner
 from gui.theme import css
 
@@ -144,6 +146,7 @@ class ShareDialog(QDialog):
             on_done=self._summary_ready,
             on_error=self._summary_failed,
         )
+        fit_on_screen(self)
 
     # -- layout -----------------------------------------------------------------------------------
 
@@ -165,12 +168,16 @@ class ShareDialog(QDialog):
         self.faces_label = self._value("")
         self.names_label = self._value("")
         self.problems_label = self._value("")
+        self.converted_label = self._value("")
         form.addRow("Photos:", self.photos_label)
         form.addRow("Policy:", self.policy_label)
         form.addRow("Leaves with them:", self.leaving_label)
         form.addRow("Removed:", self.removed_label)
         form.addRow("Faces:", self.faces_label)
         form.addRow("File names:", self.names_label)
+        form.addRow("Converted:", self.converted_label)  # shown only when a picture leaves converted
+        self.summary_form = form
+        form.setRowVisible(self.converted_label, False)
         form.addRow("Known problems:", self.problems_label)
         outer.addWidget(self.summary_box)
 
@@ -340,9 +347,14 @@ class ShareDialog(QDialog):
         s = self.summary
         if s is None:
             return 0
-        if s.sent is not None and s.sent.sent and self.only_new.isChecked():
-            return s.sent.new
+        if self.sending_only_new():
+            return s.sent.new if s.sent is not None else 0
         return s.photos
+
+    def sending_only_new(self) -> bool:
+        """Whether the export leaves out what the recipient already has (the choice is offered only then)."""
+        s = self.summary
+        return bool(s is not None and s.sent is not None and s.sent.sent and self.only_new.isChecked())
 
     def _sent_choice_changed(self) -> None:
         s = self.summary
@@ -357,6 +369,7 @@ class ShareDialog(QDialog):
             else:
                 self.status_label.setText(f"All {esc(s.count.words('will be sent again'))}.")
             self.status_label.setVisible(True)
+            self._show_outgoing(s)  # what leaves is what the chosen photos carry
         self._update_buttons()
         QTimer.singleShot(0, self._fit)
 
@@ -384,16 +397,7 @@ class ShareDialog(QDialog):
             name = policy_label(p)
             about = f" — {esc(p.description)}" if p.description else ""
             self.policy_label.setText(f"<b>{esc(name)}</b>{about}")
-            if p.passthrough:
-                self.leaving_label.setText(
-                    "<b>Everything, byte for byte</b>, including any data the app cannot identify."
-                )
-            else:
-                self.leaving_label.setText(
-                    categories_html(s.leaving, s.risky, css("risk", self)) if s.leaving
-                    else "Only the picture itself (no metadata)."
-                )
-            self.removed_label.setText(categories_html(s.removed) if s.removed else "Nothing to remove.")
+            self._show_outgoing(s)
             if p.faces == BLUR:
                 self.faces_label.setText(
                     "<b>Blurred</b>: every detected face except those you chose to keep, and every box you "
@@ -402,11 +406,6 @@ class ShareDialog(QDialog):
                 )
             else:
                 self.faces_label.setText("Left as they are (not blurred).")
-            if p.passthrough or p.file_names == KEEP:
-                names = "The original file names leave too."
-            else:
-                names = "Neutral names (photo-0001.jpg, photo-0002.jpg, …)."
-            self.names_label.setText(f"{names}<br>{esc(live_photos_words(p))}")
         if s.sent is not None and s.sent.sent:
             self.sent_label.setText(esc(s.sent.sentence))
             self.only_new.setText(f"Only photos &not sent yet ({s.sent.new})")
@@ -439,6 +438,38 @@ class ShareDialog(QDialog):
                 + f"{n} video{'s' if n != 1 else ''} will be withheld: this recipient's policy blurs faces, "
                 "and faces in videos cannot be blurred yet."
             )
+
+    def _show_outgoing(self, s: ShareSummary) -> None:
+        """What the photos that will leave carry: all of them, or only those not sent yet."""
+        p = s.policy
+        if p is None:
+            return
+        out = s.outgoing(self.sending_only_new())
+        self.summary_box.setTitle(s.heading(self.sending_only_new()))
+        if p.passthrough or p.file_names == KEEP:
+            names = "The original file names leave too."
+        else:
+            names = "Neutral names (photo-0001.jpg, photo-0002.jpg, …); the original names stay on this "
+            names += "computer."
+        # A Live Photo's movie or a motion photo's video only where the photos that leave have one.
+        self.names_label.setText("<br>".join(esc(line) for line in [names, *moving_words(p, out)]))
+        converted = converted_words(out)
+        self.converted_label.setText(esc(converted))
+        self.summary_form.setRowVisible(self.converted_label, bool(converted))
+        if not out.count.photos:
+            self.leaving_label.setText("Nothing: there is no photo to send.")
+            self.removed_label.setText("—")
+            return
+        if p.passthrough:
+            self.leaving_label.setText(
+                "<b>Everything, byte for byte</b>, including any data the app cannot identify."
+            )
+        else:
+            self.leaving_label.setText(
+                categories_html(out.leaving, out.risky, css("risk", self)) if out.leaving
+                else "Only the picture itself (no metadata)."
+            )
+        self.removed_label.setText(categories_html(out.removed) if out.removed else "Nothing to remove.")
 
     # -- destination ------------------------------------------------------------------------------
 
@@ -473,6 +504,7 @@ class ShareDialog(QDialog):
         self.progress.setRange(0, 0)
         self.status_label.setText("Starting…")
         self._set_state(State.EXPORTING)
+        self._fit()  # the progress bar and its message appear below the summary
         self.stop_button.setDefault(True)
         self.stop_button.setFocus()
         service, recipient = self.service, self.recipient
@@ -580,7 +612,8 @@ class ShareDialog(QDialog):
         if self.receipt_view is None:
             receipt = getattr(self.result, "receipt", None) or {}
             saved_as = str(getattr(self.result, "receipt_path", ""))
-            self.receipt_view = ReceiptDialog(receipt, saved_as, self)
+            originals = originals_of_result(self.result) if isinstance(self.result, ExportResult) else None
+            self.receipt_view = ReceiptDialog(receipt, saved_as, self, originals=originals)
         self.receipt_view.show()
         self.receipt_view.raise_()
 

@@ -58,6 +58,7 @@ from core.model.inventory import human_size
 from core.pipeline.description import Consent, Fact, Risk, withheld_text
 from core.pipeline.preview import Preview
 from core.pipeline.preview_words import (
+    conversion_words,
     live_movie_facts,
     motion_photo_words,
     motion_video_facts,
@@ -548,6 +549,7 @@ class PreviewPane(QWidget):
             name += " with its movie (same name, .mov)"
         line = f"Leaves as {name}." if shared else f"Nothing leaves. If shared, it would leave as {name}."
         motion = motion_photo_words(preview, self.recipient)
+        motion = " ".join(w for w in (motion, conversion_words(preview)) if w)  # a HEIC leaves as a JPEG
         self.output.setText(f"{line}<br>{html.escape(motion)}" if motion else line)
         fill_facts(self.leaves, self.facts, mark_risk=True, reasons={})
         movie_sections = live_movie_facts(preview) + motion_video_facts(preview)

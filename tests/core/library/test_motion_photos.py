@@ -84,7 +84,7 @@ def test_the_sentence_says_the_photo_holds_a_video_and_whether_it_leaves(
         google = lib.fingerprint_of(roll / "google.jpg") or ""
         stays = motion_photo_words(lib.preview_for(google, META), META)
         assert stays == ("This photo holds a short video (a motion photo), which the policy for Meta cloud "
-                         "processing keeps on this computer: only the still is sent.")
+                         "processing keeps on this device: only the still is sent.")
         leaves = motion_photo_words(lib.preview_for(google, "Friends"), "Friends")
         assert leaves == ("This photo holds a short video (a motion photo), which the policy for Friends "
                           "sends with it, cleaned.")

@@ -55,6 +55,7 @@ def test_summary_comes_from_stored_flags(qtbot, library, runner):
     assert "Location (1 photo)" in dlg.removed_label.text()
     assert "Left as they are" in dlg.faces_label.text()
     assert "Neutral" in dlg.names_label.text()
+    assert "Live" not in dlg.names_label.text() and "motion" not in dlg.names_label.text()  # none is
     assert dlg.export_button.isEnabled() and dlg.export_button.isDefault()
     assert runner.shutdown()
 

@@ -88,7 +88,7 @@ def test_share_dialog_says_what_happens_to_live_photos(qtbot: Any, library: Libr
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitUntil(lambda: dialog.state is State.READY, timeout=5000)
-    assert "Live and motion photos: the still only" in dialog.names_label.text()
+    assert "Live Photos: the still only; the movie stays on this device." in dialog.names_label.text()
     assert "1 photo" in dialog.photos_label.text()  # the pair counts once
     assert runner.shutdown()
 

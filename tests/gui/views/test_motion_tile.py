@@ -91,7 +91,7 @@ def test_the_pane_says_whether_the_short_video_leaves(
     pane = win.pane
     select(win, ["google.jpg"])
     qtbot.waitUntil(lambda: pane.preview is not None and "motion photo" in pane.output.text(), timeout=WAIT)
-    assert "keeps on this computer: only the still is sent" in pane.output.text()
+    assert "keeps on this device: only the still is sent" in pane.output.text()
     win.recipient_box.setCurrentText("Friends")
     qtbot.waitUntil(lambda: pane.recipient == "Friends" and "sends with it, cleaned" in pane.output.text(),
                     timeout=WAIT)
