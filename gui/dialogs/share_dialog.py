@@ -14,12 +14,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from enum import Enum
-from pathlib import Path, PurePath
+from pathlib import Path
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
     QStandardPaths,
     Qt,
     QTimer,
@@ -47,60 +44,26 @@ from PySide6.QtWidgets import (
 )
 
 from core.library.service import LibraryService
-from core.library.sharing_summary import ShareSummary, converted_words, moving_words, summary_job
+from core.library.sharing_summary import ShareSummary, converted_words, summary_job
 from core.model.jobs import CancelToken, Progress
-from core.model.policy import BLUR, KEEP, policy_label
 from core.pipeline.file_counts import held_words, of_exported
 from core.pipeline.receipt_words import originals_of_result
 from core.pipeline.receipts import ExportResult
 from gui.dialogs.receipt_dialog import ReceiptDialog
-from gui.dialogs.share_summary import categories_html, esc, photos_text
+from gui.dialogs.share_summary import (
+    esc,
+    faces_html,
+    leaving_html,
+    names_html,
+    photos_html,
+    policy_html,
+    problems_html,
+    removed_html,
+)
+from gui.models.withheld_model import WithheldModel
 from gui.screen_fit import fit_on_screen
 from gui.tasks import Task, TaskRunner
 from gui.theme import css
-
-# -- the withheld list ---------------------------------------------------------------------------------
-
-
-class WithheldModel(QAbstractTableModel):
-    """Files the export withheld and why (rows are (file name, reason); full path as tooltip)."""
-
-    HEADERS = ("File", "Why it was withheld")
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[tuple[str, str]] = []
-
-    def set_rows(self, rows: list[tuple[str, str]]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else 2
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        source, reason = self._rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return PurePath(source).name if index.column() == 0 else reason
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return source if index.column() == 0 else reason
-        return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < 2
-        ):
-            return self.HEADERS[section]
-        return None
-
 
 # -- the dialog ----------------------------------------------------------------------------------------
 
@@ -378,34 +341,14 @@ class ShareDialog(QDialog):
         self._set_state(State.READY)
 
     def _show_summary(self, s: ShareSummary) -> None:
-        if s.photos == 0:
-            self.photos_label.setText(
-                f"No photo is shared with {s.recipient} yet. Allow albums or photos for them first."
-            )
-        else:
-            # Counted as the receipt will count them: where photos and files differ, the same line says why.
-            note = f" ({esc(s.count.note)})" if s.count.note else ""
-            self.photos_label.setText(
-                f"<b>{esc(s.count.photos_text)}</b> you allowed for {esc(s.recipient)}{note}"
-            )
+        self.photos_label.setText(photos_html(s))
+        self.policy_label.setText(policy_html(s))
         if s.policy is None:
-            self.policy_label.setText(f"This recipient's policy cannot be used: {esc(s.policy_error)}")
             for label in (self.leaving_label, self.removed_label, self.faces_label, self.names_label):
                 label.setText("—")
         else:
-            p = s.policy
-            name = policy_label(p)
-            about = f" — {esc(p.description)}" if p.description else ""
-            self.policy_label.setText(f"<b>{esc(name)}</b>{about}")
             self._show_outgoing(s)
-            if p.faces == BLUR:
-                self.faces_label.setText(
-                    "<b>Blurred</b>: every detected face except those you chose to keep, and every box you "
-                    "drew. Photos not yet analysed are analysed during the export; without the face model "
-                    "they are withheld."
-                )
-            else:
-                self.faces_label.setText("Left as they are (not blurred).")
+            self.faces_label.setText(faces_html(s.policy))
         if s.sent is not None and s.sent.sent:
             self.sent_label.setText(esc(s.sent.sentence))
             self.only_new.setText(f"Only photos &not sent yet ({s.sent.new})")
@@ -414,30 +357,9 @@ class ShareDialog(QDialog):
             self._sent_choice_changed()
         else:
             self.sent_box.hide()
-        if s.unreadable:
-            names = ", ".join(n for n, _ in s.unreadable[:5]) + (" …" if len(s.unreadable) > 5 else "")
-            self.problems_label.setText(
-                f"{photos_text(len(s.unreadable))} could not be read at import and will be withheld: "
-                f"{esc(names)}"
-            )
-            self.problems_label.setToolTip("\n".join(f"{n}: {r}" for n, r in s.unreadable))
-        else:
-            self.problems_label.setText("None known.")
-        if s.withheld:
-            n = len(s.withheld)
-            self.problems_label.setText(
-                ("" if not s.unreadable else self.problems_label.text() + "<br>")
-                + f"{photos_text(n)} will be withheld: {esc(s.withheld[0][1])}"
-                + (" (and others, for their own reasons)" if len({r for _, r in s.withheld}) > 1 else "")
-            )
-            self.problems_label.setToolTip("\n".join(f"{n}: {r}" for n, r in [*s.unreadable, *s.withheld]))
-        if s.videos_withheld:
-            n = len(s.videos_withheld)
-            self.problems_label.setText(
-                ("" if not s.unreadable else self.problems_label.text() + "<br>")
-                + f"{n} video{'s' if n != 1 else ''} will be withheld: this recipient's policy blurs faces, "
-                "and faces in videos cannot be blurred yet."
-            )
+        problems, names = problems_html(s)
+        self.problems_label.setText(problems)
+        self.problems_label.setToolTip(names)
 
     def _show_outgoing(self, s: ShareSummary) -> None:
         """What the photos that will leave carry: all of them, or only those not sent yet."""
@@ -446,30 +368,12 @@ class ShareDialog(QDialog):
             return
         out = s.outgoing(self.sending_only_new())
         self.summary_box.setTitle(s.heading(self.sending_only_new()))
-        if p.passthrough or p.file_names == KEEP:
-            names = "The original file names leave too."
-        else:
-            names = "Neutral names (photo-0001.jpg, photo-0002.jpg, …); the original names stay on this "
-            names += "computer."
-        # A Live Photo's movie or a motion photo's video only where the photos that leave have one.
-        self.names_label.setText("<br>".join(esc(line) for line in [names, *moving_words(p, out)]))
+        self.names_label.setText(names_html(p, out))
         converted = converted_words(out)
         self.converted_label.setText(esc(converted))
         self.summary_form.setRowVisible(self.converted_label, bool(converted))
-        if not out.count.photos:
-            self.leaving_label.setText("Nothing: there is no photo to send.")
-            self.removed_label.setText("—")
-            return
-        if p.passthrough:
-            self.leaving_label.setText(
-                "<b>Everything, byte for byte</b>, including any data the app cannot identify."
-            )
-        else:
-            self.leaving_label.setText(
-                categories_html(out.leaving, out.risky, css("risk", self)) if out.leaving
-                else "Only the picture itself (no metadata)."
-            )
-        self.removed_label.setText(categories_html(out.removed) if out.removed else "Nothing to remove.")
+        self.leaving_label.setText(leaving_html(p, out, css("risk", self)))
+        self.removed_label.setText(removed_html(out))
 
     # -- destination ------------------------------------------------------------------------------
 
