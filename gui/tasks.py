@@ -20,7 +20,9 @@ end. Any other job is closed at its next step.
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import warnings
 from collections.abc import Callable, Generator
 from typing import Any
 
@@ -150,7 +152,18 @@ class TaskRunner(QObject):
 
     @Slot()
     def _ended(self, *_args: object) -> None:
-        self._tasks.pop(self.sender(), None)  # type: ignore[call-overload]
+        signals = self.sender()
+        self._tasks.pop(signals, None)  # type: ignore[call-overload]
+        if isinstance(signals, TaskSignals):
+            # Its last signal was delivered (this slot is connected last): its connections to the
+            # callers' slots go now, not whenever Python's collector gets to the object. With them left,
+            # the dialog tests crashed about one run in five, in the collector, as Qt destroyed a closed
+            # dialog (PySide looking up a Python override on a half-collected wrapper); 0 in 10 runs since.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # a signal nobody connected to says so
+                for signal in (signals.progressed, signals.finished, signals.failed, signals.cancelled):
+                    with contextlib.suppress(RuntimeError, TypeError):
+                        signal.disconnect()
 
     def active(self) -> int:
         return sum(p.activeThreadCount() for p in self.pools.values())

@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import json
 import threading
-import weakref
 import zipfile
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel
 
 import core.pipeline.export
 from core.library.sharing_summary import summarize
 from core.model.jobs import drive
-from gui.dialogs.share_dialog import ShareDialog, State, WithheldModel
+from gui.dialogs.share_dialog import ShareDialog, State
+from gui.models.withheld_model import WithheldModel
 from gui.tasks import TaskRunner
 from tests.gui.dialogs.helpers import META, allow_album, make_jpeg
 
@@ -256,7 +255,8 @@ def test_share_offers_the_folder_the_last_export_went_to(qtbot, library, runner,
 
 def test_a_large_selection_shows_how_many_photos_were_read(qtbot, tmp_path, mem_keyring, runner, monkeypatch):
     """Reading every photo of a large selection takes seconds: the Photos line counts the files read
-    until the summary replaces it."""
+    until the summary replaces it. The reading is held after the sixth photo (as a slow disk would), so
+    the count on screen can be read."""
     from core.library import sharing_summary
     from core.library.service import LibraryService
 
@@ -267,17 +267,25 @@ def test_a_large_selection_shows_how_many_photos_were_read(qtbot, tmp_path, mem_
     service = LibraryService.open(tmp_path / "many-home")
     drive(service.import_job([root]))
     allow_album(service, "Many")
-    shown: list[str] = []
+    plan, release, read = sharing_summary._plan, threading.Event(), []
+
+    def slow(path: Path, policy: object) -> object:
+        read.append(path)
+        if len(read) == 6:
+            release.wait(10)
+        return plan(path, policy)
+
+    monkeypatch.setattr(sharing_summary, "_plan", slow)
     dlg = ShareDialog(service, runner, META)
     qtbot.addWidget(dlg)
-    # No reference back to the label from what is set on it: a cycle through a Qt object could be
-    # collected on a worker thread (the summary's), where deleting a Qt object is not safe.
-    label = weakref.ref(dlg.photos_label)
-    dlg.photos_label.setText = lambda text: (shown.append(text), QLabel.setText(label(), text))[1]
     dlg.show()
+    try:
+        qtbot.waitUntil(lambda: "5 of 12 read" in dlg.photos_label.text(), timeout=5000)
+        assert dlg.photos_label.text() == "Looking at the photos you allowed… 5 of 12 read"
+        assert dlg.state is State.SUMMARISING
+    finally:
+        release.set()
     qtbot.waitUntil(lambda: dlg.state is State.READY, timeout=5000)
-    assert "Looking at the photos you allowed… 5 of 12 read" in shown
-    assert "Looking at the photos you allowed… 10 of 12 read" in shown
     assert "12 photos" in dlg.photos_label.text()  # the summary replaced the count
     dlg.close()
     assert runner.shutdown()
