@@ -19,15 +19,12 @@ selection or recipient changed meanwhile.
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
 from pathlib import Path
 from typing import cast
 
 from PySide6.QtCore import (
     QEvent,
-    QModelIndex,
     QObject,
-    QPersistentModelIndex,
     QRect,
     QSize,
     Qt,
@@ -42,11 +39,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QScrollArea,
     QSplitter,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QToolButton,
     QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -54,8 +48,7 @@ from PySide6.QtWidgets import (
 from core.imaging.face_words import faces_hint
 from core.library.consent import Decision, consent_of
 from core.library.service import LibraryService, Picture
-from core.model.inventory import human_size
-from core.pipeline.description import Consent, Fact, Risk, withheld_text
+from core.pipeline.description import Consent, Fact, withheld_text
 from core.pipeline.preview import Preview
 from core.pipeline.preview_words import (
     conversion_words,
@@ -68,94 +61,14 @@ from core.pipeline.preview_words import (
 )
 from gui.models.thumbnail_loader import to_qimage
 from gui.tasks import TaskRunner
-from gui.theme import tone
 from gui.views.consent_bar import ConsentBar
+from gui.views.fact_list import FactList, fact_row, fill_facts
 from gui.views.picture_view import PictureView
 from gui.views.wrap import breakable
 
 PICTURE_SIZE = 1024
 MIN_TOP = 120  # the top's least height in the splitter: below it, its sentences scroll
 PICTURE_ROOM = 180  # what the top asks for beyond its least, so that the picture has a useful size
-
-RAW_LINE = 240  # the most of a raw value a details row shows; its tooltip has all of it
-
-RISK_TIPS = {
-    "location": "Tells where the photo was taken",
-    "people": "Names people",
-    "device": "Identifies the one camera or phone that took it",
-    "hidden_media": "Other pictures or video hidden inside the file",
-    "faces": "Faces that can be recognised",
-}
-
-
-def fill_facts(tree: QTreeWidget, facts: Sequence[Fact], *, mark_risk: bool, reasons: dict[int, str]) -> None:
-    """One row per fact (the raw fields as its children, the Details); risky rows in the risk colour."""
-    tree.clear()
-    for fact in facts:
-        why = {reasons[id(i)] for i in fact.items if id(i) in reasons}
-        line = f"{fact.label}: {fact.text}"
-        if fact.category == "faces" and why == {"blurred"}:
-            line += ", blurred before it leaves"
-        head = QTreeWidgetItem(tree, [line])
-        head.setData(0, Qt.ItemDataRole.UserRole, fact.category)
-        head.setData(0, Qt.ItemDataRole.UserRole + 1, str(fact.risk))
-        tip = [line]
-        if mark_risk and fact.risk is Risk.HIGH:
-            head.setForeground(0, tone("risk", tree))
-            f = head.font(0)
-            f.setBold(True)
-            head.setFont(0, f)
-            tip.append(RISK_TIPS.get(fact.category, "Sensitive"))
-        if len(why) == 1:
-            tip.append(f"Stays: {why.pop()}")
-        head.setToolTip(0, "\n".join(tip))
-        for item in fact.items:
-            value = " ".join(item.value.split())
-            if len(value) > RAW_LINE:  # an XMP packet would wrap into a page: its start, the rest on hover
-                value = value[:RAW_LINE].rstrip() + "…"
-            child = QTreeWidgetItem(head, [f"{item.name} · {value}"])
-            child.setData(0, Qt.ItemDataRole.UserRole, item.key)
-            reason = reasons.get(id(item))
-            child.setToolTip(
-                0,
-                f"{item.name} = {item.value}\n{human_size(item.bytes)} in {item.where}"
-                + (f"\nStays: {reason}" if reason else ""),
-            )
-
-
-def _line(parent: QTreeWidget | QTreeWidgetItem, text: str) -> QTreeWidgetItem:
-    """A row of one of the lists, its whole text on hover too."""
-    row = QTreeWidgetItem(parent, [text])
-    row.setToolTip(0, text)
-    return row
-
-
-class WrapDelegate(QStyledItemDelegate):
-    """Rows as tall as their text needs at the list's width: Qt's own delegate measures wrapped text
-    without a width, so a long line stayed one line and was cut."""
-
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
-        view = cast(QTreeWidget, self.parent())
-        depth, parent = 0, index.parent()
-        while parent.isValid():
-            depth, parent = depth + 1, parent.parent()
-        indent = view.indentation() * (depth + int(view.rootIsDecorated()))
-        measured = QStyleOptionViewItem(option)
-        measured.rect = QRect(0, 0, max(1, view.header().sectionSize(index.column()) - indent), 1)
-        return super().sizeHint(measured, index)
-
-
-class FactList(QTreeWidget):
-    """One of the pane's two lists: every line wraps at its width and is whole."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setItemDelegate(WrapDelegate(self))
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self.scheduleDelayedItemsLayout()  # another width: other row heights
-
 
 class TopScroll(QScrollArea):
     """The pane's top: its sentences always get the height their width needs, and when the window is too
@@ -554,18 +467,18 @@ class PreviewPane(QWidget):
         fill_facts(self.leaves, self.facts, mark_risk=True, reasons={})
         movie_sections = live_movie_facts(preview) + motion_video_facts(preview)
         if len(self.facts) == 1 and not any(leaves for leaves, _, _ in movie_sections):
-            _line(self.leaves, "Nothing else: no place, time, device or names")
+            fact_row(self.leaves, "Nothing else: no place, time, device or names")
         reasons = {id(s.item): s.reason for s in preview.stays}
         stays = stays_of(preview)
         fill_facts(self.stays, stays, mark_risk=False, reasons=reasons)
         if not stays:
-            _line(self.stays, "Nothing: everything in the file leaves")
+            fact_row(self.stays, "Nothing: everything in the file leaves")
         # A Live Photo is one tile for two files, a motion photo one file with a video: what the movie or
         # the video carries belongs in the same lists, grouped under it.
         for leaves, heading, movie_facts in movie_sections:
-            head = _line(self.leaves if leaves else self.stays, heading)
+            head = fact_row(self.leaves if leaves else self.stays, heading)
             for fact in movie_facts:
-                _line(head, f"{fact.label}: {fact.text}")
+                fact_row(head, f"{fact.label}: {fact.text}")
             head.setExpanded(True)  # what a movie carries, or what is taken out of it, is seen at once
 
     # -- consent and face edits (writer pool; then reload) --------------------------------------------
